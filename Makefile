@@ -1,0 +1,51 @@
+# sotiem — make demo | make test | make bench | make lint
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1:8000
+DEMO_PERSONS ?= 20000
+
+.PHONY: demo test test-fast bench lint venv browser-deps clean
+
+$(BIN)/sotiem: pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	touch $@
+
+venv: $(BIN)/sotiem
+
+# Debian's Chromium for the browser tests (no browser is ever downloaded); installed when missing and root.
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is not installed: browser tests will be skipped"; fi; \
+	fi
+
+demo: venv
+	mkdir -p var
+	rm -f var/sotiem.sqlite3 var/sotiem.sqlite3-wal var/sotiem.sqlite3-shm
+	$(BIN)/sotiem migrate --no-input -v 0
+	$(BIN)/sotiem demo --persons $(DEMO_PERSONS) --seed 2021
+	$(BIN)/sotiem runserver $(HOST) --insecure --noreload
+
+test: venv browser-deps
+	$(BIN)/sotiem makemigrations --check --dry-run -v 0
+	$(BIN)/pytest -q
+
+test-fast: venv
+	$(BIN)/pytest -q -m "not browser and not slow" -x
+
+bench: venv
+	$(BIN)/python -m bench.bench_synth
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check . || true
+	$(BIN)/mypy sotiem
+
+clean:
+	rm -rf var/*.sqlite3* .pytest_cache

@@ -1,0 +1,1 @@
+"""sotiem (sổ tiêm): a national immunization registry."""

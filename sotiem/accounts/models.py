@@ -1,0 +1,60 @@
+"""Officials' grants: a role over one jurisdiction (national, a province, a commune or a site)."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Role(models.TextChoices):
+    MANAGER = "manager", "Cán bộ quản lý dữ liệu / Data manager"
+    VIEWER = "viewer", "Chỉ xem / Viewer"
+    VACCINATOR = "vaccinator", "Nhân viên điểm tiêm / Site vaccinator"
+
+
+class Level(models.TextChoices):
+    NATIONAL = "national", "Toàn quốc / National"
+    PROVINCE = "province", "Tỉnh / Province"
+    COMMUNE = "commune", "Xã / Commune"
+    SITE = "site", "Điểm tiêm / Site"
+
+
+# What each role may do; scoping checks the action against this table, never an ordering of roles.
+ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    Role.MANAGER: frozenset({"view", "change"}),
+    Role.VIEWER: frozenset({"view"}),
+    Role.VACCINATOR: frozenset({"view", "change"}),
+}
+
+
+class Grant(models.Model):
+    """One role over one jurisdiction, held by one official; revoked grants are kept, not deleted."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="grants")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    level = models.CharField(max_length=16, choices=Level.choices)
+    province_code = models.CharField(max_length=2, blank=True, help_text="2025-era province code")
+    commune_code = models.CharField(max_length=8, blank=True, help_text="2025-era commune code")
+    site = models.ForeignKey("places.Site", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="grant_jurisdiction_matches_level",
+                condition=(
+                    models.Q(level="national", province_code="", commune_code="", site__isnull=True)
+                    | models.Q(level="province", commune_code="", site__isnull=True) & ~models.Q(province_code="")
+                    | models.Q(level="commune", site__isnull=True) & ~models.Q(commune_code="")
+                    | models.Q(level="site", site__isnull=False)
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        where = {"national": "VN", "province": self.province_code, "commune": self.commune_code,
+                 "site": str(self.site_id)}[self.level]
+        return f"{self.user} {self.role}@{self.level}:{where}"
+
+    def allows(self, action: str) -> bool:
+        """Whether this grant's role permits the action (view or change), ignoring jurisdiction."""
+        return self.revoked_at is None and action in ROLE_ACTIONS.get(self.role, frozenset())

@@ -1,0 +1,8 @@
+"""The JSON API: one NinjaAPI assembling each app's router (OpenAPI at /api/v1/docs)."""
+
+from ninja import NinjaAPI
+
+from sotiem.people.api import router as people_router
+
+api = NinjaAPI(title="sotiem API", version="1", description="Sổ tiêm — national immunization registry API")
+api.add_router("/persons", people_router)

@@ -1,0 +1,161 @@
+"""Loads a synthetic province into the registry through the same services the registry uses.
+
+The population comes from `sotiem.synth` (ground truth files); persons, identifiers, phones, sites,
+sessions, doses and missed appointments are written by people/places/immunizations services, each
+audited, so the demo database looks like one the registry built itself.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from sotiem.accounts.models import Level, Role
+from sotiem.accounts.services import grant_create, official_create
+from sotiem.immunizations.models import Vaccine
+from sotiem.immunizations.services import appointment_schedule, dose_record
+from sotiem.people.models import Person
+from sotiem.people.services import ContactIn, IdentifierIn, person_create
+from sotiem.places.models import AdminUnit, Era, Level as UnitLevel, Site
+from sotiem.places.services import session_find_or_create, site_create
+
+ACTOR = "demo-loader"
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    who: str
+
+
+DEMO_LOGINS = [
+    DemoLogin("quocgia", "quocgia-sotiem-2021", "Cán bộ quốc gia / National official"),
+    DemoLogin("hcdc", "hcdc-sotiem-2021", "HCDC — CDC TP. Hồ Chí Minh / Hồ Chí Minh City CDC"),
+    DemoLogin("hanoi", "hanoi-sotiem-2021", "CDC Hà Nội (tỉnh khác) / Hà Nội CDC (another province)"),
+    DemoLogin("dieuduong", "dieuduong-sotiem-2021", "Điều dưỡng điểm tiêm / Site nurse"),
+]
+
+
+def _read(path: Path) -> Iterator[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        yield from csv.DictReader(fh)
+
+
+def _chunks(rows: Iterator[dict[str, str]], size: int) -> Iterator[list[dict[str, str]]]:
+    chunk: list[dict[str, str]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def load_population(directory: Path, *, progress: Callable[[int], None] = lambda n: None) -> dict[str, int]:
+    """Load sites, sessions, persons, doses and missed appointments from a `sotiem synth` output directory."""
+    units = {(u.era, u.level, u.code): u for u in AdminUnit.objects.exclude(level=UnitLevel.DISTRICT)}
+    counts = {"sites": 0, "persons": 0, "doses": 0, "appointments": 0}
+
+    sites: dict[str, Site] = {}
+    with transaction.atomic():
+        for row in _read(directory / "sites.csv"):
+            sites[row["site_code"]] = site_create(
+                code=row["site_code"], name=row["name"], kind=row["kind"],
+                province=units[(Era.Y2025, UnitLevel.PROVINCE, row["province"])],
+                commune=units.get((Era.Y2025, UnitLevel.COMMUNE, row["commune"])), actor=ACTOR,
+                reason="demo population")
+            counts["sites"] += 1
+
+    persons: dict[str, int] = {}
+    for chunk in _chunks(_read(directory / "truth_persons.csv"), CHUNK):
+        with transaction.atomic():
+            for row in chunk:
+                ids = [IdentifierIn(scheme, row[col]) for scheme, col in
+                       (("CCCD", "cccd"), ("CMND", "cmnd"), ("BHYT", "bhyt")) if row.get(col)]
+                contacts = []
+                if row.get("phone"):
+                    contacts.append(ContactIn(row["phone"], "self"))
+                if row.get("household_phone") and row["household_phone"] != row.get("phone"):
+                    contacts.append(ContactIn(row["household_phone"], row.get("relationship") or "relative"))
+                person = person_create(
+                    full_name=row["full_name"], birth_date=dt.date.fromisoformat(row["birth_date"]),
+                    sex=row["sex"], commune=units.get((Era.Y2021, UnitLevel.COMMUNE, row["commune_2021"])),
+                    address=row.get("address", ""), identifiers=ids, contacts=contacts, actor=ACTOR,
+                    reason="demo population")
+                persons[row["person_key"]] = person.pk
+        counts["persons"] += len(chunk)
+        progress(len(chunk))
+
+    sessions_meta = {row["session_key"]: row for row in _read(directory / "sessions.csv")}
+    sessions: dict[str, Any] = {}
+    vaccines = {v.code: v for v in Vaccine.objects.all()}
+    person_cache: dict[int, Person] = {}
+    for chunk in _chunks(_read(directory / "truth_doses.csv"), CHUNK):
+        with transaction.atomic():
+            for row in chunk:
+                site = sites[row["site_code"]]
+                session = sessions.get(row["session_key"])
+                if session is None:
+                    meta = sessions_meta[row["session_key"]]
+                    session = session_find_or_create(
+                        site=site, date=dt.date.fromisoformat(meta["date"]),
+                        commune=units.get((Era.Y2025, UnitLevel.COMMUNE, meta["commune"])),
+                        place_text=meta.get("place_text", ""), actor=ACTOR)
+                    sessions[row["session_key"]] = session
+                pk = persons[row["person_key"]]
+                person = person_cache.get(pk) or Person.objects.get(pk=pk)
+                person_cache[pk] = person
+                dose_record(person=person, vaccine=vaccines[row["vaccine"]], site=site,
+                            administered_on=dt.date.fromisoformat(row["administered_on"]),
+                            lot_number=row.get("lot_number", ""), dose_number=int(row["dose_number"]),
+                            session=session, source=row["site_code"], source_record_id=row["dose_key"],
+                            actor=ACTOR, reason="demo population")
+        counts["doses"] += len(chunk)
+        progress(len(chunk))
+        if len(person_cache) > 50_000:
+            person_cache.clear()
+
+    with transaction.atomic():
+        for row in _read(directory / "appointments.csv"):
+            if row.get("kept") == "1":
+                continue  # kept appointments were fulfilled by the doses above; only missed ones stay open
+            person = Person.objects.get(pk=persons[row["person_key"]])
+            appointment_schedule(person=person, dose_number=int(row["dose_number"]),
+                                 due_on=dt.date.fromisoformat(row["due_on"]), vaccine=vaccines.get(row["vaccine"]),
+                                 actor=ACTOR, reason="demo population")
+            counts["appointments"] += 1
+    return counts
+
+
+def create_demo_officials(*, nurse_site: Site | None) -> list[DemoLogin]:
+    """The four demo officials (national, HCDC, another province, a site nurse), created once."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    grants = {
+        "quocgia": {"role": Role.MANAGER, "level": Level.NATIONAL},
+        "hcdc": {"role": Role.MANAGER, "level": Level.PROVINCE, "province_code": "79"},
+        "hanoi": {"role": Role.MANAGER, "level": Level.PROVINCE, "province_code": "01"},
+        "dieuduong": {"role": Role.VACCINATOR, "level": Level.SITE, "site": nurse_site},
+    }
+    for login in DEMO_LOGINS:
+        user = User.objects.filter(username=login.username).first()
+        if user is None:
+            user = official_create(username=login.username, password=login.password, full_name=login.who,
+                                   actor=ACTOR, reason="demo login")
+        else:
+            user.set_password(login.password)
+            user.save(update_fields=["password"])
+        spec = grants[login.username]
+        if not user.grants.filter(revoked_at__isnull=True).exists() and (spec.get("site") or spec["level"] != "site"):
+            grant_create(user=user, actor=ACTOR, reason="demo login", **spec)
+    return DEMO_LOGINS

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ImmunizationsConfig(AppConfig):
+    name = "sotiem.immunizations"
+    label = "immunizations"

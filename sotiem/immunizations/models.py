@@ -1,0 +1,118 @@
+"""The vaccine catalogue (data, not code), doses and appointments. An appointment never becomes a dose."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from sotiem.accounts.scoping import RestrictedQuerySet
+
+
+class Vaccine(models.Model):
+    """One product of the catalogue, with its primary series; loaded from the domain CSV."""
+
+    code = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=80, help_text="the common name used in Vietnam")
+    product = models.CharField(max_length=200)
+    manufacturer = models.CharField(max_length=200)
+    platform = models.CharField(max_length=80, blank=True)
+    approved_on = models.DateField(null=True, blank=True)
+    primary_doses = models.PositiveSmallIntegerField()
+    min_interval_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_interval_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    icd11_code = models.CharField(max_length=16, blank=True)
+    eu_product_code = models.CharField(max_length=40, blank=True, help_text="EU DCC value set vaccines-covid-19-names")
+    aliases = models.JSONField(default=list, blank=True, help_text="names people write for it, for parsing")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DoseStatus(models.TextChoices):
+    VALID = "valid", "Hợp lệ / Valid"
+    VOIDED = "voided", "Đã hủy / Voided"
+    DISPUTED = "disputed", "Đang khiếu nại / Disputed"
+
+
+class Dose(models.Model):
+    """One administration event (site, date, vaccine, lot): the only thing that makes a dose."""
+
+    SCOPE = {
+        "province": ["site__province__code", "person__province_code"],
+        "commune": ["person__commune_code", "site__commune__code"],
+        "site": ["site_id"],
+    }
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="doses")
+    vaccine = models.ForeignKey(Vaccine, on_delete=models.PROTECT, related_name="doses")
+    site = models.ForeignKey("places.Site", on_delete=models.PROTECT, related_name="doses")
+    session = models.ForeignKey("places.SiteSession", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="doses")
+    administered_on = models.DateField()
+    lot_number = models.CharField(max_length=40, blank=True)
+    dose_number_stated = models.PositiveSmallIntegerField(null=True, blank=True, help_text="as the sender wrote it")
+    dose_number_derived = models.PositiveSmallIntegerField(null=True, blank=True,
+                                                           help_text="its place among the person's valid doses")
+    source = models.CharField(max_length=64, help_text="who sent it: a site, an API key, an import")
+    source_record_id = models.CharField(max_length=64, blank=True, help_text="the sender's own record id")
+    status = models.CharField(max_length=8, choices=DoseStatus.choices, default=DoseStatus.VALID)
+    status_reason = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "source_record_id"], condition=~models.Q(source_record_id=""),
+                                    name="dose_source_record_unique"),
+        ]
+        indexes = [models.Index(fields=["person", "administered_on"]), models.Index(fields=["site", "administered_on"])]
+        ordering = ["administered_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.vaccine_id} {self.administered_on:%d/%m/%Y} ({self.status})"
+
+    def counts(self) -> bool:
+        """Whether this dose may count towards status and certificates (valid, not voided or disputed)."""
+        return self.status == DoseStatus.VALID
+
+
+class AppointmentStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Đã hẹn / Scheduled"
+    CANCELLED = "cancelled", "Đã hủy / Cancelled"
+
+
+class Appointment(models.Model):
+    """A planned dose. It is never counted as a dose; only a recorded administration fulfils it."""
+
+    SCOPE = {"province": ["person__province_code"], "commune": ["person__commune_code"], "site": ["site_id"]}
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="appointments")
+    vaccine = models.ForeignKey(Vaccine, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    dose_number = models.PositiveSmallIntegerField()
+    due_on = models.DateField()
+    site = models.ForeignKey("places.Site", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=AppointmentStatus.choices, default=AppointmentStatus.SCHEDULED)
+    fulfilled_by = models.OneToOneField(Dose, null=True, blank=True, on_delete=models.PROTECT, related_name="appointment")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on"]
+
+    def __str__(self) -> str:
+        return f"dose {self.dose_number} due {self.due_on:%d/%m/%Y}"
+
+    def is_missed(self, today) -> bool:  # type: ignore[no-untyped-def]
+        """A scheduled appointment past its date with no dose recorded: still not a dose."""
+        return self.status == AppointmentStatus.SCHEDULED and self.fulfilled_by_id is None and self.due_on < today

@@ -1,0 +1,55 @@
+from django.contrib import admin
+
+from sotiem.accounts.scoping import has_national
+from sotiem.audit.admin import ReadOnlyAdmin
+from sotiem.audit.models import AuditEvent
+from sotiem.people.models import ContactPoint, Identifier, Person
+
+
+class IdentifierInline(admin.TabularInline):
+    model = Identifier
+    extra = 0
+    can_delete = False
+    readonly_fields = ["scheme", "value", "validated", "validation_note", "active"]
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+class ContactPointInline(admin.TabularInline):
+    model = ContactPoint
+    extra = 0
+    can_delete = False
+    readonly_fields = ["phone", "relationship", "active", "detached_at"]
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Person)
+class PersonAdmin(ReadOnlyAdmin):
+    """Persons in the admin are scoped like everywhere else: an official sees only their jurisdiction."""
+
+    list_display = ["full_name", "birth_date", "sex", "province_code", "status"]
+    list_filter = ["status", "sex"]
+    search_fields = ["name_key", "public_id"]
+    inlines = [IdentifierInline, ContactPointInline]
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return super().get_queryset(request).restrict(request.user, "view")
+
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    """The audit log, scoped: a national official sees it all, others only events of persons they may see."""
+
+    list_display = ["created_at", "actor_label", "action", "object_type", "object_id", "reason"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["object_id", "actor_label", "reason"]
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        qs = super().get_queryset(request)
+        if has_national(request.user, "view"):
+            return qs
+        return qs.filter(person_id__in=Person.objects.restrict(request.user, "view").values("pk"))

@@ -1,0 +1,138 @@
+"""Persons, their identifiers and contact points. A phone number is a contact point, never an identity."""
+
+import uuid
+
+from django.db import models
+
+from sotiem.accounts.scoping import RestrictedQuerySet
+
+
+class Sex(models.TextChoices):
+    MALE = "M", "Nam / Male"
+    FEMALE = "F", "Nữ / Female"
+    UNKNOWN = "U", "Không rõ / Unknown"
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "day", "Ngày / Day"
+    MONTH = "month", "Tháng / Month"
+    YEAR = "year", "Năm / Year"
+
+
+class PersonStatus(models.TextChoices):
+    ACTIVE = "active", "Đang dùng / Active"
+    MERGED = "merged", "Đã gộp / Merged"
+
+
+class Person(models.Model):
+    """One human being; merged persons stay as tombstones pointing at the survivor."""
+
+    SCOPE = {
+        "province": ["province_code", "doses__site__province__code"],
+        "commune": ["commune_code"],
+        "site": ["doses__site_id"],
+    }
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    full_name = models.CharField(max_length=200, help_text="as given, NFC")
+    name_key = models.CharField(max_length=200, db_index=True, help_text="diacritics-free, lower case")
+    birth_date = models.DateField(null=True, blank=True)
+    birth_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
+    sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
+    commune = models.ForeignKey("places.AdminUnit", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+", help_text="address commune, of either era")
+    province_code = models.CharField(max_length=2, blank=True, db_index=True,
+                                     help_text="2025-era province of the address (the owning jurisdiction)")
+    commune_code = models.CharField(max_length=8, blank=True, db_index=True,
+                                    help_text="2025-era commune of the address")
+    address = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=8, choices=PersonStatus.choices, default=PersonStatus.ACTIVE)
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="merged_from")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["name_key", "birth_date"])]
+        constraints = [
+            models.CheckConstraint(
+                name="person_merged_has_target",
+                condition=models.Q(status="active", merged_into__isnull=True)
+                | models.Q(status="merged", merged_into__isnull=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        born = self.birth_date.year if self.birth_date else "?"
+        return f"{self.full_name} ({born})"
+
+    def is_merged(self) -> bool:
+        """Whether this row is a tombstone of a merge (its data lives on the survivor)."""
+        return self.status == PersonStatus.MERGED
+
+
+class IdScheme(models.TextChoices):
+    CCCD = "CCCD", "Căn cước công dân / Citizen ID (12 digits)"
+    CMND = "CMND", "Chứng minh nhân dân / Old ID card (9 or 12 digits)"
+    BHYT = "BHYT", "Bảo hiểm y tế / Health insurance"
+    PASSPORT = "PASSPORT", "Hộ chiếu / Passport"
+
+
+class Identifier(models.Model):
+    """A national identifier as recorded; one number may (wrongly) appear on two persons, so it is not unique."""
+
+    SCOPE = {"province": ["person__province_code"], "commune": ["person__commune_code"],
+             "site": ["person__doses__site_id"]}
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="identifiers")
+    scheme = models.CharField(max_length=10, choices=IdScheme.choices)
+    value = models.CharField(max_length=32)
+    validated = models.BooleanField(default=False, help_text="passed the format and consistency checks")
+    validation_note = models.TextField(blank=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["scheme", "value"])]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "scheme", "value"], name="identifier_person_scheme_value")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme} {self.value}"
+
+
+class Relationship(models.TextChoices):
+    SELF = "self", "Chính chủ / Self"
+    GUARDIAN = "guardian", "Người giám hộ / Guardian"
+    RELATIVE = "relative", "Người thân / Relative"
+    GROUP_ORGANISER = "group_organiser", "Người đăng ký hộ nhóm / Group organiser"
+
+
+class ContactPoint(models.Model):
+    """A phone a person gave, and whose phone it is; many persons may share one, and it never identifies them."""
+
+    SCOPE = {"province": ["person__province_code"], "commune": ["person__commune_code"],
+             "site": ["person__doses__site_id"]}
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="contact_points")
+    phone = models.CharField(max_length=16, db_index=True, help_text="E.164, e.g. +84912345678")
+    relationship = models.CharField(max_length=16, choices=Relationship.choices, default=Relationship.SELF)
+    active = models.BooleanField(default=True, help_text="false once detached ('not my family member')")
+    created_at = models.DateTimeField(auto_now_add=True)
+    detached_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "phone"], condition=models.Q(active=True),
+                                    name="contactpoint_active_person_phone")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phone} ({self.relationship})"

@@ -1,0 +1,96 @@
+"""Administrative units of both eras (2021: 63 provinces with districts; 2025: 34 provinces), sites, sessions."""
+
+import uuid
+
+from django.db import models
+
+
+class Era(models.TextChoices):
+    Y2021 = "2021", "63 tỉnh (2021) / 63 provinces (2021)"
+    Y2025 = "2025", "34 tỉnh (2025) / 34 provinces (2025)"
+
+
+class Level(models.TextChoices):
+    PROVINCE = "province", "Tỉnh / Province"
+    DISTRICT = "district", "Huyện / District"
+    COMMUNE = "commune", "Xã / Commune"
+
+
+class AdminUnit(models.Model):
+    """One province, district or commune of one era; codes are reused across eras, so the era is part of the key."""
+
+    era = models.CharField(max_length=4, choices=Era.choices)
+    level = models.CharField(max_length=10, choices=Level.choices)
+    code = models.CharField(max_length=8)
+    name = models.CharField(max_length=120)
+    full_name = models.CharField(max_length=160)
+    key = models.CharField(max_length=160, db_index=True, help_text="diacritics-free name key for lookup")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    province_code = models.CharField(max_length=2, help_text="the province this unit lies in, same era")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["era", "level", "code"], name="adminunit_era_level_code")]
+        indexes = [models.Index(fields=["era", "level", "province_code"])]
+        ordering = ["era", "level", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.era})"
+
+
+class UnitMapping(models.Model):
+    """Where a 2021-era unit went in 2025; a split ward has several rows, one of them the default."""
+
+    old = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="mapped_to")
+    new = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="mapped_from")
+    is_default = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["old", "new"], name="unitmapping_old_new")]
+
+
+class SiteKind(models.TextChoices):
+    FIXED = "fixed", "Điểm tiêm cố định / Fixed site"
+    HOSPITAL = "hospital", "Bệnh viện / Hospital"
+    MOBILE = "mobile", "Đội tiêm lưu động / Mobile team"
+    SCHOOL = "school", "Trường học / School"
+    WORKPLACE = "workplace", "Nơi làm việc / Workplace"
+
+
+class Site(models.Model):
+    """A vaccination site or team, owned by one (2025-era) province."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=12, choices=SiteKind.choices)
+    province = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="sites")
+    commune = models.ForeignKey(AdminUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class SiteSession(models.Model):
+    """Where a site vaccinated on one day: a mobile team's day in a school gym is a findable thing."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="sessions")
+    date = models.DateField()
+    commune = models.ForeignKey(AdminUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    place_text = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["site", "date", "place_text"], name="sitesession_site_date_place")
+        ]
+        indexes = [models.Index(fields=["date"])]
+        ordering = ["-date", "site__code"]
+
+    def __str__(self) -> str:
+        return f"{self.site.code} {self.date:%d/%m/%Y} {self.place_text}".strip()

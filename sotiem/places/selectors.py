@@ -1,0 +1,126 @@
+"""Reads of places: resolving what people write (names or codes of either era) to units."""
+
+from __future__ import annotations
+
+import functools
+
+from django.db.models import QuerySet
+
+from sotiem.lib.names import name_key
+from sotiem.places.models import AdminUnit, Era, Level, Site, SiteSession
+
+_PREFIXES = ("thanh pho ", "tinh ", "phuong ", "xa ", "thi tran ", "thi xa ", "quan ", "huyen ", "tp ", "tp. ",
+             "dac khu ")
+
+
+def _short_key(text: str) -> str:
+    key = name_key(text)
+    for prefix in _PREFIXES:
+        if key.startswith(prefix):
+            key = key[len(prefix):]
+            break
+    return key.replace(" ", "").replace("-", "")
+
+
+def province_find(text: str, *, era: str | None = None) -> AdminUnit | None:
+    """A province from a code ('79', '079') or a name with or without diacritics; the 2025 era wins ties."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    eras = [era] if era else [Era.Y2025, Era.Y2021]
+    if text.isdigit():
+        code = text[-2:].zfill(2)
+        for e in eras:
+            unit = AdminUnit.objects.filter(era=e, level=Level.PROVINCE, code=code).first()
+            if unit:
+                return unit
+        return None
+    key = _short_key(text)
+    aliases = {"hcm": "hochiminh", "tphcm": "hochiminh", "saigon": "hochiminh", "hn": "hanoi",
+               "hue": "hue", "thuathienhue": "hue"}
+    key = aliases.get(key, key)
+    for e in eras:
+        for unit in AdminUnit.objects.filter(era=e, level=Level.PROVINCE):
+            if unit.key.replace(" ", "") == key or _short_key(unit.full_name) == key:
+                return unit
+    return None
+
+
+def commune_find(text: str, *, province: AdminUnit | None = None, era: str | None = None) -> AdminUnit | None:
+    """A commune from its code (5 digits) or its name within a province; None when absent or ambiguous."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    qs = AdminUnit.objects.filter(level=Level.COMMUNE)
+    if era:
+        qs = qs.filter(era=era)
+    if province is not None:
+        qs = qs.filter(province_code=province.code, era=province.era) if not era else qs.filter(
+            province_code=province.code)
+    if text.isdigit():
+        found = list(qs.filter(code=text.zfill(5)).order_by("-era")[:2])
+        return found[0] if found else None
+    key = _short_key(text)
+    matches = [u for u in qs.filter(key__in={key, name_key(text)}) if u]
+    if not matches:
+        matches = [u for u in qs if _short_key(u.full_name) == key or u.key.replace(" ", "") == key]
+    return matches[0] if len(matches) == 1 else None
+
+
+@functools.lru_cache(maxsize=50000)
+def _codes_2025(unit_id: int) -> tuple[int | None, str, str]:
+    """(2025 commune id, its code, 2025 province code) for a unit; units never change after seeding, so cached."""
+    unit = AdminUnit.objects.get(pk=unit_id)
+    if unit.era == Era.Y2025:
+        if unit.level == Level.COMMUNE:
+            return unit.pk, unit.code, unit.province_code
+        return None, "", unit.province_code
+    commune_id, commune_code = None, ""
+    if unit.level == Level.COMMUNE:
+        mapping = unit.mapped_to.select_related("new").order_by("-is_default", "new__code").first()
+        if mapping:
+            commune_id, commune_code = mapping.new_id, mapping.new.code
+    province = AdminUnit.objects.get(era=Era.Y2021, level=Level.PROVINCE, code=unit.province_code)
+    mapping = province.mapped_to.select_related("new").first()
+    return commune_id, commune_code, (mapping.new.code if mapping else "")
+
+
+def commune_2025_of(unit: AdminUnit | None) -> AdminUnit | None:
+    """The 2025-era commune an address commune of either era now belongs to (the default one for split wards)."""
+    if unit is None or unit.level != Level.COMMUNE:
+        return None
+    new_id = _codes_2025(unit.pk)[0]
+    return AdminUnit.objects.get(pk=new_id) if new_id else None
+
+
+def codes_2025_of(unit: AdminUnit | None) -> tuple[str, str]:
+    """(2025 province code, 2025 commune code or "") that own a unit of either era: the jurisdiction keys."""
+    if unit is None:
+        return "", ""
+    _, commune_code, province_code = _codes_2025(unit.pk)
+    return province_code, commune_code
+
+
+def province_2025_code_of(unit: AdminUnit | None) -> str:
+    """The 2025-era province code that owns a unit of either era."""
+    return _codes_2025(unit.pk)[2] if unit is not None else ""
+
+
+def site_list(*, province_code: str | None = None) -> QuerySet[Site]:
+    """Sites, optionally of one 2025-era province (sites are not personal data, so any official may list them)."""
+    qs = Site.objects.select_related("province")
+    if province_code:
+        qs = qs.filter(province__code=province_code)
+    return qs
+
+
+def session_search(*, date=None, text: str = "", province_code: str | None = None) -> QuerySet[SiteSession]:  # type: ignore[no-untyped-def]
+    """Sessions by day and place, with a free-text match on the place or site name (for complaint forms)."""
+    qs = SiteSession.objects.select_related("site", "commune")
+    if date is not None:
+        qs = qs.filter(date=date)
+    if province_code:
+        qs = qs.filter(site__province__code=province_code)
+    if text:
+        qs = qs.filter(place_text__icontains=text) | qs.filter(site__name__icontains=text)
+    return qs
