@@ -16,7 +16,8 @@ from sotiem.immunizations.services import dose_record
 from sotiem.lib.ids import make_cccd
 from sotiem.people.models import Person
 from sotiem.people.services import ContactIn, IdentifierIn, person_create
-from sotiem.places.models import AdminUnit, Era, Level as UnitLevel, Site
+from sotiem.places.models import AdminUnit, Era, Site
+from sotiem.places.models import Level as UnitLevel
 from sotiem.places.services import site_create
 
 _seq = itertools.count(1)

@@ -22,7 +22,8 @@ from sotiem.immunizations.models import Vaccine
 from sotiem.immunizations.services import appointment_schedule, dose_record
 from sotiem.people.models import Person
 from sotiem.people.services import ContactIn, IdentifierIn, person_create
-from sotiem.places.models import AdminUnit, Era, Level as UnitLevel, Site
+from sotiem.places.models import AdminUnit, Era, Site
+from sotiem.places.models import Level as UnitLevel
 from sotiem.places.services import session_find_or_create, site_create
 
 ACTOR = "demo-loader"

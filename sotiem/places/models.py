@@ -47,6 +47,9 @@ class UnitMapping(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["old", "new"], name="unitmapping_old_new")]
 
+    def __str__(self) -> str:
+        return f"{self.old_id} → {self.new_id}{'' if self.is_default else ' (not default)'}"
+
 
 class SiteKind(models.TextChoices):
     FIXED = "fixed", "Điểm tiêm cố định / Fixed site"

@@ -1,0 +1,137 @@
+"""Vietnamese phone numbers, normalised to E.164 from every way people and spreadsheets write them.
+
+The 2021 platform treated one phone number as one person, which merged families. Normalise phones so they
+compare equal, but never key a person on one.
+"""
+
+import functools
+import re
+
+import phonenumbers
+
+from sotiem.lib import domain
+
+_ALLOWED = re.compile(r"^[\d\s.\-()/+]*$")
+_VALID_TYPES = frozenset(
+    (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
+)
+
+
+class PhoneError(ValueError):
+    """A phone number that cannot be read as a Vietnamese mobile or landline; the message is bilingual."""
+
+
+def normalize_phone(raw: str | int) -> str:
+    """E.164 (`+84912345678`) from `0912 345 678`, `84…`, `+84…`, `0084…`, a lost leading 0 or a pre-2018 number.
+
+    Raises PhoneError, with the reason in Vietnamese and English, when the number cannot be a Vietnamese
+    mobile or landline.
+    """
+    if isinstance(raw, bool) or not isinstance(raw, str | int):
+        raise PhoneError(
+            f"Số điện thoại phải là chuỗi ký tự / A phone number must be text (got {type(raw).__name__})"
+        )
+    return _normalize(str(raw).strip())
+
+
+@functools.lru_cache(maxsize=131072)
+def _normalize(text: str) -> str:
+    national = _national_significant_number(_digits(text))
+    national = _convert_2018(national)
+    _check_length(national)
+    _check_valid(national)
+    return "+84" + national
+
+
+def _digits(text: str) -> str:
+    """The digits of a number written with any of the usual separators; `+` only in a leading `+84`."""
+    if not text:
+        raise PhoneError("Số điện thoại đang để trống / The phone number is empty")
+    if any(char.isalpha() for char in text):
+        raise PhoneError(f"Số điện thoại có chữ cái: '{text}' / The phone number contains letters: '{text}'")
+    # "+84 …" and "(+84) …" are both written; a + anywhere else is a typo.
+    international = text.lstrip("( ").startswith("+")
+    if not _ALLOWED.match(text) or text.count("+") > int(international):
+        raise PhoneError(
+            f"Số điện thoại có ký tự không hợp lệ: '{text}' / The phone number has characters that do not "
+            f"belong in a phone number: '{text}'"
+        )
+    digits = re.sub(r"\D", "", text)
+    if not digits:
+        raise PhoneError(
+            f"Số điện thoại không có chữ số nào: '{text}' / The phone number has no digits: '{text}'"
+        )
+    if international:
+        if not digits.startswith("84"):
+            raise PhoneError(
+                f"Không phải số Việt Nam (mã quốc gia phải là +84): '{text}' / Not a Vietnamese number (the "
+                f"country code must be +84): '{text}'"
+            )
+        digits = "00" + digits
+    return digits
+
+
+def _national_significant_number(digits: str) -> str:
+    """Drop the country code or trunk 0; a number with neither lost its 0 (Excel stores numbers as numbers)."""
+    if digits.startswith("0084"):
+        national = digits[4:]
+    elif digits.startswith("84") and len(digits) in (11, 12):
+        national = digits[2:]
+    else:
+        return digits[1:] if digits.startswith("0") else digits
+    # "+84 (0)912…" keeps the trunk 0 after the country code.
+    return national[1:] if national.startswith("0") and len(national) in (10, 11) else national
+
+
+def _convert_2018(national: str) -> str:
+    """Rewrite a pre-2018 11-digit mobile (`0162…`) to its 10-digit number; the last 7 digits are kept."""
+    if len(national) != 10 or not national.startswith("1"):
+        return national
+    old_prefix = "0" + national[:3]
+    new_prefix = domain.phone_prefix_map_2018().get(old_prefix)
+    if new_prefix is None:
+        raise PhoneError(
+            f"Đầu số cũ {old_prefix} không có trong bảng chuyển đổi 11 số sang 10 số năm 2018 / The old "
+            f"prefix {old_prefix} is not in the 2018 table converting 11-digit mobiles to 10 digits"
+        )
+    return new_prefix[1:] + national[3:]
+
+
+def _check_length(national: str) -> None:
+    shown = "0" + national
+    if len(national) < 9:
+        raise PhoneError(
+            f"Số điện thoại quá ngắn: {shown} có {len(shown)} chữ số, di động cần 10 / The phone number is "
+            f"too short: {shown} has {len(shown)} digits, a mobile needs 10"
+        )
+    if len(national) > 10:
+        raise PhoneError(
+            f"Số điện thoại quá dài: {shown} có {len(shown)} chữ số / The phone number is too long: {shown} "
+            f"has {len(shown)} digits"
+        )
+    if len(national) == 10 and not national.startswith("2"):
+        raise PhoneError(
+            f"Số 11 chữ số phải là số cố định đầu 02 hoặc số di động cũ đầu 01: {shown} / An 11-digit number "
+            f"must be a 02x landline or a pre-2018 01xx mobile: {shown}"
+        )
+
+
+def _check_valid(national: str) -> None:
+    """Let `phonenumbers` judge the prefix; its ranges are finer than any carrier list (only 0896–0899...)."""
+    number = phonenumbers.PhoneNumber(country_code=84, national_number=int(national))
+    if not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) not in _VALID_TYPES:
+        raise PhoneError(
+            f"Số 0{national} không thuộc dải số di động hay cố định nào đang dùng (đầu số 0{national[:2]}) / "
+            f"0{national} is not in any assigned mobile or landline range (prefix 0{national[:2]})"
+        )
+
+
+def phone_kind(e164: str) -> str:
+    """'fixed' for a 02x landline, otherwise 'mobile', for an E.164 number made by normalize_phone."""
+    if not e164.startswith("+84"):
+        raise PhoneError(f"Không phải số +84: '{e164}' / Not a +84 number: '{e164}'")
+    return "fixed" if e164[3:4] == "2" else "mobile"

@@ -1,0 +1,45 @@
+import re
+
+import pytest
+
+from sotiem.core.demo import DEMO_LOGINS
+
+pytestmark = pytest.mark.browser
+
+LOGINS = {login.username: login.password for login in DEMO_LOGINS}
+
+
+def login(page, url: str, username: str) -> None:
+    page.goto(f"{url}/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", LOGINS[username])
+    page.click("input[type=submit]")
+
+
+def test_the_landing_page_shows_the_registry_in_vietnamese_and_english(page, demo_server):
+    page.goto(demo_server)
+    heading = page.locator("h1").inner_text()
+    assert "Sổ tiêm chủng quốc gia" in heading and "National immunization registry" in heading
+    persons = page.locator("#counts .card strong").first.inner_text()
+    assert int(persons.replace(",", "").replace(".", "")) >= 300
+
+
+def test_the_hcdc_official_signs_in_and_sees_hcm_persons(page, demo_server):
+    login(page, demo_server, "hcdc")
+    page.goto(f"{demo_server}/admin/people/person/")
+    counter = page.locator(".paginator").inner_text()
+    assert int(re.search(r"(\d+)", counter.replace(",", "")).group(1)) >= 300
+
+
+def test_an_official_of_another_province_sees_no_hcm_person(page, demo_server):
+    login(page, demo_server, "hanoi")
+    page.goto(f"{demo_server}/admin/people/person/")
+    assert re.search(r"\b0\b", page.locator(".paginator").inner_text())
+
+
+def test_a_wrong_password_is_refused(page, demo_server):
+    page.goto(f"{demo_server}/admin/login/")
+    page.fill("#id_username", "hcdc")
+    page.fill("#id_password", "not-the-password")
+    page.click("input[type=submit]")
+    assert page.locator(".errornote").count() == 1
