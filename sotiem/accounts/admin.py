@@ -1,8 +1,7 @@
 from django.contrib import admin
 
-from sotiem.audit.admin import ReadOnlyAdmin
-
 from sotiem.accounts.models import Grant
+from sotiem.audit.admin import ReadOnlyAdmin
 
 
 @admin.register(Grant)

@@ -142,7 +142,7 @@ def create_demo_officials(*, nurse_site: Site | None) -> list[DemoLogin]:
     from django.contrib.auth import get_user_model
 
     User = get_user_model()
-    grants = {
+    grants: dict[str, dict[str, Any]] = {
         "quocgia": {"role": Role.MANAGER, "level": Level.NATIONAL},
         "hcdc": {"role": Role.MANAGER, "level": Level.PROVINCE, "province_code": "79"},
         "hanoi": {"role": Role.MANAGER, "level": Level.PROVINCE, "province_code": "01"},

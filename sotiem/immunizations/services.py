@@ -67,7 +67,7 @@ def dose_record(
     )
     person_dose_numbers_recompute(person=person)
     dose.refresh_from_db(fields=["dose_number_derived"])
-    appointment = (
+    appointment = None if dose.dose_number_derived is None else (
         Appointment.objects.filter(person=person, status=AppointmentStatus.SCHEDULED, fulfilled_by__isnull=True,
                                    dose_number=dose.dose_number_derived)
         .order_by("due_on").first()
