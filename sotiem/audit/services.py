@@ -40,6 +40,37 @@ def actor_label_of(actor: Any) -> str:
     return getattr(actor, "get_username", lambda: str(actor))()
 
 
+def audit_event(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+    person_id: int | None = None,
+) -> AuditEvent:
+    """An unsaved event, for services that write many rows at once (see `audit_record_many`)."""
+    user = actor if (actor is not None and not isinstance(actor, str) and getattr(actor, "pk", None)) else None
+    return AuditEvent(
+        actor=user,
+        actor_label=actor_label_of(actor)[:120],
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        person_id=person_id,
+        before=_jsonable(before) if before is not None else None,
+        after=_jsonable(after) if after is not None else None,
+        reason=reason,
+    )
+
+
+def audit_record_many(events: list[AuditEvent]) -> list[AuditEvent]:
+    """Write events built by `audit_event` in one statement; call it inside the transaction of the changes."""
+    return AuditEvent.objects.bulk_create(events, batch_size=500)
+
+
 def audit_record(
     *,
     actor: Any,
@@ -54,16 +85,7 @@ def audit_record(
 
     `actor` is a user, a label string (an API key, an import run) or None for the system itself.
     """
-    user = actor if (actor is not None and not isinstance(actor, str) and getattr(actor, "pk", None)) else None
-    return AuditEvent.objects.create(
-        actor=user,
-        actor_label=actor_label_of(actor)[:120],
-        action=action,
-        object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
-        object_repr=str(obj)[:200],
-        person_id=person_id,
-        before=_jsonable(before) if before is not None else None,
-        after=_jsonable(after) if after is not None else None,
-        reason=reason,
-    )
+    event = audit_event(actor=actor, action=action, obj=obj, before=before, after=after, reason=reason,
+                        person_id=person_id)
+    event.save()
+    return event

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,12 +20,12 @@ from django.db import transaction
 from sotiem.accounts.models import Level, Role
 from sotiem.accounts.services import grant_create, official_create
 from sotiem.immunizations.models import Vaccine
-from sotiem.immunizations.services import appointment_schedule, dose_record
+from sotiem.immunizations.services import DoseIn, appointment_schedule, dose_record_many
 from sotiem.people.models import Person
-from sotiem.people.services import ContactIn, IdentifierIn, person_create
+from sotiem.people.services import ContactIn, IdentifierIn, PersonIn, person_create_many
 from sotiem.places.models import AdminUnit, Era, Site
 from sotiem.places.models import Level as UnitLevel
-from sotiem.places.services import session_find_or_create, site_create
+from sotiem.places.services import SessionIn, sessions_find_or_create_many, site_create
 
 ACTOR = "demo-loader"
 CHUNK = 500
@@ -76,61 +77,58 @@ def load_population(directory: Path, *, progress: Callable[[int], None] = lambda
                 reason="demo population")
             counts["sites"] += 1
 
-    persons: dict[str, int] = {}
+    persons: dict[str, Person] = {}
     for chunk in _chunks(_read(directory / "truth_persons.csv"), CHUNK):
-        with transaction.atomic():
-            for row in chunk:
-                ids = [IdentifierIn(scheme, row[col]) for scheme, col in
-                       (("CCCD", "cccd"), ("CMND", "cmnd"), ("BHYT", "bhyt")) if row.get(col)]
-                contacts = []
-                if row.get("phone"):
-                    contacts.append(ContactIn(row["phone"], "self"))
-                if row.get("household_phone") and row["household_phone"] != row.get("phone"):
-                    contacts.append(ContactIn(row["household_phone"], row.get("relationship") or "relative"))
-                person = person_create(
-                    full_name=row["full_name"], birth_date=dt.date.fromisoformat(row["birth_date"]),
-                    sex=row["sex"], commune=units.get((Era.Y2021, UnitLevel.COMMUNE, row["commune_2021"])),
-                    address=row.get("address", ""), identifiers=ids, contacts=contacts, actor=ACTOR,
-                    reason="demo population")
-                persons[row["person_key"]] = person.pk
+        items = []
+        for row in chunk:
+            ids = tuple(IdentifierIn(scheme, row[col]) for scheme, col in
+                        (("CCCD", "cccd"), ("CMND", "cmnd"), ("BHYT", "bhyt")) if row.get(col))
+            contacts = []
+            if row.get("phone"):
+                contacts.append(ContactIn(row["phone"], "self"))
+            if row.get("household_phone") and row["household_phone"] != row.get("phone"):
+                contacts.append(ContactIn(row["household_phone"], row.get("relationship") or "relative"))
+            items.append(PersonIn(
+                full_name=row["full_name"], birth_date=dt.date.fromisoformat(row["birth_date"]), sex=row["sex"],
+                commune=units.get((Era.Y2021, UnitLevel.COMMUNE, row["commune_2021"])),
+                address=row.get("address", ""), identifiers=ids, contacts=tuple(contacts)))
+        created = person_create_many(items=items, actor=ACTOR, reason="demo population")
+        persons.update({row["person_key"]: person for row, person in zip(chunk, created, strict=True)})
         counts["persons"] += len(chunk)
         progress(len(chunk))
 
     sessions_meta = {row["session_key"]: row for row in _read(directory / "sessions.csv")}
-    sessions: dict[str, Any] = {}
     vaccines = {v.code: v for v in Vaccine.objects.all()}
-    person_cache: dict[int, Person] = {}
-    for chunk in _chunks(_read(directory / "truth_doses.csv"), CHUNK):
-        with transaction.atomic():
-            for row in chunk:
-                site = sites[row["site_code"]]
-                session = sessions.get(row["session_key"])
-                if session is None:
+    # one sender's batch per site, as sites send them (the file itself is in date order)
+    doses_by_site: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for row in _read(directory / "truth_doses.csv"):
+        doses_by_site[row["site_code"]].append(row)
+    for site_code, rows in doses_by_site.items():
+        site = sites[site_code]
+        for chunk in _chunks(iter(rows), CHUNK):
+            with transaction.atomic():
+                wanted = {}
+                for row in chunk:
                     meta = sessions_meta[row["session_key"]]
-                    session = session_find_or_create(
+                    wanted[row["session_key"]] = SessionIn(
                         site=site, date=dt.date.fromisoformat(meta["date"]),
                         commune=units.get((Era.Y2025, UnitLevel.COMMUNE, meta["commune"])),
-                        place_text=meta.get("place_text", ""), actor=ACTOR)
-                    sessions[row["session_key"]] = session
-                pk = persons[row["person_key"]]
-                person = person_cache.get(pk) or Person.objects.get(pk=pk)
-                person_cache[pk] = person
-                dose_record(person=person, vaccine=vaccines[row["vaccine"]], site=site,
-                            administered_on=dt.date.fromisoformat(row["administered_on"]),
-                            lot_number=row.get("lot_number", ""), dose_number=int(row["dose_number"]),
-                            session=session, source=row["site_code"], source_record_id=row["dose_key"],
-                            actor=ACTOR, reason="demo population")
-        counts["doses"] += len(chunk)
-        progress(len(chunk))
-        if len(person_cache) > 50_000:
-            person_cache.clear()
+                        place_text=meta.get("place_text", ""))
+                sessions = sessions_find_or_create_many(items=list(wanted.values()), actor=ACTOR)
+                items = [DoseIn(person=persons[row["person_key"]], vaccine=vaccines[row["vaccine"]], site=site,
+                                administered_on=dt.date.fromisoformat(row["administered_on"]),
+                                lot_number=row.get("lot_number", ""), dose_number=int(row["dose_number"]),
+                                session=sessions[wanted[row["session_key"]].key()], source_record_id=row["dose_key"])
+                         for row in chunk]
+                dose_record_many(items=items, source=site_code, actor=ACTOR, reason="demo population")
+            counts["doses"] += len(chunk)
+            progress(len(chunk))
 
     with transaction.atomic():
         for row in _read(directory / "appointments.csv"):
             if row.get("kept") == "1":
                 continue  # kept appointments were fulfilled by the doses above; only missed ones stay open
-            person = Person.objects.get(pk=persons[row["person_key"]])
-            appointment_schedule(person=person, dose_number=int(row["dose_number"]),
+            appointment_schedule(person=persons[row["person_key"]], dose_number=int(row["dose_number"]),
                                  due_on=dt.date.fromisoformat(row["due_on"]), vaccine=vaccines.get(row["vaccine"]),
                                  actor=ACTOR, reason="demo population")
             counts["appointments"] += 1

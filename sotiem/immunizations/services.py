@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from sotiem.audit.services import audit_record, snapshot
+from sotiem.audit.services import audit_event, audit_record, audit_record_many, snapshot
 from sotiem.immunizations.models import Appointment, AppointmentStatus, Dose, DoseStatus, Vaccine
 from sotiem.people.models import Person
 from sotiem.places.models import Site, SiteSession
@@ -23,19 +26,58 @@ def _require_reason(reason: str) -> None:
         raise ValidationError("Cần nêu lý do / A reason is required")
 
 
-def person_dose_numbers_recompute(*, person: Person) -> None:
-    """Number a person's valid doses 1, 2, 3… by date; voided and disputed doses get no number."""
-    number = 0
-    for dose in Dose.objects.filter(person=person).order_by("administered_on", "id"):
+def persons_dose_numbers_recompute(*, person_ids: Iterable[int]) -> None:
+    """Number each person's valid doses 1, 2, 3… by date; voided and disputed doses get no number."""
+    changed: list[Dose] = []
+    number: dict[int, int] = defaultdict(int)
+    rows = (Dose.objects.filter(person_id__in=set(person_ids)).order_by("person_id", "administered_on", "id")
+            .only("id", "person_id", "status", "dose_number_derived"))
+    for dose in rows:
         derived = None
         if dose.status == DoseStatus.VALID:
-            number += 1
-            derived = number
+            number[dose.person_id] += 1
+            derived = number[dose.person_id]
         if dose.dose_number_derived != derived:
-            Dose.objects.filter(pk=dose.pk).update(dose_number_derived=derived)
+            dose.dose_number_derived = derived
+            changed.append(dose)
+    Dose.objects.bulk_update(changed, ["dose_number_derived"], batch_size=500)
 
 
-@transaction.atomic
+def person_dose_numbers_recompute(*, person: Person) -> None:
+    """Renumber one person's doses (see persons_dose_numbers_recompute)."""
+    persons_dose_numbers_recompute(person_ids=[person.pk])
+
+
+@dataclass(frozen=True)
+class DoseIn:
+    """One administration event as a sender reports it."""
+
+    person: Person
+    vaccine: Vaccine
+    site: Site
+    administered_on: dt.date
+    lot_number: str = ""
+    dose_number: int | None = None
+    session: SiteSession | None = None
+    source_record_id: str = ""
+
+
+def _dose_row(item: DoseIn, *, source: str, user: Any) -> Dose:
+    if item.person.is_merged():
+        raise ValidationError("Hồ sơ đã gộp; ghi vào hồ sơ chính / This person was merged; record on the survivor")
+    if item.administered_on is None:
+        raise ValidationError("Thiếu ngày tiêm / The date of vaccination is missing")
+    if item.session is not None and item.session.site_id != item.site.pk:
+        raise ValidationError("Buổi tiêm không thuộc điểm tiêm này / The session belongs to another site")
+    if item.dose_number is not None and not 1 <= item.dose_number <= 20:
+        raise ValidationError(f"Mũi tiêm số {item.dose_number} không hợp lệ / "
+                              f"Dose number {item.dose_number} is out of range")
+    return Dose(person=item.person, vaccine=item.vaccine, site=item.site, session=item.session,
+                administered_on=item.administered_on, lot_number=(item.lot_number or "").strip()[:40],
+                dose_number_stated=item.dose_number, source=source[:64],
+                source_record_id=(item.source_record_id or "")[:64], recorded_by=user)
+
+
 def dose_record(
     *,
     person: Person,
@@ -51,33 +93,47 @@ def dose_record(
     reason: str = "",
 ) -> Dose:
     """Record one administration event; fulfils the matching appointment, if any, and renumbers the person's doses."""
-    if person.is_merged():
-        raise ValidationError("Hồ sơ đã gộp; ghi vào hồ sơ chính / This person was merged; record on the survivor")
-    if administered_on is None:
-        raise ValidationError("Thiếu ngày tiêm / The date of vaccination is missing")
-    if session is not None and session.site_id != site.pk:
-        raise ValidationError("Buổi tiêm không thuộc điểm tiêm này / The session belongs to another site")
-    if dose_number is not None and not 1 <= dose_number <= 20:
-        raise ValidationError(f"Mũi tiêm số {dose_number} không hợp lệ / Dose number {dose_number} is out of range")
+    item = DoseIn(person=person, vaccine=vaccine, site=site, administered_on=administered_on, lot_number=lot_number,
+                  dose_number=dose_number, session=session, source_record_id=source_record_id)
+    return dose_record_many(items=[item], source=source, actor=actor, reason=reason)[0]
+
+
+@transaction.atomic
+def dose_record_many(*, items: list[DoseIn], source: str, actor: Any, reason: str = "") -> list[Dose]:
+    """Record many administration events from one sender in one transaction, each as `dose_record` would.
+
+    Any invalid item refuses the whole batch (the error names its position).
+    """
     user = actor if getattr(actor, "pk", None) and not isinstance(actor, str) else None
-    dose = Dose.objects.create(
-        person=person, vaccine=vaccine, site=site, session=session, administered_on=administered_on,
-        lot_number=(lot_number or "").strip()[:40], dose_number_stated=dose_number, source=source[:64],
-        source_record_id=(source_record_id or "")[:64], recorded_by=user,
-    )
-    person_dose_numbers_recompute(person=person)
-    dose.refresh_from_db(fields=["dose_number_derived"])
-    appointment = None if dose.dose_number_derived is None else (
-        Appointment.objects.filter(person=person, status=AppointmentStatus.SCHEDULED, fulfilled_by__isnull=True,
-                                   dose_number=dose.dose_number_derived)
-        .order_by("due_on").first()
-    )
-    if appointment is not None:
-        appointment.fulfilled_by = dose
-        appointment.save(update_fields=["fulfilled_by"])
-    audit_record(actor=actor, action="dose.record", obj=dose, person_id=person.pk, after=snapshot(dose, DOSE_FIELDS),
-                 reason=reason)
-    return dose
+    doses: list[Dose] = []
+    for index, item in enumerate(items):
+        try:
+            doses.append(_dose_row(item, source=source, user=user))
+        except ValidationError as exc:
+            raise ValidationError(f"#{index + 1}: {'; '.join(exc.messages)}") from exc
+    Dose.objects.bulk_create(doses, batch_size=500)
+    person_ids = {d.person_id for d in doses}
+    persons_dose_numbers_recompute(person_ids=person_ids)
+    derived = dict(Dose.objects.filter(pk__in=[d.pk for d in doses]).values_list("pk", "dose_number_derived"))
+    open_appointments: dict[tuple[int, int], list[Appointment]] = defaultdict(list)
+    for appointment in (Appointment.objects.filter(person_id__in=person_ids, status=AppointmentStatus.SCHEDULED,
+                                                   fulfilled_by__isnull=True).order_by("due_on")):
+        open_appointments[(appointment.person_id, appointment.dose_number)].append(appointment)
+    fulfilled: list[Appointment] = []
+    for dose in doses:
+        dose.dose_number_derived = derived[dose.pk]
+        waiting = open_appointments.get((dose.person_id, dose.dose_number_derived or 0))
+        if waiting:
+            appointment = waiting.pop(0)
+            appointment.fulfilled_by = dose
+            fulfilled.append(appointment)
+    Appointment.objects.bulk_update(fulfilled, ["fulfilled_by"], batch_size=500)
+    audit_record_many([
+        audit_event(actor=actor, action="dose.record", obj=dose, person_id=dose.person_id,
+                    after=snapshot(dose, DOSE_FIELDS), reason=reason)
+        for dose in doses
+    ])
+    return doses
 
 
 def _dose_set_status(dose: Dose, status: str, *, allowed_from: set[str], refusal: str, actor: Any, reason: str,

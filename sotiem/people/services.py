@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from sotiem.audit.services import audit_record, snapshot
+from sotiem.audit.services import audit_event, audit_record, audit_record_many, snapshot
 from sotiem.lib.ids import check_bhyt, check_cccd, check_cmnd, check_national_id
 from sotiem.lib.names import name_key, normalize_name
 from sotiem.lib.phones import PhoneError, normalize_phone
@@ -57,7 +57,51 @@ def _place_fields(commune: AdminUnit | None) -> dict[str, str]:
     return {"province_code": province_code, "commune_code": commune_code}
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class PersonIn:
+    """What a person registration carries: demographics plus the identifiers and phones they gave."""
+
+    full_name: str
+    birth_date: dt.date | None
+    birth_precision: str = DatePrecision.DAY
+    sex: str = Sex.UNKNOWN
+    commune: AdminUnit | None = None
+    address: str = ""
+    identifiers: tuple[IdentifierIn, ...] = ()
+    contacts: tuple[ContactIn, ...] = ()
+
+
+def _person_row(item: PersonIn, today: dt.date) -> Person:
+    name = normalize_name(item.full_name)
+    if not name:
+        raise ValidationError("Thiếu họ tên / The full name is missing")
+    if item.sex not in Sex.values:
+        raise ValidationError(f"Giới tính không hợp lệ / Unknown sex {item.sex!r} (M, F or U)")
+    if item.birth_precision not in DatePrecision.values:
+        raise ValidationError(f"Độ chính xác ngày sinh không hợp lệ / Unknown birth date precision {item.birth_precision!r}")
+    if item.birth_date and item.birth_date > today:
+        raise ValidationError(f"Ngày sinh {item.birth_date:%d/%m/%Y} ở tương lai / The birth date is in the future")
+    return Person(full_name=name, name_key=name_key(name), birth_date=item.birth_date,
+                  birth_precision=item.birth_precision, sex=item.sex, commune=item.commune,
+                  address=item.address.strip()[:300], **_place_fields(item.commune))
+
+
+def _identifier_row(person: Person, scheme: str | None, value: str) -> Identifier:
+    birth_year = person.birth_date.year if person.birth_date else None
+    chosen, normalised, valid, note = _check_identifier(scheme, value, sex=person.sex, birth_year=birth_year)
+    return Identifier(person=person, scheme=chosen, value=normalised, validated=valid, validation_note=note)
+
+
+def _contact_row(person: Person, phone: str, relationship: str) -> ContactPoint:
+    if relationship not in Relationship.values:
+        raise ValidationError(f"Quan hệ không hợp lệ / Unknown relationship {relationship!r}")
+    try:
+        e164 = normalize_phone(phone)
+    except PhoneError as exc:
+        raise ValidationError(str(exc)) from exc
+    return ContactPoint(person=person, phone=e164, relationship=relationship)
+
+
 def person_create(
     *,
     full_name: str,
@@ -72,44 +116,68 @@ def person_create(
     reason: str = "",
 ) -> Person:
     """Register a person with the identifiers and phones they gave; identifiers that fail checks are kept, flagged."""
-    name = normalize_name(full_name)
-    if not name:
-        raise ValidationError("Thiếu họ tên / The full name is missing")
-    if sex not in Sex.values:
-        raise ValidationError(f"Giới tính không hợp lệ / Unknown sex {sex!r} (M, F or U)")
-    if birth_date and birth_date > timezone.localdate():
-        raise ValidationError(f"Ngày sinh {birth_date:%d/%m/%Y} ở tương lai / The birth date is in the future")
-    person = Person.objects.create(
-        full_name=name, name_key=name_key(name), birth_date=birth_date, birth_precision=birth_precision, sex=sex,
-        commune=commune, address=address.strip()[:300], **_place_fields(commune),
-    )
-    ids = [_identifier_add(person, item.scheme, item.value) for item in identifiers if item.value.strip()]
-    phones = [_contact_add(person, item.phone, item.relationship) for item in contacts if item.phone.strip()]
-    audit_record(actor=actor, action="person.create", obj=person, person_id=person.pk, reason=reason,
-                 after={**snapshot(person, PERSON_FIELDS),
-                        "identifiers": [f"{i.scheme}:{i.value}" for i in ids],
-                        "contacts": [f"{c.phone}:{c.relationship}" for c in phones]})
-    return person
+    item = PersonIn(full_name=full_name, birth_date=birth_date, birth_precision=birth_precision, sex=sex,
+                    commune=commune, address=address, identifiers=tuple(identifiers), contacts=tuple(contacts))
+    return person_create_many(items=[item], actor=actor, reason=reason)[0]
+
+
+@transaction.atomic
+def person_create_many(*, items: list[PersonIn], actor: Any, reason: str = "") -> list[Person]:
+    """Register many persons in one transaction, each checked and audited exactly as by `person_create`.
+
+    Any invalid item refuses the whole batch (the error names its position), so callers that must keep the
+    good rows next to a bad one validate row by row first.
+    """
+    today = timezone.localdate()
+    persons: list[Person] = []
+    for index, item in enumerate(items):
+        try:
+            persons.append(_person_row(item, today))
+        except ValidationError as exc:
+            raise ValidationError(f"#{index + 1}: {'; '.join(exc.messages)}") from exc
+    Person.objects.bulk_create(persons, batch_size=500)
+    identifiers: list[Identifier] = []
+    contacts: list[ContactPoint] = []
+    per_person: list[tuple[list[Identifier], list[ContactPoint]]] = []
+    for index, (person, item) in enumerate(zip(persons, items, strict=True)):
+        try:
+            ids = {(i.scheme, i.value): i for i in (_identifier_row(person, x.scheme, x.value)
+                                                    for x in item.identifiers if x.value.strip())}
+            phones = {c.phone: c for c in (_contact_row(person, x.phone, x.relationship)
+                                           for x in item.contacts if x.phone.strip())}
+        except ValidationError as exc:
+            raise ValidationError(f"#{index + 1}: {'; '.join(exc.messages)}") from exc
+        identifiers.extend(ids.values())
+        contacts.extend(phones.values())
+        per_person.append((list(ids.values()), list(phones.values())))
+    Identifier.objects.bulk_create(identifiers, batch_size=500)
+    ContactPoint.objects.bulk_create(contacts, batch_size=500)
+    audit_record_many([
+        audit_event(actor=actor, action="person.create", obj=person, person_id=person.pk, reason=reason,
+                    after={**snapshot(person, PERSON_FIELDS),
+                           "identifiers": [f"{i.scheme}:{i.value}" for i in ids],
+                           "contacts": [f"{c.phone}:{c.relationship}" for c in phones]})
+        for person, (ids, phones) in zip(persons, per_person, strict=True)
+    ])
+    return persons
 
 
 def _identifier_add(person: Person, scheme: str | None, value: str) -> Identifier:
-    birth_year = person.birth_date.year if person.birth_date else None
-    chosen, normalised, valid, note = _check_identifier(scheme, value, sex=person.sex, birth_year=birth_year)
+    row = _identifier_row(person, scheme, value)
     ident, _ = Identifier.objects.get_or_create(
-        person=person, scheme=chosen, value=normalised, defaults={"validated": valid, "validation_note": note}
+        person=person, scheme=row.scheme, value=row.value,
+        defaults={"validated": row.validated, "validation_note": row.validation_note},
     )
     return ident
 
 
 def _contact_add(person: Person, phone: str, relationship: str) -> ContactPoint:
-    if relationship not in Relationship.values:
-        raise ValidationError(f"Quan hệ không hợp lệ / Unknown relationship {relationship!r}")
-    try:
-        e164 = normalize_phone(phone)
-    except PhoneError as exc:
-        raise ValidationError(str(exc)) from exc
-    found = ContactPoint.objects.filter(person=person, phone=e164, active=True).first()
-    return found or ContactPoint.objects.create(person=person, phone=e164, relationship=relationship)
+    row = _contact_row(person, phone, relationship)
+    found = ContactPoint.objects.filter(person=person, phone=row.phone, active=True).first()
+    if found:
+        return found
+    row.save()
+    return row
 
 
 @transaction.atomic

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from sotiem.audit.services import audit_record, snapshot
+from sotiem.audit.services import audit_event, audit_record, audit_record_many, snapshot
 from sotiem.places.models import AdminUnit, Era, Level, Site, SiteKind, SiteSession
 
 
@@ -44,3 +45,41 @@ def session_find_or_create(*, site: Site, date: dt.date, commune: AdminUnit | No
         return session
     except IntegrityError:  # created concurrently by another writer
         return SiteSession.objects.get(site=site, date=date, place_text=place_text)
+
+
+@dataclass(frozen=True)
+class SessionIn:
+    site: Site
+    date: dt.date
+    commune: AdminUnit | None = None
+    place_text: str = ""
+
+    def key(self) -> tuple[int, dt.date, str]:
+        return (self.site.pk, self.date, " ".join(self.place_text.split())[:200])
+
+
+def sessions_find_or_create_many(*, items: list[SessionIn], actor: Any) -> dict[tuple[int, dt.date, str], SiteSession]:
+    """The sessions for many (site, day, place) at once, creating and auditing the missing ones."""
+    wanted = {item.key(): item for item in items}
+    if not wanted:
+        return {}
+    found: dict[tuple[int, dt.date, str], SiteSession] = {}
+    site_ids = {k[0] for k in wanted}
+    dates = {k[1] for k in wanted}
+    for session in SiteSession.objects.filter(site_id__in=site_ids, date__in=dates):
+        key = (session.site_id, session.date, session.place_text)
+        if key in wanted:
+            found[key] = session
+    missing = [SiteSession(site=item.site, date=item.date, commune=item.commune or item.site.commune,
+                           place_text=key[2]) for key, item in wanted.items() if key not in found]
+    try:
+        with transaction.atomic():
+            SiteSession.objects.bulk_create(missing, batch_size=500)
+            audit_record_many([audit_event(actor=actor, action="session.create", obj=s, after=snapshot(s))
+                               for s in missing])
+        found.update({(s.site_id, s.date, s.place_text): s for s in missing})
+    except IntegrityError:  # another writer created some of them meanwhile: fall back to one at a time
+        for s in missing:
+            found[(s.site_id, s.date, s.place_text)] = session_find_or_create(
+                site=s.site, date=s.date, commune=s.commune, place_text=s.place_text, actor=actor)
+    return found

@@ -16,6 +16,12 @@ def login(page, url: str, username: str) -> None:
     page.click("input[type=submit]")
 
 
+def listed(page) -> int:
+    """How many rows the admin changelist says it has (the largest number in its paginator)."""
+    text = page.locator(".paginator").inner_text().replace(",", "").replace(".", "")
+    return max(int(n) for n in re.findall(r"\d+", text))
+
+
 def test_the_landing_page_shows_the_registry_in_vietnamese_and_english(page, demo_server):
     page.goto(demo_server)
     heading = page.locator("h1").inner_text()
@@ -27,14 +33,13 @@ def test_the_landing_page_shows_the_registry_in_vietnamese_and_english(page, dem
 def test_the_hcdc_official_signs_in_and_sees_hcm_persons(page, demo_server):
     login(page, demo_server, "hcdc")
     page.goto(f"{demo_server}/admin/people/person/")
-    counter = page.locator(".paginator").inner_text()
-    assert int(re.search(r"(\d+)", counter.replace(",", "")).group(1)) >= 300
+    assert listed(page) >= 300
 
 
 def test_an_official_of_another_province_sees_no_hcm_person(page, demo_server):
     login(page, demo_server, "hanoi")
     page.goto(f"{demo_server}/admin/people/person/")
-    assert re.search(r"\b0\b", page.locator(".paginator").inner_text())
+    assert listed(page) == 0
 
 
 def test_a_wrong_password_is_refused(page, demo_server):

@@ -141,3 +141,19 @@ def test_doses_are_scoped_to_the_viewer(personas):
     assert dose_list(viewer=personas.hcdc, person=person).count() == 1
     assert dose_list(viewer=personas.other_province, person=person).count() == 0
     assert dose_list(viewer=personas.nurse, person=person).count() == 1
+
+
+def test_a_batch_of_doses_numbers_each_person_in_date_order():
+    from sotiem.immunizations.services import DoseIn, dose_record_many
+    from sotiem.testing import make_site
+
+    site = make_site()
+    pfizer = Vaccine.objects.get(code="PFIZER")
+    a, b = make_person(), make_person(full_name="Trương Thị Bé", sex="F")
+    make_dose(a, site=site, administered_on=dt.date(2021, 9, 1))
+    doses = dose_record_many(items=[
+        DoseIn(person=a, vaccine=pfizer, site=site, administered_on=dt.date(2021, 8, 1)),  # before the held one
+        DoseIn(person=b, vaccine=pfizer, site=site, administered_on=dt.date(2021, 8, 2)),
+    ], source="S", actor="test")
+    assert [d.dose_number_derived for d in doses] == [1, 1]
+    assert [d.dose_number_derived for d in Dose.objects.filter(person=a)] == [1, 2]

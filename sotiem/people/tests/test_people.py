@@ -175,3 +175,13 @@ def test_contacts_are_normalised_to_e164_from_any_written_form():
     person = person_create(full_name="Đặng Văn Bình", birth_date=None, sex="M", actor="test",
                            contacts=[ContactIn(phone="01662345678"), ContactIn(phone="84 912 000 111")])
     assert set(person.contact_points.values_list("phone", flat=True)) == {"+84362345678", "+84912000111"}
+
+
+def test_a_batch_with_one_bad_person_is_refused_whole_and_names_the_position():
+    from sotiem.people.services import PersonIn, person_create_many
+
+    items = [PersonIn(full_name="Ngô Văn Một", birth_date=dt.date(1980, 1, 1), sex="M"),
+             PersonIn(full_name="  ", birth_date=dt.date(1980, 1, 1), sex="M")]
+    with pytest.raises(ValidationError, match="#2"):
+        person_create_many(items=items, actor="test")
+    assert Person.objects.count() == 0
