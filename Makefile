@@ -44,7 +44,6 @@ bench: venv
 
 lint: venv
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check . || true
 	$(BIN)/mypy sotiem
 
 clean:

@@ -115,12 +115,12 @@ def load_population(directory: Path, *, progress: Callable[[int], None] = lambda
                         commune=units.get((Era.Y2025, UnitLevel.COMMUNE, meta["commune"])),
                         place_text=meta.get("place_text", ""))
                 sessions = sessions_find_or_create_many(items=list(wanted.values()), actor=ACTOR)
-                items = [DoseIn(person=persons[row["person_key"]], vaccine=vaccines[row["vaccine"]], site=site,
+                dose_items = [DoseIn(person=persons[row["person_key"]], vaccine=vaccines[row["vaccine"]], site=site,
                                 administered_on=dt.date.fromisoformat(row["administered_on"]),
                                 lot_number=row.get("lot_number", ""), dose_number=int(row["dose_number"]),
                                 session=sessions[wanted[row["session_key"]].key()], source_record_id=row["dose_key"])
                          for row in chunk]
-                dose_record_many(items=items, source=site_code, actor=ACTOR, reason="demo population")
+                dose_record_many(items=dose_items, source=site_code, actor=ACTOR, reason="demo population")
             counts["doses"] += len(chunk)
             progress(len(chunk))
 

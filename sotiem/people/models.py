@@ -34,7 +34,8 @@ class Person(models.Model):
     }
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    full_name = models.CharField(max_length=200, help_text="as given, NFC")
+    full_name = models.CharField(max_length=200, help_text="normalised for display: NFC, spacing, case, tone marks")
+    name_as_given = models.CharField(max_length=200, blank=True, help_text="exactly as the sender wrote it (NFC)")
     name_key = models.CharField(max_length=200, db_index=True, help_text="diacritics-free, lower case")
     birth_date = models.DateField(null=True, blank=True)
     birth_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ from sotiem.people.models import ContactPoint, DatePrecision, Identifier, IdSche
 from sotiem.places.models import AdminUnit
 from sotiem.places.selectors import codes_2025_of
 
-PERSON_FIELDS = ["full_name", "name_key", "birth_date", "birth_precision", "sex", "commune_id", "province_code",
+PERSON_FIELDS = ["full_name", "name_as_given", "name_key", "birth_date", "birth_precision", "sex", "commune_id", "province_code",
                  "commune_code", "address", "status", "merged_into_id"]
 
 
@@ -81,7 +82,8 @@ def _person_row(item: PersonIn, today: dt.date) -> Person:
         raise ValidationError(f"Độ chính xác ngày sinh không hợp lệ / Unknown birth date precision {item.birth_precision!r}")
     if item.birth_date and item.birth_date > today:
         raise ValidationError(f"Ngày sinh {item.birth_date:%d/%m/%Y} ở tương lai / The birth date is in the future")
-    return Person(full_name=name, name_key=name_key(name), birth_date=item.birth_date,
+    return Person(full_name=name, name_as_given=unicodedata.normalize("NFC", item.full_name).strip()[:200],
+                  name_key=name_key(name), birth_date=item.birth_date,
                   birth_precision=item.birth_precision, sex=item.sex, commune=item.commune,
                   address=item.address.strip()[:300], **_place_fields(item.commune))
 
@@ -228,6 +230,7 @@ def person_update(*, person: Person, actor: Any, reason: str, **changes: Any) ->
     for field, value in changes.items():
         setattr(person, field, value)
     if "full_name" in changes:
+        person.name_as_given = unicodedata.normalize("NFC", str(changes["full_name"])).strip()[:200]
         person.full_name = normalize_name(person.full_name)
         person.name_key = name_key(person.full_name)
     if "commune" in changes:

@@ -18,6 +18,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import records as rec
 from . import tables
@@ -176,7 +177,9 @@ def _run_chunk(chunk: int) -> dict:
 
     # Records, in the order a site would send them (by day), numbered per site within the chunk.
     pending.sort(key=lambda t: (t[0], t[1], t[2], t[3]))
-    site_rows, backlog_rows, truth_rows = [], [], []
+    site_rows: list[Any] = []
+    backlog_rows: list[Any] = []
+    truth_rows: list[Any] = []
     seq: Counter = Counter()
     errors_by_kind: Counter = Counter()
     clean = 0
@@ -217,7 +220,7 @@ def _run_chunk(chunk: int) -> dict:
         else:
             clean += 1
 
-    outputs = {"truth_persons.csv": person_rows, "truth_doses.csv": dose_rows,
+    outputs: dict[str, list[Any]] = {"truth_persons.csv": person_rows, "truth_doses.csv": dose_rows,
                "appointments.csv": appointment_rows, "records.csv": site_rows, "backlog.csv": backlog_rows,
                "truth_records.csv": truth_rows}
     for name, rows in outputs.items():
@@ -281,8 +284,8 @@ def generate(*, persons: int, seed: int, out: Path, provinces: list[str] | None 
             chunk = result["chunk"]
             for name in CHUNK_FILES:
                 part = parts / f"{name}.{chunk:05d}"
-                with open(part, "rb") as fh:
-                    shutil.copyfileobj(fh, finals[name], 1 << 20)
+                with open(part, "rb") as part_fh:
+                    shutil.copyfileobj(part_fh, finals[name], 1 << 20)
                 part.unlink()
             for k in ("persons", "households", "shared", "twins", "doses", "appointments", "missed", "backlog",
                       "clean"):

@@ -275,7 +275,7 @@ LOT_FORMATS = {"AZ": "ABV{:04d}", "SPUTNIK_V": "I-{:05d}", "VEROCELL": "2021{:05
 # Months of the campaign (index 0 = March 2021). First-dose weights per month, by programme (assumptions
 # shaped after the published daily-dose curve: slow spring, Delta-wave surge, autumn peak).
 MONTHS = [(2021 + (2 + i) // 12, (2 + i) % 12 + 1) for i in range(22)]
-FIRST_DOSE_MONTH_WEIGHTS = {
+FIRST_DOSE_MONTH_WEIGHTS: dict[str, list[float]] = {
     "adult": [0.3, 0.5, 0.8, 1.5, 5, 12, 18, 20, 14, 8, 4, 2, 1.5, 1, 0.7, 0.5, 0.4, 0.3, 0.3, 0.2, 0.2, 0.2],
     "adult_early": [0.5, 0.8, 1.2, 2.5, 16, 28, 22, 10, 5, 3, 2, 1.5, 1, 0.8, 0.5, 0.4, 0.3, 0.3, 0.2, 0.2, 0.2,
                     0.2],

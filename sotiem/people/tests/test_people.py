@@ -95,6 +95,7 @@ def test_a_valid_cccd_is_stored_validated():
 def test_a_name_is_normalised_and_keyed_without_diacritics():
     person = make_person(full_name="  NGUYỄN   THỊ  HOÀ ", sex="F")
     assert person.full_name == "Nguyễn Thị Hòa"
+    assert person.name_as_given == "NGUYỄN   THỊ  HOÀ"
     assert person.name_key == "nguyen thi hoa"
 
 

@@ -1,6 +1,7 @@
 """`sotiem synth --persons N --seed S --out DIR [--provinces 79,74]`: write a synthetic population (no database)."""
 
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -21,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=None, help="worker processes (default: up to 2)")
         parser.add_argument("--progress", action="store_true", help="show a progress bar on stderr")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         provinces = [p for p in str(options["provinces"]).split(",") if p.strip()] or None
         try:
             summary = generate(persons=options["persons"], seed=options["seed"], out=options["out"],
