@@ -38,6 +38,8 @@ class Grant(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = "Phân quyền / grant"
+        verbose_name_plural = "Phân quyền / grants"
         constraints = [
             models.CheckConstraint(
                 name="grant_jurisdiction_matches_level",

@@ -36,6 +36,8 @@ class AuditEvent(models.Model):
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
+        verbose_name = "Nhật ký / audit event"
+        verbose_name_plural = "Nhật ký / audit events"
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
 

@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from sotiem.audit.admin import ReadOnlyAdmin
 from sotiem.immunizations.models import Appointment, Dose, Vaccine
+from sotiem.people.admin import PersonAdmin
 
 
 @admin.register(Vaccine)
@@ -28,3 +29,32 @@ class AppointmentAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
         return super().get_queryset(request).restrict(request.user, "view")
+
+
+class DoseInline(admin.TabularInline):
+    model = Dose
+    fk_name = "person"
+    extra = 0
+    can_delete = False
+    fields = ["administered_on", "vaccine", "site", "session", "lot_number", "dose_number_stated",
+              "dose_number_derived", "status", "status_reason", "source", "source_record_id"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+class AppointmentInline(admin.TabularInline):
+    model = Appointment
+    fk_name = "person"
+    extra = 0
+    can_delete = False
+    fields = ["due_on", "dose_number", "vaccine", "status", "fulfilled_by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+# A person's page shows their doses and appointments; people sits above immunizations, so they are added here.
+PersonAdmin.inlines = [*PersonAdmin.inlines, DoseInline, AppointmentInline]

@@ -26,6 +26,8 @@ class Vaccine(models.Model):
     active = models.BooleanField(default=True)
 
     class Meta:
+        verbose_name = "Vắc xin / vaccine"
+        verbose_name_plural = "Vắc xin / vaccines"
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -70,6 +72,8 @@ class Dose(models.Model):
     objects = RestrictedQuerySet.as_manager()
 
     class Meta:
+        verbose_name = "Mũi tiêm / dose"
+        verbose_name_plural = "Mũi tiêm / doses"
         constraints = [
             models.UniqueConstraint(fields=["source", "source_record_id"], condition=~models.Q(source_record_id=""),
                                     name="dose_source_record_unique"),
@@ -108,6 +112,8 @@ class Appointment(models.Model):
     objects = RestrictedQuerySet.as_manager()
 
     class Meta:
+        verbose_name = "Lịch hẹn / appointment"
+        verbose_name_plural = "Lịch hẹn / appointments"
         ordering = ["due_on"]
 
     def __str__(self) -> str:

@@ -3,6 +3,7 @@ from django.contrib import admin
 from sotiem.accounts.scoping import has_national
 from sotiem.audit.admin import ReadOnlyAdmin
 from sotiem.audit.models import AuditEvent
+from sotiem.audit.services import audit_record
 from sotiem.people.models import ContactPoint, Identifier, Person
 
 
@@ -33,10 +34,17 @@ class PersonAdmin(ReadOnlyAdmin):
     list_display = ["full_name", "birth_date", "sex", "province_code", "status"]
     list_filter = ["status", "sex"]
     search_fields = ["name_key", "public_id"]
-    inlines = [IdentifierInline, ContactPointInline]
+    inlines = [IdentifierInline, ContactPointInline]  # immunizations/admin.py adds doses and appointments
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
         return super().get_queryset(request).restrict(request.user, "view")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
+        """Opening a person's record is a read of personal data: it is logged like every other read."""
+        person = self.get_queryset(request).filter(pk=object_id).first() if str(object_id).isdigit() else None
+        if person is not None:
+            audit_record(actor=request.user, action="person.read", obj=person, person_id=person.pk)
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 

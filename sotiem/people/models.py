@@ -56,6 +56,8 @@ class Person(models.Model):
     objects = RestrictedQuerySet.as_manager()
 
     class Meta:
+        verbose_name = "Người / person"
+        verbose_name_plural = "Người / persons"
         indexes = [models.Index(fields=["name_key", "birth_date"])]
         constraints = [
             models.CheckConstraint(
@@ -98,6 +100,8 @@ class Identifier(models.Model):
     objects = RestrictedQuerySet.as_manager()
 
     class Meta:
+        verbose_name = "Giấy tờ tùy thân / identifier"
+        verbose_name_plural = "Giấy tờ tùy thân / identifiers"
         indexes = [models.Index(fields=["scheme", "value"])]
         constraints = [
             models.UniqueConstraint(fields=["person", "scheme", "value"], name="identifier_person_scheme_value")
@@ -130,6 +134,8 @@ class ContactPoint(models.Model):
     objects = RestrictedQuerySet.as_manager()
 
     class Meta:
+        verbose_name = "Số điện thoại / contact phone"
+        verbose_name_plural = "Số điện thoại / contact phones"
         constraints = [
             models.UniqueConstraint(fields=["person", "phone"], condition=models.Q(active=True),
                                     name="contactpoint_active_person_phone")

@@ -29,6 +29,8 @@ class AdminUnit(models.Model):
     province_code = models.CharField(max_length=2, help_text="the province this unit lies in, same era")
 
     class Meta:
+        verbose_name = "Đơn vị hành chính / administrative unit"
+        verbose_name_plural = "Đơn vị hành chính / administrative units"
         constraints = [models.UniqueConstraint(fields=["era", "level", "code"], name="adminunit_era_level_code")]
         indexes = [models.Index(fields=["era", "level", "province_code"])]
         ordering = ["era", "level", "code"]
@@ -45,6 +47,8 @@ class UnitMapping(models.Model):
     is_default = models.BooleanField(default=True)
 
     class Meta:
+        verbose_name = "Chuyển đổi đơn vị / unit mapping"
+        verbose_name_plural = "Chuyển đổi đơn vị / unit mappings"
         constraints = [models.UniqueConstraint(fields=["old", "new"], name="unitmapping_old_new")]
 
     def __str__(self) -> str:
@@ -72,6 +76,8 @@ class Site(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = "Điểm tiêm / site"
+        verbose_name_plural = "Điểm tiêm / sites"
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -89,6 +95,8 @@ class SiteSession(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = "Buổi tiêm / session"
+        verbose_name_plural = "Buổi tiêm / sessions"
         constraints = [
             models.UniqueConstraint(fields=["site", "date", "place_text"], name="sitesession_site_date_place")
         ]

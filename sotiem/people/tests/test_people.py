@@ -186,3 +186,21 @@ def test_a_batch_with_one_bad_person_is_refused_whole_and_names_the_position():
     with pytest.raises(ValidationError, match="#2"):
         person_create_many(items=items, actor="test")
     assert Person.objects.count() == 0
+
+
+def test_an_official_opening_a_person_in_the_admin_is_logged_and_sees_the_doses(client, personas):
+    person = make_person()
+    make_dose(person)
+    client.force_login(personas.hcdc)
+    response = client.get(f"/admin/people/person/{person.pk}/change/")
+    assert response.status_code == 200
+    assert "Mũi tiêm" in response.content.decode()
+    assert AuditEvent.objects.filter(action="person.read", person_id=person.pk, actor=personas.hcdc).exists()
+
+
+def test_an_official_of_another_province_cannot_open_the_person_in_the_admin(client, personas):
+    person = make_person()
+    client.force_login(personas.other_province)
+    response = client.get(f"/admin/people/person/{person.pk}/change/", follow=True)
+    assert person.full_name not in response.content.decode()
+    assert not AuditEvent.objects.filter(action="person.read", person_id=person.pk).exists()
