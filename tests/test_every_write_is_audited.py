@@ -1,0 +1,98 @@
+"""Every service that changes registry data writes an AuditEvent in the same transaction.
+
+The list of services is read from the code (every public function in an app's services.py), so a new
+service without an entry here fails this test until someone shows that it is audited.
+"""
+
+import datetime as dt
+import importlib
+import inspect
+import pkgutil
+
+import pytest
+
+import sotiem
+from sotiem.accounts import services as accounts
+from sotiem.audit.models import AuditEvent
+from sotiem.immunizations import services as immunizations
+from sotiem.immunizations.models import Vaccine
+from sotiem.people import services as people
+from sotiem.places import services as places
+from sotiem.testing import make_dose, make_person, make_site, province
+
+pytestmark = pytest.mark.django_db
+
+# helpers that only read, compute, or delegate to another audited service
+NOT_WRITES = {"today", "audit_record", "audit_record_many", "audit_event", "snapshot", "actor_label_of",
+              "person_dose_numbers_recompute", "persons_dose_numbers_recompute"}
+
+
+def service_functions() -> set[str]:
+    names = set()
+    for module_info in pkgutil.iter_modules(sotiem.__path__):
+        try:
+            module = importlib.import_module(f"sotiem.{module_info.name}.services")
+        except ModuleNotFoundError:
+            continue
+        for name, fn in inspect.getmembers(module, inspect.isfunction):
+            if fn.__module__ == module.__name__ and not name.startswith("_") and name not in NOT_WRITES:
+                names.add(name)
+    return names
+
+
+def calls(personas):
+    """Each service called once, with the audit action it must leave behind."""
+    pfizer = Vaccine.objects.get(code="PFIZER")
+    site = make_site()
+    person = make_person(phone="0912345678")
+
+    def dose():
+        return make_dose(person, site=site)
+
+    return {
+        "site_create": (lambda: places.site_create(code="AUD-1", name="x", kind="fixed", province=province(),
+                                                   actor="t"), "site.create"),
+        "session_find_or_create": (lambda: places.session_find_or_create(site=site, date=dt.date(2021, 9, 1),
+                                                                          actor="t"), "session.create"),
+        "sessions_find_or_create_many": (lambda: places.sessions_find_or_create_many(
+            items=[places.SessionIn(site=site, date=dt.date(2021, 9, 2))], actor="t"), "session.create"),
+        "official_create": (lambda: accounts.official_create(username="aud", password="x" * 12, full_name="A",
+                                                             actor="t"), "official.create"),
+        "grant_create": (lambda: accounts.grant_create(user=personas.citizen, role="viewer", level="national",
+                                                       actor="t", reason="r"), "grant.create"),
+        "grant_revoke": (lambda: accounts.grant_revoke(grant=personas.hcdc.grants.get(), actor="t", reason="r"),
+                         "grant.revoke"),
+        "person_create": (lambda: make_person(full_name="Audit Một"), "person.create"),
+        "person_create_many": (lambda: people.person_create_many(
+            items=[people.PersonIn(full_name="Audit Hai", birth_date=None)], actor="t"), "person.create"),
+        "identifier_add": (lambda: people.identifier_add(person=person, scheme=None, value="B1234567", actor="t",
+                                                         reason="r"), "identifier.add"),
+        "contact_point_add": (lambda: people.contact_point_add(person=person, phone="0987000111", actor="t"),
+                              "contact.add"),
+        "contact_point_detach": (lambda: people.contact_point_detach(contact=person.contact_points.first(),
+                                                                     actor="t", reason="r"), "contact.detach"),
+        "person_update": (lambda: people.person_update(person=person, address="Số 1", actor="t", reason="r"),
+                          "person.update"),
+        "dose_record": (dose, "dose.record"),
+        "dose_record_many": (lambda: immunizations.dose_record_many(items=[immunizations.DoseIn(
+            person=person, vaccine=pfizer, site=site, administered_on=dt.date(2021, 10, 1))], source="s", actor="t"),
+            "dose.record"),
+        "dose_void": (lambda: immunizations.dose_void(dose=dose(), actor="t", reason="r"), "dose.void"),
+        "dose_restore": (lambda: immunizations.dose_restore(
+            dose=immunizations.dose_void(dose=dose(), actor="t", reason="r"), actor="t", reason="r"), "dose.restore"),
+        "dose_dispute": (lambda: immunizations.dose_dispute(dose=dose(), actor="t", reason="r"), "dose.dispute"),
+        "appointment_schedule": (lambda: immunizations.appointment_schedule(
+            person=person, dose_number=3, due_on=dt.date(2022, 1, 1), actor="t"), "appointment.schedule"),
+        "appointment_cancel": (lambda: immunizations.appointment_cancel(
+            appointment=immunizations.appointment_schedule(person=person, dose_number=4, due_on=dt.date(2022, 6, 1),
+                                                           actor="t"), actor="t", reason="r"), "appointment.cancel"),
+    }
+
+
+def test_every_service_that_writes_leaves_an_audit_event(personas):
+    table = calls(personas)
+    assert service_functions() <= set(table), f"services without an audit check: {service_functions() - set(table)}"
+    for name, (call, action) in table.items():
+        before = AuditEvent.objects.filter(action=action).count()
+        call()
+        assert AuditEvent.objects.filter(action=action).count() > before, f"{name} wrote no {action} event"
