@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "sotiem.accounts",
     "sotiem.people",
     "sotiem.immunizations",
+    "sotiem.interop",
     "sotiem.synth",
 ]
 
@@ -79,6 +80,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
     }
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")} if env_bool("SOTIEM_TEST_DB_FILE") else {}
+
+# A batch of 1,000 records is ~0.5 MB; larger bodies are refused with 413 by the API.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

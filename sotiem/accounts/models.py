@@ -60,3 +60,35 @@ class Grant(models.Model):
     def allows(self, action: str) -> bool:
         """Whether this grant's role permits the action (view or change), ignoring jurisdiction."""
         return self.revoked_at is None and action in ROLE_ACTIONS.get(self.role, frozenset())
+
+
+class ApiKey(models.Model):
+    """A sender's credential: one site, or a province's data-entry team. Only a hash of the secret is kept."""
+
+    prefix = models.CharField(max_length=16, unique=True, help_text="the public part, shown in lists")
+    secret_hash = models.CharField(max_length=64, help_text="sha256 of the secret part")
+    source = models.CharField(max_length=64, db_index=True,
+                              help_text="the sender code its records are held under (a site code or a team code)")
+    site = models.ForeignKey("places.Site", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                             help_text="a site key may send only that site's doses")
+    province_code = models.CharField(max_length=2, blank=True,
+                                     help_text="a team key may send doses of any site of this 2025 province")
+    label = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "Khóa API / API key"
+        verbose_name_plural = "Khóa API / API keys"
+        constraints = [
+            models.CheckConstraint(name="apikey_site_or_province",
+                                   condition=models.Q(site__isnull=False) | ~models.Q(province_code=""))
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix} ({self.source})"
+
+    def is_active(self) -> bool:
+        """Whether requests carrying this key are accepted (not revoked)."""
+        return self.revoked_at is None

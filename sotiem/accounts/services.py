@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -9,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from sotiem.accounts.models import Grant, Level, Role
+from sotiem.accounts.models import ApiKey, Grant, Level, Role
 from sotiem.audit.services import audit_record, snapshot
 from sotiem.places.models import AdminUnit, Era, Site
 
@@ -74,3 +77,54 @@ def grant_revoke(*, grant: Grant, actor: Any, reason: str) -> Grant:
         audit_record(actor=actor, action="grant.revoke", obj=grant, before=before, after=snapshot(grant),
                      reason=reason)
     return grant
+
+
+def _hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def apikey_create(*, site: Site | None = None, team_code: str = "", province_code: str = "", label: str = "",
+                  actor: Any, reason: str = "") -> tuple[ApiKey, str]:
+    """Issue a sender key for one site, or for a province's data-entry team; returns the key and its secret text.
+
+    The secret is shown once: only its hash is stored.
+    """
+    if site is None and not (team_code and province_code):
+        raise ValidationError("Cần một điểm tiêm, hoặc mã nhóm và tỉnh / A key is for a site, or a team code and a "
+                              "province")
+    if site is None and not AdminUnit.objects.filter(era=Era.Y2025, level="province", code=province_code).exists():
+        raise ValidationError(f"Không có tỉnh mã {province_code!r} (2025) / No 2025 province {province_code!r}")
+    if team_code and Site.objects.filter(code=team_code).exists():
+        raise ValidationError(f"Mã nhóm {team_code!r} trùng mã một điểm tiêm / The team code is a site's code")
+    prefix = secrets.token_hex(4)
+    secret = secrets.token_urlsafe(24)
+    with transaction.atomic():
+        key = ApiKey.objects.create(
+            prefix=prefix, secret_hash=_hash_secret(secret), source=site.code if site else team_code.strip(),
+            site=site, province_code=site.province.code if site else province_code, label=label,
+        )
+        audit_record(actor=actor, action="apikey.create", obj=key,
+                     after={"prefix": prefix, "source": key.source, "province_code": key.province_code},
+                     reason=reason)
+    return key, f"sk_{prefix}_{secret}"
+
+
+def apikey_revoke(*, key: ApiKey, actor: Any, reason: str) -> ApiKey:
+    """Revoke a sender key at once; what it sent stays held and listed in receipts."""
+    with transaction.atomic():
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action="apikey.revoke", obj=key, after={"revoked_at": key.revoked_at},
+                     reason=reason)
+    return key
+
+
+def apikey_authenticate(text: str) -> ApiKey | None:
+    """The active key a bearer token names, or None; compares hashes in constant time."""
+    parts = (text or "").strip().split("_", 2)
+    if len(parts) != 3 or parts[0] != "sk":
+        return None
+    key = ApiKey.objects.select_related("site").filter(prefix=parts[1], revoked_at__isnull=True).first()
+    if key is None or not hmac.compare_digest(key.secret_hash, _hash_secret(parts[2])):
+        return None
+    return key

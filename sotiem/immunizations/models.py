@@ -62,6 +62,11 @@ class Dose(models.Model):
                                                            help_text="its place among the person's valid doses")
     source = models.CharField(max_length=64, help_text="who sent it: a site, an API key, an import")
     source_record_id = models.CharField(max_length=64, blank=True, help_text="the sender's own record id")
+    content_hash = models.CharField(max_length=80, blank=True,
+                                    help_text="hash of the record as the sender sent it, for receipts")
+    quality_flags = models.JSONField(default=list, blank=True,
+                                     help_text="data-quality flags for an official: the dose is kept")
+    sent_record = models.JSONField(null=True, blank=True, help_text="the record exactly as the sender sent it")
     status = models.CharField(max_length=8, choices=DoseStatus.choices, default=DoseStatus.VALID)
     status_reason = models.TextField(blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
@@ -78,7 +83,8 @@ class Dose(models.Model):
             models.UniqueConstraint(fields=["source", "source_record_id"], condition=~models.Q(source_record_id=""),
                                     name="dose_source_record_unique"),
         ]
-        indexes = [models.Index(fields=["person", "administered_on"]), models.Index(fields=["site", "administered_on"])]
+        indexes = [models.Index(fields=["person", "administered_on"]), models.Index(fields=["site", "administered_on"]),
+                   models.Index(fields=["source", "created_at"])]
         ordering = ["administered_on", "id"]
 
     def __str__(self) -> str:
@@ -122,3 +128,33 @@ class Appointment(models.Model):
     def is_missed(self, today) -> bool:  # type: ignore[no-untyped-def]
         """A scheduled appointment past its date with no dose recorded: still not a dose."""
         return self.status == AppointmentStatus.SCHEDULED and self.fulfilled_by_id is None and self.due_on < today
+
+
+class InboxStatus(models.TextChoices):
+    RECEIVED = "received", "Đã nhận / Received"
+    PROCESSED = "processed", "Đã xử lý / Processed"
+    FAILED = "failed", "Lỗi xử lý / Failed"
+
+
+class InboxBatch(models.Model):
+    """A batch exactly as it arrived, stored (and committed) before it is processed, so nothing received is lost."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    source = models.CharField(max_length=64, db_index=True)
+    channel = models.CharField(max_length=16, help_text="api, import, hl7")
+    payload = models.JSONField(help_text="the records as sent (or the raw HL7 text)")
+    record_count = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=InboxStatus.choices, default=InboxStatus.RECEIVED,
+                              db_index=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "Hộp thư đến / inbox batch"
+        verbose_name_plural = "Hộp thư đến / inbox batches"
+        ordering = ["received_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.source} ×{self.record_count} ({self.status})"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -18,7 +18,8 @@ from sotiem.people.models import Person
 from sotiem.places.models import Site, SiteSession
 
 DOSE_FIELDS = ["person_id", "vaccine_id", "site_id", "session_id", "administered_on", "lot_number",
-               "dose_number_stated", "dose_number_derived", "source", "source_record_id", "status", "status_reason"]
+               "dose_number_stated", "dose_number_derived", "source", "source_record_id", "content_hash", "status",
+               "status_reason"]
 
 
 def _require_reason(reason: str) -> None:
@@ -60,6 +61,9 @@ class DoseIn:
     dose_number: int | None = None
     session: SiteSession | None = None
     source_record_id: str = ""
+    content_hash: str = ""
+    sent_record: dict[str, str] | None = None
+    quality_flags: list[dict[str, str]] = field(default_factory=list)
 
 
 def _dose_row(item: DoseIn, *, source: str, user: Any) -> Dose:
@@ -75,7 +79,8 @@ def _dose_row(item: DoseIn, *, source: str, user: Any) -> Dose:
     return Dose(person=item.person, vaccine=item.vaccine, site=item.site, session=item.session,
                 administered_on=item.administered_on, lot_number=(item.lot_number or "").strip()[:40],
                 dose_number_stated=item.dose_number, source=source[:64],
-                source_record_id=(item.source_record_id or "")[:64], recorded_by=user)
+                source_record_id=(item.source_record_id or "")[:64], recorded_by=user,
+                content_hash=item.content_hash, sent_record=item.sent_record, quality_flags=list(item.quality_flags))
 
 
 def dose_record(

@@ -116,6 +116,7 @@ class Relationship(models.TextChoices):
     GUARDIAN = "guardian", "Người giám hộ / Guardian"
     RELATIVE = "relative", "Người thân / Relative"
     GROUP_ORGANISER = "group_organiser", "Người đăng ký hộ nhóm / Group organiser"
+    UNSTATED = "unstated", "Không rõ / Not stated (given on a record)"
 
 
 class ContactPoint(models.Model):

@@ -36,7 +36,8 @@ class ContactIn:
     relationship: str = Relationship.SELF
 
 
-def _check_identifier(scheme: str | None, value: str, *, sex: str, birth_year: int | None) -> tuple[str, str, bool, str]:
+def check_identifier(scheme: str | None, value: str, *, sex: str, birth_year: int | None) -> tuple[str, str, bool, str]:
+    """(scheme, normalised value, passed its checks, notes) for an identifier; raises only when no scheme fits."""
     known_sex = sex if sex in (Sex.MALE, Sex.FEMALE) else None
     if scheme == IdScheme.CCCD:
         check = check_cccd(value, sex=known_sex, birth_year=birth_year)
@@ -90,7 +91,7 @@ def _person_row(item: PersonIn, today: dt.date) -> Person:
 
 def _identifier_row(person: Person, scheme: str | None, value: str) -> Identifier:
     birth_year = person.birth_date.year if person.birth_date else None
-    chosen, normalised, valid, note = _check_identifier(scheme, value, sex=person.sex, birth_year=birth_year)
+    chosen, normalised, valid, note = check_identifier(scheme, value, sex=person.sex, birth_year=birth_year)
     return Identifier(person=person, scheme=chosen, value=normalised, validated=valid, validation_note=note)
 
 

@@ -1,0 +1,60 @@
+"""`sotiem apikey create|list|revoke`: sender keys for sites and provincial data-entry teams."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from sotiem.accounts.models import ApiKey
+from sotiem.accounts.services import apikey_create, apikey_revoke
+from sotiem.places.models import Site
+
+ACTOR = "cli"
+
+
+class Command(BaseCommand):
+    help = "Create, list and revoke sender API keys (Authorization: Bearer <key>)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        create = sub.add_parser("create", help="issue a key; the key is printed alone on the last line")
+        create.add_argument("--site", default="", help="site code: the key sends that site's doses")
+        create.add_argument("--team", default="", help="a data-entry team code (with --province)")
+        create.add_argument("--province", default="", help="2025 province code of the team")
+        create.add_argument("--label", default="")
+        revoke = sub.add_parser("revoke", help="revoke a key by its prefix")
+        revoke.add_argument("prefix")
+        revoke.add_argument("--reason", required=True)
+        sub.add_parser("list", help="list keys (prefix, sender, state)")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        try:
+            getattr(self, f"_{opts['action']}")(opts)
+        except ValidationError as exc:
+            raise CommandError("; ".join(exc.messages)) from exc
+
+    def _create(self, opts: dict[str, Any]) -> None:
+        site = None
+        if opts["site"]:
+            site = Site.objects.select_related("province").filter(code=opts["site"]).first()
+            if site is None:
+                raise CommandError(f"Không có điểm tiêm / No site with code {opts['site']!r}")
+        key, secret = apikey_create(site=site, team_code=opts["team"], province_code=opts["province"],
+                                    label=opts["label"], actor=ACTOR)
+        self.stdout.write(f"Khóa cho / key for {key.source} (tỉnh / province {key.province_code}); "
+                          "lưu lại ngay, không hiển thị lần nữa / store it now, it is not shown again:")
+        self.stdout.write(secret)
+
+    def _revoke(self, opts: dict[str, Any]) -> None:
+        key = ApiKey.objects.filter(prefix=opts["prefix"]).first()
+        if key is None:
+            raise CommandError(f"Không có khóa / No key {opts['prefix']!r}")
+        apikey_revoke(key=key, actor=ACTOR, reason=opts["reason"])
+        self.stdout.write(f"revoked {key}")
+
+    def _list(self, opts: dict[str, Any]) -> None:
+        for key in ApiKey.objects.order_by("id"):
+            state = "revoked" if key.revoked_at else "active"
+            self.stdout.write(f"{key.prefix}\t{key.source}\t{key.province_code}\t{state}\t{key.label}")

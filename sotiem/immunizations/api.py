@@ -1,0 +1,147 @@
+"""The senders' API: dose records in (idempotent, acknowledged per record after commit), receipts out."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from ninja import Router, Schema
+from ninja.security import HttpBearer
+
+from sotiem.accounts.models import ApiKey
+from sotiem.accounts.services import apikey_authenticate
+from sotiem.immunizations.ingest import MAX_BATCH, Sender, ingest_records
+from sotiem.immunizations.models import Dose
+
+router = Router(tags=["dose records"])
+
+
+class SenderKey(HttpBearer):
+    """Authorization: Bearer <key> issued by `sotiem apikey create`."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
+        return apikey_authenticate(token)
+
+
+def sender_of(key: ApiKey) -> Sender:
+    return Sender(source=key.source, site=key.site, province_code=key.province_code, label=f"apikey:{key.prefix}")
+
+
+def _refuse(status: int, vi: str, en: str) -> JsonResponse:
+    return JsonResponse({"detail": f"{vi} / {en}", "results": []}, status=status)
+
+
+class Issue(Schema):
+    field: str
+    code: str
+    message: str
+
+
+class Result(Schema):
+    record_id: str
+    status: str
+    dose_id: str | None
+    person_id: str | None
+    content_hash: str
+    errors: list[Issue]
+    flags: list[Issue]
+
+
+class Results(Schema):
+    results: list[Result]
+
+
+@router.post("/dose-records", auth=SenderKey(), response={200: Results},
+             summary="Send up to 1,000 dose records; one result per record, in order, after commit",
+             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
+                 "type": "array", "maxItems": MAX_BATCH,
+                 "items": {"type": "object", "required": ["record_id"],
+                           "properties": {name: {"type": ["string", "number", "null"]} for name in [
+                               "record_id", "full_name", "birth_date", "sex", "national_id", "phone", "province",
+                               "commune", "address", "vaccine", "dose_number", "administered_on", "site_code",
+                               "lot_number"]}}}}}}})
+def dose_records(request: HttpRequest) -> Any:
+    key: ApiKey = request.auth  # type: ignore[attr-defined]
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        return _refuse(413, "Lô dữ liệu quá lớn", f"The batch is too large (at most {MAX_BATCH} records)")
+    try:
+        records = json.loads(body or b"null")
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return _refuse(400, "Dữ liệu không phải JSON hợp lệ", f"The body is not valid JSON ({exc})")
+    if not isinstance(records, list):
+        return _refuse(400, "Cần một danh sách bản ghi JSON", "The body must be a JSON list of records")
+    if len(records) > MAX_BATCH:
+        return _refuse(413, f"Tối đa {MAX_BATCH} bản ghi một lần", f"At most {MAX_BATCH} records per batch "
+                       f"(got {len(records)})")
+    ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+    results = ingest_records(sender=sender_of(key), records=records, channel="api", actor=f"apikey:{key.prefix}")
+    return {"results": [r.as_dict() for r in results]}
+
+
+class Receipt(Schema):
+    record_id: str
+    dose_id: str
+    content_hash: str
+    status: str
+    received_at: dt.datetime
+
+
+class Receipts(Schema):
+    results: list[Receipt]
+    next_cursor: str | None
+
+
+def _cursor(pk: int) -> str:
+    return base64.urlsafe_b64encode(f"d{pk}".encode()).decode().rstrip("=")
+
+
+def _after(cursor: str) -> int | None:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        return int(text[1:]) if text.startswith("d") else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+@router.get("/receipts", auth=SenderKey(), response={200: Receipts},
+            summary="Every record the registry holds from the calling sender, page by page")
+def receipts(request: HttpRequest, since: str | None = None, cursor: str | None = None, limit: int = 1000) -> Any:
+    key: ApiKey = request.auth  # type: ignore[attr-defined]
+    qs = Dose.objects.filter(source=key.source).exclude(source_record_id="").order_by("id")
+    if since:
+        moment = parse_datetime(since) or _date_start(since)
+        if moment is None:
+            return _refuse(400, "Tham số since không phải thời điểm ISO 8601", "`since` is not an ISO 8601 time")
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment, dt.UTC)
+        qs = qs.filter(created_at__gte=moment)
+    if cursor:
+        after = _after(cursor)
+        if after is None:
+            return _refuse(400, "Con trỏ không hợp lệ", "The cursor is not one this API gave")
+        qs = qs.filter(id__gt=after)
+    limit = max(1, min(limit, 1000))
+    rows = list(qs.values("id", "source_record_id", "public_id", "content_hash", "status", "created_at")[:limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {
+        "results": [{"record_id": r["source_record_id"], "dose_id": str(r["public_id"]),
+                     "content_hash": r["content_hash"], "status": r["status"], "received_at": r["created_at"]}
+                    for r in rows],
+        "next_cursor": _cursor(rows[-1]["id"]) if more and rows else None,
+    }
+
+
+def _date_start(text: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.combine(dt.date.fromisoformat(text), dt.time())
+    except ValueError:
+        return None

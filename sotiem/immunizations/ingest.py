@@ -1,0 +1,439 @@
+"""Ingestion without loss: every record sent is held exactly once, or refused with a reason the sender can read.
+
+All channels (the JSON API, spreadsheet imports, HL7 VXU) call `ingest_records`. The batch is stored in the
+inbox and committed first; then, in one transaction, each record is answered:
+
+- `accepted`  stored now (with data-quality flags when something is implausible but the dose happened);
+- `duplicate` this sender's record id with the same content is already held: same dose id, nothing changes;
+- `conflict`  the record id is held with different content: nothing changes, the error says what differs;
+- `rejected`  each invalid field is named with a reason in Vietnamese and English.
+
+Acknowledgements are built only after the transaction commits, so an answered record is never lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from sotiem.immunizations.models import Dose, DoseStatus, InboxBatch, InboxStatus, Vaccine
+from sotiem.immunizations.selectors import vaccine_find
+from sotiem.immunizations.services import DoseIn, dose_record_many
+from sotiem.lib.dates import DateError, parse_date, parse_partial_date
+from sotiem.lib.ids import check_national_id
+from sotiem.lib.phones import PhoneError, normalize_phone
+from sotiem.people.identity import identify_persons
+from sotiem.people.models import DatePrecision, Relationship, Sex
+from sotiem.people.services import ContactIn, IdentifierIn, PersonIn
+from sotiem.places.models import AdminUnit, Site
+from sotiem.places.selectors import commune_find, province_find
+from sotiem.places.services import SessionIn, sessions_find_or_create_many
+
+FIELDS = ["record_id", "full_name", "birth_date", "sex", "national_id", "phone", "province", "commune", "address",
+          "vaccine", "dose_number", "administered_on", "site_code", "lot_number"]
+CONTENT_FIELDS = FIELDS[1:]
+MAX_BATCH = 1000
+
+SEX_WORDS = {"nam": Sex.MALE, "m": Sex.MALE, "male": Sex.MALE, "trai": Sex.MALE,
+             "nu": Sex.FEMALE, "nữ": Sex.FEMALE, "f": Sex.FEMALE, "female": Sex.FEMALE, "gai": Sex.FEMALE}
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who sends: records are held under `source`; a site key may send only its site, a team only its province."""
+
+    source: str
+    site: Site | None = None
+    province_code: str = ""
+    label: str = ""
+
+
+@dataclass
+class RecordResult:
+    record_id: str
+    status: str
+    dose_id: str | None = None
+    person_id: str | None = None
+    content_hash: str = ""
+    errors: list[dict[str, str]] = field(default_factory=list)
+    flags: list[dict[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"record_id": self.record_id, "status": self.status, "dose_id": self.dose_id,
+                "person_id": self.person_id, "content_hash": self.content_hash, "errors": self.errors,
+                "flags": self.flags}
+
+
+def issue(field_name: str, code: str, vi: str, en: str) -> dict[str, str]:
+    return {"field": field_name, "code": code, "message": f"{vi} / {en}"}
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return unicodedata.normalize("NFC", str(value)).strip()
+
+
+def canonical(record: dict[str, Any]) -> dict[str, str]:
+    """The record's content as compared and hashed: every field as trimmed NFC text, absent = null = ""."""
+    return {name: _text(record.get(name)) for name in CONTENT_FIELDS}
+
+
+def content_hash(canon: dict[str, str]) -> str:
+    body = json.dumps(canon, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(body.encode()).hexdigest()
+
+
+@dataclass
+class Parsed:
+    """A record that can be a dose: what it says, resolved against the registry's reference data."""
+
+    index: int
+    record_id: str
+    canon: dict[str, str]
+    hash: str
+    person: PersonIn
+    vaccine: Vaccine
+    site: Site
+    administered_on: dt.date
+    dose_number: int | None
+    lot_number: str
+    flags: list[dict[str, str]]
+
+
+@functools.lru_cache(maxsize=20000)
+def _place(province_text: str, commune_text: str) -> tuple[int | None, bool]:
+    """(commune unit id, whether what was written resolved); units never change, so cached per process."""
+    province = province_find(province_text) if province_text else None
+    commune = None
+    if commune_text:
+        commune = commune_find(commune_text, province=province) if province else None
+        if commune is None and province is not None and province.era == "2025":
+            commune = commune_find(commune_text, province=province_find(province_text, era="2021"))
+    resolved = (not province_text or province is not None) and (not commune_text or commune is not None)
+    return (commune.pk if commune else None), resolved
+
+
+class _Context:
+    """Per-batch caches of reference data (vaccines, sites) so each is read once."""
+
+    def __init__(self, canons: list[dict[str, str]], sender: Sender):
+        self.sender = sender
+        codes = {c["site_code"] for c in canons if c.get("site_code")}
+        self.sites = {s.code: s for s in Site.objects.select_related("province", "commune").filter(code__in=codes)}
+        self.vaccines: dict[str, Vaccine | None] = {}
+        self.units: dict[int, AdminUnit] = {}
+        self.today = timezone.localdate()
+
+    def vaccine(self, text: str) -> Vaccine | None:
+        if text not in self.vaccines:
+            self.vaccines[text] = vaccine_find(text)
+        return self.vaccines[text]
+
+    def unit(self, pk: int | None) -> AdminUnit | None:
+        if pk is None:
+            return None
+        if pk not in self.units:
+            self.units[pk] = AdminUnit.objects.get(pk=pk)
+        return self.units[pk]
+
+
+def _parse(index: int, record_id: str, canon: dict[str, str], digest: str, ctx: _Context
+           ) -> tuple[Parsed | None, list[dict[str, str]]]:
+    errors: list[dict[str, str]] = []
+    flags: list[dict[str, str]] = []
+    c = canon
+
+    vaccine = None
+    if not c["vaccine"]:
+        errors.append(issue("vaccine", "required", "Thiếu tên vắc xin", "The vaccine is missing"))
+    else:
+        vaccine = ctx.vaccine(c["vaccine"])
+        if vaccine is None:
+            errors.append(issue("vaccine", "unknown_vaccine", f"Không có vắc xin “{c['vaccine']}” trong danh mục",
+                                f"“{c['vaccine']}” is not a vaccine of the catalogue"))
+
+    administered_on = None
+    if not c["administered_on"]:
+        errors.append(issue("administered_on", "required", "Thiếu ngày tiêm", "The date of vaccination is missing"))
+    else:
+        try:
+            administered_on = parse_date(c["administered_on"])
+        except DateError as exc:
+            errors.append(issue("administered_on", "invalid_date", *_split(str(exc))))
+
+    site = None
+    site_code = c["site_code"] or (ctx.sender.site.code if ctx.sender.site else "")
+    if not site_code:
+        errors.append(issue("site_code", "required", "Thiếu mã điểm tiêm", "The site code is missing"))
+    else:
+        site = ctx.sites.get(site_code) or (ctx.sender.site if ctx.sender.site and ctx.sender.site.code == site_code
+                                            else None)
+        if site is None:
+            errors.append(issue("site_code", "unknown_site", f"Không có điểm tiêm mã “{site_code}”",
+                                f"No site with code “{site_code}” (import it first: sotiem import-sites)"))
+        elif ctx.sender.site is not None and site.pk != ctx.sender.site.pk:
+            errors.append(issue("site_code", "not_your_site", f"Khóa này chỉ gửi được cho điểm tiêm {ctx.sender.site.code}",
+                                f"This key may send only doses of site {ctx.sender.site.code}"))
+        elif ctx.sender.province_code and site.province.code != ctx.sender.province_code:
+            errors.append(issue("site_code", "not_your_province",
+                                f"Điểm tiêm {site.code} không thuộc tỉnh {ctx.sender.province_code}",
+                                f"Site {site.code} is outside this sender's province {ctx.sender.province_code}"))
+
+    dose_number = None
+    if c["dose_number"]:
+        if c["dose_number"].isdigit() and 1 <= int(c["dose_number"]) <= 20:
+            dose_number = int(c["dose_number"])
+        else:
+            errors.append(issue("dose_number", "invalid_number", f"Mũi số “{c['dose_number']}” không hợp lệ",
+                                f"Dose number “{c['dose_number']}” is not a number from 1 to 20"))
+
+    if not c["full_name"] and not c["national_id"]:
+        errors.append(issue("full_name", "required", "Thiếu họ tên người được tiêm",
+                            "The vaccinated person's name is missing"))
+    birth_date, precision = None, DatePrecision.DAY
+    if c["birth_date"]:
+        try:
+            partial = parse_partial_date(c["birth_date"])
+            birth_date, precision = partial.value, partial.precision
+        except DateError as exc:
+            errors.append(issue("birth_date", "invalid_date", *_split(str(exc))))
+    else:
+        flags.append(issue("birth_date", "birth_date_missing", "Thiếu ngày sinh", "The birth date is missing"))
+    sex = Sex.UNKNOWN
+    if c["sex"]:
+        sex = SEX_WORDS.get(c["sex"].lower(), "")
+        if not sex:
+            errors.append(issue("sex", "invalid_sex", f"Giới tính “{c['sex']}” không hợp lệ (Nam/Nữ hoặc M/F)",
+                                f"Sex “{c['sex']}” is not one of Nam/Nữ or M/F"))
+    if errors:
+        return None, errors
+    assert vaccine is not None and administered_on is not None and site is not None
+
+    if not c["full_name"]:
+        errors.append(issue("full_name", "required", "Thiếu họ tên người được tiêm",
+                            "The vaccinated person's name is missing"))
+        return None, errors
+
+    identifiers: tuple[IdentifierIn, ...] = ()
+    if c["national_id"]:
+        check = check_national_id(c["national_id"], sex=sex if sex in (Sex.MALE, Sex.FEMALE) else None,
+                                  birth_year=birth_date.year if birth_date and precision != "month" else None)
+        if check.scheme:
+            identifiers = (IdentifierIn(scheme=check.scheme, value=c["national_id"]),)
+        if not check.valid:
+            flags.append(issue("national_id", "id_inconsistent" if check.scheme else "id_invalid",
+                               *_split("; ".join(check.errors) or "Số giấy tờ không hợp lệ / Invalid ID")))
+    contacts: tuple[ContactIn, ...] = ()
+    if c["phone"]:
+        try:
+            contacts = (ContactIn(phone=normalize_phone(c["phone"]), relationship=Relationship.UNSTATED),)
+        except PhoneError as exc:
+            flags.append(issue("phone", "phone_invalid", *_split(str(exc))))
+    commune_id, resolved = _place(c["province"], c["commune"]) if (c["province"] or c["commune"]) else (None, True)
+    if not resolved:
+        flags.append(issue("commune", "address_unresolved", "Không xác định được tỉnh/xã đã ghi",
+                           f"The province/commune written (“{c['province']}”, “{c['commune']}”) was not found"))
+    if not c["lot_number"]:
+        flags.append(issue("lot_number", "lot_missing", "Thiếu số lô vắc xin", "The vaccine lot number is missing"))
+    if administered_on > ctx.today:
+        flags.append(issue("administered_on", "dose_in_future", "Ngày tiêm ở tương lai",
+                           "The date of vaccination is in the future"))
+    if birth_date and administered_on < birth_date:
+        flags.append(issue("administered_on", "dose_before_birth", "Ngày tiêm trước ngày sinh",
+                           "The date of vaccination is before the birth date"))
+    if vaccine.approved_on and administered_on < vaccine.approved_on:
+        flags.append(issue("administered_on", "before_approval", f"Tiêm trước ngày {vaccine.name} được cấp phép",
+                           f"Given before {vaccine.name} was approved in Vietnam ({vaccine.approved_on:%d/%m/%Y})"))
+    if birth_date and birth_date > ctx.today:
+        errors.append(issue("birth_date", "birth_in_future", "Ngày sinh ở tương lai", "The birth date is in the future"))
+        return None, errors
+
+    person = PersonIn(full_name=c["full_name"], birth_date=birth_date, birth_precision=precision, sex=sex,
+                      commune=ctx.unit(commune_id), address=c["address"], identifiers=identifiers, contacts=contacts)
+    return Parsed(index=index, record_id=record_id, canon=canon, hash=digest, person=person, vaccine=vaccine,
+                  site=site, administered_on=administered_on, dose_number=dose_number,
+                  lot_number=c["lot_number"], flags=flags), []
+
+
+def _split(message: str) -> tuple[str, str]:
+    """The library's messages read "Vietnamese / English"; keep both halves."""
+    vi, sep, en = message.partition(" / ")
+    return (vi, en) if sep else (message, message)
+
+
+def _structure_errors(record: Any) -> list[dict[str, str]]:
+    if not isinstance(record, dict):
+        return [issue("", "not_an_object", "Bản ghi phải là một đối tượng JSON", "A record must be a JSON object")]
+    errors = []
+    unknown = sorted(set(record) - set(FIELDS))
+    if unknown:
+        errors.append(issue(unknown[0], "unknown_field", f"Trường không có trong mẫu: {', '.join(unknown)}",
+                            f"Fields not in the template: {', '.join(unknown)}"))
+    for name, value in record.items():
+        if isinstance(value, dict | list):
+            errors.append(issue(name, "not_text", "Giá trị phải là chữ hoặc số", "The value must be text or a number"))
+    rid = _text(record.get("record_id"))
+    if not rid:
+        errors.append(issue("record_id", "required", "Thiếu mã bản ghi", "The record id is missing"))
+    elif len(rid) > 64:
+        errors.append(issue("record_id", "too_long", "Mã bản ghi dài quá 64 ký tự", "The record id is over 64 characters"))
+    return errors
+
+
+def _differences(held: dict[str, str] | None, sent: dict[str, str]) -> list[dict[str, str]]:
+    if not held:
+        return [issue("", "conflict", "Mã bản ghi đã có với nội dung khác",
+                      "This record id is held with different content")]
+    fields = [name for name in CONTENT_FIELDS if held.get(name, "") != sent.get(name, "")]
+    return [issue(name, "conflict", f"Khác với bản đã lưu: “{held.get(name, '')}” → “{sent.get(name, '')}”",
+                  f"Differs from the record held: “{held.get(name, '')}” → “{sent.get(name, '')}”; "
+                  "a correction is a separate, audited act") for name in fields]
+
+
+def _process(sender: Sender, records: list[Any], actor: Any) -> list[RecordResult]:
+    results: list[RecordResult | None] = [None] * len(records)
+    canons: list[dict[str, str]] = []
+    for record in records:
+        canons.append(canonical(record) if isinstance(record, dict) else {})
+    ctx = _Context(canons, sender)
+    ids = [_text(r.get("record_id")) if isinstance(r, dict) else "" for r in records]
+    held = {d["source_record_id"]: d for d in Dose.objects.filter(
+        source=sender.source, source_record_id__in={i for i in ids if i}
+    ).values("source_record_id", "public_id", "person__public_id", "content_hash", "sent_record")}
+
+    first_in_batch: dict[str, int] = {}
+    parsed: list[Parsed] = []
+    for index, record in enumerate(records):
+        errors = _structure_errors(record)
+        canon = canons[index]
+        digest = content_hash(canon) if canon else ""
+        rid = ids[index]
+        if errors:
+            results[index] = RecordResult(record_id=rid, status="rejected", content_hash=digest, errors=errors)
+            continue
+        if rid in held:
+            prior = held[rid]
+            same = prior["content_hash"] == digest
+            results[index] = RecordResult(
+                record_id=rid, status="duplicate" if same else "conflict", dose_id=str(prior["public_id"]),
+                person_id=str(prior["person__public_id"]), content_hash=prior["content_hash"],
+                errors=[] if same else _differences(prior["sent_record"], canon))
+            continue
+        if rid in first_in_batch:
+            continue  # answered after the first occurrence is stored
+        first_in_batch[rid] = index
+        item, errors = _parse(index, rid, canon, digest, ctx)
+        if item is None:
+            results[index] = RecordResult(record_id=rid, status="rejected", content_hash=digest, errors=errors)
+        else:
+            parsed.append(item)
+
+    if parsed:
+        identified = identify_persons(items=[p.person for p in parsed], actor=actor,
+                                      reason=f"received from {sender.source}")
+        sessions = sessions_find_or_create_many(
+            items=[SessionIn(site=p.site, date=p.administered_on) for p in parsed], actor=actor)
+        doses = dose_record_many(items=[
+            DoseIn(person=who.person, vaccine=p.vaccine, site=p.site, administered_on=p.administered_on,
+                   lot_number=p.lot_number, dose_number=p.dose_number,
+                   session=sessions[(p.site.pk, p.administered_on, "")], source_record_id=p.record_id,
+                   content_hash=p.hash, sent_record=p.canon, quality_flags=p.flags)
+            for p, who in zip(parsed, identified, strict=True)
+        ], source=sender.source, actor=actor, reason=f"received from {sender.source}")
+        _flag_sequence(doses, {p.record_id: p for p in parsed})
+        for p, who, dose in zip(parsed, identified, doses, strict=True):
+            results[p.index] = RecordResult(record_id=p.record_id, status="accepted", dose_id=str(dose.public_id),
+                                            person_id=str(who.person.public_id), content_hash=p.hash,
+                                            flags=dose.quality_flags)
+
+    for index, rid in enumerate(ids):  # later copies of a record id inside the same batch
+        if results[index] is None:
+            first = results[first_in_batch[rid]]
+            assert first is not None
+            same = first.content_hash == content_hash(canons[index])
+            if first.status == "rejected":
+                results[index] = RecordResult(record_id=rid, status="rejected", content_hash=first.content_hash,
+                                              errors=first.errors)
+            else:
+                results[index] = RecordResult(
+                    record_id=rid, status="duplicate" if same else "conflict", dose_id=first.dose_id,
+                    person_id=first.person_id, content_hash=first.content_hash,
+                    errors=[] if same else _differences(canons[first_in_batch[rid]], canons[index]))
+    return [r for r in results if r is not None]
+
+
+def _flag_sequence(doses: list[Dose], parsed: dict[str, Parsed]) -> None:
+    """Flags that need the person's whole history: too early after the previous dose, a number out of sequence."""
+    by_person: dict[int, list[Dose]] = defaultdict(list)
+    for dose in Dose.objects.filter(person_id__in={d.person_id for d in doses}, status=DoseStatus.VALID
+                                    ).select_related("vaccine").order_by("person_id", "administered_on", "id"):
+        by_person[dose.person_id].append(dose)
+    new_ids = {d.pk: d for d in doses}
+    changed = []
+    for history in by_person.values():
+        for previous, dose in zip([None, *history[:-1]], history, strict=True):
+            if dose.pk not in new_ids:
+                continue
+            target = new_ids[dose.pk]
+            flags = list(target.quality_flags)
+            if previous is not None and previous.vaccine.min_interval_days and dose.dose_number_derived and \
+                    dose.dose_number_derived <= previous.vaccine.primary_doses:
+                gap = (dose.administered_on - previous.administered_on).days
+                if gap < previous.vaccine.min_interval_days:
+                    flags.append(issue("administered_on", "interval_too_short",
+                                       f"Cách mũi trước {gap} ngày, ít hơn {previous.vaccine.min_interval_days} ngày",
+                                       f"{gap} days after the previous dose, under the minimum "
+                                       f"{previous.vaccine.min_interval_days} days"))
+            if target.dose_number_stated and target.dose_number_stated != dose.dose_number_derived:
+                flags.append(issue("dose_number", "dose_number_mismatch",
+                                   f"Ghi mũi {target.dose_number_stated} nhưng là mũi thứ {dose.dose_number_derived} "
+                                   "trong hồ sơ",
+                                   f"Stated dose {target.dose_number_stated}, but it is dose "
+                                   f"{dose.dose_number_derived} in the person's record"))
+            if flags != target.quality_flags:
+                target.quality_flags = flags
+                changed.append(target)
+    Dose.objects.bulk_update(changed, ["quality_flags"], batch_size=500)
+
+
+def ingest_records(*, sender: Sender, records: list[Any], channel: str, actor: Any) -> list[RecordResult]:
+    """Hold each record exactly once (or refuse it with reasons); answers in order, after the commit."""
+    batch = InboxBatch.objects.create(source=sender.source, channel=channel, payload=records,
+                                      record_count=len(records))
+    return process_inbox_batch(batch=batch, sender=sender, actor=actor)
+
+
+def process_inbox_batch(*, batch: InboxBatch, sender: Sender, actor: Any) -> list[RecordResult]:
+    """Process one stored batch; a failure leaves it in the inbox with its error, to be re-run."""
+    last_error: Exception | None = None
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                results = _process(sender, batch.payload, actor)
+                InboxBatch.objects.filter(pk=batch.pk).update(
+                    status=InboxStatus.PROCESSED, processed_at=timezone.now(), error="",
+                    attempts=batch.attempts + 1)
+            return results
+        except IntegrityError as exc:  # the same record id stored concurrently: re-read, it is now a duplicate
+            last_error = exc
+        except Exception as exc:
+            InboxBatch.objects.filter(pk=batch.pk).update(status=InboxStatus.FAILED, error=repr(exc)[:2000],
+                                                          attempts=batch.attempts + 1)
+            raise
+    InboxBatch.objects.filter(pk=batch.pk).update(status=InboxStatus.FAILED, error=repr(last_error)[:2000])
+    assert last_error is not None
+    raise last_error
