@@ -158,3 +158,41 @@ class InboxBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.source} ×{self.record_count} ({self.status})"
+
+
+class ImportStatus(models.TextChoices):
+    RUNNING = "running", "Đang nhập / Running"
+    DONE = "done", "Xong / Done"
+    FAILED = "failed", "Lỗi / Failed"
+
+
+class ImportRun(models.Model):
+    """One import of a backlog file: progress, counts and refused rows, so a run can resume and report."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    source = models.CharField(max_length=64, db_index=True)
+    file_name = models.CharField(max_length=255)
+    file_sha256 = models.CharField(max_length=64, db_index=True)
+    total_rows = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True, help_text="results by status")
+    refused = models.JSONField(default=list, blank=True, help_text="[line, record_id, status, reasons] per refused row")
+    status = models.CharField(max_length=8, choices=ImportStatus.choices, default=ImportStatus.RUNNING)
+    error = models.TextField(blank=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    started_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "Lần nhập tệp / import run"
+        verbose_name_plural = "Lần nhập tệp / import runs"
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.source}) {self.rows_done}/{self.total_rows}"
+
+    def progress(self) -> float:
+        """The share of rows processed, 0..1, for progress bars."""
+        return self.rows_done / self.total_rows if self.total_rows else (1.0 if self.status == "done" else 0.0)

@@ -83,3 +83,58 @@ def sessions_find_or_create_many(*, items: list[SessionIn], actor: Any) -> dict[
             found[(s.site_id, s.date, s.place_text)] = session_find_or_create(
                 site=s.site, date=s.date, commune=s.commune, place_text=s.place_text, actor=actor)
     return found
+
+
+@dataclass(frozen=True)
+class SiteRowResult:
+    site_code: str
+    status: str  # created, unchanged, conflict, rejected
+    reasons: str = ""
+
+
+def site_import_row(*, values: dict[str, str], actor: Any) -> SiteRowResult:
+    """Create one site from a spreadsheet row; an existing identical site is left unchanged (idempotent)."""
+    from sotiem.places.selectors import codes_2025_of, commune_find, province_find
+
+    code = (values.get("site_code") or "").strip()
+    reasons = []
+    if not code:
+        reasons.append("Thiếu mã điểm tiêm / The site code is missing")
+    if not (values.get("name") or "").strip():
+        reasons.append("Thiếu tên điểm tiêm / The site name is missing")
+    kind = (values.get("kind") or "").strip().lower()
+    if kind not in SiteKind.values:
+        reasons.append(f"Loại “{kind}” không hợp lệ / Unknown kind “{kind}” (one of {', '.join(SiteKind.values)})")
+    province = province_find(values.get("province") or "")
+    province_2025 = None
+    if province is None:
+        reasons.append(f"Không có tỉnh “{values.get('province', '')}” / Unknown province "
+                       f"“{values.get('province', '')}”")
+    else:
+        province_2025 = AdminUnit.objects.filter(era=Era.Y2025, level=Level.PROVINCE,
+                                                 code=codes_2025_of(province)[0]).first()
+    commune = None
+    if values.get("commune") and province is not None:
+        commune = commune_find(values["commune"], province=province_2025) or commune_find(
+            values["commune"], province=province)
+        if commune is None:
+            reasons.append(f"Không có xã “{values['commune']}” trong tỉnh / Unknown commune “{values['commune']}” "
+                           "in that province")
+        elif commune.era == Era.Y2021:
+            commune = AdminUnit.objects.filter(era=Era.Y2025, level=Level.COMMUNE,
+                                               code=codes_2025_of(commune)[1]).first()
+    if reasons:
+        return SiteRowResult(code, "rejected", "; ".join(reasons))
+    assert province_2025 is not None
+    existing = Site.objects.filter(code=code).first()
+    if existing is not None:
+        wanted = {"name": values["name"].strip(), "kind": kind, "province_id": province_2025.pk,
+                  "commune_id": commune.pk if commune else None}
+        differs = [f for f, v in wanted.items() if getattr(existing, f) != v]
+        if differs:
+            return SiteRowResult(code, "conflict", f"Đã có điểm tiêm {code} khác ở / The site {code} is held with "
+                                                   f"different {', '.join(differs)}")
+        return SiteRowResult(code, "unchanged")
+    site_create(code=code, name=values["name"], kind=kind, province=province_2025, commune=commune, actor=actor,
+                reason="import-sites")
+    return SiteRowResult(code, "created")
