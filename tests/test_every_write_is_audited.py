@@ -24,7 +24,8 @@ pytestmark = pytest.mark.django_db
 
 # helpers that only read, compute, or delegate to another audited service
 NOT_WRITES = {"today", "audit_record", "audit_record_many", "audit_event", "snapshot", "actor_label_of",
-              "person_dose_numbers_recompute", "persons_dose_numbers_recompute"}
+              "person_dose_numbers_recompute", "persons_dose_numbers_recompute", "sequence_flags",
+              "check_identifier", "apikey_authenticate"}
 
 
 def service_functions() -> set[str]:
@@ -56,6 +57,11 @@ def calls(personas):
                                                                           actor="t"), "session.create"),
         "sessions_find_or_create_many": (lambda: places.sessions_find_or_create_many(
             items=[places.SessionIn(site=site, date=dt.date(2021, 9, 2))], actor="t"), "session.create"),
+        "site_import_row": (lambda: places.site_import_row(values={"site_code": "AUD-2", "name": "x", "kind": "mobile",
+                                                                    "province": "79"}, actor="t"), "site.create"),
+        "apikey_create": (lambda: accounts.apikey_create(site=site, actor="t"), "apikey.create"),
+        "apikey_revoke": (lambda: accounts.apikey_revoke(key=accounts.apikey_create(site=site, actor="t")[0],
+                                                         actor="t", reason="r"), "apikey.revoke"),
         "official_create": (lambda: accounts.official_create(username="aud", password="x" * 12, full_name="A",
                                                              actor="t"), "official.create"),
         "grant_create": (lambda: accounts.grant_create(user=personas.citizen, role="viewer", level="national",

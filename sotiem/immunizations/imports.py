@@ -18,17 +18,22 @@ from django.utils import timezone
 
 from sotiem.immunizations.ingest import MAX_BATCH, Sender, ingest_records
 from sotiem.immunizations.models import ImportRun, ImportStatus
-from sotiem.immunizations.spreadsheets import (
+from sotiem.lib.spreadsheets import (
     TEMPLATE_COLUMNS,
+    TEMPLATE_REQUIRED,
     ReportRow,
     SheetRow,
     count_rows,
     file_sha256,
+    is_example_row,
     read_rows,
     write_report,
 )
 
 REFUSED = {"rejected", "conflict"}
+REQUIRED_COLUMNS = TEMPLATE_REQUIRED | {"record_id", "site_code"}
+EXAMPLE_REFUSAL = ("Dòng mẫu của biểu mẫu, hãy xóa trước khi nhập / The template's example row: delete it "
+                   "before importing")
 
 
 def _batches(rows: Iterator[SheetRow], size: int) -> Iterator[list[SheetRow]]:
@@ -54,7 +59,7 @@ def import_run_start(*, path: Path, source: str, user: Any = None, resume: bool 
 def import_run_execute(*, run: ImportRun, path: Path, sender: Sender, actor: Any,
                        progress: Callable[[int], None] = lambda n: None) -> ImportRun:
     """Process the rows not yet done, batch by batch, saving progress, counts and refused rows after each."""
-    rows = read_rows(path, columns=TEMPLATE_COLUMNS, required={"record_id"})
+    rows = read_rows(path, columns=TEMPLATE_COLUMNS, required=REQUIRED_COLUMNS)
     skipped = run.rows_done
     if skipped:
         for _ in itertools.islice(rows, skipped):  # the rows a previous attempt already saved
@@ -64,19 +69,24 @@ def import_run_execute(*, run: ImportRun, path: Path, sender: Sender, actor: Any
     refused = list(run.refused)
     try:
         for batch in _batches(rows, MAX_BATCH):
+            examples = [row for row in batch if is_example_row(row.values)]
+            batch = [row for row in batch if not is_example_row(row.values)]
             results = ingest_records(sender=sender, records=[row.values for row in batch], channel="import",
-                                     actor=actor)
+                                     actor=actor) if batch else []
+            for row in examples:
+                counts["rejected"] += 1
+                refused.append([row.line, row.values.get("record_id", ""), "rejected", EXAMPLE_REFUSAL])
             for row, result in zip(batch, results, strict=True):
                 counts[result.status] += 1
                 if result.status in REFUSED:
                     refused.append([row.line, result.record_id, result.status,
                                     "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"]
                                               for e in result.errors)])
-            run.rows_done += len(batch)
+            run.rows_done += len(batch) + len(examples)
             run.counts = dict(counts)
             run.refused = refused
             run.save(update_fields=["rows_done", "counts", "refused", "updated_at"])
-            progress(len(batch))
+            progress(len(batch) + len(examples))
     except Exception as exc:
         run.status = ImportStatus.FAILED
         run.error = repr(exc)[:2000]

@@ -18,14 +18,13 @@ import functools
 import hashlib
 import json
 import unicodedata
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from sotiem.immunizations.models import Dose, DoseStatus, InboxBatch, InboxStatus, Vaccine
+from sotiem.immunizations.models import Dose, InboxBatch, InboxStatus, Vaccine
 from sotiem.immunizations.selectors import vaccine_find
 from sotiem.immunizations.services import DoseIn, dose_record_many
 from sotiem.lib.dates import DateError, parse_date, parse_partial_date
@@ -229,11 +228,17 @@ def _parse(index: int, record_id: str, canon: dict[str, str], digest: str, ctx: 
         return None, errors
 
     identifiers: tuple[IdentifierIn, ...] = ()
-    if c["national_id"]:
-        check = check_national_id(c["national_id"], sex=sex if sex in (Sex.MALE, Sex.FEMALE) else None,
+    national_id = c["national_id"]
+    if national_id.isdigit() and len(national_id) in (8, 11):
+        # a number typed into Excel loses its leading zero (079190000123 -> 79190000123)
+        national_id = "0" + national_id
+        flags.append(issue("national_id", "id_leading_zero_restored", "Đã thêm số 0 đầu bị mất của số giấy tờ",
+                           "The ID number's lost leading zero was restored"))
+    if national_id:
+        check = check_national_id(national_id, sex=sex if sex in (Sex.MALE, Sex.FEMALE) else None,
                                   birth_year=birth_date.year if birth_date and precision != "month" else None)
         if check.scheme:
-            identifiers = (IdentifierIn(scheme=check.scheme, value=c["national_id"]),)
+            identifiers = (IdentifierIn(scheme=check.scheme, value=national_id),)
         if not check.valid:
             flags.append(issue("national_id", "id_inconsistent" if check.scheme else "id_invalid",
                                *_split("; ".join(check.errors) or "Số giấy tờ không hợp lệ / Invalid ID")))
@@ -354,7 +359,6 @@ def _process(sender: Sender, records: list[Any], actor: Any) -> list[RecordResul
                    content_hash=p.hash, sent_record=p.canon, quality_flags=p.flags)
             for p, who in zip(parsed, identified, strict=True)
         ], source=sender.source, actor=actor, reason=f"received from {sender.source}")
-        _flag_sequence(doses, {p.record_id: p for p in parsed})
         for p, who, dose in zip(parsed, identified, doses, strict=True):
             results[p.index] = RecordResult(record_id=p.record_id, status="accepted", dose_id=str(dose.public_id),
                                             person_id=str(who.person.public_id), content_hash=p.hash,
@@ -374,40 +378,6 @@ def _process(sender: Sender, records: list[Any], actor: Any) -> list[RecordResul
                     person_id=first.person_id, content_hash=first.content_hash,
                     errors=[] if same else _differences(canons[first_in_batch[rid]], canons[index]))
     return [r for r in results if r is not None]
-
-
-def _flag_sequence(doses: list[Dose], parsed: dict[str, Parsed]) -> None:
-    """Flags that need the person's whole history: too early after the previous dose, a number out of sequence."""
-    by_person: dict[int, list[Dose]] = defaultdict(list)
-    for dose in Dose.objects.filter(person_id__in={d.person_id for d in doses}, status=DoseStatus.VALID
-                                    ).select_related("vaccine").order_by("person_id", "administered_on", "id"):
-        by_person[dose.person_id].append(dose)
-    new_ids = {d.pk: d for d in doses}
-    changed = []
-    for history in by_person.values():
-        for previous, dose in zip([None, *history[:-1]], history, strict=True):
-            if dose.pk not in new_ids:
-                continue
-            target = new_ids[dose.pk]
-            flags = list(target.quality_flags)
-            if previous is not None and previous.vaccine.min_interval_days and dose.dose_number_derived and \
-                    dose.dose_number_derived <= previous.vaccine.primary_doses:
-                gap = (dose.administered_on - previous.administered_on).days
-                if gap < previous.vaccine.min_interval_days:
-                    flags.append(issue("administered_on", "interval_too_short",
-                                       f"Cách mũi trước {gap} ngày, ít hơn {previous.vaccine.min_interval_days} ngày",
-                                       f"{gap} days after the previous dose, under the minimum "
-                                       f"{previous.vaccine.min_interval_days} days"))
-            if target.dose_number_stated and target.dose_number_stated != dose.dose_number_derived:
-                flags.append(issue("dose_number", "dose_number_mismatch",
-                                   f"Ghi mũi {target.dose_number_stated} nhưng là mũi thứ {dose.dose_number_derived} "
-                                   "trong hồ sơ",
-                                   f"Stated dose {target.dose_number_stated}, but it is dose "
-                                   f"{dose.dose_number_derived} in the person's record"))
-            if flags != target.quality_flags:
-                target.quality_flags = flags
-                changed.append(target)
-    Dose.objects.bulk_update(changed, ["quality_flags"], batch_size=500)
 
 
 def ingest_records(*, sender: Sender, records: list[Any], channel: str, actor: Any) -> list[RecordResult]:

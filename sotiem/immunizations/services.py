@@ -116,17 +116,15 @@ def dose_record_many(*, items: list[DoseIn], source: str, actor: Any, reason: st
             doses.append(_dose_row(item, source=source, user=user))
         except ValidationError as exc:
             raise ValidationError(f"#{index + 1}: {'; '.join(exc.messages)}") from exc
-    Dose.objects.bulk_create(doses, batch_size=500)
     person_ids = {d.person_id for d in doses}
-    persons_dose_numbers_recompute(person_ids=person_ids)
-    derived = dict(Dose.objects.filter(pk__in=[d.pk for d in doses]).values_list("pk", "dose_number_derived"))
+    _number_and_flag(doses, person_ids)
+    Dose.objects.bulk_create(doses, batch_size=500)
     open_appointments: dict[tuple[int, int], list[Appointment]] = defaultdict(list)
     for appointment in (Appointment.objects.filter(person_id__in=person_ids, status=AppointmentStatus.SCHEDULED,
                                                    fulfilled_by__isnull=True).order_by("due_on")):
         open_appointments[(appointment.person_id, appointment.dose_number)].append(appointment)
     fulfilled: list[Appointment] = []
     for dose in doses:
-        dose.dose_number_derived = derived[dose.pk]
         waiting = open_appointments.get((dose.person_id, dose.dose_number_derived or 0))
         if waiting:
             appointment = waiting.pop(0)
@@ -139,6 +137,57 @@ def dose_record_many(*, items: list[DoseIn], source: str, actor: Any, reason: st
         for dose in doses
     ])
     return doses
+
+
+def _number_and_flag(new: list[Dose], person_ids: set[int]) -> None:
+    """Number the new doses among each person's valid doses, and flag what is out of sequence, before insert.
+
+    Doses already held are renumbered only when a new dose lands before them (a late paper record).
+    """
+    held: dict[int, list[Dose]] = defaultdict(list)
+    for dose in (Dose.objects.filter(person_id__in=person_ids, status=DoseStatus.VALID)
+                 .only("id", "person_id", "vaccine_id", "administered_on", "dose_number_derived")
+                 .order_by("administered_on", "id")):
+        held[dose.person_id].append(dose)
+    vaccines = {v.pk: v for v in Vaccine.objects.all()}
+    mine: dict[int, list[Dose]] = defaultdict(list)
+    for dose in new:
+        mine[dose.person_id].append(dose)
+    renumbered: list[Dose] = []
+    for person_id, fresh in mine.items():
+        timeline = sorted([*held.get(person_id, []), *fresh],
+                          key=lambda d: (d.administered_on, d.pk is None, d.pk or 0))
+        previous = None
+        for number, dose in enumerate(timeline, start=1):
+            if dose.pk is not None:
+                if dose.dose_number_derived != number:
+                    dose.dose_number_derived = number
+                    renumbered.append(dose)
+            else:
+                dose.dose_number_derived = number
+                dose.quality_flags = [*dose.quality_flags, *sequence_flags(dose, previous, vaccines)]
+            previous = dose
+    Dose.objects.bulk_update(renumbered, ["dose_number_derived"], batch_size=500)
+
+
+def sequence_flags(dose: Dose, previous: Dose | None, vaccines: dict[int, Vaccine]) -> list[dict[str, str]]:
+    """Data-quality flags from a dose's place in the person's history: too early, or a number out of sequence."""
+    flags = []
+    if previous is not None:
+        before = vaccines[previous.vaccine_id]
+        gap = (dose.administered_on - previous.administered_on).days
+        if before.min_interval_days and (dose.dose_number_derived or 0) <= before.primary_doses \
+                and gap < before.min_interval_days:
+            flags.append({"field": "administered_on", "code": "interval_too_short",
+                          "message": f"Cách mũi trước {gap} ngày, ít hơn {before.min_interval_days} ngày / "
+                                     f"{gap} days after the previous dose, under the minimum "
+                                     f"{before.min_interval_days} days"})
+    if dose.dose_number_stated and dose.dose_number_stated != dose.dose_number_derived:
+        flags.append({"field": "dose_number", "code": "dose_number_mismatch",
+                      "message": f"Ghi mũi {dose.dose_number_stated} nhưng là mũi thứ {dose.dose_number_derived} "
+                                 f"trong hồ sơ / Stated dose {dose.dose_number_stated}, but it is dose "
+                                 f"{dose.dose_number_derived} in the person's record"})
+    return flags
 
 
 def _dose_set_status(dose: Dose, status: str, *, allowed_from: set[str], refusal: str, actor: Any, reason: str,

@@ -115,8 +115,9 @@ def site_import_row(*, values: dict[str, str], actor: Any) -> SiteRowResult:
                                                  code=codes_2025_of(province)[0]).first()
     commune = None
     if values.get("commune") and province is not None:
-        commune = commune_find(values["commune"], province=province_2025) or commune_find(
-            values["commune"], province=province)
+        old_province = province if province.era == Era.Y2021 else province_find(values["province"], era=Era.Y2021)
+        commune = commune_find(values["commune"], province=province_2025) or (
+            commune_find(values["commune"], province=old_province) if old_province else None)
         if commune is None:
             reasons.append(f"Không có xã “{values['commune']}” trong tỉnh / Unknown commune “{values['commune']}” "
                            "in that province")

@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from sotiem.immunizations.imports import import_run_execute, import_run_report, import_run_start
 from sotiem.immunizations.ingest import Sender
-from sotiem.immunizations.spreadsheets import SheetError
+from sotiem.lib.spreadsheets import SheetError
 
 
 class Command(BaseCommand):

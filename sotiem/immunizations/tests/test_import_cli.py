@@ -1,0 +1,131 @@
+import csv
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+from django.core.management import CommandError, call_command
+
+from sotiem.immunizations.models import Dose, ImportRun
+from sotiem.lib.spreadsheets import TEMPLATE_COLUMNS, read_rows, write_template
+from sotiem.places.models import Site
+
+pytestmark = pytest.mark.django_db
+
+SITES = "site_code,name,kind,province,commune\nS79-0001,Trạm Y tế Phường Bến Nghé,fixed,79,26734\n" \
+        "S79-0002,Đội tiêm lưu động số 2,mobile,Hồ Chí Minh,\n"
+
+
+def run(*args: str) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+@pytest.fixture
+def sites(tmp_path):
+    path = tmp_path / "sites.csv"
+    path.write_text(SITES, encoding="utf-8")
+    run("import-sites", str(path))
+    return path
+
+
+def backlog(tmp_path, rows, name="backlog.csv", bom=True):
+    path = tmp_path / name
+    with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["Mã bản ghi", "Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD/CMND", "Số điện thoại",
+                         "Tỉnh/Thành phố", "Xã/Phường", "Địa chỉ", "Vắc xin", "Mũi số", "Ngày tiêm", "Mã điểm tiêm",
+                         "Số lô"])
+        writer.writerows(rows)
+    return path
+
+
+def row(rid, name="Nguyễn Văn An", vaccine="AstraZeneca", day="02/08/2021", site="S79-0001"):
+    return [rid, name, "17/05/1990", "Nam", "", "0912345678", "Hồ Chí Minh", "", "", vaccine, "1", day, site, "A1"]
+
+
+def test_sites_import_once_and_a_rerun_changes_nothing(sites):
+    assert Site.objects.filter(code__in=["S79-0001", "S79-0002"]).count() == 2
+    assert Site.objects.get(code="S79-0002").kind == "mobile"
+    assert "unchanged 2" in run("import-sites", str(sites))
+
+
+def test_a_site_with_an_unknown_kind_is_refused_with_its_line(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text("site_code,name,kind,province,commune\nX1,Thuyền,boat,79,\n", encoding="utf-8")
+    report = tmp_path / "r.csv"
+    assert "rejected 1" in run("import-sites", str(path), "--report", str(report))
+    [refused] = list(read_rows(report, columns=["line", "record_id", "status", "reasons"], required=set()))
+    assert refused.values["line"] == "2" and "boat" in refused.values["reasons"]
+
+
+def test_a_backlog_file_is_imported_and_refused_rows_are_reported_with_line_and_reason(tmp_path, sites):
+    path = backlog(tmp_path, [row("B1"), row("B2", vaccine="Covaxin"), row("B3", site="S99-0000"), row("B4")])
+    report = tmp_path / "report.xlsx"
+    out = run("import", str(path), "--source", "HCM-BACKLOG", "--report", str(report), "--no-progress")
+    assert "accepted 2" in out and "rejected 2" in out
+    assert set(Dose.objects.values_list("source_record_id", flat=True)) == {"B1", "B4"}
+    sheet = openpyxl.load_workbook(report).active
+    lines = [(r[0], r[1]) for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert lines == [(3, "B2"), (4, "B3")]
+
+
+def test_rerunning_the_same_file_stores_nothing_twice(tmp_path, sites):
+    path = backlog(tmp_path, [row(f"B{i}", name=f"Người {i}") for i in range(30)])
+    run("import", str(path), "--source", "HCM-BACKLOG", "--no-progress")
+    out = run("import", str(path), "--source", "HCM-BACKLOG", "--no-progress")
+    assert "duplicate 30" in out
+    assert Dose.objects.count() == 30
+
+
+def test_an_interrupted_run_resumes_after_the_rows_it_saved(tmp_path, sites, monkeypatch):
+    from sotiem.immunizations import imports
+
+    path = backlog(tmp_path, [row(f"B{i}", name=f"Người {i}") for i in range(2500)])
+    calls = {"n": 0}
+    real = imports.ingest_records
+
+    def crash_on_second_batch(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt("power cut")
+        return real(**kwargs)
+
+    monkeypatch.setattr(imports, "ingest_records", crash_on_second_batch)
+    with pytest.raises(KeyboardInterrupt):
+        run("import", str(path), "--source", "HCM-BACKLOG", "--no-progress")
+    assert ImportRun.objects.get().rows_done == 1000
+    monkeypatch.setattr(imports, "ingest_records", real)
+    out = run("import", str(path), "--source", "HCM-BACKLOG", "--no-progress")
+    assert "resuming" in out
+    assert Dose.objects.count() == 2500
+    assert ImportRun.objects.get().status == "done"
+
+
+def test_an_xlsx_template_with_vietnamese_headers_is_imported_and_its_example_row_refused(tmp_path, sites):
+    path = tmp_path / "template.xlsx"
+    write_template(path)
+    book = openpyxl.load_workbook(path)
+    sheet = book.worksheets[0]
+    sheet.append(["X-1", "Trần Thị Bình", "03/1985", "Nữ", "", "912345678", "79", "", "", "Pfizer", "1",
+                  "05/09/2021", "S79-0001", "FK1"])
+    book.save(path)
+    out = run("import", str(path), "--source", "S79-0001", "--no-progress")
+    assert "accepted 1" in out and "rejected 1" in out
+    dose = Dose.objects.get()
+    assert dose.person.birth_precision == "month" and dose.vaccine.code == "PFIZER"
+
+
+def test_a_file_without_the_needed_columns_is_refused_whole(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("ten,tuoi\nAn,30\n", encoding="utf-8")
+    with pytest.raises(CommandError):
+        run("import", str(path), "--source", "X", "--no-progress")
+
+
+def test_the_template_columns_are_the_documented_ones():
+    assert list(TEMPLATE_COLUMNS) == ["record_id", "full_name", "birth_date", "sex", "national_id", "phone",
+                                      "province", "commune", "address", "vaccine", "dose_number", "administered_on",
+                                      "site_code", "lot_number"]
+    assert Path(__file__).exists()

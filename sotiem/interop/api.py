@@ -1,0 +1,86 @@
+"""HL7 v2 VXU^V04 over HTTP: each message answered with an ACK^V04 (AA, AE with ERR segments, AR)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Router
+
+from sotiem.immunizations.api import SenderKey, sender_of
+from sotiem.immunizations.ingest import ingest_records
+from sotiem.immunizations.models import InboxBatch, InboxStatus
+from sotiem.interop.hl7 import Hl7Issue, build_ack, parse_vxu, split_messages
+
+router = Router(tags=["hl7"])
+CONTENT_TYPE = "x-application/hl7-v2+er7; charset=utf-8"
+
+
+def _record_issues(results: list[Any]) -> list[Hl7Issue]:
+    """ERR segments for records the registry refused (or flagged), pointing at their RXA."""
+    issues = []
+    for n, result in enumerate(results, start=1):
+        if result.status in ("rejected", "conflict"):
+            for error in result.errors or [{"message": result.status}]:
+                issues.append(
+                    Hl7Issue(
+                        segment="RXA",
+                        sequence=n,
+                        field=None,
+                        code="207" if result.status == "conflict" else "102",
+                        severity="E",
+                        message=f"{result.record_id}: {error['message']}",
+                    )
+                )
+        for flag in result.flags:
+            issues.append(
+                Hl7Issue(
+                    segment="RXA",
+                    sequence=n,
+                    field=None,
+                    code="0",
+                    severity="W",
+                    message=f"{result.record_id}: {flag['message']}",
+                )
+            )
+    return issues
+
+
+@router.post(
+    "/hl7",
+    auth=SenderKey(),
+    summary="HL7 v2 VXU^V04 (one message or a batch); answers ACK^V04",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"x-application/hl7-v2+er7": {"schema": {"type": "string"}}},
+        }
+    },
+)
+def hl7_messages(request: HttpRequest) -> HttpResponse:
+    key = request.auth  # type: ignore[attr-defined]
+    sender = sender_of(key)
+    raw = request.body.decode("utf-8", errors="replace")
+    InboxBatch.objects.create(
+        source=sender.source,
+        channel="hl7-raw",
+        payload={"hl7": raw},
+        record_count=0,
+        status=InboxStatus.PROCESSED,
+        processed_at=timezone.now(),
+    )
+    acks = []
+    for message in split_messages(raw) or [raw]:
+        result = parse_vxu(message)
+        if result.ack_code == "AR" or not result.records:
+            acks.append(build_ack(result=result, now=timezone.now(), ack_code="AR"))
+            continue
+        results = ingest_records(
+            sender=sender, records=result.records, channel="hl7", actor=f"apikey:{key.prefix}"
+        )
+        issues = [*result.errors, *_record_issues(results)]
+        refused = any(r.status in ("rejected", "conflict") for r in results)
+        code = "AE" if refused or any(i.severity == "E" for i in result.errors) else "AA"
+        acks.append(build_ack(result=result, now=timezone.now(), ack_code=code, issues=issues))
+    return HttpResponse("".join(a if a.endswith("\r") else a + "\r" for a in acks), content_type=CONTENT_TYPE)

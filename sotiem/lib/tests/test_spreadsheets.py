@@ -1,0 +1,322 @@
+import datetime as dt
+import hashlib
+import io
+import time
+import tracemalloc
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from sotiem.lib.spreadsheets import (
+    EXAMPLE_ROW,
+    REPORT_COLUMNS,
+    SITE_COLUMNS,
+    SITE_EXAMPLE_ROW,
+    TEMPLATE_COLUMNS,
+    ReportRow,
+    SheetError,
+    SheetRow,
+    count_rows,
+    file_sha256,
+    header_key,
+    is_example_row,
+    read_rows,
+    write_report,
+    write_sites_template,
+    write_template,
+)
+
+HEADER = "record_id,full_name,birth_date,sex,vaccine,dose_number,administered_on,phone"
+
+
+def write_csv(path: Path, text: str, *, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def write_xlsx(path: Path, rows: list[list[object]]) -> Path:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    workbook.save(path)
+    return path
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"])
+def test_it_reads_a_utf8_csv_with_or_without_a_byte_order_mark(tmp_path, encoding):
+    path = write_csv(tmp_path / "a.csv", f"{HEADER}\nR1,Nguyễn Văn An,01/02/1980,Nam,AZ,1,02/08/2021,0912345678\n",
+                     encoding=encoding)
+    [row] = read_rows(path)
+    assert row.line == 2
+    assert row.values["record_id"] == "R1"
+    assert row.values["full_name"] == "Nguyễn Văn An"
+    assert row.values["phone"] == "0912345678"
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_it_reads_a_csv_separated_by_semicolons_or_tabs(tmp_path, delimiter):
+    text = "Họ và tên;Ngày sinh;Vắc xin;Ngày tiêm\nTrần Thị Bình;1975;Vero Cell;10/09/2021\n"
+    path = write_csv(tmp_path / "a.csv", text.replace(";", delimiter))
+    [row] = read_rows(path)
+    assert row.values["full_name"] == "Trần Thị Bình"
+    assert row.values["birth_date"] == "1975"
+    assert row.values["vaccine"] == "Vero Cell"
+
+
+def test_a_comma_inside_a_quoted_cell_does_not_split_it(tmp_path):
+    path = write_csv(tmp_path / "a.csv", f'{HEADER}\nR1,"Lê, Văn C",1980,Nam,AZ,1,02/08/2021,\n')
+    [row] = read_rows(path)
+    assert row.values["full_name"] == "Lê, Văn C"
+
+
+@pytest.mark.parametrize("headers", [
+    ["Họ và tên", "Ngày sinh", "Vắc xin", "Ngày tiêm", "Số điện thoại", "Số CCCD/CMND"],
+    ["HO VA TEN", "NGAY SINH", "VAC XIN", "NGAY TIEM", "SDT", "CCCD"],
+    ["  họ   tên ", "ngày sinh (dd/mm/yyyy)", "Loại vắc-xin", "Ngày tiêm chủng", "Điện thoại", "cmnd/cccd"],
+    ["Ho ten", "Ngay thang nam sinh", "Ten vaccine", "ngay_tiem", "SĐT", "So dinh danh"],
+])
+def test_it_matches_vietnamese_headers_with_or_without_diacritics(tmp_path, headers):
+    text = ",".join(headers) + "\nPhạm Thị Dung,05/1990,Pfizer,01/10/2021,0987654321,001190000001\n"
+    [row] = read_rows(write_csv(tmp_path / "a.csv", text))
+    assert row.values["full_name"] == "Phạm Thị Dung"
+    assert row.values["birth_date"] == "05/1990"
+    assert row.values["vaccine"] == "Pfizer"
+    assert row.values["administered_on"] == "01/10/2021"
+    assert row.values["phone"] == "0987654321"
+    assert row.values["national_id"] == "001190000001"
+
+
+def test_header_keys_ignore_diacritics_case_and_punctuation():
+    assert header_key("  Số CCCD/CMND ") == header_key("so cccd cmnd") == "socccdcmnd"
+    assert header_key("Đ") == "d"
+
+
+def test_it_finds_the_header_below_a_title_row_in_excel(tmp_path):
+    path = write_xlsx(tmp_path / "a.xlsx", [
+        ["DANH SÁCH NGƯỜI ĐÃ TIÊM VẮC XIN COVID-19 - PHƯỜNG BẾN NGHÉ"],
+        [],
+        ["STT", "Họ và tên", "Ngày sinh", "Vắc xin", "Ngày tiêm"],
+        [1, "Võ Văn Em", "1960", "Moderna", "15/11/2021"],
+    ])
+    [row] = read_rows(path)
+    assert row.line == 4
+    assert row.values["full_name"] == "Võ Văn Em"
+
+
+def test_unknown_columns_are_ignored_and_missing_optional_ones_read_as_empty(tmp_path):
+    path = write_csv(tmp_path / "a.csv", "Họ tên,Ghi chú,Ngày sinh,Vắc xin,Ngày tiêm\nAn,đã tiêm,1990,AZ,01/08/2021\n")
+    [row] = read_rows(path)
+    assert set(row.values) == set(TEMPLATE_COLUMNS)
+    assert row.values["lot_number"] == ""
+    assert "đã tiêm" not in row.values.values()
+
+
+def test_the_template_reads_back_as_exactly_its_example_row(tmp_path):
+    path = tmp_path / "template.xlsx"
+    write_template(path)
+    assert list(read_rows(path)) == [SheetRow(3, EXAMPLE_ROW)]
+    assert count_rows(path) == 1
+
+
+def test_the_sites_template_reads_back_as_exactly_its_example_row(tmp_path):
+    path = tmp_path / "sites.xlsx"
+    write_sites_template(path)
+    assert list(read_rows(path, columns=SITE_COLUMNS)) == [SheetRow(3, SITE_EXAMPLE_ROW)]
+
+
+def test_the_template_keeps_its_cells_as_text_and_explains_each_column(tmp_path):
+    buffer = io.BytesIO()
+    write_template(buffer)
+    workbook = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))
+    sheet, guide = workbook.worksheets
+    assert [cell.value for cell in sheet[2]] == list(TEMPLATE_COLUMNS)
+    assert sheet["E3"].value == "079190000123" and sheet["E3"].number_format == "@"
+    assert sheet.column_dimensions["F"].number_format == "@"
+    assert sheet["A1"].font.bold
+    guide_text = " ".join(str(cell.value) for row in guide.iter_rows() for cell in row if cell.value)
+    assert "mm/yyyy" in guide_text and "Vero Cell" in guide_text and "M/F" in guide_text
+
+
+def test_the_example_row_is_recognised_so_it_is_never_imported():
+    assert is_example_row(EXAMPLE_ROW)
+    assert is_example_row(SITE_EXAMPLE_ROW)
+    assert not is_example_row({**EXAMPLE_ROW, "full_name": "Nguyễn Văn Bảy"})
+
+
+def test_it_reads_excel_dates_as_day_month_year(tmp_path):
+    path = write_xlsx(tmp_path / "a.xlsx", [
+        ["Họ và tên", "Ngày sinh", "Vắc xin", "Ngày tiêm"],
+        ["An", dt.date(1990, 3, 15), "AZ", dt.datetime(2021, 8, 2, 14, 30)],
+    ])
+    [row] = read_rows(path)
+    assert row.values["birth_date"] == "15/03/1990"
+    assert row.values["administered_on"] == "02/08/2021"
+
+
+def test_a_phone_typed_as_a_number_keeps_its_digits(tmp_path):
+    path = write_xlsx(tmp_path / "a.xlsx", [
+        ["Họ và tên", "Ngày sinh", "Vắc xin", "Ngày tiêm", "Số điện thoại", "Mũi số", "Số lô"],
+        ["An", 1990, "AZ", "02/08/2021", 912345678.0, 2.0, 1.5],
+    ])
+    [row] = read_rows(path)
+    assert row.values["phone"] == "912345678"
+    assert row.values["dose_number"] == "2"
+    assert row.values["birth_date"] == "1990"
+    assert row.values["lot_number"] == "1.5"
+
+
+def test_empty_rows_are_skipped_but_line_numbers_stay_true_in_csv(tmp_path):
+    text = f"{HEADER}\nR1,An,1990,Nam,AZ,1,02/08/2021,\n\n,,,,,,,\nR2,Bình,1991,Nữ,AZ,1,03/08/2021,\n"
+    rows = list(read_rows(write_csv(tmp_path / "a.csv", text)))
+    assert [(row.line, row.values["record_id"]) for row in rows] == [(2, "R1"), (5, "R2")]
+
+
+def test_a_line_break_inside_a_cell_does_not_shift_later_line_numbers(tmp_path):
+    text = f'{HEADER}\nR1,An,1990,Nam,AZ,1,02/08/2021,\nR2,"Bình\nThị",1991,Nữ,AZ,1,03/08/2021,\nR3,Cúc,1992,Nữ,AZ,1,,\n'
+    rows = list(read_rows(write_csv(tmp_path / "a.csv", text)))
+    assert [row.line for row in rows] == [2, 3, 5]
+
+
+def test_empty_rows_are_skipped_but_line_numbers_stay_true_in_excel(tmp_path):
+    path = write_xlsx(tmp_path / "a.xlsx", [
+        ["Họ và tên", "Ngày sinh", "Vắc xin", "Ngày tiêm"],
+        ["An", "1990", "AZ", "02/08/2021"],
+        [],
+        [None, "  ", None, None],
+        ["Bình", "1991", "AZ", "03/08/2021"],
+    ])
+    assert [row.line for row in read_rows(path)] == [2, 5]
+
+
+def test_a_missing_required_column_is_named_in_the_error(tmp_path):
+    path = write_csv(tmp_path / "a.csv", "Họ và tên,Ngày sinh,Vắc xin\nAn,1990,AZ\n")
+    with pytest.raises(SheetError, match="Ngày tiêm.*administered_on"):
+        read_rows(path)
+
+
+def test_a_given_name_column_alone_is_not_taken_for_the_full_name(tmp_path):
+    path = write_csv(tmp_path / "a.csv", "Họ đệm,Tên,Ngày sinh,Vắc xin,Ngày tiêm\nNguyễn Văn,An,1990,AZ,02/08/2021\n")
+    with pytest.raises(SheetError, match="full_name"):
+        read_rows(path)
+
+
+def test_a_caller_can_make_more_columns_required(tmp_path):
+    path = write_csv(tmp_path / "a.csv", "Họ và tên,Ngày sinh,Vắc xin,Ngày tiêm\nAn,1990,AZ,02/08/2021\n")
+    with pytest.raises(SheetError, match="site_code"):
+        read_rows(path, required={"full_name", "site_code"})
+
+
+def test_a_column_given_twice_is_refused(tmp_path):
+    path = write_csv(tmp_path / "a.csv", "Họ và tên,Họ tên,Ngày sinh,Vắc xin,Ngày tiêm\nAn,An,1990,AZ,02/08/2021\n")
+    with pytest.raises(SheetError, match="full_name"):
+        read_rows(path)
+
+
+def test_a_file_without_a_header_row_is_refused(tmp_path):
+    path = write_csv(tmp_path / "a.csv", "a,b,c\n1,2,3\n")
+    with pytest.raises(SheetError, match="No header row"):
+        read_rows(path)
+
+
+def test_an_empty_file_is_refused(tmp_path):
+    with pytest.raises(SheetError, match="empty"):
+        read_rows(write_csv(tmp_path / "a.csv", ""))
+
+
+def test_a_csv_that_is_not_utf8_asks_to_be_saved_as_utf8(tmp_path):
+    path = write_csv(tmp_path / "a.csv", "Ho va ten,Ngay sinh,Vac xin,Ngay tiem\nAndré,1990,AZ,02/08/2021\n",
+                     encoding="cp1252")
+    with pytest.raises(SheetError, match="UTF-8.*line 2"):
+        read_rows(path)
+
+
+def test_a_non_utf8_byte_deep_in_a_csv_is_reported_with_its_line(tmp_path):
+    good = "".join(f"R{i},An,1990,Nam,AZ,1,02/08/2021,\n" for i in range(5000))
+    path = tmp_path / "a.csv"
+    path.write_bytes(f"{HEADER}\n{good}".encode() + "R,Bình,1990,Nam,AZ,1,,\n".encode("cp1252"))
+    with pytest.raises(SheetError, match="line 5002"):
+        list(read_rows(path))
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("a.pdf", b"%PDF-1.4", "only .xlsx and .csv"),
+    ("a.xls", b"\xd0\xcf\x11\xe0", ".xls"),
+    ("a.xlsx", b"not a zip at all", "damaged"),
+    ("a.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "password"),
+    ("a.csv", b"PK\x03\x04rest", "rename it to .xlsx"),
+])
+def test_a_file_that_cannot_be_read_is_refused_with_a_reason(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(SheetError, match=message):
+        read_rows(path)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_the_report_round_trips(tmp_path, suffix):
+    path = tmp_path / f"report{suffix}"
+    rows = [ReportRow(3, "HCM-Q1-000001", "imported", ""),
+            ReportRow(4, "HCM-Q1-000002", "rejected", "Ngày sinh sai / Bad birth date; thiếu vắc xin / no vaccine")]
+    write_report(path, rows)
+    read_back = [(int(r.values["line"]), r.values["record_id"], r.values["status"], r.values["reasons"])
+                 for r in read_rows(path, columns=REPORT_COLUMNS)]
+    assert read_back == [(row.line, row.record_id, row.status, row.reasons) for row in rows]
+
+
+def test_the_csv_report_has_a_byte_order_mark_and_bilingual_headers(tmp_path):
+    path = tmp_path / "report.csv"
+    write_report(path, [])
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert path.read_text(encoding="utf-8-sig").splitlines() == [
+        "Dòng / Line,Mã bản ghi / Record id,Trạng thái / Status,Lý do / Reason"]
+
+
+def test_a_report_does_not_turn_record_ids_into_formulas(tmp_path):
+    write_report(tmp_path / "r.xlsx", [ReportRow(2, "=HYPERLINK(\"x\")", "rejected", "-")])
+    write_report(tmp_path / "r.csv", [ReportRow(2, "=HYPERLINK(\"x\")", "rejected", "")])
+    sheet = openpyxl.load_workbook(tmp_path / "r.xlsx").active
+    assert sheet["B2"].data_type == "s" and sheet["B2"].value == "=HYPERLINK(\"x\")"
+    assert "'=HYPERLINK" in (tmp_path / "r.csv").read_text(encoding="utf-8-sig")
+
+
+def test_it_counts_the_data_rows_of_a_file(tmp_path):
+    text = f"Danh sách\n{HEADER}\nR1,An,1990,Nam,AZ,1,02/08/2021,\n\nR2,Bình,1991,Nữ,AZ,1,03/08/2021,\n"
+    assert count_rows(write_csv(tmp_path / "a.csv", text)) == 2
+    path = write_xlsx(tmp_path / "a.xlsx", [["Tiêu đề"], HEADER.split(","), *[["R", "An", "1990"]] * 7])
+    assert count_rows(path) == 7
+
+
+def test_the_file_hash_is_the_sha256_of_its_bytes(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_bytes(b"x" * 3_000_000)
+    assert file_sha256(path) == hashlib.sha256(b"x" * 3_000_000).hexdigest()
+
+
+def test_a_200k_row_csv_streams_quickly_without_growing_memory(tmp_path):
+    path = tmp_path / "big.csv"
+    with path.open("w", encoding="utf-8") as target:
+        target.write(",".join(TEMPLATE_COLUMNS) + "\n")
+        for i in range(200_000):
+            target.write(f"HCM-{i:06d},Nguyễn Thị Lan,15/03/1990,Nữ,079190000123,0912345678,79,26734,"
+                         f"12 Lê Lợi,AZ,1,02/08/2021,S79-0001,A1234\n")
+    started = time.perf_counter()
+    assert count_rows(path) == 200_000
+    last = None
+    for row in read_rows(path):
+        last = row
+    assert time.perf_counter() - started < 10
+    assert last is not None and last.line == 200_001 and last.values["record_id"] == "HCM-199999"
+
+    rows = read_rows(path)
+    for _ in range(1000):
+        next(rows)
+    tracemalloc.start()
+    try:
+        for _ in range(30_000):  # a list of these rows would take tens of megabytes
+            next(rows)
+        current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 500_000
