@@ -3,6 +3,7 @@ from django.urls import path
 
 from sotiem.api import api
 from sotiem.core import views as core_views
+from sotiem.immunizations import views as immunization_views
 
 admin.site.site_header = "sotiem — Sổ tiêm / Immunization registry"
 admin.site.site_title = "sotiem"
@@ -11,6 +12,10 @@ admin.site.index_title = "Quản trị sổ tiêm / Registry administration"
 urlpatterns = [
     path("", core_views.landing, name="landing"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("imports/", immunization_views.import_list, name="import_list"),
+    path("imports/template.xlsx", immunization_views.import_template, name="import_template"),
+    path("imports/<uuid:public_id>/", immunization_views.import_detail, name="import_detail"),
+    path("imports/<uuid:public_id>/report.xlsx", immunization_views.import_report, name="import_report"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

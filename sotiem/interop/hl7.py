@@ -99,9 +99,12 @@ def build_ack(
     """An ACK^V04 answering the message behind `result` (segments joined with CR).
 
     The registry may override the acknowledgment code and add issues found by its own validation
-    (e.g. per-record refusals); without an override, added errors turn AA into AE.
+    (e.g. per-record refusals, located with result.rxa_sequences); without an override, added errors
+    turn AA into AE.
     """
-    all_issues = [*result.errors, *(issues or [])]
+    # Issues the caller passes again (e.g. result.errors plus its own) are not repeated.
+    all_issues = list(result.errors)
+    all_issues.extend(i for i in issues or [] if i not in result.errors)
     code = ack_code or result.ack_code
     if ack_code is None and code == "AA" and any(i.severity == "E" for i in all_issues):
         code = "AE"
@@ -264,6 +267,7 @@ def _parse(message: str | bytes) -> VxuResult:
     person = person_fields(pid, issues)
     fallback_prefix = header.control_id or "HL7-" + hashlib.sha256(text.encode()).hexdigest()[:12]
     records: list[dict[str, str]] = []
+    rxa_sequences: list[int] = []
     seen_ids: set[str] = set()
     for group in groups:
         dose = _dose(group, header, issues)
@@ -278,9 +282,12 @@ def _parse(message: str | bytes) -> VxuResult:
         record.update(dose)
         record["record_id"] = record_id
         records.append(record)
+        rxa_sequences.append(group.rxa.sequence)
 
     ack: AckCode = "AE" if any(i.severity == "E" for i in issues) else "AA"
-    return _result(header, records, issues, ack)
+    result = _result(header, records, issues, ack)
+    result.rxa_sequences = rxa_sequences
+    return result
 
 
 def _read_header(er7: Er7Message) -> _Header:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from sotiem.interop.hl7_er7 import iso_date
@@ -71,6 +71,8 @@ class VxuResult:
     ack_code: AckCode
     sending_application: str = ""
     processing_id: str = "P"
+    # For each record, the 1-based occurrence of its RXA in the message (ERR-2 sequence for refusals).
+    rxa_sequences: list[int] = field(default_factory=list)
 
 
 def issue(

@@ -109,9 +109,8 @@ def _xtn_number(rep: Value) -> str:
 def _address(pid: Segment) -> tuple[str, str, str]:
     """(province, commune, address) from the first non-empty PID-11 (XAD state, county, street+city)."""
     for rep in pid.repetitions(11):
-        if not rep:
-            continue
         street = ", ".join(p for p in (rep.joined(1), rep.get(2)) if p)
         address = ", ".join(p for p in (street, rep.get(3)) if p)
-        return rep.get(4), rep.get(9), address
+        if address or rep.get(4) or rep.get(9):
+            return rep.get(4), rep.get(9), address
     return "", "", ""

@@ -270,6 +270,7 @@ def test_a_refused_dose_is_not_recorded_and_is_reported_as_a_warning() -> None:
     refused = rxa("208", status="RE").replace("MVX|||RE|A", "MVX|00^Parental decision^NIP002||RE|A")
     result = parse_vxu(vxu(PID_VN, "ORC|RE||D-1^BV", refused, "ORC|RE||D-2^BV", rxa("210")))
     assert [r["record_id"] for r in result.records] == ["D-2"]
+    assert result.rxa_sequences == [2]
     assert issue_codes(result, "W") == [("RXA", 20, "0")]
     assert result.ack_code == "AA"
 
@@ -432,6 +433,8 @@ def test_the_registry_can_override_the_ack_code_and_add_its_own_issues() -> None
     assert str(err(3)) == "103^Table value not found^HL70357"
     assert str(err(4)) == "E"
     assert python_hl7.parse(added).unescape(str(err(8))) == refusal.message
+    again = build_ack(result=result, now=NOW, issues=[*result.errors, refusal])
+    assert again == added  # passing result.errors back does not repeat them
 
 
 def test_an_ack_to_an_unreadable_message_still_parses() -> None:
