@@ -35,7 +35,14 @@ def normalize_phone(raw: str | int) -> str:
         raise PhoneError(
             f"Số điện thoại phải là chuỗi ký tự / A phone number must be text (got {type(raw).__name__})"
         )
-    return _normalize(str(raw).strip())
+    text = str(raw).strip()
+    if text in _VALID_OUTPUTS:  # an E.164 this process already produced: normalising it again changes nothing
+        return text
+    return _normalize(text)
+
+
+# Outputs already validated, so re-normalising a stored E.164 costs a set lookup (bounded like the cache).
+_VALID_OUTPUTS: set[str] = set()
 
 
 @functools.lru_cache(maxsize=131072)
@@ -44,7 +51,10 @@ def _normalize(text: str) -> str:
     national = _convert_2018(national)
     _check_length(national)
     _check_valid(national)
-    return "+84" + national
+    result = "+84" + national
+    if len(_VALID_OUTPUTS) < 1_000_000:
+        _VALID_OUTPUTS.add(result)
+    return result
 
 
 def _digits(text: str) -> str:
