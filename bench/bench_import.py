@@ -40,7 +40,8 @@ def child(db: str, persons: int, records: int, workdir: Path) -> dict:
     from django.core.management import call_command
     from django.db import connection, transaction
 
-    from sotiem.immunizations.imports import import_run_execute, import_run_start
+    from sotiem.immunizations import imports as _imports
+    import_run_execute, import_run_start = _imports.import_run_execute, _imports.import_run_start
     from sotiem.immunizations.ingest import Sender
     from sotiem.lib.names import name_key, normalize_name
     from sotiem.people.models import Identifier, Person

@@ -34,7 +34,7 @@ from sotiem.people.identity import identify_persons
 from sotiem.people.models import DatePrecision, Relationship, Sex
 from sotiem.people.services import ContactIn, IdentifierIn, PersonIn
 from sotiem.places.models import AdminUnit, Site
-from sotiem.places.selectors import commune_find, province_find
+from sotiem.places.selectors import commune_find, province_find, unit_get
 from sotiem.places.services import SessionIn, sessions_find_or_create_many
 
 FIELDS = ["record_id", "full_name", "birth_date", "sex", "national_id", "phone", "province", "commune", "address",
@@ -134,7 +134,6 @@ class _Context:
         codes = {c["site_code"] for c in canons if c.get("site_code")}
         self.sites = {s.code: s for s in Site.objects.select_related("province", "commune").filter(code__in=codes)}
         self.vaccines: dict[str, Vaccine | None] = {}
-        self.units: dict[int, AdminUnit] = {}
         self.today = timezone.localdate()
 
     def vaccine(self, text: str) -> Vaccine | None:
@@ -143,11 +142,7 @@ class _Context:
         return self.vaccines[text]
 
     def unit(self, pk: int | None) -> AdminUnit | None:
-        if pk is None:
-            return None
-        if pk not in self.units:
-            self.units[pk] = AdminUnit.objects.get(pk=pk)
-        return self.units[pk]
+        return unit_get(pk) if pk is not None else None
 
 
 def _parse(index: int, record_id: str, canon: dict[str, str], digest: str, ctx: _Context

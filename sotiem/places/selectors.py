@@ -22,28 +22,60 @@ def _short_key(text: str) -> str:
     return key.replace(" ", "").replace("-", "")
 
 
+class _PlaceIndex:
+    """Every unit of both eras in memory, keyed the ways people write them (~14k rows, read once per process).
+
+    Administrative units are reference data seeded by a migration and never edited, so a process-wide index is
+    safe and turns each lookup during an import into dictionary reads.
+    """
+
+    def __init__(self) -> None:
+        self.by_id: dict[int, AdminUnit] = {}
+        self.provinces: dict[tuple[str, str], AdminUnit] = {}  # (era, code)
+        self.province_keys: dict[tuple[str, str], AdminUnit] = {}  # (era, short key)
+        self.communes: dict[tuple[str, str], list[AdminUnit]] = {}  # (era, code)
+        self.commune_keys: dict[tuple[str, str, str], list[AdminUnit]] = {}  # (era, province code, key)
+        for unit in AdminUnit.objects.exclude(level=Level.DISTRICT):
+            self.by_id[unit.pk] = unit
+            if unit.level == Level.PROVINCE:
+                self.provinces[(unit.era, unit.code)] = unit
+                for key in {unit.key.replace(" ", ""), _short_key(unit.full_name)}:
+                    self.province_keys.setdefault((unit.era, key), unit)
+            else:
+                self.communes.setdefault((unit.era, unit.code), []).append(unit)
+                for key in {unit.key.replace(" ", ""), _short_key(unit.full_name), unit.key}:
+                    bucket = self.commune_keys.setdefault((unit.era, unit.province_code, key), [])
+                    if unit not in bucket:
+                        bucket.append(unit)
+
+
+@functools.lru_cache(maxsize=1)
+def _index() -> _PlaceIndex:
+    return _PlaceIndex()
+
+
+def unit_get(pk: int) -> AdminUnit:
+    """A unit by id from the in-memory index."""
+    return _index().by_id[pk]
+
+
+PROVINCE_ALIASES = {"hcm": "hochiminh", "tphcm": "hochiminh", "saigon": "hochiminh", "hn": "hanoi",
+                    "thuathienhue": "hue"}
+
+
 def province_find(text: str, *, era: str | None = None) -> AdminUnit | None:
     """A province from a code ('79', '079') or a name with or without diacritics; the 2025 era wins ties."""
     text = (text or "").strip()
     if not text:
         return None
+    index = _index()
     eras = [era] if era else [Era.Y2025, Era.Y2021]
     if text.isdigit():
         code = text[-2:].zfill(2)
-        for e in eras:
-            unit = AdminUnit.objects.filter(era=e, level=Level.PROVINCE, code=code).first()
-            if unit:
-                return unit
-        return None
+        return next((index.provinces[(e, code)] for e in eras if (e, code) in index.provinces), None)
     key = _short_key(text)
-    aliases = {"hcm": "hochiminh", "tphcm": "hochiminh", "saigon": "hochiminh", "hn": "hanoi",
-               "hue": "hue", "thuathienhue": "hue"}
-    key = aliases.get(key, key)
-    for e in eras:
-        for unit in AdminUnit.objects.filter(era=e, level=Level.PROVINCE):
-            if unit.key.replace(" ", "") == key or _short_key(unit.full_name) == key:
-                return unit
-    return None
+    key = PROVINCE_ALIASES.get(key, key)
+    return next((index.province_keys[(e, key)] for e in eras if (e, key) in index.province_keys), None)
 
 
 def commune_find(text: str, *, province: AdminUnit | None = None, era: str | None = None) -> AdminUnit | None:
@@ -51,19 +83,24 @@ def commune_find(text: str, *, province: AdminUnit | None = None, era: str | Non
     text = (text or "").strip()
     if not text:
         return None
-    qs = AdminUnit.objects.filter(level=Level.COMMUNE)
-    if era:
-        qs = qs.filter(era=era)
-    if province is not None:
-        qs = qs.filter(province_code=province.code, era=province.era) if not era else qs.filter(
-            province_code=province.code)
+    index = _index()
+    eras = [era] if era else ([province.era] if province is not None else [Era.Y2025, Era.Y2021])
     if text.isdigit():
-        found = list(qs.filter(code=text.zfill(5)).order_by("-era")[:2])
-        return found[0] if found else None
-    key = _short_key(text)
-    matches = [u for u in qs.filter(key__in={key, name_key(text)}) if u]
-    if not matches:
-        matches = [u for u in qs if _short_key(u.full_name) == key or u.key.replace(" ", "") == key]
+        code = text.zfill(5)
+        for e in eras:
+            for unit in index.communes.get((e, code), []):
+                if province is None or unit.province_code == province.code:
+                    return unit
+        return None
+    if province is None:
+        return None  # a commune name alone is ambiguous across the country
+    keys = {_short_key(text), name_key(text)}
+    matches: list[AdminUnit] = []
+    for e in eras:
+        for key in keys:
+            for unit in index.commune_keys.get((e, province.code, key), []):
+                if unit not in matches:
+                    matches.append(unit)
     return matches[0] if len(matches) == 1 else None
 
 
