@@ -39,8 +39,11 @@ test: venv browser-deps
 test-fast: venv
 	$(BIN)/pytest -q -m "not browser and not slow" -x
 
+# Full scale as the issues ask (about an hour on 2 cores); each script takes --help for smaller runs.
 bench: venv
 	$(BIN)/python -m bench.bench_synth
+	$(BIN)/python -m bench.bench_api
+	$(BIN)/python -m bench.bench_import
 
 lint: venv
 	$(BIN)/ruff check .
