@@ -402,3 +402,10 @@ def process_inbox_batch(*, batch: InboxBatch, sender: Sender, actor: Any) -> lis
     InboxBatch.objects.filter(pk=batch.pk).update(status=InboxStatus.FAILED, error=repr(last_error)[:2000])
     assert last_error is not None
     raise last_error
+
+
+def inbox_rerun(*, batch: InboxBatch, sender: Sender, actor: Any) -> list[RecordResult]:
+    """Process again a batch left in the inbox (failed, or received before a crash); safe to repeat."""
+    if batch.channel == "hl7-raw":
+        raise ValueError("raw HL7 text is kept for reference; its records were stored as their own batch")
+    return process_inbox_batch(batch=batch, sender=sender, actor=actor)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.db.models import QuerySet
@@ -10,18 +11,32 @@ from sotiem.immunizations.models import Appointment, Dose, DoseStatus, Vaccine
 from sotiem.lib.names import name_key
 
 
+@functools.lru_cache(maxsize=1)
+def _catalogue() -> tuple[dict[int, Vaccine], dict[str, Vaccine]]:
+    """The catalogue by id and by every written form; it changes only by migration, so read once per process."""
+    by_id: dict[int, Vaccine] = {}
+    by_name: dict[str, Vaccine] = {}
+    for vaccine in Vaccine.objects.all():
+        by_id[vaccine.pk] = vaccine
+        by_name[vaccine.code.lower()] = vaccine
+        for alias in vaccine.aliases:
+            by_name.setdefault(alias, vaccine)
+            by_name.setdefault(alias.replace(" ", ""), vaccine)
+    return by_id, by_name
+
+
+def vaccines_by_id() -> dict[int, Vaccine]:
+    """Every catalogue vaccine by primary key (cached; see `_catalogue`)."""
+    return _catalogue()[0]
+
+
 def vaccine_find(text: str) -> Vaccine | None:
     """A catalogue vaccine from its code or any common name people write (AstraZeneca, Vero Cell, ...)."""
     key = name_key(text or "")
     if not key:
         return None
-    by_code = Vaccine.objects.filter(code__iexact=(text or "").strip()).first()
-    if by_code:
-        return by_code
-    for vaccine in Vaccine.objects.all():
-        if key in vaccine.aliases or key.replace(" ", "") in {a.replace(" ", "") for a in vaccine.aliases}:
-            return vaccine
-    return None
+    by_name = _catalogue()[1]
+    return by_name.get((text or "").strip().lower()) or by_name.get(key) or by_name.get(key.replace(" ", ""))
 
 
 def dose_list(*, viewer: Any, person: Any = None, include_voided: bool = True) -> QuerySet[Dose]:

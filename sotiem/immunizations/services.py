@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from sotiem.audit.services import audit_event, audit_record, audit_record_many, snapshot
 from sotiem.immunizations.models import Appointment, AppointmentStatus, Dose, DoseStatus, Vaccine
+from sotiem.immunizations.selectors import vaccines_by_id
 from sotiem.people.models import Person
 from sotiem.places.models import Site, SiteSession
 
@@ -149,7 +150,7 @@ def _number_and_flag(new: list[Dose], person_ids: set[int]) -> None:
                  .only("id", "person_id", "vaccine_id", "administered_on", "dose_number_derived")
                  .order_by("administered_on", "id")):
         held[dose.person_id].append(dose)
-    vaccines = {v.pk: v for v in Vaccine.objects.all()}
+    vaccines = vaccines_by_id()
     mine: dict[int, list[Dose]] = defaultdict(list)
     for dose in new:
         mine[dose.person_id].append(dose)
