@@ -14,22 +14,16 @@ import http.client
 import json
 import multiprocessing
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
+from sotiem.lib.localserver import free_port, wait_until_healthy  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _records(prefix: str, start: int, count: int) -> list[dict[str, str]]:
@@ -99,16 +93,11 @@ def run_one(db: str, args: argparse.Namespace) -> dict:
                        env=env, check=True, cwd=ROOT, capture_output=True)
         key = subprocess.run([*cli, "apikey", "create", "--site", "S79-0001"], env=env, check=True, cwd=ROOT,
                              capture_output=True, text=True).stdout.strip().splitlines()[-1]
-        port = _free_port()
+        port = free_port()
         server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "sotiem.wsgi", "-w",
                                    str(args.workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
                                   env=env, cwd=ROOT)
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_until_healthy(f"http://127.0.0.1:{port}")
         # warm every worker
         _load(port, key, "/healthz", [""] * 50, args.concurrency, method="GET")
         base_s, base_lat = _load(port, key, "/healthz", [""] * args.singles, args.concurrency, method="GET")

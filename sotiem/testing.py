@@ -85,3 +85,4 @@ def make_personas() -> Personas:
     citizen = get_user_model().objects.create_user(username="citizen", password="test-password-123")
     return Personas(national=national, hcdc=hcdc, other_province=other, nurse=nurse, nurse_site=site,
                     citizen=citizen)
+

@@ -4,25 +4,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from sotiem.lib.localserver import free_port, wait_until_healthy
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -34,20 +27,16 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     subprocess.run([*run, "migrate", "--no-input", "-v", "0"], env=env, check=True)
     subprocess.run([*run, "demo", "--persons", "300", "--no-progress"], env=env, check=True,
                    stdout=subprocess.DEVNULL)
-    port = _free_port()
+    port = free_port()
     log = (var / "server.log").open("w")
     server = subprocess.Popen([*run, "runserver", f"127.0.0.1:{port}", "--noreload", "--insecure"], env=env,
                               stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{url}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError(Path(log.name).read_text())
+        try:
+            wait_until_healthy(url, seconds=20)
+        except RuntimeError as exc:
+            raise RuntimeError(Path(log.name).read_text()) from exc
         yield url
     finally:
         server.terminate()

@@ -12,7 +12,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -26,16 +25,11 @@ import pytest
 
 from sotiem.immunizations.ingest import canonical, content_hash
 from sotiem.lib.ids import make_cccd
+from sotiem.lib.localserver import free_port, wait_until_healthy
 
 pytestmark = pytest.mark.slow
 
 RECORDS, BATCH, KILLS = 20_000, 500, 10
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -95,14 +89,7 @@ class Server:
         self.proc = subprocess.Popen([sys.executable, "-m", "sotiem", "runserver", f"127.0.0.1:{self.port}",
                                       "--noreload"], env=self.env, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"{self.url}/healthz", timeout=1)
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("server did not start")
+        wait_until_healthy(self.url)
 
     def kill(self) -> None:
         assert self.proc is not None
@@ -124,7 +111,7 @@ def test_records_survive_ten_kills_exactly_once(server_env):
     sotiem(server_env, "migrate", "--no-input", "-v", "0")
     sotiem(server_env, "shell", "-c", "from sotiem.testing import make_site; make_site(code='S79-0001')")
     key = sotiem(server_env, "apikey", "create", "--site", "S79-0001").strip().splitlines()[-1]
-    server = Server(server_env, _free_port())
+    server = Server(server_env, free_port())
     server.start()
 
     records = make_records()
