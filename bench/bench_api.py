@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sotiem.lib.localserver import free_port, wait_until_healthy  # noqa: E402
+from sotiem.lib.localserver import free_port, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 
