@@ -36,9 +36,8 @@ class DoseInline(admin.TabularInline):
     fk_name = "person"
     extra = 0
     can_delete = False
-    fields = ["administered_on", "vaccine", "site", "session", "lot_number", "dose_number_stated",
-              "dose_number_derived", "status", "status_reason", "source", "source_record_id"]
-    readonly_fields = fields
+    fields = readonly_fields = ("administered_on", "vaccine", "site", "session", "lot_number", "dose_number_stated",
+                                "dose_number_derived", "status", "status_reason", "source", "source_record_id")
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
@@ -49,8 +48,7 @@ class AppointmentInline(admin.TabularInline):
     fk_name = "person"
     extra = 0
     can_delete = False
-    fields = ["due_on", "dose_number", "vaccine", "status", "fulfilled_by"]
-    readonly_fields = fields
+    fields = readonly_fields = ("due_on", "dose_number", "vaccine", "status", "fulfilled_by")
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False

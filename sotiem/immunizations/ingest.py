@@ -42,7 +42,7 @@ FIELDS = ["record_id", "full_name", "birth_date", "sex", "national_id", "phone",
 CONTENT_FIELDS = FIELDS[1:]
 MAX_BATCH = 1000
 
-SEX_WORDS = {"nam": Sex.MALE, "m": Sex.MALE, "male": Sex.MALE, "trai": Sex.MALE,
+SEX_WORDS: dict[str, str] = {"nam": Sex.MALE, "m": Sex.MALE, "male": Sex.MALE, "trai": Sex.MALE,
              "nu": Sex.FEMALE, "nữ": Sex.FEMALE, "f": Sex.FEMALE, "female": Sex.FEMALE, "gai": Sex.FEMALE}
 
 
@@ -198,7 +198,8 @@ def _parse(index: int, record_id: str, canon: dict[str, str], digest: str, ctx: 
     if not c["full_name"] and not c["national_id"]:
         errors.append(issue("full_name", "required", "Thiếu họ tên người được tiêm",
                             "The vaccinated person's name is missing"))
-    birth_date, precision = None, DatePrecision.DAY
+    birth_date: dt.date | None = None
+    precision: str = DatePrecision.DAY
     if c["birth_date"]:
         try:
             partial = parse_partial_date(c["birth_date"])
@@ -207,7 +208,7 @@ def _parse(index: int, record_id: str, canon: dict[str, str], digest: str, ctx: 
             errors.append(issue("birth_date", "invalid_date", *_split(str(exc))))
     else:
         flags.append(issue("birth_date", "birth_date_missing", "Thiếu ngày sinh", "The birth date is missing"))
-    sex = Sex.UNKNOWN
+    sex: str = Sex.UNKNOWN
     if c["sex"]:
         sex = SEX_WORDS.get(c["sex"].lower(), "")
         if not sex:

@@ -61,7 +61,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         upload = request.FILES.get("file")
         source = (request.POST.get("source") or "").strip()
-        suffix = Path(upload.name).suffix.lower() if upload else ""
+        suffix = Path(upload.name or "").suffix.lower() if upload else ""
         if upload is None or suffix not in ALLOWED:
             error = "Hãy chọn tệp .xlsx hoặc .csv / Choose an .xlsx or .csv file"
         elif not source:
@@ -75,7 +75,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
                     fh.write(chunk)
             try:
                 run = import_run_start(path=path, source=source, user=request.user)
-                run.file_name = upload.name[:255]
+                run.file_name = (upload.name or path.name)[:255]
                 run.save(update_fields=["file_name"])
             except SheetError as exc:
                 error = str(exc)
@@ -116,5 +116,5 @@ def import_template(request: HttpRequest) -> HttpResponse:
     """The backlog template: Vietnamese headers, the machine names, an example row and a guide sheet."""
     response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = 'attachment; filename="mau-nhap-mui-tiem.xlsx"'
-    write_template(response)
+    write_template(response)  # type: ignore[arg-type]  # an HttpResponse is a writable binary file
     return response

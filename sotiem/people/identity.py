@@ -56,16 +56,16 @@ def identify_person(*, item: PersonIn, actor: Any, reason: str = "") -> Identifi
 @transaction.atomic
 def identify_persons(*, items: list[PersonIn], actor: Any, reason: str = "") -> list[Identified]:
     """identify_person for many records at once; records in one batch sharing a new valid ID get one person."""
-    keys = [_linking_key(item) for item in items]
+    keys: list[tuple[str, str] | None] = [_linking_key(item) for item in items]
     wanted = {k for k in keys if k}
     held: dict[tuple[str, str], Person] = {}
     if wanted:
         rows = (Identifier.objects.filter(value__in={v for _, v in wanted}, validated=True, active=True)
                 .select_related("person").order_by("person_id"))
         for ident in rows:
-            key = (ident.scheme, ident.value)
-            if key in wanted and key not in held:
-                held[key] = _survivor(ident.person)
+            found = (ident.scheme, ident.value)
+            if found in wanted and found not in held:
+                held[found] = _survivor(ident.person)
     to_create: list[PersonIn] = []
     first_of_key: dict[tuple[str, str], int] = {}
     slot: list[int | None] = []

@@ -217,3 +217,15 @@ def test_receipts_since_a_time_leave_out_older_records(client, key):
 
 def test_receipts_need_a_key(client):
     assert client.get("/api/v1/receipts").status_code == 401
+
+
+def test_numbers_and_text_of_the_same_value_are_the_same_content(client, key):
+    [first] = results(client, key, [record(dose_number=1)])
+    [again] = results(client, key, [record(dose_number="1", administered_on="02/08/2021 ")])
+    assert again["status"] == "duplicate" and again["content_hash"] == first["content_hash"]
+
+
+def test_iso_dates_are_accepted_like_the_template_forms(client, key):
+    [result] = results(client, key, [record(administered_on="2021-08-02", birth_date="1990-05-17")])
+    dose = Dose.objects.get(public_id=result["dose_id"])
+    assert dose.administered_on == dt.date(2021, 8, 2) and dose.person.birth_date == dt.date(1990, 5, 17)
