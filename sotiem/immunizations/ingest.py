@@ -31,8 +31,8 @@ from sotiem.lib.dates import DateError, parse_date, parse_partial_date
 from sotiem.lib.ids import check_national_id
 from sotiem.lib.phones import PhoneError, normalize_phone
 from sotiem.people.identity import identify_persons
-from sotiem.people.models import DatePrecision, Relationship, Sex
-from sotiem.people.services import ContactIn, IdentifierIn, PersonIn
+from sotiem.people.models import DatePrecision, IdScheme, Relationship, Sex
+from sotiem.people.services import ContactIn, IdentifierIn, PersonIn, person_in_problems
 from sotiem.places.models import AdminUnit, Site
 from sotiem.places.selectors import commune_find, province_find, unit_get
 from sotiem.places.services import SessionIn, sessions_find_or_create_many
@@ -233,10 +233,10 @@ def _parse(index: int, record_id: str, canon: dict[str, str], digest: str, ctx: 
     if national_id:
         check = check_national_id(national_id, sex=sex if sex in (Sex.MALE, Sex.FEMALE) else None,
                                   birth_year=birth_date.year if birth_date and precision != "month" else None)
-        if check.scheme:
+        if check.scheme in IdScheme.values:
             identifiers = (IdentifierIn(scheme=check.scheme, value=national_id),)
         if not check.valid:
-            flags.append(issue("national_id", "id_inconsistent" if check.scheme else "id_invalid",
+            flags.append(issue("national_id", "id_inconsistent" if check.scheme in IdScheme.values else "id_invalid",
                                *_split("; ".join(check.errors) or "Số giấy tờ không hợp lệ / Invalid ID")))
     contacts: tuple[ContactIn, ...] = ()
     if c["phone"]:
@@ -265,6 +265,9 @@ def _parse(index: int, record_id: str, canon: dict[str, str], digest: str, ctx: 
 
     person = PersonIn(full_name=c["full_name"], birth_date=birth_date, birth_precision=precision, sex=sex,
                       commune=ctx.unit(commune_id), address=c["address"], identifiers=identifiers, contacts=contacts)
+    problems = person_in_problems(person)  # the service's own checks, so one record can never fail a batch
+    if problems:
+        return None, [issue("full_name", "invalid_person", *_split(p)) for p in problems]
     return Parsed(index=index, record_id=record_id, canon=canon, hash=digest, person=person, vaccine=vaccine,
                   site=site, administered_on=administered_on, dose_number=dose_number,
                   lot_number=c["lot_number"], flags=flags), []

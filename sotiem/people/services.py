@@ -105,6 +105,21 @@ def _contact_row(person: Person, phone: str, relationship: str) -> ContactPoint:
     return ContactPoint(person=person, phone=e164, relationship=relationship)
 
 
+def person_in_problems(item: PersonIn) -> list[str]:
+    """Why `person_create_many` would refuse this item (empty when it would not); nothing is written."""
+    try:
+        person = _person_row(item, timezone.localdate())
+        for ident in item.identifiers:
+            if ident.value.strip():
+                _identifier_row(person, ident.scheme, ident.value)
+        for contact in item.contacts:
+            if contact.phone.strip():
+                _contact_row(person, contact.phone, contact.relationship)
+    except ValidationError as exc:
+        return list(exc.messages)
+    return []
+
+
 def person_create(
     *,
     full_name: str,

@@ -229,3 +229,10 @@ def test_iso_dates_are_accepted_like_the_template_forms(client, key):
     [result] = results(client, key, [record(administered_on="2021-08-02", birth_date="1990-05-17")])
     dose = Dose.objects.get(public_id=result["dose_id"])
     assert dose.administered_on == dt.date(2021, 8, 2) and dose.person.birth_date == dt.date(1990, 5, 17)
+
+
+@pytest.mark.parametrize("national_id", ["HS8757571610301", "12345", "ABCDEFGHIJ", "0791900001234567"])
+def test_an_id_of_no_known_shape_is_flagged_and_never_fails_the_batch(client, key, national_id):
+    out = results(client, key, [record("ODD", national_id=national_id), record("NEXT", national_id="")])
+    assert [r["status"] for r in out] == ["accepted", "accepted"]
+    assert "id_invalid" in {f["code"] for f in out[0]["flags"]}
