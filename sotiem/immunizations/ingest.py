@@ -21,6 +21,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -308,6 +309,25 @@ def _differences(held: dict[str, str] | None, sent: dict[str, str]) -> list[dict
                   "a correction is a separate, audited act") for name in fields]
 
 
+def _store(parsed: list[Parsed], results: list[RecordResult | None], sender: Sender, actor: Any) -> None:
+    """Identify the persons, find the sessions and record the doses of records that passed every check."""
+    identified = identify_persons(items=[p.person for p in parsed], actor=actor,
+                                  reason=f"received from {sender.source}")
+    sessions = sessions_find_or_create_many(
+        items=[SessionIn(site=p.site, date=p.administered_on) for p in parsed], actor=actor)
+    doses = dose_record_many(items=[
+        DoseIn(person=who.person, vaccine=p.vaccine, site=p.site, administered_on=p.administered_on,
+               lot_number=p.lot_number, dose_number=p.dose_number,
+               session=sessions[(p.site.pk, p.administered_on, "")], source_record_id=p.record_id,
+               content_hash=p.hash, sent_record=p.canon, quality_flags=p.flags)
+        for p, who in zip(parsed, identified, strict=True)
+    ], source=sender.source, actor=actor, reason=f"received from {sender.source}")
+    for p, who, dose in zip(parsed, identified, doses, strict=True):
+        results[p.index] = RecordResult(record_id=p.record_id, status="accepted", dose_id=str(dose.public_id),
+                                        person_id=str(who.person.public_id), content_hash=p.hash,
+                                        flags=dose.quality_flags)
+
+
 def _process(sender: Sender, records: list[Any], actor: Any) -> list[RecordResult]:
     results: list[RecordResult | None] = [None] * len(records)
     canons: list[dict[str, str]] = []
@@ -347,21 +367,20 @@ def _process(sender: Sender, records: list[Any], actor: Any) -> list[RecordResul
             parsed.append(item)
 
     if parsed:
-        identified = identify_persons(items=[p.person for p in parsed], actor=actor,
-                                      reason=f"received from {sender.source}")
-        sessions = sessions_find_or_create_many(
-            items=[SessionIn(site=p.site, date=p.administered_on) for p in parsed], actor=actor)
-        doses = dose_record_many(items=[
-            DoseIn(person=who.person, vaccine=p.vaccine, site=p.site, administered_on=p.administered_on,
-                   lot_number=p.lot_number, dose_number=p.dose_number,
-                   session=sessions[(p.site.pk, p.administered_on, "")], source_record_id=p.record_id,
-                   content_hash=p.hash, sent_record=p.canon, quality_flags=p.flags)
-            for p, who in zip(parsed, identified, strict=True)
-        ], source=sender.source, actor=actor, reason=f"received from {sender.source}")
-        for p, who, dose in zip(parsed, identified, doses, strict=True):
-            results[p.index] = RecordResult(record_id=p.record_id, status="accepted", dose_id=str(dose.public_id),
-                                            person_id=str(who.person.public_id), content_hash=p.hash,
-                                            flags=dose.quality_flags)
+        try:
+            with transaction.atomic():
+                _store(parsed, results, sender, actor)
+        except ValidationError:
+            # a check the parser did not foresee refused the batch: store record by record, so only the
+            # record at fault is refused and every good one next to it is kept
+            for item in parsed:
+                try:
+                    with transaction.atomic():
+                        _store([item], results, sender, actor)
+                except ValidationError as exc:
+                    results[item.index] = RecordResult(
+                        record_id=item.record_id, status="rejected", content_hash=item.hash,
+                        errors=[issue("", "invalid", *_split(m)) for m in exc.messages])
 
     for index, rid in enumerate(ids):  # later copies of a record id inside the same batch
         if results[index] is None:

@@ -236,3 +236,23 @@ def test_an_id_of_no_known_shape_is_flagged_and_never_fails_the_batch(client, ke
     out = results(client, key, [record("ODD", national_id=national_id), record("NEXT", national_id="")])
     assert [r["status"] for r in out] == ["accepted", "accepted"]
     assert "id_invalid" in {f["code"] for f in out[0]["flags"]}
+
+
+def test_a_record_a_service_refuses_late_is_rejected_alone(client, key, monkeypatch):
+    from sotiem.immunizations import ingest
+
+    real = ingest.dose_record_many
+
+    def refuse_ann(*, items, **kwargs):
+        from django.core.exceptions import ValidationError
+
+        if any(i.source_record_id == "BAD" for i in items):
+            raise ValidationError("Không hợp lệ / Not acceptable")
+        return real(items=items, **kwargs)
+
+    monkeypatch.setattr(ingest, "dose_record_many", refuse_ann)
+    out = results(client, key, [record("A", national_id=""), record("BAD", national_id="", full_name="Bùi An"),
+                                record("C", national_id="", full_name="Cao Văn C")])
+    assert [r["status"] for r in out] == ["accepted", "rejected", "accepted"]
+    assert "Not acceptable" in out[1]["errors"][0]["message"]
+    assert set(Dose.objects.values_list("source_record_id", flat=True)) == {"A", "C"}
