@@ -159,6 +159,8 @@ def test_records_survive_ten_kills_exactly_once(server_env):
     assert clash["status"] == "conflict"
     again = post(server.url, key, records[:BATCH])
     assert {r["status"] for r in again} == {"duplicate"}
+    [refused] = post(server.url, key, [{**first, "record_id": "F-BAD", "vaccine": "Covaxin"}])
+    assert refused["status"] == "rejected" and refused["errors"][0]["field"] == "vaccine"
 
     held: dict[str, dict] = {}
     cursor = None

@@ -79,6 +79,17 @@ def test_rerunning_the_same_file_stores_nothing_twice(tmp_path, sites):
     assert Dose.objects.count() == 30
 
 
+def test_a_changed_row_in_a_rerun_is_a_conflict_in_the_report(tmp_path, sites):
+    run("import", str(backlog(tmp_path, [row("C1"), row("C2")])), "--source", "HCM-BACKLOG", "--no-progress")
+    changed = backlog(tmp_path, [row("C1"), row("C2", day="03/08/2021")], name="changed.csv")
+    report = tmp_path / "report.csv"
+    out = run("import", str(changed), "--source", "HCM-BACKLOG", "--report", str(report), "--no-progress")
+    assert "duplicate 1" in out and "conflict 1" in out
+    [line] = list(read_rows(report, columns=["line", "record_id", "status", "reasons"], required=set()))
+    assert (line.values["line"], line.values["record_id"], line.values["status"]) == ("3", "C2", "conflict")
+    assert "administered_on" in line.values["reasons"]
+
+
 def test_an_interrupted_run_resumes_after_the_rows_it_saved(tmp_path, sites, monkeypatch):
     from sotiem.immunizations import imports
 
