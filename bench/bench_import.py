@@ -210,7 +210,7 @@ def main() -> None:
     write(results, args)
 
 
-def write(results: list[dict], args: argparse.Namespace) -> None:
+def write(results: list[dict], args: argparse.Namespace, note: str = "") -> None:
     from bench.report import write_section
 
     lines = ["| database | registry persons | records | import s | records/s | baseline (raw write of the same "
@@ -235,7 +235,7 @@ def write(results: list[dict], args: argparse.Namespace) -> None:
         "events, inbox) into a registry preloaded with the population's persons and CCCDs. Baseline: the rows the "
         "import wrote, written again into empty copies of the same tables (same indexes) with PostgreSQL COPY or "
         "SQLite executemany.", "", *lines, "", *notes, "",
-        f"Target, 2,000,000 records in at most 2 minutes on PostgreSQL: {verdict}."])
+        f"Target, 2,000,000 records in at most 2 minutes on PostgreSQL: {verdict}.", *([note] if note else [])])
     write_section("import", "Backlog import (`sotiem import`)", body)
 
 
