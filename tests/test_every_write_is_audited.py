@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 # helpers that only read, compute, or delegate to another audited service
 NOT_WRITES = {"today", "audit_record", "audit_record_many", "audit_event", "snapshot", "actor_label_of",
               "person_dose_numbers_recompute", "persons_dose_numbers_recompute", "sequence_flags",
-              "check_identifier", "apikey_authenticate"}
+              "check_identifier", "apikey_authenticate", "person_in_problems"}
 
 
 def service_functions() -> set[str]:
