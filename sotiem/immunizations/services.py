@@ -10,7 +10,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from sotiem.audit.services import audit_event, audit_record, audit_record_many, snapshot
 from sotiem.immunizations.models import Appointment, AppointmentStatus, Dose, DoseStatus, Vaccine
@@ -256,6 +255,3 @@ def appointment_cancel(*, appointment: Appointment, actor: Any, reason: str) -> 
                  before=before, after=snapshot(appointment), reason=reason)
     return appointment
 
-
-def today() -> dt.date:
-    return timezone.localdate()

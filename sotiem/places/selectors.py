@@ -122,12 +122,6 @@ def _codes_2025(unit_id: int) -> tuple[int | None, str, str]:
     return commune_id, commune_code, (mapping.new.code if mapping else "")
 
 
-def commune_2025_of(unit: AdminUnit | None) -> AdminUnit | None:
-    """The 2025-era commune an address commune of either era now belongs to (the default one for split wards)."""
-    if unit is None or unit.level != Level.COMMUNE:
-        return None
-    new_id = _codes_2025(unit.pk)[0]
-    return AdminUnit.objects.get(pk=new_id) if new_id else None
 
 
 def codes_2025_of(unit: AdminUnit | None) -> tuple[str, str]:
@@ -138,9 +132,6 @@ def codes_2025_of(unit: AdminUnit | None) -> tuple[str, str]:
     return province_code, commune_code
 
 
-def province_2025_code_of(unit: AdminUnit | None) -> str:
-    """The 2025-era province code that owns a unit of either era."""
-    return _codes_2025(unit.pk)[2] if unit is not None else ""
 
 
 def site_list(*, province_code: str | None = None) -> QuerySet[Site]:
