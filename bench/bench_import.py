@@ -20,6 +20,7 @@ import json
 import os
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,29 +32,73 @@ TABLES = ["people_person", "people_identifier", "people_contactpoint", "places_s
           "immunizations_dose", "audit_auditevent", "immunizations_inboxbatch"]
 
 
-def child(db: str, persons: int, records: int, workdir: Path) -> dict:
-    """Runs inside a fresh process whose DATABASE_URL / SOTIEM_VAR_DIR point at a fresh database."""
+def child(db: str, persons: int, records: int, workdir: Path, stage: str = "all") -> dict:
+    """Runs inside a fresh process whose DATABASE_URL / SOTIEM_VAR_DIR point at a fresh database.
+
+    stage "preload" only loads the registry (for a template database), "import" only imports into a registry
+    already loaded, "all" does both.
+    """
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sotiem.settings")
     django.setup()
     from django.core.management import call_command
-    from django.db import connection, transaction
+    from django.db import connection
 
     from sotiem.immunizations import imports as _imports
     import_run_execute, import_run_start = _imports.import_run_execute, _imports.import_run_start
     from sotiem.immunizations.ingest import Sender
-    from sotiem.lib.names import name_key, normalize_name
-    from sotiem.people.models import Identifier, Person
-    from sotiem.places.models import AdminUnit
-    from sotiem.places.selectors import codes_2025_of
-    from sotiem.places.services import site_import_row
     from sotiem.synth.generator import generate
 
     call_command("migrate", verbosity=0)
     synth = workdir / f"synth-{persons}"
     if not (synth / "summary.json").exists():
         generate(persons=persons, seed=2021, out=synth)
+
+    setup_seconds = 0.0
+    if stage != "import":
+        setup_seconds = _preload(synth)
+    if stage == "preload":
+        return {"db": db, "setup_seconds": setup_seconds}
+
+    backlog = workdir / f"backlog-{db}.csv"
+    with open(backlog, "w", encoding="utf-8", newline="") as out:
+        writer = None
+        n = 0
+        for name in ("backlog.csv", "records.csv"):
+            with open(synth / name, encoding="utf-8") as fh:
+                reader = csv.reader(fh)
+                header = next(reader)
+                if writer is None:
+                    writer = csv.writer(out)
+                    writer.writerow(header)
+                for row in reader:
+                    if n >= records:
+                        break
+                    writer.writerow(row)
+                    n += 1
+    before = {t: _count(connection, t) for t in TABLES}
+    run = import_run_start(path=backlog, source="BENCH-BACKLOG")
+    started = time.perf_counter()
+    run = import_run_execute(run=run, path=backlog, sender=Sender(source="BENCH-BACKLOG"), actor="bench")
+    import_seconds = time.perf_counter() - started
+    written = {t: _count(connection, t) - before[t] for t in TABLES}
+    baseline_seconds = _baseline(connection, written)
+    return {"db": db, "vendor": connection.vendor, "persons": persons, "records": n, "setup_seconds": setup_seconds,
+            "import_seconds": import_seconds, "counts": run.counts, "rows_written": written,
+            "baseline_seconds": baseline_seconds,
+            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def _preload(synth: Path) -> float:
+    """Load the population's sites, persons and CCCDs with bulk inserts (setup, not measured); seconds taken."""
+    from django.db import transaction
+
+    from sotiem.lib.names import name_key, normalize_name
+    from sotiem.people.models import Identifier, Person
+    from sotiem.places.models import AdminUnit
+    from sotiem.places.selectors import codes_2025_of
+    from sotiem.places.services import site_import_row
 
     started = time.perf_counter()
     with open(synth / "sites.csv", encoding="utf-8") as fh, transaction.atomic():
@@ -86,35 +131,7 @@ def child(db: str, persons: int, records: int, workdir: Path) -> dict:
             if len(batch_p) >= 20000:
                 flush()
     flush()
-    setup_seconds = time.perf_counter() - started
-
-    backlog = workdir / f"backlog-{db}.csv"
-    with open(backlog, "w", encoding="utf-8", newline="") as out:
-        writer = None
-        n = 0
-        for name in ("backlog.csv", "records.csv"):
-            with open(synth / name, encoding="utf-8") as fh:
-                reader = csv.reader(fh)
-                header = next(reader)
-                if writer is None:
-                    writer = csv.writer(out)
-                    writer.writerow(header)
-                for row in reader:
-                    if n >= records:
-                        break
-                    writer.writerow(row)
-                    n += 1
-    before = {t: _count(connection, t) for t in TABLES}
-    run = import_run_start(path=backlog, source="BENCH-BACKLOG")
-    started = time.perf_counter()
-    run = import_run_execute(run=run, path=backlog, sender=Sender(source="BENCH-BACKLOG"), actor="bench")
-    import_seconds = time.perf_counter() - started
-    written = {t: _count(connection, t) - before[t] for t in TABLES}
-    baseline_seconds = _baseline(connection, written)
-    return {"db": db, "vendor": connection.vendor, "persons": persons, "records": n, "setup_seconds": setup_seconds,
-            "import_seconds": import_seconds, "counts": run.counts, "rows_written": written,
-            "baseline_seconds": baseline_seconds,
-            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return time.perf_counter() - started
 
 
 def _count(connection, table: str) -> int:  # type: ignore[no-untyped-def]
@@ -173,12 +190,16 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=2_000_000)
     parser.add_argument("--db", default="sqlite,postgres")
     parser.add_argument("--child", default="")
+    parser.add_argument("--stage", default="all", choices=["all", "preload", "import"])
     parser.add_argument("--workdir", default=str(ROOT / "var" / "bench"))
+    parser.add_argument("--keep-template", action="store_true",
+                        help="keep the preloaded registry (a PostgreSQL template database, a SQLite file) and reuse "
+                             "it in later runs with the same --persons, to iterate quickly; the setup is not timed")
     args = parser.parse_args()
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     if args.child:
-        print("RESULT " + json.dumps(child(args.child, args.persons, args.records, workdir)))
+        print("RESULT " + json.dumps(child(args.child, args.persons, args.records, workdir, args.stage)))
         return
     results = []
     for db in args.db.split(","):
@@ -186,28 +207,59 @@ def main() -> None:
         tmp = tempfile.mkdtemp(prefix=f"bench-import-{db}-")
         env["SOTIEM_VAR_DIR"] = tmp
         dbname = None
+        stage = "all"
         if db == "postgres":
             dbname = f"sotiem_bench_{os.getpid()}"
-            subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE {dbname}"],
-                           check=True)
+            template = f"sotiem_bench_tpl_{args.persons}"
+            if args.keep_template:
+                if not _pg_exists(template):
+                    _psql(f"CREATE DATABASE {template}")
+                    _child(db, args, workdir, "preload",
+                           {**env, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{template}"})
+                _psql(f"CREATE DATABASE {dbname} TEMPLATE {template}")
+                stage = "import"
+            else:
+                _psql(f"CREATE DATABASE {dbname}")
             env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{dbname}"
         else:
             env.pop("DATABASE_URL", None)
+            template_file = workdir / f"tpl-{args.persons}.sqlite3"
+            if args.keep_template:
+                if not template_file.exists():
+                    _child(db, args, workdir, "preload", env)
+                    shutil.copy(Path(tmp) / "sotiem.sqlite3", template_file)
+                else:
+                    shutil.copy(template_file, Path(tmp) / "sotiem.sqlite3")
+                stage = "import"
         try:
-            done = subprocess.run([sys.executable, "-m", "bench.bench_import", "--child", db, "--persons",
-                                   str(args.persons), "--records", str(args.records), "--workdir", str(workdir)],
-                                  env=env, cwd=ROOT, capture_output=True, text=True, check=False)
-            line = [x for x in done.stdout.splitlines() if x.startswith("RESULT ")]
-            if not line:
-                print(done.stdout[-3000:], done.stderr[-5000:])
-                raise SystemExit(f"{db} failed")
-            results.append(json.loads(line[-1][7:]))
+            results.append(_child(db, args, workdir, stage, env))
             print(results[-1])
         finally:
             if dbname:
-                subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc",
-                                f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)"], check=False)
+                _psql(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)", check=False)
+            shutil.rmtree(tmp, ignore_errors=True)
     write(results, args)
+
+
+def _psql(sql: str, check: bool = True) -> str:
+    done = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-Atqc", sql], check=check,
+                          capture_output=True, text=True)
+    return done.stdout
+
+
+def _pg_exists(name: str) -> bool:
+    return _psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'").strip() == "1"
+
+
+def _child(db: str, args: argparse.Namespace, workdir: Path, stage: str, env: dict[str, str]) -> dict:
+    done = subprocess.run([sys.executable, "-m", "bench.bench_import", "--child", db, "--persons", str(args.persons),
+                           "--records", str(args.records), "--workdir", str(workdir), "--stage", stage],
+                          env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    line = [x for x in done.stdout.splitlines() if x.startswith("RESULT ")]
+    if not line:
+        print(done.stdout[-3000:], done.stderr[-5000:])
+        raise SystemExit(f"{db} {stage} failed")
+    return json.loads(line[-1][7:])
 
 
 def write(results: list[dict], args: argparse.Namespace, note: str = "") -> None:

@@ -23,7 +23,7 @@ from sotiem.testing import make_dose, make_person, make_site, province
 pytestmark = pytest.mark.django_db
 
 # helpers that only read, compute, or delegate to another audited service
-NOT_WRITES = {"audit_record", "audit_record_many", "audit_event", "snapshot", "actor_label_of",
+NOT_WRITES = {"audit_record", "audit_record_many", "audit_record_entries", "audit_event", "snapshot", "actor_label_of",
               "person_dose_numbers_recompute", "persons_dose_numbers_recompute", "sequence_flags",
               "check_identifier", "apikey_authenticate", "person_in_problems"}
 
@@ -82,6 +82,9 @@ def calls(personas):
         "dose_record": (dose, "dose.record"),
         "dose_record_many": (lambda: immunizations.dose_record_many(items=[immunizations.DoseIn(
             person=person, vaccine=pfizer, site=site, administered_on=dt.date(2021, 10, 1))], source="s", actor="t"),
+            "dose.record"),
+        "dose_record_batch": (lambda: immunizations.dose_record_batch(items=[immunizations.DoseIn(
+            person=person, vaccine=pfizer, site=site, administered_on=dt.date(2021, 11, 1))], source="s", actor="t"),
             "dose.record"),
         "dose_void": (lambda: immunizations.dose_void(dose=dose(), actor="t", reason="r"), "dose.void"),
         "dose_restore": (lambda: immunizations.dose_restore(

@@ -25,9 +25,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from sotiem.audit.services import audit_record
 from sotiem.immunizations.models import Dose, InboxBatch, InboxStatus, Vaccine
 from sotiem.immunizations.selectors import vaccine_find
-from sotiem.immunizations.services import DoseIn, dose_record_many
+from sotiem.immunizations.services import DoseIn, dose_record_batch
 from sotiem.lib.dates import DateError, parse_date, parse_partial_date
 from sotiem.lib.ids import check_national_id
 from sotiem.lib.phones import PhoneError, normalize_phone
@@ -309,26 +310,38 @@ def _differences(held: dict[str, str] | None, sent: dict[str, str]) -> list[dict
                   "a correction is a separate, audited act") for name in fields]
 
 
-def _store(parsed: list[Parsed], results: list[RecordResult | None], sender: Sender, actor: Any) -> None:
-    """Identify the persons, find the sessions and record the doses of records that passed every check."""
-    identified = identify_persons(items=[p.person for p in parsed], actor=actor,
-                                  reason=f"received from {sender.source}")
+def _store(parsed: list[Parsed], results: list[RecordResult | None], sender: Sender, actor: Any,
+           batch: InboxBatch) -> None:
+    """Identify the persons, find the sessions and record the doses of records that passed every check.
+
+    The batch's writes are audited by one `ingest.batch` event naming every dose and session it created (persons
+    created get their own `person.create` events); each dose points at the batch, whose payload is kept as sent.
+    """
+    reason = f"received from {sender.source}"
+    identified = identify_persons(items=[p.person for p in parsed], actor=actor, reason=reason)
+    sessions_created: list[list[Any]] = []
     sessions = sessions_find_or_create_many(
-        items=[SessionIn(site=p.site, date=p.administered_on) for p in parsed], actor=actor)
-    doses = dose_record_many(items=[
+        items=[SessionIn(site=p.site, date=p.administered_on) for p in parsed], actor=actor,
+        batch_audit=sessions_created)
+    doses_created: list[list[Any]] = []
+    doses = dose_record_batch(items=[
         DoseIn(person=who.person, vaccine=p.vaccine, site=p.site, administered_on=p.administered_on,
                lot_number=p.lot_number, dose_number=p.dose_number,
                session=sessions[(p.site.pk, p.administered_on, "")], source_record_id=p.record_id,
                content_hash=p.hash, sent_record=p.canon, quality_flags=p.flags)
         for p, who in zip(parsed, identified, strict=True)
-    ], source=sender.source, actor=actor, reason=f"received from {sender.source}")
+    ], source=sender.source, actor=actor, reason=reason, inbox_batch=batch, batch_audit=doses_created)
+    audit_record(actor=actor, action="ingest.batch", obj=batch, reason=reason,
+                 after={"source": sender.source, "channel": batch.channel, "doses": doses_created,
+                        "sessions": sessions_created,
+                        "persons_created": sorted({w.person.pk for w in identified if w.created})})
     for p, who, dose in zip(parsed, identified, doses, strict=True):
         results[p.index] = RecordResult(record_id=p.record_id, status="accepted", dose_id=str(dose.public_id),
                                         person_id=str(who.person.public_id), content_hash=p.hash,
                                         flags=dose.quality_flags)
 
 
-def _process(sender: Sender, records: list[Any], actor: Any) -> list[RecordResult]:
+def _process(sender: Sender, records: list[Any], actor: Any, batch: InboxBatch) -> list[RecordResult]:
     results: list[RecordResult | None] = [None] * len(records)
     canons: list[dict[str, str]] = []
     for record in records:
@@ -369,14 +382,14 @@ def _process(sender: Sender, records: list[Any], actor: Any) -> list[RecordResul
     if parsed:
         try:
             with transaction.atomic():
-                _store(parsed, results, sender, actor)
+                _store(parsed, results, sender, actor, batch)
         except ValidationError:
             # a check the parser did not foresee refused the batch: store record by record, so only the
             # record at fault is refused and every good one next to it is kept
             for item in parsed:
                 try:
                     with transaction.atomic():
-                        _store([item], results, sender, actor)
+                        _store([item], results, sender, actor, batch)
                 except ValidationError as exc:
                     results[item.index] = RecordResult(
                         record_id=item.record_id, status="rejected", content_hash=item.hash,
@@ -411,7 +424,7 @@ def process_inbox_batch(*, batch: InboxBatch, sender: Sender, actor: Any) -> lis
     for _attempt in range(3):
         try:
             with transaction.atomic():
-                results = _process(sender, batch.payload, actor)
+                results = _process(sender, batch.payload, actor, batch)
                 InboxBatch.objects.filter(pk=batch.pk).update(
                     status=InboxStatus.PROCESSED, processed_at=timezone.now(), error="",
                     attempts=batch.attempts + 1)

@@ -50,9 +50,11 @@ class Dose(models.Model):
     }
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="doses")
-    vaccine = models.ForeignKey(Vaccine, on_delete=models.PROTECT, related_name="doses")
-    site = models.ForeignKey("places.Site", on_delete=models.PROTECT, related_name="doses")
+    # person and site lookups are served by the (person, date) and (site, date) indexes; vaccines and users are
+    # never deleted, so their foreign keys need no index of their own (fewer indexes: faster backlog imports)
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="doses", db_index=False)
+    vaccine = models.ForeignKey(Vaccine, on_delete=models.PROTECT, related_name="doses", db_index=False)
+    site = models.ForeignKey("places.Site", on_delete=models.PROTECT, related_name="doses", db_index=False)
     session = models.ForeignKey("places.SiteSession", null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="doses")
     administered_on = models.DateField()
@@ -70,7 +72,9 @@ class Dose(models.Model):
     status = models.CharField(max_length=8, choices=DoseStatus.choices, default=DoseStatus.VALID)
     status_reason = models.TextField(blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+                                    related_name="+", db_index=False)
+    inbox_batch = models.ForeignKey("InboxBatch", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                    db_index=False, help_text="the received batch it came in: its payload and audit")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

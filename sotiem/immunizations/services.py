@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from sotiem.audit.services import audit_event, audit_record, audit_record_many, snapshot
-from sotiem.immunizations.models import Appointment, AppointmentStatus, Dose, DoseStatus, Vaccine
+from sotiem.audit.services import audit_record, audit_record_entries, snapshot
+from sotiem.core.bulk import insert_rows
+from sotiem.immunizations.models import Appointment, AppointmentStatus, Dose, DoseStatus, InboxBatch, Vaccine
 from sotiem.immunizations.selectors import vaccines_by_id
 from sotiem.people.models import Person
 from sotiem.places.models import Site, SiteSession
@@ -66,7 +69,33 @@ class DoseIn:
     quality_flags: list[dict[str, str]] = field(default_factory=list)
 
 
-def _dose_row(item: DoseIn, *, source: str, user: Any) -> Dose:
+@dataclass(slots=True)
+class DoseWritten:
+    """What ingestion needs back from a recorded dose (no model instance per dose)."""
+
+    pk: int
+    public_id: uuid.UUID
+    person_id: int
+    vaccine_id: int
+    administered_on: dt.date
+    dose_number_stated: int | None
+    dose_number_derived: int | None = None
+    quality_flags: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Held:
+    """A valid dose already held, as the numbering sees it."""
+
+    pk: int
+    person_id: int
+    vaccine_id: int
+    administered_on: dt.date
+    dose_number_stated: int | None
+    dose_number_derived: int | None
+
+
+def _check_item(item: DoseIn) -> None:
     if item.person.is_merged():
         raise ValidationError("Hồ sơ đã gộp; ghi vào hồ sơ chính / This person was merged; record on the survivor")
     if item.administered_on is None:
@@ -76,11 +105,6 @@ def _dose_row(item: DoseIn, *, source: str, user: Any) -> Dose:
     if item.dose_number is not None and not 1 <= item.dose_number <= 20:
         raise ValidationError(f"Mũi tiêm số {item.dose_number} không hợp lệ / "
                               f"Dose number {item.dose_number} is out of range")
-    return Dose(person=item.person, vaccine=item.vaccine, site=item.site, session=item.session,
-                administered_on=item.administered_on, lot_number=(item.lot_number or "").strip()[:40],
-                dose_number_stated=item.dose_number, source=source[:64],
-                source_record_id=(item.source_record_id or "")[:64], recorded_by=user,
-                content_hash=item.content_hash, sent_record=item.sent_record, quality_flags=list(item.quality_flags))
 
 
 def dose_record(
@@ -109,68 +133,126 @@ def dose_record_many(*, items: list[DoseIn], source: str, actor: Any, reason: st
 
     Any invalid item refuses the whole batch (the error names its position).
     """
+    written = dose_record_batch(items=items, source=source, actor=actor, reason=reason)
+    by_id = Dose.objects.in_bulk([w.pk for w in written])
+    return [by_id[w.pk] for w in written]
+
+
+DOSE_COLUMNS = ["public_id", "person_id", "vaccine_id", "site_id", "session_id", "administered_on", "lot_number",
+                "dose_number_stated", "dose_number_derived", "source", "source_record_id", "content_hash",
+                "quality_flags", "sent_record", "status", "status_reason", "recorded_by_id", "inbox_batch_id",
+                "created_at", "updated_at"]
+
+
+@transaction.atomic
+def dose_record_batch(*, items: list[DoseIn], source: str, actor: Any, reason: str = "",
+                      inbox_batch: InboxBatch | None = None, batch_audit: list[list[Any]] | None = None
+                      ) -> list[DoseWritten]:
+    """`dose_record_many` for ingestion: the same checks, numbering, flags and appointments, written with one COPY
+    per table and answered with light receipts instead of model instances.
+
+    Audit: one `dose.record` event per dose; or, for a received batch (`inbox_batch` and `batch_audit` given),
+    each dose points at its batch and is listed in `batch_audit` as [dose id, person id] for the caller's one
+    event of the whole batch (whose payload the inbox keeps as sent).
+    """
     user = actor if getattr(actor, "pk", None) and not isinstance(actor, str) else None
-    doses: list[Dose] = []
     for index, item in enumerate(items):
         try:
-            doses.append(_dose_row(item, source=source, user=user))
+            _check_item(item)
         except ValidationError as exc:
             raise ValidationError(f"#{index + 1}: {'; '.join(exc.messages)}") from exc
-    person_ids = {d.person_id for d in doses}
-    _number_and_flag(doses, person_ids)
-    Dose.objects.bulk_create(doses, batch_size=500)
+    written = [DoseWritten(pk=0, public_id=uuid.uuid4(), person_id=item.person.pk, vaccine_id=item.vaccine.pk,
+                           administered_on=item.administered_on, dose_number_stated=item.dose_number,
+                           quality_flags=list(item.quality_flags)) for item in items]
+    person_ids = {w.person_id for w in written}
+    _number_and_flag(written, person_ids)
+    now = timezone.now()
+    source = source[:64]
+    user_id = user.pk if user else None
+    ids = insert_rows(Dose, DOSE_COLUMNS, [
+        (w.public_id, w.person_id, w.vaccine_id, item.site.pk, item.session.pk if item.session else None,
+         item.administered_on, (item.lot_number or "").strip()[:40], item.dose_number, w.dose_number_derived,
+         source, (item.source_record_id or "")[:64], item.content_hash, w.quality_flags, item.sent_record,
+         DoseStatus.VALID, "", user_id, inbox_batch.pk if inbox_batch else None, now, now)
+        for item, w in zip(items, written, strict=True)])
+    for w, pk in zip(written, ids, strict=True):
+        w.pk = pk
+    _fulfil_appointments(written, person_ids)
+    if inbox_batch is not None and batch_audit is not None:
+        batch_audit.extend([w.pk, w.person_id] for w in written)
+        return written
+    audit_record_entries(
+        actor=actor, action="dose.record", object_type=Dose._meta.label_lower, reason=reason,
+        entries=[(str(w.pk), f"{w.vaccine_id} {w.administered_on:%d/%m/%Y} (valid)", w.person_id,
+                  {"person_id": w.person_id, "vaccine_id": w.vaccine_id, "site_id": item.site.pk,
+                   "session_id": item.session.pk if item.session else None,
+                   "administered_on": w.administered_on.isoformat(), "lot_number": (item.lot_number or "")[:40],
+                   "dose_number_stated": item.dose_number, "dose_number_derived": w.dose_number_derived,
+                   "source": source, "source_record_id": (item.source_record_id or "")[:64],
+                   "content_hash": item.content_hash, "status": DoseStatus.VALID, "status_reason": ""})
+                 for item, w in zip(items, written, strict=True)])
+    return written
+
+
+def _fulfil_appointments(doses: list[DoseWritten], person_ids: set[int]) -> None:
     open_appointments: dict[tuple[int, int], list[Appointment]] = defaultdict(list)
     for appointment in (Appointment.objects.filter(person_id__in=person_ids, status=AppointmentStatus.SCHEDULED,
                                                    fulfilled_by__isnull=True).order_by("due_on")):
         open_appointments[(appointment.person_id, appointment.dose_number)].append(appointment)
+    if not open_appointments:
+        return
     fulfilled: list[Appointment] = []
     for dose in doses:
         waiting = open_appointments.get((dose.person_id, dose.dose_number_derived or 0))
         if waiting:
             appointment = waiting.pop(0)
-            appointment.fulfilled_by = dose
+            appointment.fulfilled_by_id = dose.pk
             fulfilled.append(appointment)
     Appointment.objects.bulk_update(fulfilled, ["fulfilled_by"], batch_size=500)
-    audit_record_many([
-        audit_event(actor=actor, action="dose.record", obj=dose, person_id=dose.person_id,
-                    after=snapshot(dose, DOSE_FIELDS), reason=reason)
-        for dose in doses
-    ])
-    return doses
 
 
-def _number_and_flag(new: list[Dose], person_ids: set[int]) -> None:
+def _number_and_flag(new: list[DoseWritten], person_ids: set[int]) -> None:
     """Number the new doses among each person's valid doses, and flag what is out of sequence, before insert.
 
     Doses already held are renumbered only when a new dose lands before them (a late paper record).
     """
-    held: dict[int, list[Dose]] = defaultdict(list)
-    for dose in (Dose.objects.filter(person_id__in=person_ids, status=DoseStatus.VALID)
-                 .only("id", "person_id", "vaccine_id", "administered_on", "dose_number_derived")
-                 .order_by("administered_on", "id")):
-        held[dose.person_id].append(dose)
+    held: dict[int, list[_Held]] = defaultdict(list)
+    for row in (Dose.objects.filter(person_id__in=person_ids, status=DoseStatus.VALID)
+                .order_by("administered_on", "id")
+                .values_list("id", "person_id", "vaccine_id", "administered_on", "dose_number_stated",
+                             "dose_number_derived")):
+        held[row[1]].append(_Held(*row))
     vaccines = vaccines_by_id()
-    mine: dict[int, list[Dose]] = defaultdict(list)
+    mine: dict[int, list[DoseWritten]] = defaultdict(list)
     for dose in new:
         mine[dose.person_id].append(dose)
     renumbered: list[Dose] = []
     for person_id, fresh in mine.items():
-        timeline = sorted([*held.get(person_id, []), *fresh],
-                          key=lambda d: (d.administered_on, d.pk is None, d.pk or 0))
-        previous = None
-        for number, dose in enumerate(timeline, start=1):
-            if dose.pk is not None:
-                if dose.dose_number_derived != number:
-                    dose.dose_number_derived = number
-                    renumbered.append(dose)
+        timeline: list[_Held | DoseWritten] = sorted(
+            [*held.get(person_id, []), *fresh],
+            key=lambda d: (d.administered_on, isinstance(d, DoseWritten), d.pk if isinstance(d, _Held) else 0))
+        previous: _Held | DoseWritten | None = None
+        for number, entry in enumerate(timeline, start=1):
+            if isinstance(entry, _Held):
+                if entry.dose_number_derived != number:
+                    renumbered.append(Dose(pk=entry.pk, dose_number_derived=number))
+                entry.dose_number_derived = number
             else:
-                dose.dose_number_derived = number
-                dose.quality_flags = [*dose.quality_flags, *sequence_flags(dose, previous, vaccines)]
-            previous = dose
+                entry.dose_number_derived = number
+                entry.quality_flags = [*entry.quality_flags, *sequence_flags(entry, previous, vaccines)]
+            previous = entry
     Dose.objects.bulk_update(renumbered, ["dose_number_derived"], batch_size=500)
 
 
-def sequence_flags(dose: Dose, previous: Dose | None, vaccines: dict[int, Vaccine]) -> list[dict[str, str]]:
+class _Sequenced(Protocol):
+    vaccine_id: int
+    administered_on: dt.date
+    dose_number_stated: int | None
+    dose_number_derived: int | None
+
+
+def sequence_flags(dose: _Sequenced, previous: _Sequenced | None, vaccines: dict[int, Vaccine]
+                   ) -> list[dict[str, str]]:
     """Data-quality flags from a dose's place in the person's history: too early, or a number out of sequence."""
     flags = []
     if previous is not None:

@@ -60,12 +60,16 @@ def identify_persons(*, items: list[PersonIn], actor: Any, reason: str = "") -> 
     wanted = {k for k in keys if k}
     held: dict[tuple[str, str], Person] = {}
     if wanted:
-        rows = (Identifier.objects.filter(value__in={v for _, v in wanted}, validated=True, active=True)
-                .select_related("person").order_by("person_id"))
-        for ident in rows:
-            found = (ident.scheme, ident.value)
-            if found in wanted and found not in held:
-                held[found] = _survivor(ident.person)
+        rows = (Identifier.objects.filter(scheme__in={s for s, _ in wanted}, value__in={v for _, v in wanted},
+                                          validated=True, active=True)
+                .order_by("person_id").values_list("scheme", "value", "person_id"))
+        owner: dict[tuple[str, str], int] = {}
+        for scheme, value, person_id in rows:
+            if (scheme, value) in wanted:
+                owner.setdefault((scheme, value), person_id)
+        persons = Person.objects.only("id", "public_id", "status", "merged_into_id").in_bulk(set(owner.values()))
+        for found, person_id in owner.items():
+            held[found] = _survivor(persons[person_id])
     to_create: list[PersonIn] = []
     first_of_key: dict[tuple[str, str], int] = {}
     slot: list[int | None] = []

@@ -36,15 +36,15 @@ class Person(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     full_name = models.CharField(max_length=200, help_text="normalised for display: NFC, spacing, case, tone marks")
     name_as_given = models.CharField(max_length=200, blank=True, help_text="exactly as the sender wrote it (NFC)")
-    name_key = models.CharField(max_length=200, db_index=True, help_text="diacritics-free, lower case")
+    name_key = models.CharField(max_length=200, help_text="diacritics-free, lower case")
     birth_date = models.DateField(null=True, blank=True)
     birth_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
     sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
     commune = models.ForeignKey("places.AdminUnit", null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="+", help_text="address commune, of either era")
-    province_code = models.CharField(max_length=2, blank=True, db_index=True,
+    province_code = models.CharField(max_length=2, blank=True,
                                      help_text="2025-era province of the address (the owning jurisdiction)")
-    commune_code = models.CharField(max_length=8, blank=True, db_index=True,
+    commune_code = models.CharField(max_length=8, blank=True,
                                     help_text="2025-era commune of the address")
     address = models.CharField(max_length=300, blank=True)
     status = models.CharField(max_length=8, choices=PersonStatus.choices, default=PersonStatus.ACTIVE)
@@ -58,7 +58,10 @@ class Person(models.Model):
     class Meta:
         verbose_name = "Người / person"
         verbose_name_plural = "Người / persons"
-        indexes = [models.Index(fields=["name_key", "birth_date"])]
+        # plain indexes (no LIKE variants: jurisdiction codes are matched exactly); name_key alone is served by
+        # the (name_key, birth_date) index
+        indexes = [models.Index(fields=["name_key", "birth_date"]), models.Index(fields=["province_code"]),
+                   models.Index(fields=["commune_code"])]
         constraints = [
             models.CheckConstraint(
                 name="person_merged_has_target",
@@ -126,7 +129,7 @@ class ContactPoint(models.Model):
              "site": ["person__doses__site_id"]}
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="contact_points")
-    phone = models.CharField(max_length=16, db_index=True, help_text="E.164, e.g. +84912345678")
+    phone = models.CharField(max_length=16, help_text="E.164, e.g. +84912345678")
     relationship = models.CharField(max_length=16, choices=Relationship.choices, default=Relationship.SELF)
     active = models.BooleanField(default=True, help_text="false once detached ('not my family member')")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -137,6 +140,7 @@ class ContactPoint(models.Model):
     class Meta:
         verbose_name = "Số điện thoại / contact phone"
         verbose_name_plural = "Số điện thoại / contact phones"
+        indexes = [models.Index(fields=["phone"])]
         constraints = [
             models.UniqueConstraint(fields=["person", "phone"], condition=models.Q(active=True),
                                     name="contactpoint_active_person_phone")

@@ -12,7 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from sotiem.audit.services import audit_event, audit_record, audit_record_many, snapshot
+from sotiem.audit.services import audit_record, audit_record_entries, snapshot
+from sotiem.core.bulk import insert_objects
 from sotiem.lib.ids import check_bhyt, check_cccd, check_cmnd, check_national_id
 from sotiem.lib.names import name_key, normalize_name
 from sotiem.lib.phones import PhoneError, normalize_phone
@@ -153,7 +154,7 @@ def person_create_many(*, items: list[PersonIn], actor: Any, reason: str = "") -
             persons.append(_person_row(item, today))
         except ValidationError as exc:
             raise ValidationError(f"#{index + 1}: {'; '.join(exc.messages)}") from exc
-    Person.objects.bulk_create(persons, batch_size=500)
+    insert_objects(persons)
     identifiers: list[Identifier] = []
     contacts: list[ContactPoint] = []
     per_person: list[tuple[list[Identifier], list[ContactPoint]]] = []
@@ -168,15 +169,14 @@ def person_create_many(*, items: list[PersonIn], actor: Any, reason: str = "") -
         identifiers.extend(ids.values())
         contacts.extend(phones.values())
         per_person.append((list(ids.values()), list(phones.values())))
-    Identifier.objects.bulk_create(identifiers, batch_size=500)
-    ContactPoint.objects.bulk_create(contacts, batch_size=500)
-    audit_record_many([
-        audit_event(actor=actor, action="person.create", obj=person, person_id=person.pk, reason=reason,
-                    after={**snapshot(person, PERSON_FIELDS),
-                           "identifiers": [f"{i.scheme}:{i.value}" for i in ids],
-                           "contacts": [f"{c.phone}:{c.relationship}" for c in phones]})
-        for person, (ids, phones) in zip(persons, per_person, strict=True)
-    ])
+    insert_objects(identifiers)
+    insert_objects(contacts)
+    audit_record_entries(actor=actor, action="person.create", object_type=Person._meta.label_lower, reason=reason,
+                         entries=[(str(person.pk), str(person)[:200], person.pk,
+                                   {**snapshot(person, PERSON_FIELDS),
+                                    "identifiers": [f"{i.scheme}:{i.value}" for i in ids],
+                                    "contacts": [f"{c.phone}:{c.relationship}" for c in phones]})
+                                  for person, (ids, phones) in zip(persons, per_person, strict=True)])
     return persons
 
 

@@ -88,7 +88,8 @@ class SiteSession(models.Model):
     """Where a site vaccinated on one day: a mobile team's day in a school gym is a findable thing."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="sessions")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="sessions",
+                             db_index=False)  # served by the (site, date, place_text) unique index
     date = models.DateField()
     commune = models.ForeignKey(AdminUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     place_text = models.CharField(max_length=200, blank=True)

@@ -7,7 +7,7 @@ import functools
 from django.db.models import QuerySet
 
 from sotiem.lib.names import name_key
-from sotiem.places.models import AdminUnit, Era, Level, Site, SiteSession
+from sotiem.places.models import AdminUnit, Era, Level, Site, SiteSession, UnitMapping
 
 _PREFIXES = ("thanh pho ", "tinh ", "phuong ", "xa ", "thi tran ", "thi xa ", "quan ", "huyen ", "tp ", "tp. ",
              "dac khu ")
@@ -47,6 +47,29 @@ class _PlaceIndex:
                     bucket = self.commune_keys.setdefault((unit.era, unit.province_code, key), [])
                     if unit not in bucket:
                         bucket.append(unit)
+        self.codes_2025 = self._codes_2025()
+
+    def _codes_2025(self) -> dict[int, tuple[str, str]]:
+        """(2025 province code, 2025 commune code or "") of every unit: the jurisdiction keys, computed once."""
+        targets: dict[int, list[tuple[bool, str, int]]] = {}
+        for old_id, new_id, is_default in UnitMapping.objects.values_list("old_id", "new_id", "is_default"):
+            new = self.by_id.get(new_id)
+            if new is not None:
+                targets.setdefault(old_id, []).append((not is_default, new.code, new_id))
+        province_2025: dict[str, str] = {}  # 2021 province code -> 2025 province code
+        for (era, code), unit in self.provinces.items():
+            if era == Era.Y2021 and unit.pk in targets:
+                province_2025[code] = self.by_id[min(targets[unit.pk])[2]].code
+        codes: dict[int, tuple[str, str]] = {}
+        for unit in self.by_id.values():
+            if unit.era == Era.Y2025:
+                codes[unit.pk] = (unit.province_code, unit.code if unit.level == Level.COMMUNE else "")
+            else:
+                commune = ""
+                if unit.level == Level.COMMUNE and unit.pk in targets:
+                    commune = min(targets[unit.pk])[1]
+                codes[unit.pk] = (province_2025.get(unit.province_code, ""), commune)
+        return codes
 
 
 @functools.lru_cache(maxsize=1)
@@ -104,32 +127,11 @@ def commune_find(text: str, *, province: AdminUnit | None = None, era: str | Non
     return matches[0] if len(matches) == 1 else None
 
 
-@functools.lru_cache(maxsize=50000)
-def _codes_2025(unit_id: int) -> tuple[int | None, str, str]:
-    """(2025 commune id, its code, 2025 province code) for a unit; units never change after seeding, so cached."""
-    unit = AdminUnit.objects.get(pk=unit_id)
-    if unit.era == Era.Y2025:
-        if unit.level == Level.COMMUNE:
-            return unit.pk, unit.code, unit.province_code
-        return None, "", unit.province_code
-    commune_id, commune_code = None, ""
-    if unit.level == Level.COMMUNE:
-        mapping = unit.mapped_to.select_related("new").order_by("-is_default", "new__code").first()
-        if mapping:
-            commune_id, commune_code = mapping.new_id, mapping.new.code
-    province = AdminUnit.objects.get(era=Era.Y2021, level=Level.PROVINCE, code=unit.province_code)
-    mapping = province.mapped_to.select_related("new").first()
-    return commune_id, commune_code, (mapping.new.code if mapping else "")
-
-
-
-
 def codes_2025_of(unit: AdminUnit | None) -> tuple[str, str]:
     """(2025 province code, 2025 commune code or "") that own a unit of either era: the jurisdiction keys."""
     if unit is None:
         return "", ""
-    _, commune_code, province_code = _codes_2025(unit.pk)
-    return province_code, commune_code
+    return _index().codes_2025.get(unit.pk, ("", ""))
 
 
 

@@ -9,7 +9,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from sotiem.audit.services import audit_event, audit_record, audit_record_many, snapshot
+from sotiem.audit.services import audit_record, audit_record_entries, snapshot
+from sotiem.core.bulk import insert_objects
 from sotiem.places.models import AdminUnit, Era, Level, Site, SiteKind, SiteSession
 
 
@@ -58,8 +59,13 @@ class SessionIn:
         return (self.site.pk, self.date, " ".join(self.place_text.split())[:200])
 
 
-def sessions_find_or_create_many(*, items: list[SessionIn], actor: Any) -> dict[tuple[int, dt.date, str], SiteSession]:
-    """The sessions for many (site, day, place) at once, creating and auditing the missing ones."""
+def sessions_find_or_create_many(*, items: list[SessionIn], actor: Any, batch_audit: list[list[Any]] | None = None
+                                 ) -> dict[tuple[int, dt.date, str], SiteSession]:
+    """The sessions for many (site, day, place) at once, creating and auditing the missing ones.
+
+    With `batch_audit` (ingestion), each created session is listed there as [id, site id, date, place] for the
+    caller's one audit event of the whole received batch, instead of one event per session.
+    """
     wanted = {item.key(): item for item in items}
     if not wanted:
         return {}
@@ -74,9 +80,13 @@ def sessions_find_or_create_many(*, items: list[SessionIn], actor: Any) -> dict[
                            place_text=key[2]) for key, item in wanted.items() if key not in found]
     try:
         with transaction.atomic():
-            SiteSession.objects.bulk_create(missing, batch_size=500)
-            audit_record_many([audit_event(actor=actor, action="session.create", obj=s, after=snapshot(s))
-                               for s in missing])
+            insert_objects(missing)
+            if batch_audit is not None:
+                batch_audit.extend([s.pk, s.site_id, s.date.isoformat(), s.place_text] for s in missing)
+            else:
+                audit_record_entries(actor=actor, action="session.create",
+                                     object_type=SiteSession._meta.label_lower,
+                                     entries=[(str(s.pk), str(s), None, snapshot(s)) for s in missing])
         found.update({(s.site_id, s.date, s.place_text): s for s in missing})
     except IntegrityError:  # another writer created some of them meanwhile: fall back to one at a time
         for s in missing:

@@ -241,7 +241,7 @@ def test_an_id_of_no_known_shape_is_flagged_and_never_fails_the_batch(client, ke
 def test_a_record_a_service_refuses_late_is_rejected_alone(client, key, monkeypatch):
     from sotiem.immunizations import ingest
 
-    real = ingest.dose_record_many
+    real = ingest.dose_record_batch
 
     def refuse_ann(*, items, **kwargs):
         from django.core.exceptions import ValidationError
@@ -250,7 +250,7 @@ def test_a_record_a_service_refuses_late_is_rejected_alone(client, key, monkeypa
             raise ValidationError("Không hợp lệ / Not acceptable")
         return real(items=items, **kwargs)
 
-    monkeypatch.setattr(ingest, "dose_record_many", refuse_ann)
+    monkeypatch.setattr(ingest, "dose_record_batch", refuse_ann)
     out = results(client, key, [record("A", national_id=""), record("BAD", national_id="", full_name="Bùi An"),
                                 record("C", national_id="", full_name="Cao Văn C")])
     assert [r["status"] for r in out] == ["accepted", "rejected", "accepted"]
