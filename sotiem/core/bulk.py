@@ -73,8 +73,8 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Sequenc
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             quoted = ", ".join(connection.ops.quote_name(n) for n in names)
-            raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-            with raw.copy(f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN") as copy:
+            raw = cursor.cursor  # the psycopg cursor under Django's wrapper, whose errors Django's wrapper maps
+            with connection.wrap_database_errors, raw.copy(f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN") as copy:
                 for pk, row in zip(ids, rows, strict=True):
                     if convert:
                         row = list(row)

@@ -9,15 +9,19 @@ repeated by the resume is answered as duplicates, so resuming is always safe.
 from __future__ import annotations
 
 import itertools
-from collections import Counter
+import multiprocessing
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from django.db import connection, connections
 from django.utils import timezone
 
-from sotiem.immunizations.ingest import MAX_BATCH, Sender, ingest_records
+from sotiem.immunizations.ingest import MAX_BATCH, Prepared, Sender, ingest_records, prepare_records
 from sotiem.immunizations.models import ImportRun, ImportStatus
+from sotiem.immunizations.selectors import vaccines_by_id
 from sotiem.lib.spreadsheets import (
     TEMPLATE_COLUMNS,
     TEMPLATE_REQUIRED,
@@ -29,6 +33,7 @@ from sotiem.lib.spreadsheets import (
     read_rows,
     write_report,
 )
+from sotiem.places.selectors import unit_index_warm
 
 REFUSED = {"rejected", "conflict"}
 REQUIRED_COLUMNS = TEMPLATE_REQUIRED | {"record_id", "site_code"}
@@ -56,9 +61,48 @@ def import_run_start(*, path: Path, source: str, user: Any = None, resume: bool 
                                     total_rows=count_rows(path), started_by=user)
 
 
+def _split_examples(rows: Iterator[SheetRow]) -> Iterator[tuple[list[SheetRow], list[SheetRow]]]:
+    for batch in _batches(rows, MAX_BATCH):
+        yield ([row for row in batch if not is_example_row(row.values)],
+               [row for row in batch if is_example_row(row.values)])
+
+
+def _prepared_batches(rows: Iterator[SheetRow], workers: int
+                      ) -> Iterator[tuple[list[SheetRow], list[SheetRow], list[Prepared] | None]]:
+    """(rows, template example rows, prepared records) per batch, in file order.
+
+    With workers, the database-free checks (`prepare_records`) of the next batches run in worker processes
+    while this process stores the current one; the pool is forked after the reference data (catalogue, places)
+    is loaded and the database connections are closed, so children share neither a socket nor a cold cache.
+    """
+    if workers <= 0 or connection.in_atomic_block:  # inside a transaction the connection cannot be closed
+        for batch, examples in _split_examples(rows):
+            yield batch, examples, None
+        return
+    vaccines_by_id()
+    unit_index_warm()
+    connections.close_all()
+    ahead = workers * 2
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        pending: deque[tuple[list[SheetRow], list[SheetRow], Future[list[Prepared]]]] = deque()
+        source = _split_examples(rows)
+        for batch, examples in source:
+            pending.append((batch, examples, pool.submit(prepare_records, [row.values for row in batch])))
+            if len(pending) >= ahead:
+                done_batch, done_examples, future = pending.popleft()
+                yield done_batch, done_examples, future.result()
+        while pending:
+            done_batch, done_examples, future = pending.popleft()
+            yield done_batch, done_examples, future.result()
+
+
 def import_run_execute(*, run: ImportRun, path: Path, sender: Sender, actor: Any,
-                       progress: Callable[[int], None] = lambda n: None) -> ImportRun:
-    """Process the rows not yet done, batch by batch, saving progress, counts and refused rows after each."""
+                       progress: Callable[[int], None] = lambda n: None, workers: int = 0) -> ImportRun:
+    """Process the rows not yet done, batch by batch, saving progress, counts and refused rows after each.
+
+    `workers` > 0 runs the database-free checks in that many forked processes (the command line does; a web
+    request's thread does not fork).
+    """
     rows = read_rows(path, columns=TEMPLATE_COLUMNS, required=REQUIRED_COLUMNS)
     skipped = run.rows_done
     if skipped:
@@ -68,11 +112,9 @@ def import_run_execute(*, run: ImportRun, path: Path, sender: Sender, actor: Any
     counts = Counter(run.counts)
     refused = list(run.refused)
     try:
-        for batch in _batches(rows, MAX_BATCH):
-            examples = [row for row in batch if is_example_row(row.values)]
-            batch = [row for row in batch if not is_example_row(row.values)]
+        for batch, examples, prepared in _prepared_batches(rows, workers):
             results = ingest_records(sender=sender, records=[row.values for row in batch], channel="import",
-                                     actor=actor) if batch else []
+                                     actor=actor, prepared=prepared) if batch else []
             for row in examples:
                 counts["rejected"] += 1
                 refused.append([row.line, row.values.get("record_id", ""), "rejected", EXAMPLE_REFUSAL])

@@ -18,7 +18,7 @@ import functools
 import hashlib
 import json
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from sotiem.audit.services import audit_record
 from sotiem.immunizations.models import Dose, InboxBatch, InboxStatus, Vaccine
-from sotiem.immunizations.selectors import vaccine_find
+from sotiem.immunizations.selectors import vaccine_find, vaccines_by_id
 from sotiem.immunizations.services import DoseIn, dose_record_batch
 from sotiem.lib.dates import DateError, parse_date, parse_partial_date
 from sotiem.lib.ids import check_national_id
@@ -35,7 +35,7 @@ from sotiem.lib.phones import PhoneError, normalize_phone
 from sotiem.people.identity import identify_persons
 from sotiem.people.models import DatePrecision, IdScheme, Relationship, Sex
 from sotiem.people.services import ContactIn, IdentifierIn, PersonIn, person_in_problems
-from sotiem.places.models import AdminUnit, Site
+from sotiem.places.models import Site
 from sotiem.places.selectors import commune_find, province_find, unit_get
 from sotiem.places.services import SessionIn, sessions_find_or_create_many
 
@@ -44,6 +44,7 @@ FIELDS = ["record_id", "full_name", "birth_date", "sex", "national_id", "phone",
 CONTENT_FIELDS = FIELDS[1:]
 MAX_BATCH = 1000
 
+ID_SCHEMES = frozenset(IdScheme.values)
 SEX_WORDS: dict[str, str] = {"nam": Sex.MALE, "m": Sex.MALE, "male": Sex.MALE, "trai": Sex.MALE,
              "nu": Sex.FEMALE, "nữ": Sex.FEMALE, "f": Sex.FEMALE, "female": Sex.FEMALE, "gai": Sex.FEMALE}
 
@@ -99,6 +100,31 @@ def content_hash(canon: dict[str, str]) -> str:
 
 
 @dataclass
+class Prepared:
+    """A record checked without the database: what a worker process can do (picklable, no model instances).
+
+    `errors` are the first checks (vaccine, date, dose number, person fields); the site is checked against the
+    database afterwards, and only when neither fails do `late_errors` (name, future birth, person checks) count.
+    """
+
+    index: int
+    record_id: str
+    canon: dict[str, str]
+    hash: str
+    structure_errors: list[dict[str, str]] = field(default_factory=list)
+    errors: list[dict[str, str]] = field(default_factory=list)
+    late_errors: list[dict[str, str]] = field(default_factory=list)
+    vaccine_id: int | None = None
+    administered_on: dt.date | None = None
+    dose_number: int | None = None
+    site_code: str = ""
+    lot_number: str = ""
+    flags: list[dict[str, str]] = field(default_factory=list)
+    person: PersonIn | None = None  # its commune as an id in `commune_id`, hydrated by the database stage
+    commune_id: int | None = None
+
+
+@dataclass
 class Parsed:
     """A record that can be a dose: what it says, resolved against the registry's reference data."""
 
@@ -128,71 +154,70 @@ def _place(province_text: str, commune_text: str) -> tuple[int | None, bool]:
     return (commune.pk if commune else None), resolved
 
 
-class _Context:
-    """Per-batch caches of reference data (vaccines, sites) so each is read once."""
-
-    def __init__(self, canons: list[dict[str, str]], sender: Sender):
-        self.sender = sender
-        codes = {c["site_code"] for c in canons if c.get("site_code")}
-        self.sites = {s.code: s for s in Site.objects.select_related("province", "commune").filter(code__in=codes)}
-        self.vaccines: dict[str, Vaccine | None] = {}
-        self.today = timezone.localdate()
-
-    def vaccine(self, text: str) -> Vaccine | None:
-        if text not in self.vaccines:
-            self.vaccines[text] = vaccine_find(text)
-        return self.vaccines[text]
-
-    def unit(self, pk: int | None) -> AdminUnit | None:
-        return unit_get(pk) if pk is not None else None
+@functools.lru_cache(maxsize=4096)
+def _date(text: str) -> dt.date | str:
+    """A date of vaccination, or the reason it is not one (few distinct values in a file: cached)."""
+    try:
+        return parse_date(text)
+    except DateError as exc:
+        return str(exc)
 
 
-def _parse(index: int, record_id: str, canon: dict[str, str], digest: str, ctx: _Context
-           ) -> tuple[Parsed | None, list[dict[str, str]]]:
-    errors: list[dict[str, str]] = []
-    flags: list[dict[str, str]] = []
-    c = canon
+@functools.lru_cache(maxsize=65536)
+def _birth(text: str) -> tuple[dt.date, str] | str:
+    try:
+        partial = parse_partial_date(text)
+    except DateError as exc:
+        return str(exc)
+    return partial.value, partial.precision
 
-    vaccine = None
+
+def prepare_records(records: list[Any], *, today: dt.date | None = None) -> list[Prepared]:
+    """Every check that needs no database, for a batch: structure, content hash, fields, flags, the person.
+
+    Pure and picklable both ways, so imports run it in worker processes while the database stage stores the
+    previous batch.
+    """
+    today = today or timezone.localdate()
+    out = []
+    for index, record in enumerate(records):
+        canon = canonical(record) if isinstance(record, dict) else {}
+        rid = _text(record.get("record_id")) if isinstance(record, dict) else ""
+        item = Prepared(index=index, record_id=rid, canon=canon, hash=content_hash(canon) if canon else "",
+                        structure_errors=_structure_errors(record))
+        if not item.structure_errors:
+            _check_fields(item, today)
+        out.append(item)
+    return out
+
+
+def _check_fields(item: Prepared, today: dt.date) -> None:
+    errors, flags, c = item.errors, item.flags, item.canon
+
     if not c["vaccine"]:
         errors.append(issue("vaccine", "required", "Thiếu tên vắc xin", "The vaccine is missing"))
     else:
-        vaccine = ctx.vaccine(c["vaccine"])
+        vaccine = vaccine_find(c["vaccine"])
         if vaccine is None:
             errors.append(issue("vaccine", "unknown_vaccine", f"Không có vắc xin “{c['vaccine']}” trong danh mục",
                                 f"“{c['vaccine']}” is not a vaccine of the catalogue"))
+        else:
+            item.vaccine_id = vaccine.pk
 
-    administered_on = None
     if not c["administered_on"]:
         errors.append(issue("administered_on", "required", "Thiếu ngày tiêm", "The date of vaccination is missing"))
     else:
-        try:
-            administered_on = parse_date(c["administered_on"])
-        except DateError as exc:
-            errors.append(issue("administered_on", "invalid_date", *_split(str(exc))))
+        given = _date(c["administered_on"])
+        if isinstance(given, str):
+            errors.append(issue("administered_on", "invalid_date", *_split(given)))
+        else:
+            item.administered_on = given
+    item.site_code = c["site_code"]
+    item.lot_number = c["lot_number"]
 
-    site = None
-    site_code = c["site_code"] or (ctx.sender.site.code if ctx.sender.site else "")
-    if not site_code:
-        errors.append(issue("site_code", "required", "Thiếu mã điểm tiêm", "The site code is missing"))
-    else:
-        site = ctx.sites.get(site_code) or (ctx.sender.site if ctx.sender.site and ctx.sender.site.code == site_code
-                                            else None)
-        if site is None:
-            errors.append(issue("site_code", "unknown_site", f"Không có điểm tiêm mã “{site_code}”",
-                                f"No site with code “{site_code}” (import it first: sotiem import-sites)"))
-        elif ctx.sender.site is not None and site.pk != ctx.sender.site.pk:
-            errors.append(issue("site_code", "not_your_site", f"Khóa này chỉ gửi được cho điểm tiêm {ctx.sender.site.code}",
-                                f"This key may send only doses of site {ctx.sender.site.code}"))
-        elif ctx.sender.province_code and site.province.code != ctx.sender.province_code:
-            errors.append(issue("site_code", "not_your_province",
-                                f"Điểm tiêm {site.code} không thuộc tỉnh {ctx.sender.province_code}",
-                                f"Site {site.code} is outside this sender's province {ctx.sender.province_code}"))
-
-    dose_number = None
     if c["dose_number"]:
         if c["dose_number"].isdigit() and 1 <= int(c["dose_number"]) <= 20:
-            dose_number = int(c["dose_number"])
+            item.dose_number = int(c["dose_number"])
         else:
             errors.append(issue("dose_number", "invalid_number", f"Mũi số “{c['dose_number']}” không hợp lệ",
                                 f"Dose number “{c['dose_number']}” is not a number from 1 to 20"))
@@ -203,11 +228,11 @@ def _parse(index: int, record_id: str, canon: dict[str, str], digest: str, ctx: 
     birth_date: dt.date | None = None
     precision: str = DatePrecision.DAY
     if c["birth_date"]:
-        try:
-            partial = parse_partial_date(c["birth_date"])
-            birth_date, precision = partial.value, partial.precision
-        except DateError as exc:
-            errors.append(issue("birth_date", "invalid_date", *_split(str(exc))))
+        born = _birth(c["birth_date"])
+        if isinstance(born, str):
+            errors.append(issue("birth_date", "invalid_date", *_split(born)))
+        else:
+            birth_date, precision = born
     else:
         flags.append(issue("birth_date", "birth_date_missing", "Thiếu ngày sinh", "The birth date is missing"))
     sex: str = Sex.UNKNOWN
@@ -217,13 +242,16 @@ def _parse(index: int, record_id: str, canon: dict[str, str], digest: str, ctx: 
             errors.append(issue("sex", "invalid_sex", f"Giới tính “{c['sex']}” không hợp lệ (Nam/Nữ hoặc M/F)",
                                 f"Sex “{c['sex']}” is not one of Nam/Nữ or M/F"))
     if errors:
-        return None, errors
-    assert vaccine is not None and administered_on is not None and site is not None
+        return
+    administered_on = item.administered_on
+    vaccine = vaccines_by_id()[item.vaccine_id] if item.vaccine_id else None
+    assert vaccine is not None and administered_on is not None
 
+    late = item.late_errors
     if not c["full_name"]:
-        errors.append(issue("full_name", "required", "Thiếu họ tên người được tiêm",
-                            "The vaccinated person's name is missing"))
-        return None, errors
+        late.append(issue("full_name", "required", "Thiếu họ tên người được tiêm",
+                          "The vaccinated person's name is missing"))
+        return
 
     identifiers: tuple[IdentifierIn, ...] = ()
     national_id = c["national_id"]
@@ -235,10 +263,10 @@ def _parse(index: int, record_id: str, canon: dict[str, str], digest: str, ctx: 
     if national_id:
         check = check_national_id(national_id, sex=sex if sex in (Sex.MALE, Sex.FEMALE) else None,
                                   birth_year=birth_date.year if birth_date and precision != "month" else None)
-        if check.scheme in IdScheme.values:
+        if check.scheme in ID_SCHEMES:
             identifiers = (IdentifierIn(scheme=check.scheme, value=national_id),)
         if not check.valid:
-            flags.append(issue("national_id", "id_inconsistent" if check.scheme in IdScheme.values else "id_invalid",
+            flags.append(issue("national_id", "id_inconsistent" if check.scheme in ID_SCHEMES else "id_invalid",
                                *_split("; ".join(check.errors) or "Số giấy tờ không hợp lệ / Invalid ID")))
     contacts: tuple[ContactIn, ...] = ()
     if c["phone"]:
@@ -252,7 +280,7 @@ def _parse(index: int, record_id: str, canon: dict[str, str], digest: str, ctx: 
                            f"The province/commune written (“{c['province']}”, “{c['commune']}”) was not found"))
     if not c["lot_number"]:
         flags.append(issue("lot_number", "lot_missing", "Thiếu số lô vắc xin", "The vaccine lot number is missing"))
-    if administered_on > ctx.today:
+    if administered_on > today:
         flags.append(issue("administered_on", "dose_in_future", "Ngày tiêm ở tương lai",
                            "The date of vaccination is in the future"))
     if birth_date and administered_on < birth_date:
@@ -261,18 +289,66 @@ def _parse(index: int, record_id: str, canon: dict[str, str], digest: str, ctx: 
     if vaccine.approved_on and administered_on < vaccine.approved_on:
         flags.append(issue("administered_on", "before_approval", f"Tiêm trước ngày {vaccine.name} được cấp phép",
                            f"Given before {vaccine.name} was approved in Vietnam ({vaccine.approved_on:%d/%m/%Y})"))
-    if birth_date and birth_date > ctx.today:
-        errors.append(issue("birth_date", "birth_in_future", "Ngày sinh ở tương lai", "The birth date is in the future"))
-        return None, errors
+    if birth_date and birth_date > today:
+        late.append(issue("birth_date", "birth_in_future", "Ngày sinh ở tương lai", "The birth date is in the future"))
+        return
 
     person = PersonIn(full_name=c["full_name"], birth_date=birth_date, birth_precision=precision, sex=sex,
-                      commune=ctx.unit(commune_id), address=c["address"], identifiers=identifiers, contacts=contacts)
+                      address=c["address"], identifiers=identifiers, contacts=contacts)
     problems = person_in_problems(person)  # the service's own checks, so one record can never fail a batch
     if problems:
-        return None, [issue("full_name", "invalid_person", *_split(p)) for p in problems]
-    return Parsed(index=index, record_id=record_id, canon=canon, hash=digest, person=person, vaccine=vaccine,
-                  site=site, administered_on=administered_on, dose_number=dose_number,
-                  lot_number=c["lot_number"], flags=flags), []
+        late.extend(issue("full_name", "invalid_person", *_split(p)) for p in problems)
+        return
+    item.person = person
+    item.commune_id = commune_id
+
+
+class _Sites:
+    """The sites a batch names, read once, and whether this sender may send for each."""
+
+    def __init__(self, prepared: list[Prepared], sender: Sender):
+        self.sender = sender
+        codes = {p.site_code for p in prepared if p.site_code}
+        self.by_code = {s.code: s for s in Site.objects.select_related("province").filter(code__in=codes)}
+
+    def check(self, code: str) -> tuple[Site | None, list[dict[str, str]]]:
+        own = self.sender.site
+        code = code or (own.code if own else "")
+        if not code:
+            return None, [issue("site_code", "required", "Thiếu mã điểm tiêm", "The site code is missing")]
+        site = self.by_code.get(code) or (own if own and own.code == code else None)
+        if site is None:
+            return None, [issue("site_code", "unknown_site", f"Không có điểm tiêm mã “{code}”",
+                                f"No site with code “{code}” (import it first: sotiem import-sites)")]
+        if own is not None and site.pk != own.pk:
+            return None, [issue("site_code", "not_your_site", f"Khóa này chỉ gửi được cho điểm tiêm {own.code}",
+                                f"This key may send only doses of site {own.code}")]
+        if self.sender.province_code and site.province.code != self.sender.province_code:
+            return None, [issue("site_code", "not_your_province",
+                                f"Điểm tiêm {site.code} không thuộc tỉnh {self.sender.province_code}",
+                                f"Site {site.code} is outside this sender's province {self.sender.province_code}")]
+        return site, []
+
+
+def _resolve(item: Prepared, sites: _Sites) -> tuple[Parsed | None, list[dict[str, str]]]:
+    """The database stage of the checks: the site; then the record as a Parsed, or every reason it is refused."""
+    site, site_errors = sites.check(item.site_code)
+    if item.errors or site_errors:
+        errors = list(item.errors)
+        position = next((i for i, e in enumerate(errors) if e["field"] not in ("vaccine", "administered_on")),
+                        len(errors))
+        errors[position:position] = site_errors
+        return None, errors
+    if item.late_errors:
+        return None, item.late_errors
+    assert item.person is not None and item.vaccine_id is not None and item.administered_on is not None
+    assert site is not None
+    person = item.person
+    if item.commune_id is not None:
+        person = replace(person, commune=unit_get(item.commune_id))
+    return Parsed(index=item.index, record_id=item.record_id, canon=item.canon, hash=item.hash, person=person,
+                  vaccine=vaccines_by_id()[item.vaccine_id], site=site, administered_on=item.administered_on,
+                  dose_number=item.dose_number, lot_number=item.lot_number, flags=item.flags), []
 
 
 def _split(message: str) -> tuple[str, str]:
@@ -341,26 +417,25 @@ def _store(parsed: list[Parsed], results: list[RecordResult | None], sender: Sen
                                         flags=dose.quality_flags)
 
 
-def _process(sender: Sender, records: list[Any], actor: Any, batch: InboxBatch) -> list[RecordResult]:
+def _process(sender: Sender, records: list[Any], actor: Any, batch: InboxBatch,
+             prepared: list[Prepared] | None = None) -> list[RecordResult]:
     results: list[RecordResult | None] = [None] * len(records)
-    canons: list[dict[str, str]] = []
-    for record in records:
-        canons.append(canonical(record) if isinstance(record, dict) else {})
-    ctx = _Context(canons, sender)
-    ids = [_text(r.get("record_id")) if isinstance(r, dict) else "" for r in records]
+    if prepared is None:
+        prepared = prepare_records(records)
+    canons = [p.canon for p in prepared]
+    ids = [p.record_id for p in prepared]
     held = {d["source_record_id"]: d for d in Dose.objects.filter(
         source=sender.source, source_record_id__in={i for i in ids if i}
     ).values("source_record_id", "public_id", "person__public_id", "content_hash", "sent_record")}
+    sites = _Sites(prepared, sender)
 
     first_in_batch: dict[str, int] = {}
     parsed: list[Parsed] = []
-    for index, record in enumerate(records):
-        errors = _structure_errors(record)
-        canon = canons[index]
-        digest = content_hash(canon) if canon else ""
-        rid = ids[index]
-        if errors:
-            results[index] = RecordResult(record_id=rid, status="rejected", content_hash=digest, errors=errors)
+    for index, item in enumerate(prepared):
+        rid, digest, canon = item.record_id, item.hash, item.canon
+        if item.structure_errors:
+            results[index] = RecordResult(record_id=rid, status="rejected", content_hash=digest,
+                                          errors=item.structure_errors)
             continue
         if rid in held:
             prior = held[rid]
@@ -373,11 +448,11 @@ def _process(sender: Sender, records: list[Any], actor: Any, batch: InboxBatch) 
         if rid in first_in_batch:
             continue  # answered after the first occurrence is stored
         first_in_batch[rid] = index
-        item, errors = _parse(index, rid, canon, digest, ctx)
-        if item is None:
+        resolved, errors = _resolve(item, sites)
+        if resolved is None:
             results[index] = RecordResult(record_id=rid, status="rejected", content_hash=digest, errors=errors)
         else:
-            parsed.append(item)
+            parsed.append(resolved)
 
     if parsed:
         try:
@@ -386,20 +461,20 @@ def _process(sender: Sender, records: list[Any], actor: Any, batch: InboxBatch) 
         except ValidationError:
             # a check the parser did not foresee refused the batch: store record by record, so only the
             # record at fault is refused and every good one next to it is kept
-            for item in parsed:
+            for one in parsed:
                 try:
                     with transaction.atomic():
-                        _store([item], results, sender, actor, batch)
+                        _store([one], results, sender, actor, batch)
                 except ValidationError as exc:
-                    results[item.index] = RecordResult(
-                        record_id=item.record_id, status="rejected", content_hash=item.hash,
+                    results[one.index] = RecordResult(
+                        record_id=one.record_id, status="rejected", content_hash=one.hash,
                         errors=[issue("", "invalid", *_split(m)) for m in exc.messages])
 
     for index, rid in enumerate(ids):  # later copies of a record id inside the same batch
         if results[index] is None:
             first = results[first_in_batch[rid]]
             assert first is not None
-            same = first.content_hash == content_hash(canons[index])
+            same = first.content_hash == prepared[index].hash
             if first.status == "rejected":
                 results[index] = RecordResult(record_id=rid, status="rejected", content_hash=first.content_hash,
                                               errors=first.errors)
@@ -411,20 +486,25 @@ def _process(sender: Sender, records: list[Any], actor: Any, batch: InboxBatch) 
     return [r for r in results if r is not None]
 
 
-def ingest_records(*, sender: Sender, records: list[Any], channel: str, actor: Any) -> list[RecordResult]:
-    """Hold each record exactly once (or refuse it with reasons); answers in order, after the commit."""
+def ingest_records(*, sender: Sender, records: list[Any], channel: str, actor: Any,
+                   prepared: list[Prepared] | None = None) -> list[RecordResult]:
+    """Hold each record exactly once (or refuse it with reasons); answers in order, after the commit.
+
+    `prepared` is `prepare_records(records)` when the caller already ran it (in a worker process).
+    """
     batch = InboxBatch.objects.create(source=sender.source, channel=channel, payload=records,
                                       record_count=len(records))
-    return process_inbox_batch(batch=batch, sender=sender, actor=actor)
+    return process_inbox_batch(batch=batch, sender=sender, actor=actor, prepared=prepared)
 
 
-def process_inbox_batch(*, batch: InboxBatch, sender: Sender, actor: Any) -> list[RecordResult]:
+def process_inbox_batch(*, batch: InboxBatch, sender: Sender, actor: Any,
+                        prepared: list[Prepared] | None = None) -> list[RecordResult]:
     """Process one stored batch; a failure leaves it in the inbox with its error, to be re-run."""
     last_error: Exception | None = None
     for _attempt in range(3):
         try:
             with transaction.atomic():
-                results = _process(sender, batch.payload, actor, batch)
+                results = _process(sender, batch.payload, actor, batch, prepared)
                 InboxBatch.objects.filter(pk=batch.pk).update(
                     status=InboxStatus.PROCESSED, processed_at=timezone.now(), error="",
                     attempts=batch.attempts + 1)

@@ -7,10 +7,11 @@ ingestion path changes when it does.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from sotiem.people.models import Identifier, IdScheme, Person, PersonStatus
 from sotiem.people.services import PersonIn, check_identifier, person_create_many
@@ -60,16 +61,28 @@ def identify_persons(*, items: list[PersonIn], actor: Any, reason: str = "") -> 
     wanted = {k for k in keys if k}
     held: dict[tuple[str, str], Person] = {}
     if wanted:
-        rows = (Identifier.objects.filter(scheme__in={s for s, _ in wanted}, value__in={v for _, v in wanted},
-                                          validated=True, active=True)
-                .order_by("person_id").values_list("scheme", "value", "person_id"))
-        owner: dict[tuple[str, str], int] = {}
-        for scheme, value, person_id in rows:
-            if (scheme, value) in wanted:
-                owner.setdefault((scheme, value), person_id)
-        persons = Person.objects.only("id", "public_id", "status", "merged_into_id").in_bulk(set(owner.values()))
-        for found, person_id in owner.items():
-            held[found] = _survivor(persons[person_id])
+        values = sorted({v for _, v in wanted})
+        schemes = sorted(LINKING_SCHEMES)
+        params: list[Any]
+        if connection.vendor == "postgresql":  # one array parameter: cheaper to send than 1,000 IN items
+            where, params = "i.scheme = ANY(%s) AND i.value = ANY(%s)", [schemes, values]
+        else:
+            where = (f"i.scheme IN ({', '.join(['%s'] * len(schemes))}) AND "
+                     f"i.value IN ({', '.join(['%s'] * len(values))})")
+            params = [*schemes, *values]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT i.scheme, i.value, p.id, p.public_id, p.status, p.merged_into_id "
+                f"FROM {Identifier._meta.db_table} i JOIN {Person._meta.db_table} p ON p.id = i.person_id "
+                f"WHERE {where} AND i.validated AND i.active ORDER BY p.id", params)
+            rows = cursor.fetchall()
+        uuid_of = (lambda v: v) if connection.vendor == "postgresql" else uuid.UUID
+        for scheme, value, person_id, public_id, status, merged_into_id in rows:
+            if (scheme, value) in wanted and (scheme, value) not in held:
+                person = Person(id=person_id, public_id=uuid_of(public_id), status=status,
+                                merged_into_id=merged_into_id)
+                person._state.adding = False
+                held[(scheme, value)] = _survivor(person)
     to_create: list[PersonIn] = []
     first_of_key: dict[tuple[str, str], int] = {}
     slot: list[int | None] = []

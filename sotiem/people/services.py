@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ class ContactIn:
     relationship: str = Relationship.SELF
 
 
+@functools.lru_cache(maxsize=65536)
 def check_identifier(scheme: str | None, value: str, *, sex: str, birth_year: int | None) -> tuple[str, str, bool, str]:
     """(scheme, normalised value, passed its checks, notes) for an identifier; raises only when no scheme fits."""
     known_sex = sex if sex in (Sex.MALE, Sex.FEMALE) else None
@@ -74,16 +76,27 @@ class PersonIn:
     contacts: tuple[ContactIn, ...] = ()
 
 
-def _person_row(item: PersonIn, today: dt.date) -> Person:
+SEXES = frozenset(Sex.values)
+PRECISIONS = frozenset(DatePrecision.values)
+RELATIONSHIPS = frozenset(Relationship.values)
+
+
+def _person_checked_name(item: PersonIn, today: dt.date) -> str:
+    """The normalised name, after every check of the person's own fields (raises ValidationError)."""
     name = normalize_name(item.full_name)
     if not name:
         raise ValidationError("Thiếu họ tên / The full name is missing")
-    if item.sex not in Sex.values:
+    if item.sex not in SEXES:
         raise ValidationError(f"Giới tính không hợp lệ / Unknown sex {item.sex!r} (M, F or U)")
-    if item.birth_precision not in DatePrecision.values:
+    if item.birth_precision not in PRECISIONS:
         raise ValidationError(f"Độ chính xác ngày sinh không hợp lệ / Unknown birth date precision {item.birth_precision!r}")
     if item.birth_date and item.birth_date > today:
         raise ValidationError(f"Ngày sinh {item.birth_date:%d/%m/%Y} ở tương lai / The birth date is in the future")
+    return name
+
+
+def _person_row(item: PersonIn, today: dt.date) -> Person:
+    name = _person_checked_name(item, today)
     return Person(full_name=name, name_as_given=unicodedata.normalize("NFC", item.full_name).strip()[:200],
                   name_key=name_key(name), birth_date=item.birth_date,
                   birth_precision=item.birth_precision, sex=item.sex, commune=item.commune,
@@ -97,25 +110,29 @@ def _identifier_row(person: Person, scheme: str | None, value: str) -> Identifie
 
 
 def _contact_row(person: Person, phone: str, relationship: str) -> ContactPoint:
-    if relationship not in Relationship.values:
+    return ContactPoint(person=person, phone=_checked_phone(phone, relationship), relationship=relationship)
+
+
+def _checked_phone(phone: str, relationship: str) -> str:
+    if relationship not in RELATIONSHIPS:
         raise ValidationError(f"Quan hệ không hợp lệ / Unknown relationship {relationship!r}")
     try:
-        e164 = normalize_phone(phone)
+        return normalize_phone(phone)
     except PhoneError as exc:
         raise ValidationError(str(exc)) from exc
-    return ContactPoint(person=person, phone=e164, relationship=relationship)
 
 
 def person_in_problems(item: PersonIn) -> list[str]:
     """Why `person_create_many` would refuse this item (empty when it would not); nothing is written."""
     try:
-        person = _person_row(item, timezone.localdate())
+        _person_checked_name(item, timezone.localdate())
+        birth_year = item.birth_date.year if item.birth_date else None
         for ident in item.identifiers:
             if ident.value.strip():
-                _identifier_row(person, ident.scheme, ident.value)
+                check_identifier(ident.scheme, ident.value, sex=item.sex, birth_year=birth_year)
         for contact in item.contacts:
             if contact.phone.strip():
-                _contact_row(person, contact.phone, contact.relationship)
+                _checked_phone(contact.phone, contact.relationship)
     except ValidationError as exc:
         return list(exc.messages)
     return []

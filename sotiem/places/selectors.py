@@ -77,6 +77,11 @@ def _index() -> _PlaceIndex:
     return _PlaceIndex()
 
 
+def unit_index_warm() -> None:
+    """Load the in-memory index now (before forking worker processes, so each does not read it again)."""
+    _index()
+
+
 def unit_get(pk: int) -> AdminUnit:
     """A unit by id from the in-memory index."""
     return _index().by_id[pk]

@@ -76,7 +76,8 @@ def sessions_find_or_create_many(*, items: list[SessionIn], actor: Any, batch_au
         key = (session.site_id, session.date, session.place_text)
         if key in wanted:
             found[key] = session
-    missing = [SiteSession(site=item.site, date=item.date, commune=item.commune or item.site.commune,
+    missing = [SiteSession(site=item.site, date=item.date,
+                           commune_id=item.commune.pk if item.commune else item.site.commune_id,
                            place_text=key[2]) for key, item in wanted.items() if key not in found]
     try:
         with transaction.atomic():

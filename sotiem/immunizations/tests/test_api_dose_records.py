@@ -256,3 +256,21 @@ def test_a_record_a_service_refuses_late_is_rejected_alone(client, key, monkeypa
     assert [r["status"] for r in out] == ["accepted", "rejected", "accepted"]
     assert "Not acceptable" in out[1]["errors"][0]["message"]
     assert set(Dose.objects.values_list("source_record_id", flat=True)) == {"A", "C"}
+
+
+def test_a_received_batch_is_audited_once_and_shows_in_the_history_of_each_person_in_it(client, key, personas):
+    from sotiem.audit.models import AuditEvent
+    from sotiem.people.selectors import person_history
+
+    out = results(client, key, [record("H-1"), record("H-2", national_id="", full_name="Trần Thị Bình",
+                                                       birth_date="01/01/1985", sex="Nữ")])
+    assert [r["status"] for r in out] == ["accepted", "accepted"]
+    [event] = AuditEvent.objects.filter(action="ingest.batch")
+    doses = {d.public_id.hex: d for d in Dose.objects.all()}
+    assert sorted(event.after["doses"]) == sorted([d.pk, d.person_id] for d in doses.values())
+    assert all(d.inbox_batch_id == int(event.object_id) for d in doses.values())
+    assert len(event.after["sessions"]) == 1 and len(event.after["persons_created"]) == 2
+    for dose in doses.values():
+        history = person_history(viewer=personas.national, person=dose.person)
+        assert history.filter(action="ingest.batch").count() == 1
+        assert history.filter(action="person.create", person_id=dose.person_id).count() == 1

@@ -140,3 +140,20 @@ def test_the_template_columns_are_the_documented_ones():
                                       "province", "commune", "address", "vaccine", "dose_number", "administered_on",
                                       "site_code", "lot_number"]
     assert Path(__file__).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rows_checked_in_worker_processes_get_the_same_results_as_in_process(tmp_path, sites):
+    from sotiem.immunizations.imports import import_run_execute, import_run_start
+    from sotiem.immunizations.ingest import Sender
+
+    rows = [row(f"W{i}", name=f"Người {i}", vaccine="Covaxin" if i % 7 == 0 else "Pfizer") for i in range(2500)]
+    outcome = {}
+    for workers, source in ((0, "IN-PROCESS"), (2, "FORKED")):
+        path = backlog(tmp_path, rows, name=f"{source}.csv")
+        run_ = import_run_start(path=path, source=source)
+        run_ = import_run_execute(run=run_, path=path, sender=Sender(source=source), actor="t", workers=workers)
+        outcome[source] = (run_.counts, [r[:3] for r in run_.refused],
+                           sorted(Dose.objects.filter(source=source).values_list("source_record_id", "content_hash")))
+    assert outcome["FORKED"] == outcome["IN-PROCESS"]
+    assert outcome["FORKED"][0] == {"accepted": 2142, "rejected": 358}  # Covaxin is not in the catalogue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,9 @@ class Command(BaseCommand):
         parser.add_argument("--report", type=Path, default=None, help="write refused rows to this CSV or XLSX")
         parser.add_argument("--restart", action="store_true", help="start a new run instead of resuming")
         parser.add_argument("--no-progress", action="store_true")
+        parser.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 2) - 1),
+                            help="processes that check rows while this one stores them (0: check in this "
+                                 "process; default: one less than the CPUs, at least 1)")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         path: Path = opts["file"]
@@ -39,7 +43,8 @@ class Command(BaseCommand):
             with tqdm(total=run.total_rows, unit="row", desc="Nhập / Importing",
                       disable=opts["no_progress"]) as bar:
                 run = import_run_execute(run=run, path=path, sender=Sender(source=source, label="cli"),
-                                         actor=f"import:{source}", progress=bar.update)
+                                         actor=f"import:{source}", progress=bar.update,
+                                         workers=opts["workers"])
         except SheetError as exc:
             raise CommandError(str(exc)) from exc
         counts = run.counts
