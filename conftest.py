@@ -6,3 +6,13 @@ from sotiem.testing import Personas, make_personas
 @pytest.fixture
 def personas(db) -> Personas:  # noqa: ARG001 (db enables database access)
     return make_personas()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_site_cache():
+    """Each test's sites are its own (rolled back after it), so no test may see another's cached site."""
+    from sotiem.places import selectors
+
+    selectors._site_cache.clear()
+    yield
+    selectors._site_cache.clear()

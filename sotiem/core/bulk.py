@@ -62,19 +62,41 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
         return list(range(start, start + count))
 
 
+SMALL = 50  # up to this many rows, one INSERT … RETURNING is one round trip instead of two (ids, then COPY)
+
+
+def _converted(rows: Sequence[Row], convert: list[tuple[int, Callable[[Any], Any]]]) -> list[Row]:
+    if not convert:
+        return list(rows)
+    out: list[Row] = []
+    for row in rows:
+        row = list(row)
+        for position, fn in convert:
+            row[position] = fn(row[position])
+        out.append(row)
+    return out
+
+
 def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Sequence[Row]) -> list[int]:
     """Insert `rows` (values in `columns` order, without the id) with new ids; returns the ids, in order."""
     if not rows:
         return []
-    ids = reserve_ids(model, len(rows))
     convert = _converters(model, columns)
-    table = model._meta.db_table
-    names = ["id", *columns]
+    table = connection.ops.quote_name(model._meta.db_table)
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    if connection.vendor == "postgresql" and len(rows) <= SMALL:
+        marks = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        params = [value for row in _converted(rows, convert) for value in row]
+        with connection.cursor() as cursor:
+            # PostgreSQL returns the rows of a multi-row VALUES in order (Django's bulk_create relies on it too)
+            cursor.execute(f"INSERT INTO {table} ({quoted}) VALUES {', '.join([marks] * len(rows))} RETURNING id",
+                           params)
+            return [r[0] for r in cursor.fetchall()]
+    ids = reserve_ids(model, len(rows))
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            quoted = ", ".join(connection.ops.quote_name(n) for n in names)
             raw = cursor.cursor  # the psycopg cursor under Django's wrapper, whose errors Django's wrapper maps
-            with connection.wrap_database_errors, raw.copy(f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN") as copy:
+            with connection.wrap_database_errors, raw.copy(f"COPY {table} (id, {quoted}) FROM STDIN") as copy:
                 for pk, row in zip(ids, rows, strict=True):
                     if convert:
                         row = list(row)
@@ -82,16 +104,9 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Sequenc
                             row[position] = fn(row[position])
                     copy.write_row((pk, *row))
         else:
-            prepared = []
-            for pk, row in zip(ids, rows, strict=True):
-                if convert:
-                    row = list(row)
-                    for position, fn in convert:
-                        row[position] = fn(row[position])
-                prepared.append((pk, *row))
-            marks = ", ".join(["%s"] * len(names))
-            quoted = ", ".join(f'"{n}"' for n in names)
-            cursor.executemany(f'INSERT INTO "{table}" ({quoted}) VALUES ({marks})', prepared)
+            marks = ", ".join(["%s"] * (len(columns) + 1))
+            cursor.executemany(f"INSERT INTO {table} (id, {quoted}) VALUES ({marks})",
+                               [(pk, *row) for pk, row in zip(ids, _converted(rows, convert), strict=True)])
     return ids
 
 
@@ -116,3 +131,10 @@ def insert_objects(objs: list[M]) -> list[M]:
         obj._state.adding = False
         obj._state.db = connection.alias
     return objs
+
+
+def loaded(model: type[M], **values: Any) -> M:
+    """An instance of a row read with only some columns (by attname); the others load on first access, as with
+    `QuerySet.only()`, so a reader never sees a default where the row has a value."""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(connection.alias, names, [values[n] for n in names])

@@ -20,6 +20,7 @@ from sotiem.immunizations.ingest import MAX_BATCH, Sender, ingest_records
 from sotiem.immunizations.models import Dose
 
 router = Router(tags=["dose records"])
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
 
 class SenderKey(HttpBearer):
@@ -81,7 +82,9 @@ def dose_records(request: HttpRequest) -> Any:
     if len(records) > MAX_BATCH:
         return _refuse(413, f"Tối đa {MAX_BATCH} bản ghi một lần", f"At most {MAX_BATCH} records per batch "
                        f"(got {len(records)})")
-    ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:  # not a write per request
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
     results = ingest_records(sender=sender_of(key), records=records, channel="api", actor=f"apikey:{key.prefix}")
     return {"results": [r.as_dict() for r in results]}
 

@@ -36,7 +36,7 @@ from sotiem.people.identity import identify_persons
 from sotiem.people.models import DatePrecision, IdScheme, Relationship, Sex
 from sotiem.people.services import ContactIn, IdentifierIn, PersonIn, person_in_problems
 from sotiem.places.models import Site
-from sotiem.places.selectors import commune_find, province_find, unit_get
+from sotiem.places.selectors import commune_find, province_find, sites_by_code, unit_get
 from sotiem.places.services import SessionIn, sessions_find_or_create_many
 
 FIELDS = ["record_id", "full_name", "birth_date", "sex", "national_id", "phone", "province", "commune", "address",
@@ -309,7 +309,7 @@ class _Sites:
     def __init__(self, prepared: list[Prepared], sender: Sender):
         self.sender = sender
         codes = {p.site_code for p in prepared if p.site_code}
-        self.by_code = {s.code: s for s in Site.objects.select_related("province").filter(code__in=codes)}
+        self.by_code = sites_by_code(codes)
 
     def check(self, code: str) -> tuple[Site | None, list[dict[str, str]]]:
         own = self.sender.site

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from sotiem.core.bulk import loaded
 from sotiem.people.models import Identifier, IdScheme, Person, PersonStatus
 from sotiem.people.services import PersonIn, check_identifier, person_create_many
 
@@ -79,9 +80,8 @@ def identify_persons(*, items: list[PersonIn], actor: Any, reason: str = "") -> 
         uuid_of = (lambda v: v) if connection.vendor == "postgresql" else uuid.UUID
         for scheme, value, person_id, public_id, status, merged_into_id in rows:
             if (scheme, value) in wanted and (scheme, value) not in held:
-                person = Person(id=person_id, public_id=uuid_of(public_id), status=status,
+                person = loaded(Person, id=person_id, public_id=uuid_of(public_id), status=status,
                                 merged_into_id=merged_into_id)
-                person._state.adding = False
                 held[(scheme, value)] = _survivor(person)
     to_create: list[PersonIn] = []
     first_of_key: dict[tuple[str, str], int] = {}

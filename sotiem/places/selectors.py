@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import time
 
 from django.db.models import QuerySet
 
@@ -75,6 +76,35 @@ class _PlaceIndex:
 @functools.lru_cache(maxsize=1)
 def _index() -> _PlaceIndex:
     return _PlaceIndex()
+
+
+SITE_CACHE_SECONDS = 60.0
+_site_cache: dict[str, tuple[float, Site]] = {}
+
+
+def sites_by_code(codes: set[str]) -> dict[str, Site]:
+    """The sites with these codes (with their province), read at most once a minute per process.
+
+    Ingestion names the same few thousand sites in every batch; a site found is kept for a minute (a site's
+    province or kind changes rarely, and a minute late is acceptable), a code not found is asked again each time,
+    so a site imported a moment ago is found at once.
+    """
+    now = time.monotonic()
+    found: dict[str, Site] = {}
+    missing = set()
+    for code in codes:
+        hit = _site_cache.get(code)
+        if hit is not None and now - hit[0] < SITE_CACHE_SECONDS:
+            found[code] = hit[1]
+        else:
+            missing.add(code)
+    if missing:
+        for site in Site.objects.select_related("province").filter(code__in=missing):
+            found[site.code] = site
+            _site_cache[site.code] = (now, site)
+        if len(_site_cache) > 100_000:
+            _site_cache.clear()
+    return found
 
 
 def unit_index_warm() -> None:

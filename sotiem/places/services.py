@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from sotiem.audit.services import audit_record, audit_record_entries, snapshot
-from sotiem.core.bulk import insert_objects
+from sotiem.core.bulk import insert_objects, loaded
 from sotiem.places.models import AdminUnit, Era, Level, Site, SiteKind, SiteSession
 
 
@@ -72,10 +72,13 @@ def sessions_find_or_create_many(*, items: list[SessionIn], actor: Any, batch_au
     found: dict[tuple[int, dt.date, str], SiteSession] = {}
     site_ids = {k[0] for k in wanted}
     dates = {k[1] for k in wanted}
-    for session in SiteSession.objects.filter(site_id__in=site_ids, date__in=dates):
-        key = (session.site_id, session.date, session.place_text)
+    rows = SiteSession.objects.filter(site_id__in=site_ids, date__in=dates).values_list(
+        "id", "site_id", "date", "place_text", "commune_id")
+    for pk, site_id, date, place_text, commune_id in rows:  # light instances: callers need ids, not the rows
+        key = (site_id, date, place_text)
         if key in wanted:
-            found[key] = session
+            found[key] = loaded(SiteSession, id=pk, site_id=site_id, date=date, place_text=place_text,
+                                commune_id=commune_id)
     missing = [SiteSession(site=item.site, date=item.date,
                            commune_id=item.commune.pk if item.commune else item.site.commune_id,
                            place_text=key[2]) for key, item in wanted.items() if key not in found]

@@ -34,11 +34,22 @@ def test_inserted_rows_read_back_with_every_type_intact_and_their_reserved_ids()
     assert later.pk > max(ids)  # the sequence moved past the reserved ids
 
 
-def test_inserted_objects_get_their_ids_and_json_round_trips():
+@pytest.mark.parametrize("count", [3, 120])  # one INSERT … RETURNING; reserved ids and COPY / executemany
+def test_inserted_objects_get_their_ids_and_json_round_trips(count):
     events = [AuditEvent(actor_label="t", action="x.test", object_type="t", object_id=str(i),
-                         after={"n": i, "tên": "Việt", "list": [1, None]}) for i in range(3)]
+                         after={"n": i, "tên": "Việt", "list": [1, None]}) for i in range(count)]
     with transaction.atomic():
         insert_objects(events)
-    assert all(e.pk for e in events)
-    stored = AuditEvent.objects.get(pk=events[2].pk)
-    assert stored.after == {"n": 2, "tên": "Việt", "list": [1, None]} and stored.created_at is not None
+    assert len({e.pk for e in events}) == count
+    for event in (events[0], events[-1]):
+        stored = AuditEvent.objects.get(pk=event.pk)
+        assert stored.object_id == event.object_id and stored.created_at is not None
+        assert stored.after == {"n": int(event.object_id), "tên": "Việt", "list": [1, None]}
+
+
+def test_a_partly_loaded_row_reads_its_other_columns_from_the_database_not_defaults():
+    from sotiem.core.bulk import loaded
+
+    person = Person.objects.create(full_name="Nguyễn Văn An", name_key="nguyen van an", birth_date=dt.date(1990, 5, 17))
+    light = loaded(Person, id=person.pk, status="active")
+    assert light.public_id == person.public_id and light.full_name == "Nguyễn Văn An"
