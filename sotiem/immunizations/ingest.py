@@ -424,9 +424,9 @@ def _process(sender: Sender, records: list[Any], actor: Any, batch: InboxBatch,
         prepared = prepare_records(records)
     canons = [p.canon for p in prepared]
     ids = [p.record_id for p in prepared]
-    held = {d["source_record_id"]: d for d in Dose.objects.filter(
+    held = {d["source_record_id"]: d for d in Dose.objects.filter(  # the exclude lets the partial unique index serve
         source=sender.source, source_record_id__in={i for i in ids if i}
-    ).values("source_record_id", "public_id", "person__public_id", "content_hash", "sent_record")}
+    ).exclude(source_record_id="").values("source_record_id", "public_id", "person__public_id", "content_hash", "sent_record")}
     sites = _Sites(prepared, sender)
 
     first_in_batch: dict[str, int] = {}
