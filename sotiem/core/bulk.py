@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from django.db import connection, models
@@ -65,16 +65,16 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
 SMALL = 50  # up to this many rows, one INSERT … RETURNING is one round trip instead of two (ids, then COPY)
 
 
-def _converted(rows: Sequence[Row], convert: list[tuple[int, Callable[[Any], Any]]]) -> list[Row]:
+def _converted(rows: Sequence[Row], convert: list[tuple[int, Callable[[Any], Any]]]) -> Iterator[Row]:
+    """The rows with each converted column's value converted (the rows themselves are not changed)."""
     if not convert:
-        return list(rows)
-    out: list[Row] = []
+        yield from rows
+        return
     for row in rows:
         row = list(row)
         for position, fn in convert:
             row[position] = fn(row[position])
-        out.append(row)
-    return out
+        yield row
 
 
 def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Sequence[Row]) -> list[int]:
@@ -97,11 +97,7 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Sequenc
         if connection.vendor == "postgresql":
             raw = cursor.cursor  # the psycopg cursor under Django's wrapper, whose errors Django's wrapper maps
             with connection.wrap_database_errors, raw.copy(f"COPY {table} (id, {quoted}) FROM STDIN") as copy:
-                for pk, row in zip(ids, rows, strict=True):
-                    if convert:
-                        row = list(row)
-                        for position, fn in convert:
-                            row[position] = fn(row[position])
+                for pk, row in zip(ids, _converted(rows, convert), strict=True):
                     copy.write_row((pk, *row))
         else:
             marks = ", ".join(["%s"] * (len(columns) + 1))
