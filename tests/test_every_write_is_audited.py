@@ -23,7 +23,7 @@ from sotiem.testing import make_dose, make_person, make_site, province
 pytestmark = pytest.mark.django_db
 
 # helpers that only read, compute, or delegate to another audited service
-NOT_WRITES = {"audit_record", "audit_record_many", "audit_record_entries", "audit_event", "snapshot", "actor_label_of",
+NOT_WRITES = {"audit_record", "audit_record_many", "audit_record_entries", "audit_event", "snapshot", "snapshot_values", "actor_label_of",
               "person_dose_numbers_recompute", "persons_dose_numbers_recompute", "sequence_flags",
               "check_identifier", "apikey_authenticate", "person_in_problems"}
 

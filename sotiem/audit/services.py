@@ -36,6 +36,11 @@ def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, An
     return {name: _jsonable(getattr(obj, name)) for name in names}
 
 
+def snapshot_values(values: dict[str, Any], fields: list[str]) -> dict[str, Any]:
+    """`snapshot` of a row held as {column: value} (rows written without a model instance)."""
+    return {name: _jsonable(values[name]) for name in fields}
+
+
 def actor_label_of(actor: Any) -> str:
     if actor is None:
         return "system"

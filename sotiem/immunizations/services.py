@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from sotiem.audit.services import audit_record, audit_record_entries, snapshot
+from sotiem.audit.services import audit_record, audit_record_entries, snapshot, snapshot_values
 from sotiem.core.bulk import insert_rows
 from sotiem.immunizations.models import Appointment, AppointmentStatus, Dose, DoseStatus, InboxBatch, Vaccine
 from sotiem.immunizations.selectors import vaccines_by_id
@@ -169,12 +169,12 @@ def dose_record_batch(*, items: list[DoseIn], source: str, actor: Any, reason: s
     now = timezone.now()
     source = source[:64]
     user_id = user.pk if user else None
-    ids = insert_rows(Dose, DOSE_COLUMNS, [
-        (w.public_id, w.person_id, w.vaccine_id, item.site.pk, item.session.pk if item.session else None,
-         item.administered_on, (item.lot_number or "").strip()[:40], item.dose_number, w.dose_number_derived,
-         source, (item.source_record_id or "")[:64], item.content_hash, w.quality_flags, item.sent_record,
-         DoseStatus.VALID, "", user_id, inbox_batch.pk if inbox_batch else None, now, now)
-        for item, w in zip(items, written, strict=True)])
+    rows = [(w.public_id, w.person_id, w.vaccine_id, item.site.pk, item.session.pk if item.session else None,
+             item.administered_on, (item.lot_number or "").strip()[:40], item.dose_number, w.dose_number_derived,
+             source, (item.source_record_id or "")[:64], item.content_hash, w.quality_flags, item.sent_record,
+             DoseStatus.VALID, "", user_id, inbox_batch.pk if inbox_batch else None, now, now)
+            for item, w in zip(items, written, strict=True)]
+    ids = insert_rows(Dose, DOSE_COLUMNS, rows)
     for w, pk in zip(written, ids, strict=True):
         w.pk = pk
     _fulfil_appointments(written, person_ids)
@@ -183,14 +183,9 @@ def dose_record_batch(*, items: list[DoseIn], source: str, actor: Any, reason: s
         return written
     audit_record_entries(
         actor=actor, action="dose.record", object_type=Dose._meta.label_lower, reason=reason,
-        entries=[(str(w.pk), f"{w.vaccine_id} {w.administered_on:%d/%m/%Y} (valid)", w.person_id,
-                  {"person_id": w.person_id, "vaccine_id": w.vaccine_id, "site_id": item.site.pk,
-                   "session_id": item.session.pk if item.session else None,
-                   "administered_on": w.administered_on.isoformat(), "lot_number": (item.lot_number or "")[:40],
-                   "dose_number_stated": item.dose_number, "dose_number_derived": w.dose_number_derived,
-                   "source": source, "source_record_id": (item.source_record_id or "")[:64],
-                   "content_hash": item.content_hash, "status": DoseStatus.VALID, "status_reason": ""})
-                 for item, w in zip(items, written, strict=True)])
+        entries=[(str(w.pk), f"{w.vaccine_id} {w.administered_on:%d/%m/%Y} ({DoseStatus.VALID})", w.person_id,
+                  snapshot_values(dict(zip(DOSE_COLUMNS, row, strict=True)), DOSE_FIELDS))
+                 for w, row in zip(written, rows, strict=True)])
     return written
 
 
