@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 
 from sotiem.accounts.scoping import RestrictedQuerySet
@@ -148,3 +149,101 @@ class ContactPoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phone} ({self.relationship})"
+
+
+class ReviewOrigin(models.TextChoices):
+    INGEST = "ingest", "Khi nhận bản ghi / On receiving a record"
+    LINKAGE = "linkage", "Rà soát toàn hệ thống / Registry-wide deduplication"
+    ID_CONFLICT = "id_conflict", "Một số giấy tờ trên hai người khác nhau / One ID on two different people"
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", "Chờ xem xét / Pending"
+    LINKED = "linked", "Cùng một người (đã gộp) / Same person (merged)"
+    NOT_SAME = "not_same", "Không phải cùng một người / Not the same person"
+
+
+class ReviewCandidate(models.Model):
+    """A pair of persons that may be one human being, for an official to decide; asked once per pair."""
+
+    SCOPE = {"province": ["province_code", "other_province_code"], "commune": ["commune_code", "other_commune_code"],
+             "site": ["person_a__doses__site_id", "person_b__doses__site_id"]}
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person_a = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+",
+                                 help_text="the lower id of the pair")
+    person_b = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    origin = models.CharField(max_length=12, choices=ReviewOrigin.choices)
+    weight = models.FloatField(help_text="Fellegi-Sunter match weight (log2 Bayes factor with the prior)")
+    probability = models.FloatField()
+    evidence = models.JSONField(default=list, help_text="field by field: both values, the level, its weight")
+    model_version = models.CharField(max_length=40)
+    province_code = models.CharField(max_length=2, blank=True, help_text="person A's province (2025)")
+    other_province_code = models.CharField(max_length=2, blank=True, help_text="person B's province (2025)")
+    commune_code = models.CharField(max_length=8, blank=True)
+    other_commune_code = models.CharField(max_length=8, blank=True)
+    status = models.CharField(max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "Cặp cần xem xét / review candidate"
+        verbose_name_plural = "Cặp cần xem xét / review candidates"
+        indexes = [models.Index(fields=["status", "province_code"]), models.Index(fields=["person_b"])]
+        constraints = [
+            models.UniqueConstraint(fields=["person_a", "person_b"], name="review_candidate_pair_once"),
+            models.CheckConstraint(name="review_candidate_ordered_pair",
+                                   condition=models.Q(person_a__lt=models.F("person_b"))),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_a_id}~{self.person_b_id} {self.status} ({self.weight:.1f})"
+
+    def is_pending(self) -> bool:
+        """Whether an official still has to decide this pair."""
+        return self.status == ReviewStatus.PENDING
+
+
+class MergeKind(models.TextChoices):
+    MERGE = "merge", "Gộp / Merge"
+    SPLIT = "split", "Tách / Split"
+
+
+class PersonMerge(models.Model):
+    """One merge (or split) as it was done, with every row it moved, so it can be undone exactly."""
+
+    SCOPE = {"province": ["survivor__province_code", "merged__province_code"],
+             "commune": ["survivor__commune_code", "merged__commune_code"],
+             "site": ["survivor__doses__site_id"]}
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=5, choices=MergeKind.choices)
+    survivor = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+",
+                                 help_text="merge: the person kept; split: the person doses were taken from")
+    merged = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+",
+                               help_text="merge: the tombstone; split: the new person")
+    moved = models.JSONField(default=dict, help_text="ids of the rows moved, per table, and what was changed")
+    review = models.ForeignKey(ReviewCandidate, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor_label = models.CharField(max_length=120)
+    reason = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undo_reason = models.TextField(blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "Gộp/tách hồ sơ / merge or split"
+        verbose_name_plural = "Gộp/tách hồ sơ / merges and splits"
+        indexes = [models.Index(fields=["survivor"]), models.Index(fields=["merged"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.merged_id}->{self.survivor_id}{' (undone)' if self.undone_at else ''}"
+
+    def is_undone(self) -> bool:
+        """Whether this merge or split was reversed (its rows are back where they were)."""
+        return self.undone_at is not None
