@@ -105,8 +105,13 @@ STATIC_ROOT = VAR_DIR / "static"
 LOGIN_URL = "/admin/login/"
 
 # Identity thresholds are settings so that a province can tune review load without a release.
-SOTIEM_MATCH_LINK_THRESHOLD = float(os.environ.get("SOTIEM_MATCH_LINK_THRESHOLD", "0.95"))
-SOTIEM_MATCH_REVIEW_THRESHOLD = float(os.environ.get("SOTIEM_MATCH_REVIEW_THRESHOLD", "0.60"))
+# Match weights are log2 Bayes factors with the prior (0 = even odds; +10 ≈ 1,000 to 1 for a match).
+SOTIEM_MATCH_LINK_WEIGHT = float(os.environ.get("SOTIEM_MATCH_LINK_WEIGHT", "10"))
+SOTIEM_MATCH_REVIEW_WEIGHT = float(os.environ.get("SOTIEM_MATCH_REVIEW_WEIGHT", "4"))
+# Registry-wide deduplication merges without an official only above this stricter weight.
+SOTIEM_MATCH_AUTOMERGE_WEIGHT = float(os.environ.get("SOTIEM_MATCH_AUTOMERGE_WEIGHT", "20"))
+# The trained match model (sotiem linkage train); empty: the model shipped in sotiem/people/data/.
+SOTIEM_MATCH_MODEL_PATH = os.environ.get("SOTIEM_MATCH_MODEL_PATH", "")
 
 LOGGING = {
     "version": 1,

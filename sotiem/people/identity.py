@@ -1,35 +1,84 @@
 """identify_person(): the one seam through which every ingestion path finds (or creates) the person of a record.
 
-Today it links by a valid national ID already held and otherwise creates a person. Probabilistic matching
-(names, birth dates, addresses; a phone only as weak evidence) plugs in behind these functions later, so no
-ingestion path changes when it does.
+Each record is compared with its candidates (the persons sharing its blocking key, a valid ID number, or a phone
+few persons share) and with the new persons of the same batch, and scored by the Fellegi–Sunter model
+(`matching.py`). Three outcomes:
+
+- **link**: a valid ID number already held, on a person whose given name and birth date do not contradict the
+  record; or a score at or above `SOTIEM_MATCH_LINK_WEIGHT` with a name that agrees (exactly, without diacritics,
+  without Văn/Thị, or by sound) and no different ID number;
+- **review**: a score at or above `SOTIEM_MATCH_REVIEW_WEIGHT`, or an ID number held by someone the record contradicts:
+  the record gets a new person, and the pair goes to the officials' review queue (linking it merges the two);
+- **new person** otherwise.
+
+A shared phone is weak evidence only (`matching.PHONE_MAX_WEIGHT`), so it never links two persons on its own.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import transaction
 
 from sotiem.core.bulk import loaded
-from sotiem.people.models import Identifier, IdScheme, Person, PersonStatus
-from sotiem.people.services import PersonIn, check_identifier, person_create_many
+from sotiem.people.matching import (
+    COMPARISONS,
+    LINKABLE_NAME_LEVELS,
+    MatchModel,
+    MatchRecord,
+    block_key,
+    compare,
+    load_model,
+)
+from sotiem.people.models import (
+    ContactPoint,
+    Identifier,
+    IdScheme,
+    Person,
+    PersonStatus,
+    ReviewCandidate,
+    ReviewOrigin,
+)
+from sotiem.people.services import PersonIn, check_identifier, person_create_many, review_candidates_queue
+from sotiem.places.selectors import codes_2025_of
 
 LINKING_SCHEMES = {IdScheme.CCCD, IdScheme.CMND, IdScheme.PASSPORT}
+PHONE_BLOCK_MAX = 20  # a phone given by more persons than this (a group organiser's) does not find candidates
+NAME, BIRTH, SEX, PLACE, IDENT, PHONE = range(len(COMPARISONS))
 
 
 @dataclass(frozen=True)
 class Identified:
     person: Person
     created: bool
-    via: str  # "national_id" when linked to a person already held, "new" when created
+    via: str  # "national_id" or "match" when linked to a person held, "new" when created, "review" when queued
+    weight: float | None = None
 
 
-def _linking_key(item: PersonIn) -> tuple[str, str] | None:
-    """The (scheme, value) of the record's first identifier that passes its checks and can link persons."""
+@dataclass
+class _Candidate:
+    pk: int | None  # None: a person this batch creates (see slot)
+    record: MatchRecord
+    person: Person | None = None
+    slot: int | None = None
+
+
+@dataclass
+class _Decision:
+    outcome: str  # link / review / new
+    via: str
+    candidate: _Candidate | None = None
+    weight: float | None = None
+
+
+def _checked_ids(item: PersonIn) -> list[tuple[str, str]]:
+    """The (scheme, value) of the record's identifiers that pass their checks and can link persons."""
     birth_year = item.birth_date.year if item.birth_date else None
+    out = []
     for ident in item.identifiers:
         if not ident.value.strip():
             continue
@@ -38,73 +87,229 @@ def _linking_key(item: PersonIn) -> tuple[str, str] | None:
         except Exception:  # noqa: BLE001 (an unusable identifier simply does not link)
             continue
         if valid and scheme in LINKING_SCHEMES:
-            return scheme, value
-    return None
+            out.append((scheme, value))
+    return out
 
 
-def _survivor(person: Person) -> Person:
-    seen = set()
-    while person.status == PersonStatus.MERGED and person.merged_into_id and person.pk not in seen:
-        seen.add(person.pk)
-        person = Person.objects.get(pk=person.merged_into_id)
-    return person
+def _record_of(item: PersonIn, ids: list[tuple[str, str]]) -> MatchRecord:
+    province_code, commune_code = codes_2025_of(item.commune) if item.commune is not None else ("", "")
+    return MatchRecord.of(full_name=item.full_name, birth_date=item.birth_date, precision=item.birth_precision,
+                          sex=item.sex, commune_code=commune_code, province_code=province_code, ids=ids,
+                          phones=[c.phone for c in item.contacts if c.phone])
+
+
+def held_records(person_ids: set[int]) -> dict[int, tuple[MatchRecord, Person]]:
+    """The match features of persons held (tombstones followed to their survivors), by id."""
+    rows: dict[int, dict[str, Any]] = {}
+    survivors: dict[int, int] = {}
+    wanted = set(person_ids)
+    for _ in range(5):  # chains of merges are short; five steps are plenty
+        if not wanted:
+            break
+        found = list(Person.objects.filter(pk__in=wanted).values(
+            "id", "public_id", "full_name", "birth_date", "birth_precision", "sex", "commune_code", "province_code",
+            "status", "merged_into_id"))
+        wanted = set()
+        for row in found:
+            if row["status"] == PersonStatus.MERGED:
+                survivors[row["id"]] = row["merged_into_id"]
+                wanted.add(row["merged_into_id"])
+            else:
+                rows[row["id"]] = row
+    ids_of: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    phones_of: dict[int, list[str]] = defaultdict(list)
+    for pid, scheme, value in Identifier.objects.filter(person_id__in=list(rows), active=True, validated=True,
+                                                        scheme__in=LINKING_SCHEMES).values_list(
+            "person_id", "scheme", "value"):
+        ids_of[pid].append((scheme, value))
+    for pid, phone in ContactPoint.objects.filter(person_id__in=list(rows), active=True).values_list(
+            "person_id", "phone"):
+        phones_of[pid].append(phone)
+    out: dict[int, tuple[MatchRecord, Person]] = {}
+    for pid, row in rows.items():
+        record = MatchRecord.of(full_name=row["full_name"], birth_date=row["birth_date"],
+                                precision=row["birth_precision"], sex=row["sex"], commune_code=row["commune_code"],
+                                province_code=row["province_code"], ids=ids_of[pid], phones=phones_of[pid])
+        out[pid] = (record, loaded(Person, id=pid, public_id=_uuid(row["public_id"]), status=row["status"],
+                                   merged_into_id=None))
+    for tomb, target in survivors.items():  # a tombstone stands for its survivor
+        hops = 0
+        while target in survivors and hops < 5:
+            target, hops = survivors[target], hops + 1
+        if target in out:
+            out[tomb] = out[target]
+    return out
+
+
+def _uuid(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def _candidate_ids(records: list[MatchRecord], id_lists: list[list[tuple[str, str]]]
+                   ) -> tuple[list[set[int]], dict[int, tuple[MatchRecord, Person]]]:
+    """For each record, the ids of the persons held that share its blocking key, an ID number or a phone."""
+    keys = [block_key(r.name, r.birth_date) for r in records]
+    values = {v for ids in id_lists for _, v in ids}
+    phones = {p for r in records for p in r.phones}
+    by_key: dict[str, set[int]] = defaultdict(set)
+    by_id: dict[str, set[int]] = defaultdict(set)
+    by_phone: dict[str, set[int]] = defaultdict(set)
+    if any(keys):
+        for pid, key in Person.objects.filter(block_key__in={k for k in keys if k}, status=PersonStatus.ACTIVE
+                                              ).values_list("id", "block_key"):
+            by_key[key].add(pid)
+    if values:
+        for pid, value in Identifier.objects.filter(value__in=values, active=True, validated=True,
+                                                    scheme__in=LINKING_SCHEMES).values_list("person_id", "value"):
+            by_id[value].add(pid)
+    if phones:
+        for pid, phone in ContactPoint.objects.filter(phone__in=phones, active=True).values_list("person_id", "phone"):
+            by_phone[phone].add(pid)
+    per_record = []
+    for record, key, ids in zip(records, keys, id_lists, strict=True):
+        found = set(by_key.get(key, ())) if key else set()
+        for _, value in ids:
+            found |= by_id.get(value, set())
+        for phone in record.phones:
+            if len(by_phone.get(phone, ())) <= PHONE_BLOCK_MAX:
+                found |= by_phone.get(phone, set())
+        per_record.append(found)
+    held = held_records(set().union(*per_record)) if per_record else {}
+    return per_record, held
+
+
+def decide(record: MatchRecord, candidates: list[_Candidate], model: MatchModel) -> _Decision:
+    """Link, review or new person for one record against its candidates (see the module's rules)."""
+    link_at = settings.SOTIEM_MATCH_LINK_WEIGHT
+    review_at = settings.SOTIEM_MATCH_REVIEW_WEIGHT
+    best: tuple[float, tuple[int, ...], _Candidate] | None = None
+    id_hit: tuple[float, tuple[int, ...], _Candidate] | None = None
+    for cand in candidates:
+        levels = compare(record, cand.record)
+        weight = model.score(levels)
+        if best is None or weight > best[0]:
+            best = (weight, levels, cand)
+        if levels[IDENT] == 1 and (id_hit is None or weight > id_hit[0]):
+            id_hit = (weight, levels, cand)
+    if id_hit is not None:
+        weight, levels, cand = id_hit
+        # one ID number on two very different people: a different given name, or a different birth date
+        if levels[NAME] <= 6 and levels[BIRTH] != 6:
+            return _Decision("link", "national_id", cand, weight)
+        return _Decision("review", "national_id_conflict", cand, weight)
+    if best is None:
+        return _Decision("new", "new")
+    weight, levels, cand = best
+    if weight >= link_at and levels[NAME] in LINKABLE_NAME_LEVELS and levels[IDENT] != 3:
+        return _Decision("link", "match", cand, weight)
+    if weight >= review_at:
+        return _Decision("review", "match", cand, weight)
+    return _Decision("new", "new", None, weight)
 
 
 def identify_person(*, item: PersonIn, actor: Any, reason: str = "") -> Identified:
-    """The person a record is about: linked by a valid national ID already held, otherwise created."""
+    """The person a record is about: linked, or created (and queued for review when it might be someone held)."""
     return identify_persons(items=[item], actor=actor, reason=reason)[0]
 
 
 @transaction.atomic
 def identify_persons(*, items: list[PersonIn], actor: Any, reason: str = "") -> list[Identified]:
-    """identify_person for many records at once; records in one batch sharing a new valid ID get one person."""
-    keys: list[tuple[str, str] | None] = [_linking_key(item) for item in items]
-    wanted = {k for k in keys if k}
-    held: dict[tuple[str, str], Person] = {}
-    if wanted:
-        values = sorted({v for _, v in wanted})
-        schemes = sorted(LINKING_SCHEMES)
-        params: list[Any]
-        if connection.vendor == "postgresql":  # one array parameter: cheaper to send than 1,000 IN items
-            where, params = "i.scheme = ANY(%s) AND i.value = ANY(%s)", [schemes, values]
-        else:
-            where = (f"i.scheme IN ({', '.join(['%s'] * len(schemes))}) AND "
-                     f"i.value IN ({', '.join(['%s'] * len(values))})")
-            params = [*schemes, *values]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT i.scheme, i.value, p.id, p.public_id, p.status, p.merged_into_id "
-                f"FROM {Identifier._meta.db_table} i JOIN {Person._meta.db_table} p ON p.id = i.person_id "
-                f"WHERE {where} AND i.validated AND i.active ORDER BY p.id", params)
-            rows = cursor.fetchall()
-        uuid_of = (lambda v: v) if connection.vendor == "postgresql" else uuid.UUID
-        for scheme, value, person_id, public_id, status, merged_into_id in rows:
-            if (scheme, value) in wanted and (scheme, value) not in held:
-                person = loaded(Person, id=person_id, public_id=uuid_of(public_id), status=status,
-                                merged_into_id=merged_into_id)
-                held[(scheme, value)] = _survivor(person)
+    """identify_person for many records at once; records of one batch are matched against each other too."""
+    model = load_model()
+    id_lists = [_checked_ids(item) for item in items]
+    records = [_record_of(item, ids) for item, ids in zip(items, id_lists, strict=True)]
+    per_record, held = _candidate_ids(records, id_lists)
+    held_cands: dict[int, _Candidate] = {}
+    fresh: list[_Candidate] = []  # persons this batch creates, matched by later records of the batch
+    fresh_by_key: dict[str, list[_Candidate]] = defaultdict(list)
     to_create: list[PersonIn] = []
-    first_of_key: dict[tuple[str, str], int] = {}
-    slot: list[int | None] = []
-    for item, key in zip(items, keys, strict=True):
-        if key is not None and key in held:
-            slot.append(None)
-        elif key is not None and key in first_of_key:
-            slot.append(first_of_key[key])
+    decisions: list[_Decision] = []
+    slots: list[int | None] = []
+    for item, record, found in zip(items, records, per_record, strict=True):
+        candidates = []
+        for pid in found:
+            if pid in held:
+                rec, person = held[pid]
+                held_cands.setdefault(person.pk, _Candidate(pk=person.pk, record=rec, person=person))
+                candidates.append(held_cands[person.pk])
+        keys = _fresh_keys(record)
+        seen: set[int] = set()
+        for key in keys:
+            for cand in fresh_by_key.get(key, ()):
+                if id(cand) not in seen:
+                    seen.add(id(cand))
+                    candidates.append(cand)
+        decision = decide(record, candidates, model)
+        decisions.append(decision)
+        if decision.outcome == "link" and decision.candidate is not None and decision.candidate.pk is None:
+            slots.append(decision.candidate.slot)
+        elif decision.outcome == "link":
+            slots.append(None)
         else:
-            if key is not None:
-                first_of_key[key] = len(to_create)
-            slot.append(len(to_create))
+            cand = _Candidate(pk=None, record=record, slot=len(to_create))
             to_create.append(item)
+            fresh.append(cand)
+            for key in keys:
+                fresh_by_key[key].append(cand)
+            slots.append(cand.slot)
     created = person_create_many(items=to_create, actor=actor, reason=reason) if to_create else []
     results: list[Identified] = []
-    fresh: set[int] = set()
-    for key, index in zip(keys, slot, strict=True):
-        if index is None:
-            assert key is not None
-            results.append(Identified(person=held[key], created=False, via="national_id"))
-        else:
-            person = created[index]
-            results.append(Identified(person=person, created=person.pk not in fresh, via="new"))
-            fresh.add(person.pk)
+    reviews: list[tuple[Person, MatchRecord, _Candidate, float | None, str]] = []
+    first_use: set[int] = set()
+    for record, decision, slot in zip(records, decisions, slots, strict=True):
+        if slot is None:
+            assert decision.candidate is not None and decision.candidate.person is not None
+            results.append(Identified(person=decision.candidate.person, created=False, via=decision.via,
+                                      weight=decision.weight))
+            continue
+        person = created[slot]
+        is_new = slot not in first_use
+        first_use.add(slot)
+        via = "new" if decision.outcome == "new" or not is_new else "review"
+        if decision.outcome == "link":
+            via = "match"
+        results.append(Identified(person=person, created=is_new, via=via, weight=decision.weight))
+        if decision.outcome == "review" and decision.candidate is not None and is_new:
+            reviews.append((person, record, decision.candidate, decision.weight, decision.via))
+    if reviews:
+        _queue_reviews(reviews, created, model, actor, reason)
     return results
+
+
+def _fresh_keys(record: MatchRecord) -> list[str]:
+    keys = [f"b:{block_key(record.name, record.birth_date)}"] if record.name else []
+    keys += [f"i:{v}" for v in (record.cccd, record.cmnd, record.passport) if v]
+    keys += [f"p:{p}" for p in record.phones]
+    return keys
+
+
+def _values(record: MatchRecord) -> dict[str, str]:
+    birth = ""
+    if record.birth_date:
+        birth = {"year": f"{record.birth_date:%Y}", "month": f"{record.birth_date:%m/%Y}"}.get(
+            record.precision, f"{record.birth_date:%d/%m/%Y}")
+    return {"name": record.name, "birth": birth, "sex": {"M": "Nam / M", "F": "Nữ / F"}.get(record.sex, ""),
+            "place": " ".join(filter(None, (record.commune_code, record.province_code))),
+            "national_id": " ".join(filter(None, (record.cccd, record.cmnd, record.passport))),
+            "phone": ", ".join(sorted(record.phones))}
+
+
+def _queue_reviews(reviews: list[tuple[Person, MatchRecord, _Candidate, float | None, str]], created: list[Person],
+                   model: MatchModel, actor: Any, reason: str) -> None:
+    """Queue each (new person, candidate) pair once for an official's decision, audited."""
+    pairs: dict[tuple[int, int], ReviewCandidate] = {}
+    for person, record, cand, weight, via in reviews:
+        other = cand.person if cand.pk is not None else created[cand.slot]  # type: ignore[index]
+        assert other is not None
+        if other.pk == person.pk:
+            continue
+        (a, rec_a), (b, rec_b) = sorted([(person, record), (other, cand.record)], key=lambda x: x[0].pk)
+        score = weight if weight is not None else model.score(compare(rec_a, rec_b))
+        pairs.setdefault((a.pk, b.pk), ReviewCandidate(
+            person_a_id=a.pk, person_b_id=b.pk,
+            origin=ReviewOrigin.ID_CONFLICT if via == "national_id_conflict" else ReviewOrigin.INGEST,
+            weight=round(score, 3), probability=model.probability(score),
+            evidence=model.explain(rec_a, rec_b, _values(rec_a), _values(rec_b)), model_version=model.version,
+            province_code=rec_a.province_code, other_province_code=rec_b.province_code,
+            commune_code=rec_a.commune_code, other_commune_code=rec_b.commune_code))
+    review_candidates_queue(candidates=list(pairs.values()), actor=actor, reason=reason)

@@ -48,6 +48,8 @@ class Person(models.Model):
     commune_code = models.CharField(max_length=8, blank=True,
                                     help_text="2025-era commune of the address")
     address = models.CharField(max_length=300, blank=True)
+    block_key = models.CharField(max_length=120, blank=True,
+                                 help_text="family and given name (folded) and birth year: matching's blocking key")
     status = models.CharField(max_length=8, choices=PersonStatus.choices, default=PersonStatus.ACTIVE)
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="merged_from")
@@ -62,7 +64,7 @@ class Person(models.Model):
         # plain indexes (no LIKE variants: jurisdiction codes are matched exactly); name_key alone is served by
         # the (name_key, birth_date) index
         indexes = [models.Index(fields=["name_key", "birth_date"]), models.Index(fields=["province_code"]),
-                   models.Index(fields=["commune_code"])]
+                   models.Index(fields=["commune_code"]), models.Index(fields=["block_key"])]
         constraints = [
             models.CheckConstraint(
                 name="person_merged_has_target",

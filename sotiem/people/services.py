@@ -18,7 +18,17 @@ from sotiem.core.bulk import insert_objects
 from sotiem.lib.ids import check_bhyt, check_cccd, check_cmnd, check_national_id
 from sotiem.lib.names import name_key, normalize_name
 from sotiem.lib.phones import PhoneError, normalize_phone
-from sotiem.people.models import ContactPoint, DatePrecision, Identifier, IdScheme, Person, Relationship, Sex
+from sotiem.people.matching import block_key
+from sotiem.people.models import (
+    ContactPoint,
+    DatePrecision,
+    Identifier,
+    IdScheme,
+    Person,
+    Relationship,
+    ReviewCandidate,
+    Sex,
+)
 from sotiem.places.models import AdminUnit
 from sotiem.places.selectors import codes_2025_of
 
@@ -98,7 +108,7 @@ def _person_checked_name(item: PersonIn, today: dt.date) -> str:
 def _person_row(item: PersonIn, today: dt.date) -> Person:
     name = _person_checked_name(item, today)
     return Person(full_name=name, name_as_given=unicodedata.normalize("NFC", item.full_name).strip()[:200],
-                  name_key=name_key(name), birth_date=item.birth_date,
+                  name_key=name_key(name), block_key=block_key(name, item.birth_date), birth_date=item.birth_date,
                   birth_precision=item.birth_precision, sex=item.sex, commune=item.commune,
                   address=item.address.strip()[:300], **_place_fields(item.commune))
 
@@ -266,6 +276,7 @@ def person_update(*, person: Person, actor: Any, reason: str, **changes: Any) ->
         person.name_as_given = unicodedata.normalize("NFC", str(changes["full_name"])).strip()[:200]
         person.full_name = normalize_name(person.full_name)
         person.name_key = name_key(person.full_name)
+    person.block_key = block_key(person.full_name, person.birth_date)
     if "commune" in changes:
         for field, value in _place_fields(person.commune).items():
             setattr(person, field, value)
@@ -275,3 +286,24 @@ def person_update(*, person: Person, actor: Any, reason: str, **changes: Any) ->
     audit_record(actor=actor, action="person.update", obj=person, person_id=person.pk, before=before,
                  after=snapshot(person, PERSON_FIELDS), reason=reason)
     return person
+
+
+@transaction.atomic
+def review_candidates_queue(*, candidates: list[ReviewCandidate], actor: Any, reason: str = "") -> list[ReviewCandidate]:
+    """Put pairs of persons in the officials' review queue; a pair already asked (decided or not) is not asked again."""
+    wanted = {(c.person_a_id, c.person_b_id): c for c in candidates}
+    if not wanted:
+        return []
+    if any(a >= b for a, b in wanted):
+        raise ValidationError("Cặp phải theo thứ tự id / A pair's first person must have the lower id")
+    asked = set(ReviewCandidate.objects.filter(person_a_id__in={a for a, _ in wanted},
+                                               person_b_id__in={b for _, b in wanted}).values_list(
+        "person_a_id", "person_b_id"))
+    fresh = [c for pair, c in wanted.items() if pair not in asked]
+    insert_objects(fresh)
+    audit_record_entries(actor=actor, action="review.queue", object_type=ReviewCandidate._meta.label_lower,
+                         reason=reason, entries=[
+                             (str(c.pk), f"{c.person_a_id}~{c.person_b_id}", c.person_b_id,
+                              {"person_a": c.person_a_id, "person_b": c.person_b_id, "origin": c.origin,
+                               "weight": c.weight, "model_version": c.model_version}) for c in fresh])
+    return fresh
