@@ -99,6 +99,7 @@ def _preload(synth: Path) -> float:
     from django.db import connection, transaction
 
     from sotiem.lib.names import name_key, normalize_name
+    from sotiem.people.matching import block_key
     from sotiem.people.models import Identifier, Person
     from sotiem.places.models import AdminUnit
     from sotiem.places.selectors import codes_2025_of
@@ -127,8 +128,9 @@ def _preload(synth: Path) -> float:
                 codes[unit.pk] = codes_2025_of(unit)
             province, commune = codes.get(unit.pk, ("", "")) if unit else ("", "")
             name = normalize_name(row["full_name"])
+            born = dt.date.fromisoformat(row["birth_date"])
             person = Person(full_name=name, name_as_given=row["full_name"], name_key=name_key(name),
-                            birth_date=dt.date.fromisoformat(row["birth_date"]), sex=row["sex"], commune=unit,
+                            block_key=block_key(name, born), birth_date=born, sex=row["sex"], commune=unit,
                             province_code=province, commune_code=commune, address=row["address"])
             batch_p.append(person)
             batch_i.append((person, row["cccd"]))

@@ -16,7 +16,9 @@ from sotiem.accounts import services as accounts
 from sotiem.audit.models import AuditEvent
 from sotiem.immunizations import services as immunizations
 from sotiem.immunizations.models import Vaccine
+from sotiem.people import merging
 from sotiem.people import services as people
+from sotiem.people.models import ReviewCandidate
 from sotiem.places import services as places
 from sotiem.testing import make_dose, make_person, make_site, province
 
@@ -31,13 +33,14 @@ NOT_WRITES = {"audit_record", "audit_record_many", "audit_record_entries", "audi
 def service_functions() -> set[str]:
     names = set()
     for module_info in pkgutil.iter_modules(sotiem.__path__):
-        try:
-            module = importlib.import_module(f"sotiem.{module_info.name}.services")
-        except ModuleNotFoundError:
-            continue
-        for name, fn in inspect.getmembers(module, inspect.isfunction):
-            if fn.__module__ == module.__name__ and not name.startswith("_") and name not in NOT_WRITES:
-                names.add(name)
+        for module_name in ("services", "merging"):
+            try:
+                module = importlib.import_module(f"sotiem.{module_info.name}.{module_name}")
+            except ModuleNotFoundError:
+                continue
+            for name, fn in inspect.getmembers(module, inspect.isfunction):
+                if fn.__module__ == module.__name__ and not name.startswith("_") and name not in NOT_WRITES:
+                    names.add(name)
     return names
 
 
@@ -79,6 +82,19 @@ def calls(personas):
                                                                      actor="t", reason="r"), "contact.detach"),
         "person_update": (lambda: people.person_update(person=person, address="Số 1", actor="t", reason="r"),
                           "person.update"),
+        "person_merge": (lambda: merging.person_merge(survivor=person, merged=make_person(full_name="Audit Ba"),
+                                                      actor="t", reason="r"), "person.merge"),
+        "person_unmerge": (lambda: merging.person_unmerge(merge=merging.person_merge(
+            survivor=person, merged=make_person(full_name="Audit Bốn"), actor="t", reason="r"), actor="t", reason="r"),
+            "person.unmerge"),
+        "person_split": (lambda: merging.person_split(person=person, dose_ids=[dose().pk], new_person=people.PersonIn(
+            full_name="Audit Năm", birth_date=None), actor="t", reason="r"), "person.split"),
+        "review_decide": (lambda: merging.review_decide(candidate=ReviewCandidate.objects.create(
+            person_a=person, person_b=make_person(full_name="Audit Sáu"), origin="linkage", weight=1.0,
+            probability=0.5, model_version="t"), decision="not_same", actor="t", reason="r"), "review.decide"),
+        "review_candidates_queue": (lambda: people.review_candidates_queue(candidates=[ReviewCandidate(
+            person_a=person, person_b=make_person(full_name="Audit Bảy"), origin="ingest", weight=5.0,
+            probability=0.97, model_version="t")], actor="t"), "review.queue"),
         "dose_record": (dose, "dose.record"),
         "dose_record_many": (lambda: immunizations.dose_record_many(items=[immunizations.DoseIn(
             person=person, vaccine=pfizer, site=site, administered_on=dt.date(2021, 10, 1))], source="s", actor="t"),

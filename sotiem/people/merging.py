@@ -1,0 +1,286 @@
+"""Merge, unmerge and split of persons; each records every row it moved (a PersonMerge), so it can be undone exactly.
+
+A merge moves the doses, appointments, identifiers and contact points of one person to another and keeps the
+first as a tombstone (status merged, merged_into the survivor). Persons merged into that tombstone earlier keep
+pointing at it: identity matching follows a chain of tombstones to its survivor, and leaving them alone keeps each
+older merge's record true, so it can still be undone once the later one is. Audit events are history and never move.
+
+This is the one people module that reaches into immunizations: a merge moves the rows every app keeps per person,
+and nothing in immunizations imports it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from sotiem.audit.services import actor_label_of, audit_record, snapshot
+from sotiem.immunizations.models import Appointment, Dose
+from sotiem.immunizations.services import persons_dose_numbers_recompute
+from sotiem.people.models import (
+    ContactPoint,
+    Identifier,
+    MergeKind,
+    Person,
+    PersonMerge,
+    PersonStatus,
+    ReviewCandidate,
+    ReviewStatus,
+)
+from sotiem.people.services import PersonIn, person_create_many
+from sotiem.people.signals import person_changed_on_commit
+
+# the person-owned tables a merge moves, by the key their row ids are kept under in PersonMerge.moved
+MOVABLE: dict[str, type[models.Model]] = {"doses": Dose, "appointments": Appointment, "identifiers": Identifier,
+                                          "contact_points": ContactPoint}
+REVIEW_FIELDS = ["status", "decided_by_id", "decided_at", "reason"]
+
+
+def _require_reason(reason: str) -> None:
+    if not (reason or "").strip():
+        raise ValidationError("Cần nêu lý do / A reason is required")
+
+
+def _require_active(*persons: Person) -> None:
+    for person in persons:
+        if person.is_merged():
+            raise ValidationError(f"Hồ sơ {person} đã được gộp vào hồ sơ khác; hãy dùng hồ sơ đó, hoặc hoàn tác lần "
+                                  f"gộp đó trước / {person} was merged into another person; use that person, or "
+                                  f"undo that merge first")
+
+
+def _lock(*persons: Person) -> None:
+    """Re-read the persons under a row lock, in id order so two merges never deadlock, and decide on that state."""
+    for person in sorted(persons, key=lambda p: p.pk):
+        person.refresh_from_db(from_queryset=Person.objects.select_for_update())
+
+
+def _user(actor: Any) -> Any:
+    """The actor when it is a user account (for decided_by); None for a label (API key, import, the system)."""
+    return actor if actor is not None and not isinstance(actor, str) and getattr(actor, "pk", None) else None
+
+
+def _ids(qs: models.QuerySet[Any]) -> list[int]:
+    return sorted(qs.values_list("pk", flat=True))
+
+
+def _move(moved: dict[str, Any], *, to: Person) -> None:
+    # QuerySet.update: moved rows keep their updated_at (their content is unchanged; the audit log has the move)
+    for table, model in MOVABLE.items():
+        if moved.get(table):
+            model._default_manager.filter(pk__in=moved[table]).update(person=to)
+
+
+def _set_aside(moved: dict[str, Any], *, active: bool) -> None:
+    for table, ids in moved.get("set_aside", {}).items():
+        if ids:
+            MOVABLE[table]._default_manager.filter(pk__in=ids).update(active=active)
+
+
+def _audit_pair(obj: models.Model, *, person_ids: tuple[int, int], action: str, actor: Any, reason: str,
+                before: dict[str, Any] | None) -> None:
+    """One event in each person's history: both records changed."""
+    after = snapshot(obj, REVIEW_FIELDS if isinstance(obj, ReviewCandidate) else None)
+    for person_id in person_ids:
+        audit_record(actor=actor, action=action, obj=obj, person_id=person_id, before=before, after=after,
+                     reason=reason)
+
+
+def _finish(record: PersonMerge, *, action: str, actor: Any, reason: str, before: dict[str, Any] | None) -> None:
+    """Renumber both persons' doses, audit the act on both, and tell other apps once it has committed."""
+    pair = (record.survivor_id, record.merged_id)
+    persons_dose_numbers_recompute(person_ids=pair)
+    _audit_pair(record, person_ids=pair, action=action, actor=actor, reason=reason, before=before)
+    person_changed_on_commit(person_ids=pair)
+
+
+def _record(*, kind: str, survivor: Person, merged: Person, moved: dict[str, Any], actor: Any, reason: str,
+            review: ReviewCandidate | None = None) -> PersonMerge:
+    return PersonMerge.objects.create(kind=kind, survivor=survivor, merged=merged, moved=moved, review=review,
+                                      actor_label=actor_label_of(actor)[:120], reason=reason.strip())
+
+
+def _merge_plan(survivor: Person, merged: Person) -> dict[str, Any]:
+    """The rows of `merged` to move, and its duplicates of the survivor's rows to set aside (deactivate) instead.
+
+    A duplicate (an identifier the survivor holds, or a phone it holds active) cannot move without breaking a
+    unique constraint, and is worth nothing twice: it stays on the tombstone, inactive, and unmerge reactivates it.
+    """
+    held_ids = set(Identifier.objects.filter(person=survivor).values_list("scheme", "value"))
+    held_phones = set(ContactPoint.objects.filter(person=survivor, active=True).values_list("phone", flat=True))
+    plan: dict[str, Any] = {"doses": _ids(Dose.objects.filter(person=merged)),
+                            "appointments": _ids(Appointment.objects.filter(person=merged)),
+                            "identifiers": [], "contact_points": [],
+                            "set_aside": {"identifiers": [], "contact_points": []}}
+    for pk, scheme, value, active in (Identifier.objects.filter(person=merged).order_by("pk")
+                                      .values_list("pk", "scheme", "value", "active")):
+        if (scheme, value) not in held_ids:
+            plan["identifiers"].append(pk)
+        elif active:
+            plan["set_aside"]["identifiers"].append(pk)
+        # an inactive duplicate simply stays where it is: nothing about it changes
+    for pk, phone, active in (ContactPoint.objects.filter(person=merged).order_by("pk")
+                              .values_list("pk", "phone", "active")):
+        duplicate = active and phone in held_phones
+        (plan["set_aside"]["contact_points"] if duplicate else plan["contact_points"]).append(pk)
+    return plan
+
+
+def _review_lock_pending(review: ReviewCandidate) -> None:
+    review.refresh_from_db(from_queryset=ReviewCandidate.objects.select_for_update())
+    if not review.is_pending():
+        raise ValidationError(f"Cặp này đã được quyết định ({review.get_status_display()}) / This pair was already "
+                              f"decided; a pair is decided once")
+
+
+def _review_set(review: ReviewCandidate, fields: dict[str, Any], *, action: str, actor: Any, reason: str) -> None:
+    before = snapshot(review, REVIEW_FIELDS)
+    for name, value in fields.items():
+        setattr(review, name, value)
+    review.save(update_fields=list(fields))
+    _audit_pair(review, person_ids=(review.person_a_id, review.person_b_id), action=action, actor=actor,
+                reason=reason, before=before)
+
+
+def _review_decided(review: ReviewCandidate, status: str, *, actor: Any, reason: str) -> None:
+    _review_set(review, {"status": status, "decided_by": _user(actor), "decided_at": timezone.now(),
+                         "reason": reason.strip()}, action="review.decide", actor=actor, reason=reason)
+
+
+@transaction.atomic
+def person_merge(*, survivor: Person, merged: Person, actor: Any, reason: str,
+                 review: ReviewCandidate | None = None) -> PersonMerge:
+    """Move every dose, appointment, identifier and phone of `merged` to `survivor`, keeping `merged` as a tombstone."""
+    _require_reason(reason)
+    if survivor.pk == merged.pk:
+        raise ValidationError("Không thể gộp một người vào chính họ / A person cannot be merged into themselves")
+    _lock(survivor, merged)
+    _require_active(merged, survivor)
+    moved = _merge_plan(survivor, merged)
+    if review is not None:
+        _review_lock_pending(review)
+        if {review.person_a_id, review.person_b_id} != {survivor.pk, merged.pk}:
+            raise ValidationError("Cặp xem xét không phải hai người này / The review pair is not these two persons")
+        moved["review_reason"] = review.reason  # restored by unmerge, which reopens the pair
+    _move(moved, to=survivor)
+    _set_aside(moved, active=False)
+    merged.status, merged.merged_into = PersonStatus.MERGED, survivor
+    merged.save(update_fields=["status", "merged_into", "updated_at"])
+    record = _record(kind=MergeKind.MERGE, survivor=survivor, merged=merged, moved=moved, actor=actor, reason=reason,
+                     review=review)
+    if review is not None:
+        _review_decided(review, ReviewStatus.LINKED, actor=actor, reason=reason)
+    _finish(record, action="person.merge", actor=actor, reason=reason, before=None)
+    return record
+
+
+def _check_undoable(merge: PersonMerge, *, holder: Person) -> None:
+    """Refuse an undo that could not put back exactly what the merge or split moved."""
+    if merge.is_undone():
+        raise ValidationError("Lần gộp/tách này đã được hoàn tác / This merge or split was already undone")
+    survivor, merged = merge.survivor, merge.merged
+    if merge.kind == MergeKind.SPLIT:
+        _require_active(survivor, merged)
+    else:
+        _require_active(survivor)
+        if merged.merged_into_id != survivor.pk:
+            raise ValidationError(f"Hồ sơ {merged} không còn trỏ tới {survivor} / {merged} no longer points at "
+                                  f"{survivor}")
+    for table, model in MOVABLE.items():
+        if model._default_manager.filter(pk__in=merge.moved.get(table, [])).exclude(person=holder).exists():
+            raise ValidationError(f"Một số bản ghi ({table}) đã được chuyển đi sau đó; hãy hoàn tác thay đổi đó "
+                                  f"trước / Some {table} it moved have moved again since (a later split or "
+                                  f"merge); undo that first")
+    if merge.kind == MergeKind.SPLIT:
+        for table in ("doses", "appointments"):
+            if MOVABLE[table]._default_manager.filter(person=merged).exclude(pk__in=merge.moved[table]).exists():
+                raise ValidationError(f"Hồ sơ {merged} có thêm bản ghi ({table}) sau khi tách; hãy gộp hai hồ sơ "
+                                      f"thay vì hoàn tác / {merged} has {table} recorded since the split; merge "
+                                      f"the two persons instead of undoing the split")
+
+
+@transaction.atomic
+def person_unmerge(*, merge: PersonMerge, actor: Any, reason: str) -> PersonMerge:
+    """Undo a merge or a split exactly: moved rows go back, set-aside rows count again; nobody is deleted."""
+    _require_reason(reason)
+    merge.refresh_from_db(from_queryset=PersonMerge.objects.select_for_update())
+    survivor, merged = merge.survivor, merge.merged
+    _lock(survivor, merged)
+    is_split = merge.kind == MergeKind.SPLIT
+    holder, owner = (merged, survivor) if is_split else (survivor, merged)
+    _check_undoable(merge, holder=holder)
+    before = snapshot(merge)
+    try:
+        with transaction.atomic():
+            _move(merge.moved, to=owner)
+            _set_aside(merge.moved, active=True)
+    except IntegrityError as exc:  # rows added to the tombstone since (say an identifier) now clash
+        raise ValidationError(f"Không thể hoàn tác chính xác: hồ sơ {owner} đã có bản ghi trùng sau đó / Cannot "
+                              f"undo exactly: {owner} was given a clashing record since") from exc
+    # a split is undone by making the new person a tombstone of the original (persons are never deleted); the
+    # identifiers and phones it was created with stay on it, so a record carrying them now finds the original
+    merged.status, merged.merged_into = (PersonStatus.MERGED, survivor) if is_split else (PersonStatus.ACTIVE, None)
+    merged.save(update_fields=["status", "merged_into", "updated_at"])
+    if merge.review is not None:  # the pair's decision was this merge: ask it again
+        _review_set(merge.review, {"status": ReviewStatus.PENDING, "decided_by": None, "decided_at": None,
+                                   "reason": merge.moved.get("review_reason", "")},
+                    action="review.reopen", actor=actor, reason=reason)
+    merge.undone_at, merge.undo_reason = timezone.now(), reason.strip()
+    merge.save(update_fields=["undone_at", "undo_reason"])
+    _finish(merge, action="person.unsplit" if is_split else "person.unmerge", actor=actor, reason=reason,
+            before=before)
+    return merge
+
+
+@transaction.atomic
+def person_split(*, person: Person, dose_ids: list[int], new_person: PersonIn, actor: Any,
+                 reason: str) -> PersonMerge:
+    """Give some of a person's doses to a new person (two people recorded as one); `person_unmerge` undoes it."""
+    _require_reason(reason)
+    _lock(person)
+    _require_active(person)
+    wanted = sorted(set(dose_ids))
+    if not wanted:
+        raise ValidationError("Chọn ít nhất một mũi tiêm để tách / Choose at least one dose to split off")
+    strangers = sorted(set(wanted) - set(_ids(Dose.objects.filter(person=person, pk__in=wanted))))
+    if strangers:
+        raise ValidationError(f"Mũi tiêm không thuộc hồ sơ {person} / Doses not on {person}: "
+                              f"{', '.join(map(str, strangers))}")
+    # splitting off every dose is allowed: the person's own details (identifiers, phones) stay with them
+    new = person_create_many(items=[new_person], actor=actor, reason=reason)[0]
+    # an appointment fulfilled by a dose that leaves goes with it, so no appointment points at another's dose
+    fulfilled = Appointment.objects.filter(person=person, fulfilled_by__in=wanted)
+    moved = {"doses": wanted, "appointments": _ids(fulfilled)}
+    _move(moved, to=new)
+    record = _record(kind=MergeKind.SPLIT, survivor=person, merged=new, moved=moved, actor=actor, reason=reason)
+    _finish(record, action="person.split", actor=actor, reason=reason, before=None)
+    return record
+
+
+def _more_doses(a: Person, b: Person) -> Person:
+    counts = dict(Dose.objects.filter(person_id__in=[a.pk, b.pk]).values("person_id")
+                  .annotate(n=Count("id")).values_list("person_id", "n"))
+    return max((a, b), key=lambda p: (counts.get(p.pk, 0), -p.pk))
+
+
+@transaction.atomic
+def review_decide(*, candidate: ReviewCandidate, decision: str, actor: Any, reason: str,
+                  survivor: Person | None = None) -> ReviewCandidate:
+    """Decide a review pair once: "linked" merges it (into `survivor`, else the one with more doses); or "not_same"."""
+    _require_reason(reason)
+    if decision not in (ReviewStatus.LINKED, ReviewStatus.NOT_SAME):
+        raise ValidationError(f"Quyết định không hợp lệ / Unknown decision {decision!r} (linked or not_same)")
+    _review_lock_pending(candidate)
+    if decision == ReviewStatus.NOT_SAME:
+        _review_decided(candidate, ReviewStatus.NOT_SAME, actor=actor, reason=reason)
+        return candidate
+    a, b = candidate.person_a, candidate.person_b
+    keep = survivor or _more_doses(a, b)
+    if keep.pk not in (a.pk, b.pk):
+        raise ValidationError("Hồ sơ giữ lại phải là một trong hai người / The survivor must be one of the pair")
+    person_merge(survivor=keep, merged=b if keep.pk == a.pk else a, actor=actor, reason=reason, review=candidate)
+    return candidate
