@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "sotiem.people",
     "sotiem.immunizations",
     "sotiem.interop",
+    "sotiem.linkage",
     "sotiem.synth",
 ]
 

@@ -44,3 +44,19 @@ def csv_rows(*paths: Path) -> Iterator[dict[str, str]]:
     for path in paths:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             yield from csv.DictReader(handle)
+
+
+def held_rows(chunk: int = 20000) -> Iterator[dict[str, Any]]:
+    """The records the registry holds, as their senders sent them (the content each dose keeps)."""
+    from sotiem.immunizations.models import Dose
+
+    last = 0
+    while True:
+        batch = list(Dose.objects.filter(pk__gt=last).exclude(sent_record__isnull=True).order_by("pk")
+                     .values_list("pk", "sent_record")[:chunk])
+        if not batch:
+            return
+        for pk, record in batch:
+            if isinstance(record, dict):
+                yield {**record, "record_id": record.get("record_id") or f"dose-{pk}"}
+        last = batch[-1][0]

@@ -21,7 +21,8 @@ PREDICT_BLOCKS = ["block", "cccd", "cmnd", "passport", "given_year"]
 TRAINING_BLOCKS = [["dn"], ["key"], ["cccd"], ["given", "province"]]
 
 
-def _quiet() -> None:
+def quiet() -> None:
+    """Splink's INFO logging off (it reports every step)."""
     for name in ("splink", "splink.internals"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
@@ -62,8 +63,12 @@ def settings(*, prior: float = 1e-5, model: MatchModel | None = None) -> Any:
         for index, level in enumerate(comparison["comparison_levels"]):
             if level.get("is_null_level"):
                 continue
-            level["m_probability"] = model.m[name][index]
-            level["u_probability"] = model.u[name][index]
+            # m and u chosen so that Splink's Bayes factor is exactly our level weight (caps and floors included)
+            factor = 2 ** model.weights[name][index]
+            m = min(max(model.m[name][index] or 0.5, 1e-9), 1.0)
+            if m / factor > 1:  # a negative weight larger than m allows: u = 1 and m carries the factor
+                m = factor
+            level["m_probability"], level["u_probability"] = m, m / factor
     return data
 
 
@@ -80,7 +85,7 @@ def train(features: pd.DataFrame, *, version: str, source: str, max_pairs: float
     """Train the match weights on a feature table with Splink: prior, u by sampling, m by EM."""
     from splink import DuckDBAPI, Linker, block_on
 
-    _quiet()
+    quiet()
     api = DuckDBAPI()
     linker = Linker(api.register(features), settings())
     linker.training.estimate_probability_two_random_records_match(

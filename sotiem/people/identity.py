@@ -283,7 +283,8 @@ def _fresh_keys(record: MatchRecord) -> list[str]:
     return keys
 
 
-def _values(record: MatchRecord) -> dict[str, str]:
+def display_values(record: MatchRecord) -> dict[str, str]:
+    """A record's values as an official reads them, field by field (for the evidence of a review pair)."""
     birth = ""
     if record.birth_date:
         birth = {"year": f"{record.birth_date:%Y}", "month": f"{record.birth_date:%m/%Y}"}.get(
@@ -309,7 +310,7 @@ def _queue_reviews(reviews: list[tuple[Person, MatchRecord, _Candidate, float | 
             person_a_id=a.pk, person_b_id=b.pk,
             origin=ReviewOrigin.ID_CONFLICT if via == "national_id_conflict" else ReviewOrigin.INGEST,
             weight=round(score, 3), probability=model.probability(score),
-            evidence=model.explain(rec_a, rec_b, _values(rec_a), _values(rec_b)), model_version=model.version,
+            evidence=model.explain(rec_a, rec_b, display_values(rec_a), display_values(rec_b)), model_version=model.version,
             province_code=rec_a.province_code, other_province_code=rec_b.province_code,
             commune_code=rec_a.commune_code, other_commune_code=rec_b.commune_code))
     review_candidates_queue(candidates=list(pairs.values()), actor=actor, reason=reason)

@@ -37,6 +37,8 @@ PHONE_MAX_WEIGHT = 1.0  # bits: a shared phone may nudge a score, never carry it
 # A level never seen among true matches in training (synthetic data has no sex typos) would weigh -infinity;
 # real records do carry such typos, so no single disagreement counts for more than this.
 MIN_LEVEL_WEIGHT = -15.0
+# Likewise a level true matches never showed in training is given the rate of a rare typo, not zero.
+M_FLOOR = 1e-3
 
 # The levels of each comparison, in the order they are tested; level 0 is "no evidence" (a value is missing).
 LEVELS: dict[str, list[tuple[str, str]]] = {
@@ -263,7 +265,7 @@ class MatchModel:
 def _weight(name: str, m: float | None, u: float | None) -> float:
     if m is None or u is None:
         return 0.0
-    weight = max(math.log2(max(m, 1e-9) / max(u, 1e-9)), MIN_LEVEL_WEIGHT)
+    weight = max(math.log2(max(m, M_FLOOR) / max(u, 1e-9)), MIN_LEVEL_WEIGHT)
     return min(weight, PHONE_MAX_WEIGHT) if name == "phone" else weight
 
 
