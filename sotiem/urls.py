@@ -4,6 +4,7 @@ from django.urls import path
 from sotiem.api import api
 from sotiem.core import views as core_views
 from sotiem.immunizations import views as immunization_views
+from sotiem.people import views as people_views
 
 admin.site.site_header = "sotiem — Sổ tiêm / Immunization registry"
 admin.site.site_title = "sotiem"
@@ -16,6 +17,9 @@ urlpatterns = [
     path("imports/template.xlsx", immunization_views.import_template, name="import_template"),
     path("imports/<uuid:public_id>/", immunization_views.import_detail, name="import_detail"),
     path("imports/<uuid:public_id>/report.xlsx", immunization_views.import_report, name="import_report"),
+    path("review/", people_views.review_list, name="review_list"),
+    path("review/<uuid:public_id>/", people_views.review_detail, name="review_detail"),
+    path("households/", people_views.household, name="household"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

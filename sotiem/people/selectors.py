@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db import transaction
+from django.db.models import F, QuerySet
 
 from sotiem.audit.models import AuditEvent
 from sotiem.audit.selectors import audit_event_list
-from sotiem.audit.services import audit_record
+from sotiem.audit.services import audit_event, audit_record, audit_record_many
 from sotiem.lib.names import name_key
-from sotiem.people.models import ContactPoint, Person, PersonStatus
+from sotiem.people.models import ContactPoint, Person, PersonStatus, ReviewCandidate, ReviewStatus
 
 
 def person_list(*, viewer: Any, action: str = "view", name: str = "", include_merged: bool = False) -> QuerySet[Person]:
@@ -48,3 +49,54 @@ def person_history(*, viewer: Any, person: Person) -> QuerySet[AuditEvent]:
                  .values_list("inbox_batch_id", flat=True).distinct())
     return audit_event_list(person_id=person.pk,
                             batches=[(InboxBatch._meta.label_lower, str(pk)) for pk in batch_ids])
+
+
+def _log_reads(viewer: Any, persons: list[Person], *, reason: str) -> None:
+    """One "person.read" event per person shown, written together (the ids are reserved inside the transaction)."""
+    if persons:
+        with transaction.atomic():
+            audit_record_many([audit_event(actor=viewer, action="person.read", obj=person, person_id=person.pk,
+                                           reason=reason) for person in persons])
+
+
+def household_contact_list(*, viewer: Any, phone: str, action: str = "view") -> QuerySet[ContactPoint]:
+    """The active links of persons to this phone (E.164), for persons the viewer may see (or change).
+
+    Scoped through the person, as `household_of` is, so the household page and the detach form agree on who
+    is inside the viewer's jurisdiction. Not logged: callers that show the persons log the read.
+    """
+    persons = Person.objects.restrict(viewer, action).filter(status=PersonStatus.ACTIVE)
+    return (ContactPoint.objects.filter(phone=phone, active=True, person__in=persons)
+            .select_related("person")
+            .order_by(F("person__birth_date").asc(nulls_last=True), "person__full_name", "pk"))
+
+
+def household_read(*, viewer: Any, phone: str) -> list[ContactPoint]:
+    """The household behind a phone as shown to an official; who looked up whom is logged, one event a person."""
+    contacts = list(household_contact_list(viewer=viewer, phone=phone))
+    _log_reads(viewer, [c.person for c in contacts], reason=f"household {phone}")
+    return contacts
+
+
+def review_candidate_list(*, viewer: Any, status: str = ReviewStatus.PENDING) -> QuerySet[ReviewCandidate]:
+    """Candidate pairs inside the viewer's jurisdiction: pending ones strongest first, decided ones latest first."""
+    qs = (ReviewCandidate.objects.restrict(viewer, "view").filter(status=status)
+          .select_related("person_a", "person_b", "decided_by"))
+    if status == ReviewStatus.PENDING:
+        return qs.order_by("-weight", "-created_at", "-pk")
+    return qs.order_by("-decided_at", "-pk")
+
+
+def review_candidate_get(*, viewer: Any, public_id: uuid.UUID | str,
+                         action: str = "view") -> ReviewCandidate | None:
+    """One candidate pair, or None when absent or outside the viewer's jurisdiction; both persons' reads are logged."""
+    candidate = (ReviewCandidate.objects.restrict(viewer, action).filter(public_id=public_id)
+                 .select_related("person_a", "person_b", "decided_by").first())
+    if candidate is not None:
+        _log_reads(viewer, [candidate.person_a, candidate.person_b], reason=f"review {candidate.public_id}")
+    return candidate
+
+
+def review_candidate_may_decide(*, viewer: Any, candidate: ReviewCandidate) -> bool:
+    """Whether the viewer's grants let them decide this pair (change rights over its jurisdiction)."""
+    return ReviewCandidate.objects.restrict(viewer, "change").filter(pk=candidate.pk).exists()

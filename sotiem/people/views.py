@@ -1,0 +1,155 @@
+"""Officials' pages for identity: the review queue of candidate pairs, and the households behind a phone."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from sotiem.accounts.scoping import grants_of, has_national
+from sotiem.lib.phones import PhoneError, normalize_phone
+from sotiem.people.merging import review_decide
+from sotiem.people.models import ReviewCandidate, ReviewStatus
+from sotiem.people.selectors import (
+    household_contact_list,
+    household_read,
+    review_candidate_get,
+    review_candidate_list,
+    review_candidate_may_decide,
+)
+from sotiem.people.services import contact_point_detach
+
+LIST_LIMIT = 200
+OFFICIALS_ONLY = "Trang này dành cho cán bộ được phân quyền / This page is for officials with a grant"
+VIEW_ONLY = "Bạn chỉ có quyền xem / You may only view this"
+REASON_REQUIRED = "Cần nêu lý do / A reason is required"
+CHOOSE_DECISION = "Hãy chọn một quyết định / Choose a decision"
+ALREADY_DECIDED = "Cặp này đã được quyết định, không xem xét lại / This pair was already decided; it is not asked again"
+DECISIONS: dict[str, str] = {
+    ReviewStatus.LINKED: "Cùng một người — gộp / Same person — merge",
+    ReviewStatus.NOT_SAME: "Không phải cùng một người / Not the same person",
+}
+
+
+def _is_official(user: Any) -> bool:
+    """Whether the user holds any grant that lets them see registry data (a bare citizen account does not)."""
+    return has_national(user, "view") or any(grant.allows("view") for grant in grants_of(user))
+
+
+def _render(request: HttpRequest, page: str, fragment: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    """The full page, or only its fragment when htmx asks for it."""
+    return render(request, fragment if request.headers.get("HX-Request") else page, context, status=status)
+
+
+def _evidence_rows(candidate: ReviewCandidate) -> tuple[list[dict[str, Any]], float]:
+    """The per-field evidence as table rows, and what the fields leave of the total weight (the prior)."""
+    rows = []
+    for entry in candidate.evidence or []:
+        if not isinstance(entry, dict):
+            continue
+        try:
+            weight = float(entry.get("weight") or 0.0)
+        except (TypeError, ValueError):
+            weight = 0.0
+        rows.append({"field": entry.get("field", ""), "label": entry.get("label") or entry.get("field", ""),
+                     "a": entry.get("a"), "b": entry.get("b"), "level": entry.get("level", ""), "weight": weight})
+    return rows, candidate.weight - sum(row["weight"] for row in rows)
+
+
+@login_required
+@require_GET
+def review_list(request: HttpRequest) -> HttpResponse:
+    """The candidate pairs of the official's jurisdiction: pending by default, or those decided (?status=)."""
+    if not _is_official(request.user):
+        return HttpResponseForbidden(OFFICIALS_ONLY)
+    status = request.GET.get("status") or ReviewStatus.PENDING
+    if status not in ReviewStatus.values:
+        status = ReviewStatus.PENDING
+    candidates = review_candidate_list(viewer=request.user, status=status)
+    return _render(request, "people/review_list.html", "people/partials/review_rows.html",
+                   {"candidates": candidates[:LIST_LIMIT], "total": candidates.count(), "limit": LIST_LIMIT,
+                    "status": status, "statuses": ReviewStatus.choices})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """GET: both records and the match score explained field by field; POST: link them or keep them apart."""
+    candidate = review_candidate_get(viewer=request.user, public_id=public_id)
+    if candidate is None:
+        raise Http404
+    may_decide = review_candidate_may_decide(viewer=request.user, candidate=candidate)
+    error, status = "", 200
+    decision = request.POST.get("decision", "")
+    reason = (request.POST.get("reason") or "").strip()
+    if request.method == "POST":
+        if not may_decide:
+            return HttpResponseForbidden(VIEW_ONLY)
+        if not candidate.is_pending():
+            error, status = ALREADY_DECIDED, 409
+        elif decision not in DECISIONS:
+            error, status = CHOOSE_DECISION, 400
+        elif not reason:
+            error, status = REASON_REQUIRED, 400
+        else:
+            try:
+                review_decide(candidate=candidate, decision=decision, actor=request.user, reason=reason)
+            except ValidationError as exc:
+                error, status = "; ".join(exc.messages), 400
+            else:
+                messages.success(request, f"Đã ghi quyết định / Decision recorded: {DECISIONS[decision]} — "
+                                          f"{candidate.person_a.full_name} · {candidate.person_b.full_name}")
+                return redirect("review_list")
+    rows, prior = _evidence_rows(candidate)
+    return _render(request, "people/review_detail.html", "people/partials/evidence.html",
+                   {"candidate": candidate, "rows": rows, "prior": prior, "field_total": candidate.weight - prior,
+                    "percent": 100 * candidate.probability, "may_decide": may_decide, "decisions": DECISIONS.items(),
+                    "decision": decision, "reason": reason, "error": error}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household(request: HttpRequest) -> HttpResponse:
+    """GET ?phone=: everyone who gave this phone; POST: detach one of them ("not my family member")."""
+    if not _is_official(request.user):
+        return HttpResponseForbidden(OFFICIALS_ONLY)
+    data = request.POST if request.method == "POST" else request.GET
+    raw = (data.get("phone") or "").strip()
+    reason = (data.get("reason") or "").strip()
+    error, status, phone = "", 200, ""
+    if raw:
+        try:
+            phone = normalize_phone(raw)
+        except PhoneError as exc:
+            error, status = str(exc), 400
+    elif request.method == "POST":
+        error, status = "Số điện thoại đang để trống / The phone number is empty", 400
+    if request.method == "POST" and phone:
+        try:
+            person_id = uuid.UUID(data.get("person") or "")
+        except ValueError as exc:
+            raise Http404 from exc
+        contact = household_contact_list(viewer=request.user, phone=phone).filter(person__public_id=person_id).first()
+        if contact is None:
+            raise Http404
+        if not household_contact_list(viewer=request.user, phone=phone, action="change").filter(pk=contact.pk).exists():
+            return HttpResponseForbidden(VIEW_ONLY)
+        try:
+            contact_point_detach(contact=contact, actor=request.user, reason=reason)
+        except ValidationError as exc:
+            error, status = "; ".join(exc.messages), 400
+        else:
+            messages.success(request, f"Đã tách {contact.person.full_name} khỏi số {phone}; các mũi tiêm giữ nguyên "
+                                      f"/ Detached from this phone; their doses are unchanged")
+            return redirect(f"{reverse('household')}?{urlencode({'phone': phone})}")
+    contacts = household_read(viewer=request.user, phone=phone) if phone else []
+    return _render(request, "people/households.html", "people/partials/household.html",
+                   {"raw": raw, "phone": phone, "contacts": contacts, "error": error}, status=status)
