@@ -44,6 +44,8 @@ bench: venv
 	$(BIN)/python -m bench.bench_synth
 	$(BIN)/python -m bench.bench_api
 	$(BIN)/python -m bench.bench_import
+	$(BIN)/python -m bench.bench_identity
+	$(BIN)/python -m bench.bench_linkage
 
 lint: venv
 	$(BIN)/ruff check .

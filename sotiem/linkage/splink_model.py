@@ -18,7 +18,7 @@ from sotiem.people.matching import COMPARISONS, LEVELS, SQL_NULL, MatchModel, sq
 
 # Splink blocking for prediction: a pair is scored when it shares one of these
 PREDICT_BLOCKS = ["block", "cccd", "cmnd", "passport", "given_year"]
-TRAINING_BLOCKS = [["dn"], ["key"], ["cccd"], ["given", "province"]]
+TRAINING_BLOCKS = [["dn"], ["key"], ["cccd"], ["passport"], ["given", "province"]]
 
 
 def quiet() -> None:
@@ -84,19 +84,25 @@ def train(features: pd.DataFrame, *, version: str, source: str, max_pairs: float
           ) -> MatchModel:
     """Train the match weights on a feature table with Splink: prior, u by sampling, m by EM."""
     from splink import DuckDBAPI, Linker, block_on
+    from splink.internals.exceptions import EMTrainingException
 
     quiet()
     api = DuckDBAPI()
     linker = Linker(api.register(features), settings())
     linker.training.estimate_probability_two_random_records_match(
-        [block_on("cccd"), block_on("key", "dn")], recall=0.8)
+        [block_on("cccd"), block_on("passport"), block_on("key", "dn")], recall=0.8)
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+    used = []
     for columns in TRAINING_BLOCKS:
-        linker.training.estimate_parameters_using_expectation_maximisation(block_on(*columns))
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(block_on(*columns))
+        except EMTrainingException:  # no pairs share these columns here (a data set without CCCDs, say)
+            continue
+        used.append(columns)
     trained = linker.misc.save_model_to_json()
     return from_splink(trained, version=version, trained={
         "source": source, "records": len(features), "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "splink": __import__("splink").__version__, "em_blocks": TRAINING_BLOCKS, "u_max_pairs": max_pairs,
+        "splink": __import__("splink").__version__, "em_blocks": used, "u_max_pairs": max_pairs,
         "seed": seed})
 
 
