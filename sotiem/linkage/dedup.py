@@ -62,16 +62,18 @@ def score_pairs(records: dict[int, MatchRecord], model: MatchModel, *, engine: s
     from splink import DuckDBAPI, Linker
 
     quiet()
-    table = frame([feature_row(pk, record) for pk, record in records.items()])
+    rows = [feature_row(pk, record) for pk, record in records.items()]
     if engine == "spark":
         from splink import SparkAPI
 
+        from sotiem.linkage.spark import spark_frame
+
         api: Any = SparkAPI(spark_session=spark, num_partitions_on_repartition=4)
-        registered = api.register(spark.createDataFrame(table.astype(object).where(table.notna(), None)))
+        registered = api.register(spark_frame(spark, rows))
     else:
         api = DuckDBAPI()
-        registered = api.register(table)
-    linker = Linker(registered, settings(model=model))
+        registered = api.register(frame(rows))
+    linker = Linker(registered, settings(model=model, dialect=engine))
     predictions = linker.inference.predict(threshold_match_weight=django_settings.SOTIEM_MATCH_REVIEW_WEIGHT)
     return predictions.as_pandas_dataframe()[["unique_id_l", "unique_id_r", "match_weight"]]
 

@@ -47,7 +47,7 @@ def comparisons() -> list[Any]:
     return out
 
 
-def settings(*, prior: float = 1e-5, model: MatchModel | None = None) -> Any:
+def settings(*, prior: float = 1e-5, model: MatchModel | None = None, dialect: str = "duckdb") -> Any:
     """Splink settings for our comparisons; with a model, its trained m and u in every level."""
     from splink import SettingsCreator, block_on
 
@@ -57,7 +57,7 @@ def settings(*, prior: float = 1e-5, model: MatchModel | None = None) -> Any:
                               retain_intermediate_calculation_columns=False, retain_matching_columns=False)
     if model is None:
         return creator
-    data = creator.get_settings("duckdb").as_dict()
+    data = creator.get_settings(dialect).as_dict()
     for comparison in data["comparisons"]:
         name = comparison["output_column_name"]
         for index, level in enumerate(comparison["comparison_levels"]):
@@ -84,21 +84,18 @@ def train(features: pd.DataFrame, *, version: str, source: str, max_pairs: float
           ) -> MatchModel:
     """Train the match weights on a feature table with Splink: prior, u by sampling, m by EM."""
     from splink import DuckDBAPI, Linker, block_on
-    from splink.internals.exceptions import EMTrainingException
 
     quiet()
     api = DuckDBAPI()
     linker = Linker(api.register(features), settings())
     linker.training.estimate_probability_two_random_records_match(
-        [block_on("cccd"), block_on("passport"), block_on("key", "dn")], recall=0.8)
+        [block_on(*cols) for cols in (["cccd"], ["passport"], ["key", "dn"])
+         if features.dropna(subset=cols).duplicated(subset=cols).any()], recall=0.8)
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
-    used = []
-    for columns in TRAINING_BLOCKS:
-        try:
-            linker.training.estimate_parameters_using_expectation_maximisation(block_on(*columns))
-        except EMTrainingException:  # no pairs share these columns here (a data set without CCCDs, say)
-            continue
-        used.append(columns)
+    # only blocks some pairs share (a data set without CCCDs has none on cccd; Splink would refuse it)
+    used = [cols for cols in TRAINING_BLOCKS if features.dropna(subset=cols).duplicated(subset=cols).any()]
+    for columns in used:
+        linker.training.estimate_parameters_using_expectation_maximisation(block_on(*columns))
     trained = linker.misc.save_model_to_json()
     return from_splink(trained, version=version, trained={
         "source": source, "records": len(features), "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

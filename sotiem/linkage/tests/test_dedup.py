@@ -120,3 +120,28 @@ def test_the_links_export_names_the_surviving_person_of_every_record(tmp_path):
     buffer = io.StringIO()
     assert links_export(buffer) == 2
 
+
+
+@pytest.mark.django_db
+@pytest.mark.slow
+def test_the_spark_engine_finds_the_same_duplicates_as_duckdb():
+    pytest.importorskip("pyspark")
+    from sotiem.linkage.dedup import person_records, score_pairs
+    from sotiem.linkage.spark import local_session
+
+    home = commune("79")
+    for name in ("Nguyễn Văn Hùng", "NGUYEN VAN HUNG", "Nguyễn Hùng"):
+        make_person(full_name=name, birth_date=dt.date(1990, 5, 17), sex="M", commune=home, phone="0912345678")
+    make_person(full_name="Nguyễn Văn Hải", birth_date=dt.date(1990, 5, 17), sex="M", commune=home,
+                phone="0912345678")
+    records = dict(person_records())
+    model = load_model()
+    duck = score_pairs(records, model)
+    spark = score_pairs(records, model, engine="spark", spark=local_session())
+
+    def pairs(df):  # noqa: ANN001, ANN202
+        return {(int(a), int(b), round(w, 6)) for a, b, w in zip(df["unique_id_l"], df["unique_id_r"], df["match_weight"],
+                                                                 strict=True)}
+
+    assert pairs(spark) == pairs(duck)
+    assert len(pairs(duck)) == 3  # the three spellings of one man; his brother Hải is not a likely match
