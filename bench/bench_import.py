@@ -94,13 +94,13 @@ def child(db: str, persons: int, records: int, workdir: Path, stage: str = "all"
             "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def _preload(synth: Path) -> float:
-    """Load the population's sites, persons and CCCDs with bulk inserts (setup, not measured); seconds taken."""
+def _preload(synth: Path, phones: bool = False) -> float:
+    """Load the population's sites, persons and CCCDs (and phones) with bulk inserts (setup, not measured); seconds."""
     from django.db import connection, transaction
 
     from sotiem.lib.names import name_key, normalize_name
     from sotiem.people.matching import block_key
-    from sotiem.people.models import Identifier, Person
+    from sotiem.people.models import ContactPoint, Identifier, Person
     from sotiem.places.models import AdminUnit
     from sotiem.places.selectors import codes_2025_of
     from sotiem.places.services import site_import_row
@@ -117,7 +117,12 @@ def _preload(synth: Path) -> float:
         with transaction.atomic():
             Person.objects.bulk_create(batch_p, batch_size=5000)
             Identifier.objects.bulk_create([Identifier(person=p, scheme="CCCD", value=v, validated=True)
-                                            for p, v in batch_i if v], batch_size=5000)
+                                            for p, v, _, _ in batch_i if v], batch_size=5000)
+            if phones:  # the fuller registry of the matching bench: old ID cards and phones too
+                Identifier.objects.bulk_create([Identifier(person=p, scheme="CMND", value=c, validated=True)
+                                                for p, _, _, c in batch_i if c], batch_size=5000)
+                ContactPoint.objects.bulk_create([ContactPoint(person=p, phone=t, relationship="self")
+                                                  for p, _, t, _ in batch_i if t], batch_size=5000)
         batch_p.clear()
         batch_i.clear()
 
@@ -133,7 +138,7 @@ def _preload(synth: Path) -> float:
                             block_key=block_key(name, born), birth_date=born, sex=row["sex"], commune=unit,
                             province_code=province, commune_code=commune, address=row["address"])
             batch_p.append(person)
-            batch_i.append((person, row["cccd"]))
+            batch_i.append((person, row["cccd"], row["phone"] or row["household_phone"], row["cmnd"]))
             if len(batch_p) >= 20000:
                 flush()
     flush()

@@ -53,7 +53,7 @@ def write_section(key: str, title: str, body: str) -> None:
     """Replace (or append) the section `key` of docs/benchmarks.md with `body`, stamped with machine and date."""
     DOC.parent.mkdir(parents=True, exist_ok=True)
     text = DOC.read_text(encoding="utf-8") if DOC.exists() else HEADER
-    stamp = f"Measured {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z} at commit {commit()} on: {machine()}."
+    stamp = f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC at commit {commit()} on: {machine()}."
     section = f"<!-- bench:{key} -->\n## {title}\n\n{stamp}\n\n{body.strip()}\n<!-- /bench:{key} -->"
     pattern = re.compile(rf"<!-- bench:{re.escape(key)} -->.*?<!-- /bench:{re.escape(key)} -->", re.S)
     if pattern.search(text):

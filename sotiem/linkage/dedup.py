@@ -57,8 +57,8 @@ def person_records(chunk: int = 50000) -> Iterator[tuple[int, MatchRecord]]:
 
 
 def score_pairs(records: dict[int, MatchRecord], model: MatchModel, *, engine: str = "duckdb",
-                spark: Any = None) -> Any:
-    """Splink's predictions (unique_id_l, unique_id_r, match_weight) at or above the review weight."""
+                spark: Any = None, threshold: float | None = None) -> Any:
+    """Splink's predictions (unique_id_l, unique_id_r, match_weight) at or above the review weight (or `threshold`)."""
     from splink import DuckDBAPI, Linker
 
     quiet()
@@ -74,7 +74,8 @@ def score_pairs(records: dict[int, MatchRecord], model: MatchModel, *, engine: s
         api = DuckDBAPI()
         registered = api.register(frame(rows))
     linker = Linker(registered, settings(model=model, dialect=engine))
-    predictions = linker.inference.predict(threshold_match_weight=django_settings.SOTIEM_MATCH_REVIEW_WEIGHT)
+    at = django_settings.SOTIEM_MATCH_REVIEW_WEIGHT if threshold is None else threshold
+    predictions = linker.inference.predict(threshold_match_weight=at)
     return predictions.as_pandas_dataframe()[["unique_id_l", "unique_id_r", "match_weight"]]
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from sotiem.people.identity import _checked_ids, _record_of
+from sotiem.people.identity import checked_ids, record_of
 from sotiem.people.matching import MatchRecord
 from sotiem.places.selectors import unit_get
 
@@ -28,7 +28,7 @@ def match_records(rows: Iterable[dict[str, Any]], chunk: int = 5000) -> Iterator
                 continue
             if item.commune_id is not None:
                 person = replace(person, commune=unit_get(item.commune_id))
-            yield item.record_id, _record_of(person, _checked_ids(person))
+            yield item.record_id, record_of(person, checked_ids(person))
 
     for row in rows:
         batch.append(row)

@@ -75,7 +75,7 @@ class _Decision:
     weight: float | None = None
 
 
-def _checked_ids(item: PersonIn) -> list[tuple[str, str]]:
+def checked_ids(item: PersonIn) -> list[tuple[str, str]]:
     """The (scheme, value) of the record's identifiers that pass their checks and can link persons."""
     birth_year = item.birth_date.year if item.birth_date else None
     out = []
@@ -91,7 +91,8 @@ def _checked_ids(item: PersonIn) -> list[tuple[str, str]]:
     return out
 
 
-def _record_of(item: PersonIn, ids: list[tuple[str, str]]) -> MatchRecord:
+def record_of(item: PersonIn, ids: list[tuple[str, str]]) -> MatchRecord:
+    """The match features of a record's person (its commune's 2025 codes, its checked IDs, its phones)."""
     province_code, commune_code = codes_2025_of(item.commune) if item.commune is not None else ("", "")
     return MatchRecord.of(full_name=item.full_name, birth_date=item.birth_date, precision=item.birth_precision,
                           sex=item.sex, commune_code=commune_code, province_code=province_code, ids=ids,
@@ -145,7 +146,7 @@ def _uuid(value: Any) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
-def _candidate_ids(records: list[MatchRecord], id_lists: list[list[tuple[str, str]]]
+def candidates_held(records: list[MatchRecord], id_lists: list[list[tuple[str, str]]]
                    ) -> tuple[list[set[int]], dict[int, tuple[MatchRecord, Person]]]:
     """For each record, the ids of the persons held that share its blocking key, an ID number or a phone."""
     keys = [block_key(r.name, r.birth_date) for r in records]
@@ -216,9 +217,9 @@ def identify_person(*, item: PersonIn, actor: Any, reason: str = "") -> Identifi
 def identify_persons(*, items: list[PersonIn], actor: Any, reason: str = "") -> list[Identified]:
     """identify_person for many records at once; records of one batch are matched against each other too."""
     model = load_model()
-    id_lists = [_checked_ids(item) for item in items]
-    records = [_record_of(item, ids) for item, ids in zip(items, id_lists, strict=True)]
-    per_record, held = _candidate_ids(records, id_lists)
+    id_lists = [checked_ids(item) for item in items]
+    records = [record_of(item, ids) for item, ids in zip(items, id_lists, strict=True)]
+    per_record, held = candidates_held(records, id_lists)
     held_cands: dict[int, _Candidate] = {}
     fresh: list[_Candidate] = []  # persons this batch creates, matched by later records of the batch
     fresh_by_key: dict[str, list[_Candidate]] = defaultdict(list)
