@@ -38,22 +38,27 @@ class DedupResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def person_records(chunk: int = 50000) -> Iterator[tuple[int, MatchRecord]]:
-    """(id, features) of every active person, read in chunks of ids."""
-    from sotiem.people.identity import held_records
-    from sotiem.people.models import Person, PersonStatus
+def person_records() -> Iterator[tuple[int, MatchRecord]]:
+    """(id, features) of every active person, streamed from one statement (IDs and phones aggregated per person)."""
+    from django.db import connection
 
-    last = 0
-    while True:
-        ids = list(Person.objects.filter(status=PersonStatus.ACTIVE, pk__gt=last).order_by("pk")
-                   .values_list("pk", flat=True)[:chunk])
-        if not ids:
-            return
-        held = held_records(set(ids))
-        for pk in ids:
-            if pk in held:
-                yield pk, held[pk][0]
-        last = ids[-1]
+    from sotiem.people.identity import LINKING_SCHEMES, held_record
+    from sotiem.people.models import ContactPoint, Identifier, Person
+
+    agg = "string_agg({}, ',')" if connection.vendor == "postgresql" else "group_concat({}, ',')"
+    schemes = ", ".join(f"'{s}'" for s in sorted(LINKING_SCHEMES))  # fixed choices, not input
+    id_text = agg.format("scheme || ':' || value")
+    sql = (f"SELECT p.id, p.public_id, p.full_name, p.birth_date, p.birth_precision, p.sex, p.commune_code, "
+           f"p.province_code, p.status, p.merged_into_id, i.ids, c.phones FROM {Person._meta.db_table} p "
+           f"LEFT JOIN (SELECT person_id, {id_text} AS ids FROM {Identifier._meta.db_table} "
+           f"WHERE active AND validated AND scheme IN ({schemes}) GROUP BY person_id) i ON i.person_id = p.id "
+           f"LEFT JOIN (SELECT person_id, {agg.format('phone')} AS phones FROM {ContactPoint._meta.db_table} "
+           f"WHERE active GROUP BY person_id) c ON c.person_id = p.id WHERE p.status = 'active'")
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(10000):
+            for row in rows:
+                yield row[0], held_record(row)
 
 
 def score_pairs(records: dict[int, MatchRecord], model: MatchModel, *, engine: str = "duckdb",

@@ -16,13 +16,15 @@ A shared phone is weak evidence only (`matching.PHONE_MAX_WEIGHT`), so it never 
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from sotiem.core.bulk import loaded
 from sotiem.people.matching import (
@@ -99,40 +101,61 @@ def record_of(item: PersonIn, ids: list[tuple[str, str]]) -> MatchRecord:
                           phones=[c.phone for c in item.contacts if c.phone])
 
 
+def _in(column: str, values: Iterable[Any]) -> tuple[str, list[Any]]:
+    """`column IN (…)` for this database: one array parameter on PostgreSQL (cheaper than 1,000 placeholders)."""
+    values = list(values)
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [values]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", values
+
+
+def _held_rows(person_ids: Iterable[int]) -> list[tuple[Any, ...]]:
+    """Persons by id with their linking IDs and active phones, in one statement."""
+    agg = "string_agg({}, ',')" if connection.vendor == "postgresql" else "group_concat({}, ',')"
+    where, params = _in("p.id", person_ids)
+    schemes, scheme_params = _in("i.scheme", sorted(LINKING_SCHEMES))
+    id_text = agg.format("i.scheme || ':' || i.value")
+    sql = (f"SELECT p.id, p.public_id, p.full_name, p.birth_date, p.birth_precision, p.sex, p.commune_code, "
+           f"p.province_code, p.status, p.merged_into_id, "
+           f"(SELECT {id_text} FROM {Identifier._meta.db_table} i "
+           f"WHERE i.person_id = p.id AND i.active AND i.validated AND {schemes}), "
+           f"(SELECT {agg.format('c.phone')} FROM {ContactPoint._meta.db_table} c "
+           f"WHERE c.person_id = p.id AND c.active) "
+           f"FROM {Person._meta.db_table} p WHERE {where}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*scheme_params, *params])
+        return cursor.fetchall()
+
+
+def held_record(row: tuple[Any, ...]) -> MatchRecord:
+    """The match features of one row of `_held_rows` (or of `dedup.person_records`)."""
+    _, _, full_name, birth_date, precision, sex, commune_code, province_code, _, _, ids, phones = row
+    if isinstance(birth_date, str):
+        birth_date = dt.date.fromisoformat(birth_date)
+    return MatchRecord.of(full_name=full_name, birth_date=birth_date, precision=precision, sex=sex,
+                          commune_code=commune_code, province_code=province_code,
+                          ids=[tuple(x.split(":", 1)) for x in ids.split(",")] if ids else [],  # type: ignore[misc]
+                          phones=phones.split(",") if phones else [])
+
+
 def held_records(person_ids: set[int]) -> dict[int, tuple[MatchRecord, Person]]:
     """The match features of persons held (tombstones followed to their survivors), by id."""
-    rows: dict[int, dict[str, Any]] = {}
+    out: dict[int, tuple[MatchRecord, Person]] = {}
     survivors: dict[int, int] = {}
     wanted = set(person_ids)
     for _ in range(5):  # chains of merges are short; five steps are plenty
         if not wanted:
             break
-        found = list(Person.objects.filter(pk__in=wanted).values(
-            "id", "public_id", "full_name", "birth_date", "birth_precision", "sex", "commune_code", "province_code",
-            "status", "merged_into_id"))
+        rows = _held_rows(wanted)
         wanted = set()
-        for row in found:
-            if row["status"] == PersonStatus.MERGED:
-                survivors[row["id"]] = row["merged_into_id"]
-                wanted.add(row["merged_into_id"])
+        for row in rows:
+            pid, public_id, status, merged_into_id = row[0], row[1], row[8], row[9]
+            if status == PersonStatus.MERGED:
+                survivors[pid] = merged_into_id
+                wanted.add(merged_into_id)
             else:
-                rows[row["id"]] = row
-    ids_of: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    phones_of: dict[int, list[str]] = defaultdict(list)
-    for pid, scheme, value in Identifier.objects.filter(person_id__in=list(rows), active=True, validated=True,
-                                                        scheme__in=LINKING_SCHEMES).values_list(
-            "person_id", "scheme", "value"):
-        ids_of[pid].append((scheme, value))
-    for pid, phone in ContactPoint.objects.filter(person_id__in=list(rows), active=True).values_list(
-            "person_id", "phone"):
-        phones_of[pid].append(phone)
-    out: dict[int, tuple[MatchRecord, Person]] = {}
-    for pid, row in rows.items():
-        record = MatchRecord.of(full_name=row["full_name"], birth_date=row["birth_date"],
-                                precision=row["birth_precision"], sex=row["sex"], commune_code=row["commune_code"],
-                                province_code=row["province_code"], ids=ids_of[pid], phones=phones_of[pid])
-        out[pid] = (record, loaded(Person, id=pid, public_id=_uuid(row["public_id"]), status=row["status"],
-                                   merged_into_id=None))
+                out[pid] = (held_record(row), loaded(Person, id=pid, public_id=_uuid(public_id), status=status,
+                                                    merged_into_id=None))
     for tomb, target in survivors.items():  # a tombstone stands for its survivor
         hops = 0
         while target in survivors and hops < 5:
@@ -147,33 +170,37 @@ def _uuid(value: Any) -> uuid.UUID:
 
 
 def candidates_held(records: list[MatchRecord], id_lists: list[list[tuple[str, str]]]
-                   ) -> tuple[list[set[int]], dict[int, tuple[MatchRecord, Person]]]:
+                    ) -> tuple[list[set[int]], dict[int, tuple[MatchRecord, Person]]]:
     """For each record, the ids of the persons held that share its blocking key, an ID number or a phone."""
     keys = [block_key(r.name, r.birth_date) for r in records]
-    values = {v for ids in id_lists for _, v in ids}
-    phones = {p for r in records for p in r.phones}
-    by_key: dict[str, set[int]] = defaultdict(set)
-    by_id: dict[str, set[int]] = defaultdict(set)
-    by_phone: dict[str, set[int]] = defaultdict(set)
-    if any(keys):
-        for pid, key in Person.objects.filter(block_key__in={k for k in keys if k}, status=PersonStatus.ACTIVE
-                                              ).values_list("id", "block_key"):
-            by_key[key].add(pid)
-    if values:
-        for pid, value in Identifier.objects.filter(value__in=values, active=True, validated=True,
-                                                    scheme__in=LINKING_SCHEMES).values_list("person_id", "value"):
-            by_id[value].add(pid)
-    if phones:
-        for pid, phone in ContactPoint.objects.filter(phone__in=phones, active=True).values_list("person_id", "phone"):
-            by_phone[phone].add(pid)
+    wanted = {"b": {k for k in keys if k}, "i": {v for ids in id_lists for _, v in ids},
+              "p": {p for r in records for p in r.phones}}
+    parts, params = [], []
+    tables = {"b": (f"SELECT id, 'b', block_key FROM {Person._meta.db_table} WHERE status = 'active' AND ", "block_key"),
+              "i": (f"SELECT person_id, 'i', value FROM {Identifier._meta.db_table} WHERE active AND validated AND ",
+                    "value"),
+              "p": (f"SELECT person_id, 'p', phone FROM {ContactPoint._meta.db_table} WHERE active AND ", "phone")}
+    for kind, values in wanted.items():
+        if values:
+            head, column = tables[kind]
+            where, values_params = _in(column, sorted(values))
+            parts.append(head + where)
+            params += values_params
+    found_by: dict[tuple[str, str], set[int]] = defaultdict(set)
+    if parts:
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            for pid, kind, value in cursor.fetchall():
+                found_by[(kind, value)].add(pid)
     per_record = []
     for record, key, ids in zip(records, keys, id_lists, strict=True):
-        found = set(by_key.get(key, ())) if key else set()
+        found = set(found_by.get(("b", key), ())) if key else set()
         for _, value in ids:
-            found |= by_id.get(value, set())
+            found |= found_by.get(("i", value), set())
         for phone in record.phones:
-            if len(by_phone.get(phone, ())) <= PHONE_BLOCK_MAX:
-                found |= by_phone.get(phone, set())
+            sharing = found_by.get(("p", phone), set())
+            if len(sharing) <= PHONE_BLOCK_MAX:
+                found |= sharing
         per_record.append(found)
     held = held_records(set().union(*per_record)) if per_record else {}
     return per_record, held
