@@ -88,7 +88,10 @@ def name_features(raw: str) -> tuple[str, str, str, str, str, str]:
     words = key.split()
     if not words:
         return "", "", "", "", "", ""
-    core_words = [w for i, w in enumerate(words) if not (w in MIDDLE_WORDS and 0 < i < len(words) - 1)]
+    # Văn/Thị dropped wherever they stand (the given name may come first), unless the name would be too short
+    core_words = [w for w in words if w not in MIDDLE_WORDS] if len(words) > 2 else words
+    if len(core_words) < 2:
+        core_words = words
     family = FAMILY_ALIASES.get(words[0], words[0]) if len(words) > 1 else ""
     folded = sorted(_fold_word(FAMILY_ALIASES.get(w, w)) for w in core_words)
     given = _fold_word(words[-1])
