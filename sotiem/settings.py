@@ -113,6 +113,9 @@ SOTIEM_MATCH_REVIEW_WEIGHT = float(os.environ.get("SOTIEM_MATCH_REVIEW_WEIGHT", 
 SOTIEM_MATCH_AUTOMERGE_WEIGHT = float(os.environ.get("SOTIEM_MATCH_AUTOMERGE_WEIGHT", "20"))
 # The trained match model (sotiem linkage train); empty: the model shipped in sotiem/people/data/.
 SOTIEM_MATCH_MODEL_PATH = os.environ.get("SOTIEM_MATCH_MODEL_PATH", "")
+# Where text messages (one-time codes) go: "console" (logged and appended to <SOTIEM_VAR_DIR>/sms-outbox.log),
+# "locmem" (kept in sotiem.people.sms.outbox, for tests) or the dotted path of a gateway's send(phone, text).
+SOTIEM_SMS_BACKEND = os.environ.get("SOTIEM_SMS_BACKEND", "console")
 
 LOGGING = {
     "version": 1,

@@ -4,6 +4,7 @@ from django.urls import path
 from sotiem.api import api
 from sotiem.core import views as core_views
 from sotiem.immunizations import views as immunization_views
+from sotiem.people import citizen_views
 from sotiem.people import views as people_views
 
 admin.site.site_header = "sotiem — Sổ tiêm / Immunization registry"
@@ -20,6 +21,10 @@ urlpatterns = [
     path("review/", people_views.review_list, name="review_list"),
     path("review/<uuid:public_id>/", people_views.review_detail, name="review_detail"),
     path("households/", people_views.household, name="household"),
+    path("my/phone/", citizen_views.my_phone, name="citizen_phone"),
+    path("my/phone/verify/", citizen_views.my_phone_verify, name="citizen_phone_verify"),
+    path("my/phone/detach/", citizen_views.my_phone_detach, name="citizen_phone_detach"),
+    path("my/phone/forget/", citizen_views.my_phone_forget, name="citizen_phone_forget"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

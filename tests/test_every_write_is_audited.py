@@ -80,6 +80,9 @@ def calls(personas):
                               "contact.add"),
         "contact_point_detach": (lambda: people.contact_point_detach(contact=person.contact_points.first(),
                                                                      actor="t", reason="r"), "contact.detach"),
+        "phone_challenge_start": (lambda: people.phone_challenge_start(phone="0912345678"), "phone.challenge"),
+        "phone_challenge_verify": (lambda: people.phone_challenge_verify(
+            challenge=people.phone_challenge_start(phone="0987000222"), code="000000"), "phone.verify"),
         "person_update": (lambda: people.person_update(person=person, address="Số 1", actor="t", reason="r"),
                           "person.update"),
         "person_merge": (lambda: merging.person_merge(survivor=person, merged=make_person(full_name="Audit Ba"),

@@ -177,8 +177,8 @@ def candidates_held(records: list[MatchRecord], id_lists: list[list[tuple[str, s
               "p": {p for r in records for p in r.phones}}
     parts, params = [], []
     tables = {"b": (f"SELECT id, 'b', block_key FROM {Person._meta.db_table} WHERE status = 'active' AND ", "block_key"),
-              "i": (f"SELECT person_id, 'i', value FROM {Identifier._meta.db_table} WHERE active AND validated AND ",
-                    "value"),
+              "i": (f"SELECT person_id, 'i', value FROM {Identifier._meta.db_table} WHERE active AND validated AND "
+                    f"scheme IN ({', '.join(repr(str(s)) for s in sorted(LINKING_SCHEMES))}) AND ", "value"),
               "p": (f"SELECT person_id, 'p', phone FROM {ContactPoint._meta.db_table} WHERE active AND ", "phone")}
     for kind, values in wanted.items():
         if values:

@@ -1,9 +1,11 @@
 """Persons, their identifiers and contact points. A phone number is a contact point, never an identity."""
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from sotiem.accounts.scoping import RestrictedQuerySet
 
@@ -249,3 +251,37 @@ class PersonMerge(models.Model):
     def is_undone(self) -> bool:
         """Whether this merge or split was reversed (its rows are back where they were)."""
         return self.undone_at is not None
+
+
+class PhoneChallenge(models.Model):
+    """A one-time code sent to a phone so its holder can prove it; only a keyed hash of the code is kept.
+
+    It carries no personal data beyond the phone: a phone is proved, never a person.
+    """
+
+    LIFETIME = dt.timedelta(minutes=10)
+    MAX_ATTEMPTS = 5
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    phone = models.CharField(max_length=16, help_text="E.164, e.g. +84912345678")
+    code_hash = models.CharField(max_length=64, help_text="HMAC-SHA256 of the public id and the code; never the code")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="codes entered so far, right or wrong")
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "Mã xác nhận số điện thoại / phone challenge"
+        verbose_name_plural = "Mã xác nhận số điện thoại / phone challenges"
+        indexes = [models.Index(fields=["phone", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.phone} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def is_expired(self) -> bool:
+        """Whether the code is too old to prove anything (a code lives ten minutes)."""
+        return self.expires_at <= timezone.now()
+
+    def attempts_left(self) -> int:
+        """How many more codes may be tried before the challenge is spent (brute force gets five guesses)."""
+        return max(0, self.MAX_ATTEMPTS - self.attempts)

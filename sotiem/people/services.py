@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import hmac
+import secrets
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -25,10 +29,12 @@ from sotiem.people.models import (
     Identifier,
     IdScheme,
     Person,
+    PhoneChallenge,
     Relationship,
     ReviewCandidate,
     Sex,
 )
+from sotiem.people.sms import sms_send
 from sotiem.places.models import AdminUnit
 from sotiem.places.selectors import codes_2025_of
 
@@ -307,3 +313,68 @@ def review_candidates_queue(*, candidates: list[ReviewCandidate], actor: Any, re
                               {"person_a": c.person_a_id, "person_b": c.person_b_id, "origin": c.origin,
                                "weight": c.weight, "model_version": c.model_version}) for c in fresh])
     return fresh
+
+
+# -- citizens proving a phone with a one-time code -----------------------------------------------------------
+
+CITIZEN_ACTOR = "citizen:{phone}"  # the audit actor of whoever proved this phone (E.164)
+UNVERIFIED_CITIZEN = "citizen:unverified"  # someone who has not (yet) proved a phone
+CHALLENGE_WINDOW = dt.timedelta(minutes=15)
+CHALLENGES_PER_WINDOW = 3
+CODE_TEXT = ("Mã xác nhận sotiem: {code} (hiệu lực {minutes} phút) / "
+             "sotiem code: {code} (valid {minutes} minutes)")
+
+
+def _code_hash(public_id: Any, code: str) -> str:
+    # keyed with SECRET_KEY: a plain hash of a 6-digit code is reversed in a second by anyone who reads the table
+    return hmac.new(settings.SECRET_KEY.encode(), f"{public_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+@transaction.atomic
+def phone_challenge_start(*, phone: str) -> PhoneChallenge:
+    """Send a one-time code to a phone (at most 3 a phone in 15 minutes); only the code's keyed hash is stored."""
+    try:
+        e164 = normalize_phone(phone)
+    except PhoneError as exc:
+        raise ValidationError(str(exc)) from exc
+    now = timezone.now()
+    recent = list(PhoneChallenge.objects.filter(phone=e164, created_at__gt=now - CHALLENGE_WINDOW)
+                  .order_by("created_at").values_list("created_at", flat=True))
+    if len(recent) >= CHALLENGES_PER_WINDOW:
+        minutes = max(1, -(-int((recent[-CHALLENGES_PER_WINDOW] + CHALLENGE_WINDOW - now).total_seconds()) // 60))
+        raise ValidationError(f"Vui lòng đợi {minutes} phút rồi yêu cầu mã mới (tối đa {CHALLENGES_PER_WINDOW} mã "
+                              f"trong 15 phút) / Please wait {minutes} min before asking for a new code (at most "
+                              f"{CHALLENGES_PER_WINDOW} codes in 15 minutes)")
+    code = f"{secrets.randbelow(10**6):06d}"
+    challenge = PhoneChallenge(phone=e164, created_at=now, expires_at=now + PhoneChallenge.LIFETIME)
+    challenge.code_hash = _code_hash(challenge.public_id, code)
+    challenge.save()
+    audit_record(actor=UNVERIFIED_CITIZEN, action="phone.challenge", obj=challenge,
+                 after={"phone": e164, "expires_at": challenge.expires_at})
+    text = CODE_TEXT.format(code=code, minutes=int(PhoneChallenge.LIFETIME.total_seconds() // 60))
+    transaction.on_commit(lambda: sms_send(phone=e164, text=text))
+    return challenge
+
+
+@transaction.atomic
+def phone_challenge_verify(*, challenge: PhoneChallenge, code: str) -> bool:
+    """Whether `code` proves the challenge's phone; refused when expired, already used or after 5 tries."""
+    locked = PhoneChallenge.objects.select_for_update().get(pk=challenge.pk)  # two tries at once count as two
+    if locked.verified_at is not None:
+        outcome = "already_verified"
+    elif locked.is_expired():
+        outcome = "expired"
+    elif locked.attempts_left() == 0:
+        outcome = "too_many_attempts"
+    else:
+        locked.attempts += 1
+        given = _code_hash(locked.public_id, code.strip()[:32])
+        outcome = "verified" if hmac.compare_digest(given, locked.code_hash) else "wrong_code"
+        if outcome == "verified":
+            locked.verified_at = timezone.now()
+        locked.save(update_fields=["attempts", "verified_at"])
+    challenge.attempts, challenge.verified_at = locked.attempts, locked.verified_at
+    actor = CITIZEN_ACTOR.format(phone=locked.phone) if outcome == "verified" else UNVERIFIED_CITIZEN
+    audit_record(actor=actor, action="phone.verify", obj=locked,
+                 after={"phone": locked.phone, "outcome": outcome, "attempts": locked.attempts})
+    return outcome == "verified"

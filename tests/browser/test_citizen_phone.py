@@ -1,0 +1,60 @@
+import csv
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def demo_truth(tmp_path_factory) -> Path:
+    """The ground truth the demo server's `sotiem demo` wrote under its var directory (see conftest)."""
+    found = sorted(tmp_path_factory.getbasetemp().glob("demo-var*/demo-synth/truth_persons.csv"))
+    assert found, "the demo server's synthetic population was not found"
+    return found[-1]
+
+
+def a_family_phone(truth: Path) -> str:
+    """A phone three or more demo persons gave, not the one the officials' household test detaches from."""
+    with truth.open(encoding="utf-8", newline="") as fh:
+        uses = Counter(row["household_phone"] for row in csv.DictReader(fh) if row.get("household_phone"))
+    shared = [phone for phone, n in uses.most_common() if 2 <= n <= 6]
+    assert len(shared) >= 2, "the demo population has too few shared phones"
+    return next((phone for phone in shared[1:] if uses[phone] >= 3), shared[1])
+
+
+def code_sent_to(var: Path, phone: str) -> str:
+    """The last code the console SMS backend wrote for this phone to the server's outbox file."""
+    outbox = (var / "sms-outbox.log").read_text(encoding="utf-8")
+    lines = [line for line in outbox.splitlines() if f" {phone} " in line]
+    assert lines, f"no code was sent to {phone}"
+    return re.search(r"sotiem: (\d{6}) ", lines[-1]).group(1)
+
+
+def test_a_citizen_proves_their_phone_and_detaches_a_person_who_is_not_family(page, demo_server, tmp_path_factory):
+    truth = demo_truth(tmp_path_factory)
+    phone = a_family_phone(truth)
+
+    page.goto(demo_server)
+    page.click("a[href='/my/phone/']")
+    heading = page.locator("h1").inner_text()
+    assert "Số điện thoại của tôi" in heading and "My phone" in heading
+
+    page.fill("#phone-form input[name=phone]", "0" + phone.removeprefix("+84"))  # as people write it
+    page.click("#phone-form button[type=submit]")
+    assert "A code was sent to" in page.locator(".messages").inner_text()
+    page.fill("#code-form input[name=code]", code_sent_to(truth.parent.parent, phone))
+    page.click("#code-form button[type=submit]")
+
+    members = int(page.locator("#household-count").inner_text())
+    assert members >= 2 and page.locator("tr.member").count() == members
+    assert "Không phải người nhà tôi" in page.locator("form.detach button").first.inner_text()
+
+    last = page.locator("tr.member").last
+    name = last.locator("td").first.inner_text()
+    last.locator("input[name=reason]").fill("Không phải người nhà tôi / not my family member")
+    last.locator("button[type=submit]").click()
+    assert "doses are unchanged" in page.locator(".messages").inner_text()
+    assert int(page.locator("#household-count").inner_text()) == members - 1
+    assert all(name not in row for row in page.locator("tr.member").all_inner_texts())
