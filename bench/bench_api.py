@@ -30,7 +30,7 @@ def _records(prefix: str, start: int, count: int) -> list[dict[str, str]]:
     out = []
     for i in range(start, start + count):
         year = 1950 + i % 50
-        out.append({"record_id": f"{prefix}-{i:08d}", "full_name": f"Nguyễn Thị Số {i}", "birth_date": f"01/02/{year}",
+        out.append({"record_id": f"{prefix}-{i:08d}", "full_name": f"Nguyễn Thị {prefix} Số {i}", "birth_date": f"01/02/{year}",
                     "sex": "Nữ", "national_id": "", "phone": f"09{i % 10**8:08d}", "province": "79",
                     "vaccine": "Pfizer", "dose_number": "1", "administered_on": "02/08/2021", "site_code": "S79-0001",
                     "lot_number": "FK1"})

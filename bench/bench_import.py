@@ -99,7 +99,7 @@ def _preload(synth: Path, phones: bool = False) -> float:
     from django.db import connection, transaction
 
     from sotiem.lib.names import name_key, normalize_name
-    from sotiem.people.matching import block_key
+    from sotiem.people.matching import block_keys
     from sotiem.people.models import ContactPoint, Identifier, Person
     from sotiem.places.models import AdminUnit
     from sotiem.places.selectors import codes_2025_of
@@ -134,8 +134,9 @@ def _preload(synth: Path, phones: bool = False) -> float:
             province, commune = codes.get(unit.pk, ("", "")) if unit else ("", "")
             name = normalize_name(row["full_name"])
             born = dt.date.fromisoformat(row["birth_date"])
+            block, birth = block_keys(name, born, "day", province)
             person = Person(full_name=name, name_as_given=row["full_name"], name_key=name_key(name),
-                            block_key=block_key(name, born), birth_date=born, sex=row["sex"], commune=unit,
+                            block_key=block, birth_key=birth, birth_date=born, sex=row["sex"], commune=unit,
                             province_code=province, commune_code=commune, address=row["address"])
             batch_p.append(person)
             batch_i.append((person, row["cccd"], row["phone"] or row["household_phone"], row["cmnd"]))

@@ -24,7 +24,7 @@ def local_session(cores: int = 2) -> Any:
 
 
 _STRINGS = ["unique_id", "name", "key", "core", "folded", "given", "prec", "ym", "sex", "commune", "province", "cccd",
-            "cmnd", "passport", "block", "given_year"]
+            "cmnd", "passport", "block", "birth_block"]
 _LONGS = ["dn", "yr", "md", "swap_dn"]
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 from sotiem.people.matching import COMPARISONS, LEVELS, SQL_NULL, MatchModel, sql_levels
 
 # Splink blocking for prediction: a pair is scored when it shares one of these
-PREDICT_BLOCKS = ["block", "cccd", "cmnd", "passport", "given_year", "dn"]
+PREDICT_BLOCKS = ["block", "birth_block", "cccd", "cmnd", "passport"]
 TRAINING_BLOCKS = [["dn"], ["key"], ["cccd"], ["passport"], ["given", "province"]]
 
 

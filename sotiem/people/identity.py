@@ -32,7 +32,7 @@ from sotiem.people.matching import (
     LINKABLE_NAME_LEVELS,
     MatchModel,
     MatchRecord,
-    block_key,
+    block_keys,
     compare,
     load_model,
 )
@@ -172,11 +172,12 @@ def _uuid(value: Any) -> uuid.UUID:
 def candidates_held(records: list[MatchRecord], id_lists: list[list[tuple[str, str]]]
                     ) -> tuple[list[set[int]], dict[int, tuple[MatchRecord, Person]]]:
     """For each record, the ids of the persons held that share its blocking key, an ID number or a phone."""
-    keys = [block_key(r.name, r.birth_date) for r in records]
-    wanted = {"b": {k for k in keys if k}, "i": {v for ids in id_lists for _, v in ids},
-              "p": {p for r in records for p in r.phones}}
+    keys = [block_keys(r.name, r.birth_date, r.precision, r.province_code) for r in records]
+    wanted = {"b": {k for k, _ in keys if k}, "d": {k for _, k in keys if k},
+              "i": {v for ids in id_lists for _, v in ids}, "p": {p for r in records for p in r.phones}}
     parts, params = [], []
     tables = {"b": (f"SELECT id, 'b', block_key FROM {Person._meta.db_table} WHERE status = 'active' AND ", "block_key"),
+              "d": (f"SELECT id, 'd', birth_key FROM {Person._meta.db_table} WHERE status = 'active' AND ", "birth_key"),
               "i": (f"SELECT person_id, 'i', value FROM {Identifier._meta.db_table} WHERE active AND validated AND "
                     f"scheme IN ({', '.join(repr(str(s)) for s in sorted(LINKING_SCHEMES))}) AND ", "value"),
               "p": (f"SELECT person_id, 'p', phone FROM {ContactPoint._meta.db_table} WHERE active AND ", "phone")}
@@ -193,8 +194,10 @@ def candidates_held(records: list[MatchRecord], id_lists: list[list[tuple[str, s
             for pid, kind, value in cursor.fetchall():
                 found_by[(kind, value)].add(pid)
     per_record = []
-    for record, key, ids in zip(records, keys, id_lists, strict=True):
-        found = set(found_by.get(("b", key), ())) if key else set()
+    for record, (block, birth), ids in zip(records, keys, id_lists, strict=True):
+        found = set(found_by.get(("b", block), ())) if block else set()
+        if birth:
+            found |= found_by.get(("d", birth), set())
         for _, value in ids:
             found |= found_by.get(("i", value), set())
         for phone in record.phones:
@@ -305,7 +308,8 @@ def identify_persons(*, items: list[PersonIn], actor: Any, reason: str = "") -> 
 
 
 def _fresh_keys(record: MatchRecord) -> list[str]:
-    keys = [f"b:{block_key(record.name, record.birth_date)}"] if record.name else []
+    keys = [f"k:{key}" for key in block_keys(record.name, record.birth_date, record.precision,
+                                             record.province_code) if key] if record.name else []
     keys += [f"i:{v}" for v in (record.cccd, record.cmnd, record.passport) if v]
     keys += [f"p:{p}" for p in record.phones]
     return keys

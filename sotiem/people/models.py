@@ -51,7 +51,9 @@ class Person(models.Model):
                                     help_text="2025-era commune of the address")
     address = models.CharField(max_length=300, blank=True)
     block_key = models.CharField(max_length=120, blank=True,
-                                 help_text="family and given name (folded) and birth year: matching's blocking key")
+                                 help_text="names (folded), birth year and province: a blocking key of matching")
+    birth_key = models.CharField(max_length=120, blank=True,
+                                 help_text="names (folded) and birth date (when the day is known): a blocking key")
     status = models.CharField(max_length=8, choices=PersonStatus.choices, default=PersonStatus.ACTIVE)
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="merged_from")
@@ -66,7 +68,8 @@ class Person(models.Model):
         # plain indexes (no LIKE variants: jurisdiction codes are matched exactly); name_key alone is served by
         # the (name_key, birth_date) index
         indexes = [models.Index(fields=["name_key", "birth_date"]), models.Index(fields=["province_code"]),
-                   models.Index(fields=["commune_code"]), models.Index(fields=["block_key"])]
+                   models.Index(fields=["commune_code"]), models.Index(fields=["block_key"]),
+                   models.Index(fields=["birth_key"])]
         constraints = [
             models.CheckConstraint(
                 name="person_merged_has_target",

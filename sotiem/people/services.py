@@ -22,7 +22,7 @@ from sotiem.core.bulk import insert_objects
 from sotiem.lib.ids import check_bhyt, check_cccd, check_cmnd, check_national_id
 from sotiem.lib.names import name_key, normalize_name
 from sotiem.lib.phones import PhoneError, normalize_phone
-from sotiem.people.matching import block_key
+from sotiem.people.matching import block_keys
 from sotiem.people.models import (
     ContactPoint,
     DatePrecision,
@@ -113,10 +113,12 @@ def _person_checked_name(item: PersonIn, today: dt.date) -> str:
 
 def _person_row(item: PersonIn, today: dt.date) -> Person:
     name = _person_checked_name(item, today)
+    place = _place_fields(item.commune)
+    block, birth = block_keys(name, item.birth_date, item.birth_precision, place["province_code"])
     return Person(full_name=name, name_as_given=unicodedata.normalize("NFC", item.full_name).strip()[:200],
-                  name_key=name_key(name), block_key=block_key(name, item.birth_date), birth_date=item.birth_date,
+                  name_key=name_key(name), block_key=block, birth_key=birth, birth_date=item.birth_date,
                   birth_precision=item.birth_precision, sex=item.sex, commune=item.commune,
-                  address=item.address.strip()[:300], **_place_fields(item.commune))
+                  address=item.address.strip()[:300], **place)
 
 
 def _identifier_row(person: Person, scheme: str | None, value: str) -> Identifier:
@@ -282,10 +284,11 @@ def person_update(*, person: Person, actor: Any, reason: str, **changes: Any) ->
         person.name_as_given = unicodedata.normalize("NFC", str(changes["full_name"])).strip()[:200]
         person.full_name = normalize_name(person.full_name)
         person.name_key = name_key(person.full_name)
-    person.block_key = block_key(person.full_name, person.birth_date)
     if "commune" in changes:
         for field, value in _place_fields(person.commune).items():
             setattr(person, field, value)
+    person.block_key, person.birth_key = block_keys(person.full_name, person.birth_date, person.birth_precision,
+                                                    person.province_code)
     if person.sex not in Sex.values:
         raise ValidationError(f"Giới tính không hợp lệ / Unknown sex {person.sex!r}")
     person.save()

@@ -19,10 +19,10 @@ def test_inserted_rows_read_back_with_every_type_intact_and_their_reserved_ids()
     with transaction.atomic():
         ids = insert_rows(Person, ["public_id", "full_name", "name_as_given", "name_key", "birth_date",
                                    "birth_precision", "sex", "commune_id", "province_code", "commune_code", "address",
-                                   "block_key", "status", "merged_into_id", "created_at", "updated_at"],
+                                   "block_key", "birth_key", "status", "merged_into_id", "created_at", "updated_at"],
                           [(public[0], "Nguyễn Văn An", "nguyen van an", "nguyen van an", dt.date(1990, 5, 17), "day",
-                            "M", None, "79", "26734", "12 Lê Lợi", "an nguyen|1990", "active", None, now, now),
-                           (public[1], "Lê Thị Bình", "", "le thi binh", None, "year", "F", None, "", "", "", "binh le|?", "active",
+                            "M", None, "79", "26734", "12 Lê Lợi", "an nguyen|1990|79", "an nguyen|1990-05-17", "active", None, now, now),
+                           (public[1], "Lê Thị Bình", "", "le thi binh", None, "year", "F", None, "", "", "", "binh le|?|?", "", "active",
                             None, now, now)])
     assert len(set(ids)) == 2 and min(ids) > first.pk
     a, b = Person.objects.get(pk=ids[0]), Person.objects.get(pk=ids[1])

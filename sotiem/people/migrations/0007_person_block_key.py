@@ -3,21 +3,6 @@
 from django.db import migrations, models
 
 
-def fill_block_keys(apps, schema_editor):
-    """Persons registered before matching get their blocking key (computed as services do)."""
-    from sotiem.people.matching import block_key
-
-    Person = apps.get_model("people", "Person")
-    batch = []
-    for person in Person.objects.only("id", "full_name", "birth_date").iterator(chunk_size=5000):
-        person.block_key = block_key(person.full_name, person.birth_date)
-        batch.append(person)
-        if len(batch) >= 5000:
-            Person.objects.bulk_update(batch, ["block_key"])
-            batch = []
-    Person.objects.bulk_update(batch, ["block_key"])
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -31,7 +16,6 @@ class Migration(migrations.Migration):
             name='block_key',
             field=models.CharField(blank=True, help_text="family and given name (folded) and birth year: matching's blocking key", max_length=120),
         ),
-        migrations.RunPython(fill_block_keys, migrations.RunPython.noop),
         migrations.AddIndex(
             model_name='person',
             index=models.Index(fields=['block_key'], name='people_pers_block_k_35a072_idx'),

@@ -14,7 +14,7 @@ from sotiem.people.matching import (
     PHONE_MAX_WEIGHT,
     MatchModel,
     MatchRecord,
-    block_key,
+    block_keys,
     compare,
     load_model,
 )
@@ -88,8 +88,10 @@ def test_the_model_file_must_match_the_levels_this_code_compares(tmp_path):
     assert load_model(str(path)).version == load_model().version
 
 
-def test_the_blocking_key_ignores_spelling_order_and_middle_names():
-    assert block_key("Nguyễn Văn Hùng", BORN) == block_key("HUNG NGUYEN", dt.date(1990, 1, 1)) == "hung nguyen|1990"
+def test_the_blocking_keys_ignore_spelling_order_and_middle_names():
+    assert block_keys("Nguyễn Văn Hùng", BORN, "day", "79") == ("hung nguyen|1990|79",
+                                                                    "hung nguyen|1990-05-17")
+    assert block_keys("HUNG NGUYEN", dt.date(1990, 1, 1), "year", "79") == ("hung nguyen|1990|79", "")
 
 
 def person_in(name: str, born: dt.date | None = BORN, *, sex: str = "M", phone: str = "", cccd: str = "",
@@ -143,8 +145,8 @@ def test_one_id_on_two_very_different_people_goes_to_review_not_to_a_link():
 def test_a_likely_match_is_kept_on_a_new_person_and_queued_once_with_its_evidence():
     home = commune("79")
     held = make_person(full_name="Lê Văn Tâm", birth_date=dt.date(1970, 6, 9), commune=home)
-    # day and month swapped, no address: likely him, not certain
-    item = PersonIn(full_name="Lê Văn Tâm", birth_date=dt.date(1970, 9, 6), sex="M")
+    # day and month swapped, another commune of the province: likely him, not certain
+    item = PersonIn(full_name="Lê Văn Tâm", birth_date=dt.date(1970, 9, 6), sex="M", commune=commune("79", index=5))
     [found] = identify_persons(items=[item], actor="test")
     assert found.created and found.via == "review"
     pair = ReviewCandidate.objects.get(person_a=held, person_b=found.person)
