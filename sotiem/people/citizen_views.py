@@ -13,15 +13,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from sotiem.audit.services import audit_event, audit_record_many
 from sotiem.people.models import ContactPoint, PersonStatus, PhoneChallenge
+from sotiem.people.selectors import household_citizen_read
 from sotiem.people.services import (
     CITIZEN_ACTOR,
     contact_point_detach,
@@ -69,15 +67,7 @@ def _household_rows(request: HttpRequest, phone: str) -> tuple[list[dict[str, An
     Each row carries an opaque handle, kept in the session, that the detach form sends back: neither the
     person's nor the contact point's identifiers reach the page.
     """
-    contacts = (ContactPoint.objects.filter(phone=phone, active=True, person__status=PersonStatus.ACTIVE)
-                .select_related("person").only("id", "person", "person__full_name", "person__birth_date")
-                .order_by(F("person__birth_date").asc(nulls_last=True), "person__full_name", "pk"))
-    total = contacts.count()
-    shown = list(contacts[:LIST_LIMIT])
-    actor = CITIZEN_ACTOR.format(phone=phone)
-    with transaction.atomic():
-        audit_record_many([audit_event(actor=actor, action="person.read", obj=c.person, person_id=c.person.pk,
-                                       reason=f"household {phone}") for c in shown])
+    shown, total = household_citizen_read(phone=phone, actor=CITIZEN_ACTOR.format(phone=phone), limit=LIST_LIMIT)
     proof = request.session[PROOF_KEY]
     handle_of = {pk: handle for handle, pk in proof["handles"].items()}
     rows = []

@@ -100,3 +100,17 @@ def review_candidate_get(*, viewer: Any, public_id: uuid.UUID | str,
 def review_candidate_may_decide(*, viewer: Any, candidate: ReviewCandidate) -> bool:
     """Whether the viewer's grants let them decide this pair (change rights over its jurisdiction)."""
     return ReviewCandidate.objects.restrict(viewer, "change").filter(pk=candidate.pk).exists()
+
+
+def household_citizen_read(*, phone: str, actor: str, limit: int) -> tuple[list[ContactPoint], int]:
+    """The active contact points of a phone its owner proved (a citizen), at most `limit`, each person's read
+    audited as that citizen; with the total count. Only name and birth date are loaded."""
+    contacts = (ContactPoint.objects.filter(phone=phone, active=True, person__status=PersonStatus.ACTIVE)
+                .select_related("person").only("id", "person", "person__full_name", "person__birth_date")
+                .order_by(F("person__birth_date").asc(nulls_last=True), "person__full_name", "pk"))
+    total = contacts.count()
+    shown = list(contacts[:limit])
+    with transaction.atomic():
+        audit_record_many([audit_event(actor=actor, action="person.read", obj=c.person, person_id=c.person.pk,
+                                       reason=f"household {phone}") for c in shown])
+    return shown, total
