@@ -4,20 +4,25 @@ from django.db import migrations, models
 
 
 def fill_keys(apps, schema_editor):
-    """Both blocking keys of every person, as services compute them (the first key now names the province)."""
+    """Both blocking keys of every person, as services compute them (the first key now names the province).
+
+    One UPDATE per person, sent in batches (executemany): a CASE-per-batch bulk_update is quadratic in the
+    batch size, which a registry of millions cannot afford.
+    """
     from sotiem.people.matching import block_keys
 
     Person = apps.get_model("people", "Person")
-    batch = []
-    for person in Person.objects.only("id", "full_name", "birth_date", "birth_precision", "province_code").iterator(
-            chunk_size=5000):
-        person.block_key, person.birth_key = block_keys(person.full_name, person.birth_date, person.birth_precision,
-                                                        person.province_code)
-        batch.append(person)
-        if len(batch) >= 5000:
-            Person.objects.bulk_update(batch, ["block_key", "birth_key"])
-            batch = []
-    Person.objects.bulk_update(batch, ["block_key", "birth_key"])
+    table = Person._meta.db_table
+    rows = []
+    with schema_editor.connection.cursor() as cursor:
+        for pk, name, born, precision, province in Person.objects.values_list(
+                "id", "full_name", "birth_date", "birth_precision", "province_code").iterator(chunk_size=20000):
+            rows.append((*block_keys(name, born, precision, province), pk))
+            if len(rows) >= 20000:
+                cursor.executemany(f"UPDATE {table} SET block_key = %s, birth_key = %s WHERE id = %s", rows)
+                rows = []
+        if rows:
+            cursor.executemany(f"UPDATE {table} SET block_key = %s, birth_key = %s WHERE id = %s", rows)
 
 
 class Migration(migrations.Migration):
