@@ -145,3 +145,33 @@ def test_the_spark_engine_finds_the_same_duplicates_as_duckdb():
 
     assert pairs(spark) == pairs(duck)
     assert len(pairs(duck)) == 3  # the three spellings of one man; his brother Hải is not a likely match
+
+
+@pytest.mark.django_db
+@pytest.mark.slow
+def test_linkage_train_writes_a_model_the_registry_can_load_and_run_uses_it(tmp_path, settings):
+    from sotiem.synth.generator import generate
+
+    out = tmp_path / "synth"
+    generate(persons=700, seed=5, out=out)
+    model_file = tmp_path / "model.json"
+    printed = io.StringIO()
+    call_command("linkage", "train", "--csv", str(out / "records.csv"), "--out", str(model_file),
+                 "--version", "test-1", stdout=printed)
+    assert "model test-1 trained on" in printed.getvalue()
+    trained = load_model(str(model_file))
+    assert trained.version == "test-1" and trained.trained["records"] > 1000
+    # agreement is evidence for, disagreement against, whatever the data
+    assert trained.weights["name"][1] > 0 > trained.weights["name"][-1]
+    assert trained.weights["birth"][1] > 0 > trained.weights["birth"][-1]
+    settings.SOTIEM_MATCH_MODEL_PATH = str(model_file)
+    load_model.cache_clear()
+    try:
+        make_person(full_name="Nguyễn Văn Hùng", birth_date=dt.date(1990, 5, 17), phone="0912345678")
+        make_person(full_name="NGUYEN VAN HUNG", birth_date=dt.date(1990, 5, 17), phone="0912345678")
+        printed = io.StringIO()
+        call_command("linkage", "run", "--dry-run", stdout=printed)
+        assert "2 persons" in printed.getvalue() and "dry run: nothing changed" in printed.getvalue()
+        assert Person.objects.filter(status=PersonStatus.ACTIVE).count() == 2
+    finally:
+        load_model.cache_clear()
