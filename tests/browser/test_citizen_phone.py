@@ -1,25 +1,16 @@
-import csv
 import re
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from tests.browser.helpers import demo_truth, shared_phones
+
 pytestmark = pytest.mark.browser
 
 
-def demo_truth(tmp_path_factory) -> Path:
-    """The ground truth the demo server's `sotiem demo` wrote under its var directory (see conftest)."""
-    found = sorted(tmp_path_factory.getbasetemp().glob("demo-var*/demo-synth/truth_persons.csv"))
-    assert found, "the demo server's synthetic population was not found"
-    return found[-1]
-
-
-def a_family_phone(truth: Path) -> str:
+def a_family_phone(tmp_path_factory) -> str:  # noqa: ANN001
     """A phone three or more demo persons gave, not the one the officials' household test detaches from."""
-    with truth.open(encoding="utf-8", newline="") as fh:
-        uses = Counter(row["household_phone"] for row in csv.DictReader(fh) if row.get("household_phone"))
-    shared = [phone for phone, n in uses.most_common() if 2 <= n <= 6]
+    shared, uses = shared_phones(tmp_path_factory)
     assert len(shared) >= 2, "the demo population has too few shared phones"
     return next((phone for phone in shared[1:] if uses[phone] >= 3), shared[1])
 
@@ -34,7 +25,7 @@ def code_sent_to(var: Path, phone: str) -> str:
 
 def test_a_citizen_proves_their_phone_and_detaches_a_person_who_is_not_family(page, demo_server, tmp_path_factory):
     truth = demo_truth(tmp_path_factory)
-    phone = a_family_phone(truth)
+    phone = a_family_phone(tmp_path_factory)
 
     page.goto(demo_server)
     page.click("a[href='/my/phone/']")

@@ -2,18 +2,9 @@ import re
 
 import pytest
 
-from sotiem.core.demo import DEMO_LOGINS
+from tests.browser.helpers import login
 
 pytestmark = pytest.mark.browser
-
-LOGINS = {login.username: login.password for login in DEMO_LOGINS}
-
-
-def login(page, url: str, username: str) -> None:
-    page.goto(f"{url}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", LOGINS[username])
-    page.click("input[type=submit]")
 
 
 def listed(page) -> int:

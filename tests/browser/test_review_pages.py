@@ -1,20 +1,8 @@
-import csv
-from collections import Counter
-
 import pytest
 
-from sotiem.core.demo import DEMO_LOGINS
+from tests.browser.helpers import login, shared_phones
 
 pytestmark = pytest.mark.browser
-
-LOGINS = {login.username: login.password for login in DEMO_LOGINS}
-
-
-def login(page, url: str, username: str) -> None:
-    page.goto(f"{url}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", LOGINS[username])
-    page.click("input[type=submit]")
 
 
 def search_household(page, url: str, phone: str) -> int:
@@ -25,16 +13,8 @@ def search_household(page, url: str, phone: str) -> int:
 
 
 def a_shared_phone(tmp_path_factory) -> str:
-    """A phone that two or more demo persons gave, from the synthetic population the demo server loaded.
-
-    Officials' pages never list phones without a search, so the ground truth the demo wrote (under the demo
-    server's var directory, made by the same session's tmp_path_factory) tells which one to search.
-    """
-    found = sorted(tmp_path_factory.getbasetemp().glob("demo-var*/demo-synth/truth_persons.csv"))
-    assert found, "the demo server's synthetic population was not found"
-    with found[-1].open(encoding="utf-8", newline="") as fh:
-        uses = Counter(row["household_phone"] for row in csv.DictReader(fh) if row.get("household_phone"))
-    shared = [phone for phone, n in uses.most_common() if 2 <= n <= 6]
+    """A phone that two or more demo persons gave, from the synthetic population the demo server loaded."""
+    shared, _ = shared_phones(tmp_path_factory)
     assert shared, "the demo population has no shared phone"
     return shared[0]
 
