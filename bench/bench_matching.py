@@ -75,14 +75,12 @@ def child(persons: int, records: int, preload: bool) -> dict:
         candidates_held([record_of(item, ids)], [ids])
     online, outcomes, candidates = [], {"link": 0, "review": 0, "new": 0}, []
     baseline = []
-    from sotiem.people.identity import _Candidate
-
     for item in items:
         started = time.perf_counter()
         ids = checked_ids(item)
         record = record_of(item, ids)
         found, held = candidates_held([record], [ids])
-        cands = [_Candidate(pk=pid, record=held[pid][0], person=held[pid][1]) for pid in found[0] if pid in held]
+        cands = list({held[pid].pk: held[pid] for pid in found[0] if pid in held}.values())
         decision = decide(record, cands, model)
         online.append(time.perf_counter() - started)
         outcomes[decision.outcome] += 1

@@ -62,18 +62,29 @@ class Identified:
 
 
 @dataclass
-class _Candidate:
+class Candidate:
+    """A person a record may be: one held (pk, public_id) or one this batch creates (slot)."""
+
     pk: int | None  # None: a person this batch creates (see slot)
     record: MatchRecord
-    person: Person | None = None
+    public_id: uuid.UUID | None = None
     slot: int | None = None
+    _person: Person | None = None
+
+    @property
+    def person(self) -> Person | None:
+        """The held person as a model instance, made only for the candidate chosen (most are only scored)."""
+        if self._person is None and self.pk is not None:
+            self._person = loaded(Person, id=self.pk, public_id=self.public_id, status=PersonStatus.ACTIVE,
+                                  merged_into_id=None)
+        return self._person
 
 
 @dataclass
 class _Decision:
     outcome: str  # link / review / new
     via: str
-    candidate: _Candidate | None = None
+    candidate: Candidate | None = None
     weight: float | None = None
 
 
@@ -138,9 +149,9 @@ def held_record(row: tuple[Any, ...]) -> MatchRecord:
                           phones=phones.split(",") if phones else [])
 
 
-def held_records(person_ids: set[int]) -> dict[int, tuple[MatchRecord, Person]]:
-    """The match features of persons held (tombstones followed to their survivors), by id."""
-    out: dict[int, tuple[MatchRecord, Person]] = {}
+def held_records(person_ids: set[int]) -> dict[int, Candidate]:
+    """The persons held as candidates, with their match features (tombstones followed to their survivors), by id."""
+    out: dict[int, Candidate] = {}
     survivors: dict[int, int] = {}
     wanted = set(person_ids)
     for _ in range(5):  # chains of merges are short; five steps are plenty
@@ -154,8 +165,7 @@ def held_records(person_ids: set[int]) -> dict[int, tuple[MatchRecord, Person]]:
                 survivors[pid] = merged_into_id
                 wanted.add(merged_into_id)
             else:
-                out[pid] = (held_record(row), loaded(Person, id=pid, public_id=_uuid(public_id), status=status,
-                                                    merged_into_id=None))
+                out[pid] = Candidate(pk=pid, record=held_record(row), public_id=_uuid(public_id))
     for tomb, target in survivors.items():  # a tombstone stands for its survivor
         hops = 0
         while target in survivors and hops < 5:
@@ -170,7 +180,7 @@ def _uuid(value: Any) -> uuid.UUID:
 
 
 def candidates_held(records: list[MatchRecord], id_lists: list[list[tuple[str, str]]]
-                    ) -> tuple[list[set[int]], dict[int, tuple[MatchRecord, Person]]]:
+                    ) -> tuple[list[set[int]], dict[int, Candidate]]:
     """For each record, the ids of the persons held that share its blocking key, an ID number or a phone."""
     keys = [block_keys(r.name, r.birth_date, r.precision, r.province_code) for r in records]
     wanted = {"b": {k for k, _ in keys if k}, "d": {k for _, k in keys if k},
@@ -209,12 +219,12 @@ def candidates_held(records: list[MatchRecord], id_lists: list[list[tuple[str, s
     return per_record, held
 
 
-def decide(record: MatchRecord, candidates: list[_Candidate], model: MatchModel) -> _Decision:
+def decide(record: MatchRecord, candidates: list[Candidate], model: MatchModel) -> _Decision:
     """Link, review or new person for one record against its candidates (see the module's rules)."""
     link_at = settings.SOTIEM_MATCH_LINK_WEIGHT
     review_at = settings.SOTIEM_MATCH_REVIEW_WEIGHT
-    best: tuple[float, tuple[int, ...], _Candidate] | None = None
-    id_hit: tuple[float, tuple[int, ...], _Candidate] | None = None
+    best: tuple[float, tuple[int, ...], Candidate] | None = None
+    id_hit: tuple[float, tuple[int, ...], Candidate] | None = None
     for cand in candidates:
         levels = compare(record, cand.record)
         weight = model.score(levels)
@@ -250,9 +260,9 @@ def identify_persons(*, items: list[PersonIn], actor: Any, reason: str = "") -> 
     id_lists = [checked_ids(item) for item in items]
     records = [record_of(item, ids) for item, ids in zip(items, id_lists, strict=True)]
     per_record, held = candidates_held(records, id_lists)
-    held_cands: dict[int, _Candidate] = {}
-    fresh: list[_Candidate] = []  # persons this batch creates, matched by later records of the batch
-    fresh_by_key: dict[str, list[_Candidate]] = defaultdict(list)
+    held_cands: dict[int, Candidate] = {}
+    fresh: list[Candidate] = []  # persons this batch creates, matched by later records of the batch
+    fresh_by_key: dict[str, list[Candidate]] = defaultdict(list)
     to_create: list[PersonIn] = []
     decisions: list[_Decision] = []
     slots: list[int | None] = []
@@ -260,9 +270,8 @@ def identify_persons(*, items: list[PersonIn], actor: Any, reason: str = "") -> 
         candidates = []
         for pid in found:
             if pid in held:
-                rec, person = held[pid]
-                held_cands.setdefault(person.pk, _Candidate(pk=person.pk, record=rec, person=person))
-                candidates.append(held_cands[person.pk])
+                cand = held_cands.setdefault(held[pid].pk, held[pid])  # type: ignore[arg-type]
+                candidates.append(cand)
         keys = _fresh_keys(record)
         seen: set[int] = set()
         for key in keys:
@@ -277,7 +286,7 @@ def identify_persons(*, items: list[PersonIn], actor: Any, reason: str = "") -> 
         elif decision.outcome == "link":
             slots.append(None)
         else:
-            cand = _Candidate(pk=None, record=record, slot=len(to_create))
+            cand = Candidate(pk=None, record=record, slot=len(to_create))
             to_create.append(item)
             fresh.append(cand)
             for key in keys:
@@ -285,7 +294,7 @@ def identify_persons(*, items: list[PersonIn], actor: Any, reason: str = "") -> 
             slots.append(cand.slot)
     created = person_create_many(items=to_create, actor=actor, reason=reason) if to_create else []
     results: list[Identified] = []
-    reviews: list[tuple[Person, MatchRecord, _Candidate, float | None, str]] = []
+    reviews: list[tuple[Person, MatchRecord, Candidate, float | None, str]] = []
     first_use: set[int] = set()
     for record, decision, slot in zip(records, decisions, slots, strict=True):
         if slot is None:
@@ -327,7 +336,7 @@ def display_values(record: MatchRecord) -> dict[str, str]:
             "phone": ", ".join(sorted(record.phones))}
 
 
-def _queue_reviews(reviews: list[tuple[Person, MatchRecord, _Candidate, float | None, str]], created: list[Person],
+def _queue_reviews(reviews: list[tuple[Person, MatchRecord, Candidate, float | None, str]], created: list[Person],
                    model: MatchModel, actor: Any, reason: str) -> None:
     """Queue each (new person, candidate) pair once for an official's decision, audited."""
     pairs: dict[tuple[int, int], ReviewCandidate] = {}

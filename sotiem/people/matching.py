@@ -230,6 +230,8 @@ class MatchModel:
     m: dict[str, list[float | None]]
     u: dict[str, list[float | None]]
     trained: dict[str, Any]
+    _table: tuple[tuple[float, ...], ...] = field(init=False, repr=False, compare=False)
+    _prior: float = field(init=False, repr=False, compare=False)
 
     @property
     def prior_weight(self) -> float:
@@ -237,8 +239,14 @@ class MatchModel:
 
     def score(self, levels: tuple[int, ...]) -> float:
         """The match weight of a comparison vector: the prior plus each level's weight."""
-        return self.prior_weight + sum(self.weights[name][level] for name, level in zip(COMPARISONS, levels,
-                                                                                         strict=True))
+        n, b, s, p, i, ph = levels
+        w = self._table
+        return self._prior + w[0][n] + w[1][b] + w[2][s] + w[3][p] + w[4][i] + w[5][ph]
+
+    def __post_init__(self) -> None:
+        # scoring runs for every candidate of every record: a tuple of tuples, read without name lookups
+        object.__setattr__(self, "_table", tuple(tuple(self.weights[name]) for name in COMPARISONS))
+        object.__setattr__(self, "_prior", self.prior_weight)
 
     @staticmethod
     def probability(weight: float) -> float:
