@@ -163,7 +163,7 @@ def links_export(out: Any) -> int:
     from sotiem.people.models import Person
 
     survivor = dict(Person.objects.filter(status="merged").values_list("id", "merged_into_id"))
-    public = {}
+    public: dict[int, str] = {}
     writer = csv.writer(out)
     writer.writerow(["source", "record_id", "person_id"])
     count = 0

@@ -239,7 +239,7 @@ def aira_settings(*, use_national_id: bool = False) -> Any:
     import splink.comparison_library as cl
     from splink import SettingsCreator, block_on
 
-    comparisons = [
+    comparisons: list[Any] = [
         cl.NameComparison("given_name"),
         cl.NameComparison("family_name"),
         cl.DateOfBirthComparison("birth_date", input_is_string=True),

@@ -226,7 +226,7 @@ def decide(record: MatchRecord, candidates: list[Candidate], model: MatchModel) 
     best: tuple[float, tuple[int, ...], Candidate] | None = None
     id_hit: tuple[float, tuple[int, ...], Candidate] | None = None
     for cand in candidates:
-        levels = compare(record, cand.record)
+        levels: tuple[int, ...] = compare(record, cand.record)
         weight = model.score(levels)
         if best is None or weight > best[0]:
             best = (weight, levels, cand)
