@@ -19,6 +19,7 @@ import pandas as pd
 from sotiem.linkage import metrics
 from sotiem.linkage.splink_model import frame, train
 from sotiem.linkage.testdata import load_aira_pairs, load_fake_1000, load_historical_50k
+from sotiem.people.identity import outcome
 from sotiem.people.matching import MatchModel, MatchRecord, compare, feature_row
 
 
@@ -36,16 +37,10 @@ def record_of(row: dict[str, Any]) -> MatchRecord:
 
 
 def _decide(weight: float, levels: tuple[int, ...], link_at: float, review_at: float, guards: bool) -> str:
-    """The registry's rule (`identity.decide`) when `guards`, else the bare model: link / review / new by weight."""
-    from sotiem.people.matching import LINKABLE_NAME_LEVELS
-
-    if not guards:
-        return "link" if weight >= link_at else "review" if weight >= review_at else "new"
-    if levels[4] == 1 and levels[0] <= 6 and levels[1] != 6:
-        return "link"
-    if weight >= link_at and levels[0] in LINKABLE_NAME_LEVELS and levels[4] != 3:
-        return "link"
-    return "review" if weight >= review_at else "new"
+    """The registry's rule (`identity.outcome`) when `guards`, else the bare model: link / review / new by weight."""
+    if guards:
+        return outcome(weight, levels, link_at=link_at, review_at=review_at)[0]
+    return "link" if weight >= link_at else "review" if weight >= review_at else "new"
 
 
 def _trained(records: dict[str, MatchRecord], name: str) -> MatchModel:

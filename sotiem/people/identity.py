@@ -232,20 +232,24 @@ def decide(record: MatchRecord, candidates: list[Candidate], model: MatchModel) 
             best = (weight, levels, cand)
         if levels[IDENT] == 1 and (id_hit is None or weight > id_hit[0]):
             id_hit = (weight, levels, cand)
-    if id_hit is not None:
-        weight, levels, cand = id_hit
+    chosen = id_hit or best
+    if chosen is None:
+        return _Decision("new", "new")
+    weight, levels, cand = chosen
+    result, via = outcome(weight, levels, link_at=link_at, review_at=review_at)
+    return _Decision(result, via, cand if result != "new" else None, weight)
+
+
+def outcome(weight: float, levels: tuple[int, ...], *, link_at: float, review_at: float) -> tuple[str, str]:
+    """(link / review / new, why) for one scored pair, by the registry's rules (see the module's docstring)."""
+    if levels[IDENT] == 1:
         # one ID number on two very different people: a different given name, or a different birth date
         if levels[NAME] <= 6 and levels[BIRTH] != 6:
-            return _Decision("link", "national_id", cand, weight)
-        return _Decision("review", "national_id_conflict", cand, weight)
-    if best is None:
-        return _Decision("new", "new")
-    weight, levels, cand = best
+            return "link", "national_id"
+        return "review", "national_id_conflict"
     if weight >= link_at and levels[NAME] in LINKABLE_NAME_LEVELS and levels[IDENT] != 3:
-        return _Decision("link", "match", cand, weight)
-    if weight >= review_at:
-        return _Decision("review", "match", cand, weight)
-    return _Decision("new", "new", None, weight)
+        return "link", "match"
+    return ("review", "match") if weight >= review_at else ("new", "new")
 
 
 def identify_person(*, item: PersonIn, actor: Any, reason: str = "") -> Identified:
