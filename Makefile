@@ -39,12 +39,13 @@ test: venv browser-deps
 test-fast: venv
 	$(BIN)/pytest -q -m "not browser and not slow" -x
 
-# Full scale as the issues ask (about an hour on 2 cores); each script takes --help for smaller runs.
+# Full scale as the issues ask (about two hours on 2 cores); each script takes --help for smaller runs.
 bench: venv
 	$(BIN)/python -m bench.bench_synth
 	$(BIN)/python -m bench.bench_api
 	$(BIN)/python -m bench.bench_import
 	$(BIN)/python -m bench.bench_identity
+	$(BIN)/python -m bench.bench_matching
 	$(BIN)/python -m bench.bench_linkage
 
 lint: venv
