@@ -42,17 +42,16 @@ def person_records() -> Iterator[tuple[int, MatchRecord]]:
     """(id, features) of every active person, streamed from one statement (IDs and phones aggregated per person)."""
     from django.db import connection
 
-    from sotiem.people.identity import LINKING_SCHEMES, held_record
+    from sotiem.people.identity import HELD_COLUMNS, LINKING_SCHEMES, held_record, joined
     from sotiem.people.models import ContactPoint, Identifier, Person
 
-    agg = "string_agg({}, ',')" if connection.vendor == "postgresql" else "group_concat({}, ',')"
     schemes = ", ".join(f"'{s}'" for s in sorted(LINKING_SCHEMES))  # fixed choices, not input
-    id_text = agg.format("scheme || ':' || value")
-    sql = (f"SELECT p.id, p.public_id, p.full_name, p.birth_date, p.birth_precision, p.sex, p.commune_code, "
-           f"p.province_code, p.status, p.merged_into_id, i.ids, c.phones FROM {Person._meta.db_table} p "
-           f"LEFT JOIN (SELECT person_id, {id_text} AS ids FROM {Identifier._meta.db_table} "
+    # every person at once: grouped joins (one scan each), not the per-person subqueries of identity._held_rows
+    ids = joined("scheme || ':' || value")
+    sql = (f"SELECT {HELD_COLUMNS}, i.ids, c.phones FROM {Person._meta.db_table} p "
+           f"LEFT JOIN (SELECT person_id, {ids} AS ids FROM {Identifier._meta.db_table} "
            f"WHERE active AND validated AND scheme IN ({schemes}) GROUP BY person_id) i ON i.person_id = p.id "
-           f"LEFT JOIN (SELECT person_id, {agg.format('phone')} AS phones FROM {ContactPoint._meta.db_table} "
+           f"LEFT JOIN (SELECT person_id, {joined('phone')} AS phones FROM {ContactPoint._meta.db_table} "
            f"WHERE active GROUP BY person_id) c ON c.person_id = p.id WHERE p.status = 'active'")
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql)

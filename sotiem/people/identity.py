@@ -120,17 +120,26 @@ def _in(column: str, values: Iterable[Any]) -> tuple[str, list[Any]]:
     return f"{column} IN ({', '.join(['%s'] * len(values))})", values
 
 
+# The person columns `held_record` reads, then the person's linking IDs and phones as comma-joined text.
+HELD_COLUMNS = ("p.id, p.public_id, p.full_name, p.birth_date, p.birth_precision, p.sex, p.commune_code, "
+                "p.province_code, p.status, p.merged_into_id")
+
+
+def joined(expression: str) -> str:
+    """SQL aggregating `expression` into comma-joined text, on this database."""
+    return (f"string_agg({expression}, ',')" if connection.vendor == "postgresql"
+            else f"group_concat({expression}, ',')")
+
+
 def _held_rows(person_ids: Iterable[int]) -> list[tuple[Any, ...]]:
     """Persons by id with their linking IDs and active phones, in one statement."""
-    agg = "string_agg({}, ',')" if connection.vendor == "postgresql" else "group_concat({}, ',')"
     where, params = _in("p.id", person_ids)
     schemes, scheme_params = _in("i.scheme", sorted(LINKING_SCHEMES))
-    id_text = agg.format("i.scheme || ':' || i.value")
-    sql = (f"SELECT p.id, p.public_id, p.full_name, p.birth_date, p.birth_precision, p.sex, p.commune_code, "
-           f"p.province_code, p.status, p.merged_into_id, "
-           f"(SELECT {id_text} FROM {Identifier._meta.db_table} i "
+    ids = joined("i.scheme || ':' || i.value")
+    sql = (f"SELECT {HELD_COLUMNS}, "
+           f"(SELECT {ids} FROM {Identifier._meta.db_table} i "
            f"WHERE i.person_id = p.id AND i.active AND i.validated AND {schemes}), "
-           f"(SELECT {agg.format('c.phone')} FROM {ContactPoint._meta.db_table} c "
+           f"(SELECT {joined('c.phone')} FROM {ContactPoint._meta.db_table} c "
            f"WHERE c.person_id = p.id AND c.active) "
            f"FROM {Person._meta.db_table} p WHERE {where}")
     with connection.cursor() as cursor:
