@@ -16,3 +16,9 @@ def _fresh_site_cache():
     selectors._site_cache.clear()
     yield
     selectors._site_cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _signing_keys(tmp_path_factory, settings):
+    """Signing keys of a test run live in a temporary directory, never in the developer's var/keys."""
+    settings.SOTIEM_SIGNING_KEY_DIR = tmp_path_factory.getbasetemp() / "signing-keys"

@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI
 
+from sotiem.certificates.api import router as certificates_router
 from sotiem.immunizations.api import router as immunizations_router
 from sotiem.interop.api import router as interop_router
 from sotiem.people.api import router as people_router
@@ -10,3 +11,4 @@ api = NinjaAPI(title="sotiem API", version="1", description="Sổ tiêm — nati
 api.add_router("/persons", people_router)
 api.add_router("/", immunizations_router)
 api.add_router("/", interop_router)
+api.add_router("/", certificates_router)

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "sotiem.people",
     "sotiem.immunizations",
     "sotiem.interop",
+    "sotiem.certificates",
     "sotiem.linkage",
     "sotiem.synth",
 ]
@@ -116,6 +117,18 @@ SOTIEM_MATCH_MODEL_PATH = os.environ.get("SOTIEM_MATCH_MODEL_PATH", "")
 # Where text messages (one-time codes) go: "console" (logged and appended to <SOTIEM_VAR_DIR>/sms-outbox.log),
 # "locmem" (kept in sotiem.people.sms.outbox, for tests) or the dotted path of a gateway's send(phone, text).
 SOTIEM_SMS_BACKEND = os.environ.get("SOTIEM_SMS_BACKEND", "console")
+
+# Certificates (EU DCC format). Private signing keys are PEM files in this directory, never in the database; in
+# production point it at a mounted secret (or an HSM-backed path) readable only by the registry.
+SOTIEM_SIGNING_KEY_DIR = Path(os.environ.get("SOTIEM_SIGNING_KEY_DIR", VAR_DIR / "keys"))
+# A certificate is valid this long (MoH: the QR is valid 12 months and reissued); a document signer certificate is
+# valid SIGNER_DAYS, and signs only while a certificate issued now still expires before the signer does.
+SOTIEM_CERTIFICATE_VALIDITY_DAYS = int(os.environ.get("SOTIEM_CERTIFICATE_VALIDITY_DAYS", "365"))
+SOTIEM_SIGNER_VALIDITY_DAYS = int(os.environ.get("SOTIEM_SIGNER_VALIDITY_DAYS", "730"))
+# When no signing key can sign a full-validity certificate, make a new one rather than stop issuing.
+SOTIEM_SIGNING_KEY_AUTO_ROTATE = env_bool("SOTIEM_SIGNING_KEY_AUTO_ROTATE", True)
+# The issuer segment of certificate identifiers: URN:UVCI:01:VN:<issuer>/<opaque>#<check>
+SOTIEM_UVCI_ISSUER = os.environ.get("SOTIEM_UVCI_ISSUER", "BYT")
 
 LOGGING = {
     "version": 1,

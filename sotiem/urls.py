@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import path
 
 from sotiem.api import api
+from sotiem.certificates import citizen_views as certificate_views
 from sotiem.core import views as core_views
 from sotiem.immunizations import views as immunization_views
 from sotiem.people import citizen_views
@@ -25,6 +26,9 @@ urlpatterns = [
     path("my/phone/verify/", citizen_views.my_phone_verify, name="citizen_phone_verify"),
     path("my/phone/detach/", citizen_views.my_phone_detach, name="citizen_phone_detach"),
     path("my/phone/forget/", citizen_views.my_phone_forget, name="citizen_phone_forget"),
+    path("my/certificates/<str:handle>/", certificate_views.my_certificate, name="citizen_certificate"),
+    path("my/certificates/<str:handle>/<str:name>", certificate_views.my_certificate_file,
+         name="citizen_certificate_file"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -35,6 +35,7 @@ from sotiem.lib.phones import PhoneError, normalize_phone
 from sotiem.people.identity import identify_persons
 from sotiem.people.models import DatePrecision, IdScheme, Relationship, Sex
 from sotiem.people.services import ContactIn, IdentifierIn, PersonIn, person_in_problems
+from sotiem.people.signals import person_changed_on_commit
 from sotiem.places.models import Site
 from sotiem.places.selectors import commune_find, province_find, sites_by_code, unit_get
 from sotiem.places.services import SessionIn, sessions_find_or_create_many
@@ -411,6 +412,8 @@ def _store(parsed: list[Parsed], results: list[RecordResult | None], sender: Sen
                  after={"source": sender.source, "channel": batch.channel, "doses": doses_created,
                         "sessions": sessions_created,
                         "persons_created": sorted({w.person.pk for w in identified if w.created})})
+    # a new dose on a person who already holds a certificate reissues it (after commit; new persons hold none)
+    person_changed_on_commit(person_ids=[w.person.pk for w in identified if not w.created])
     for p, who, dose in zip(parsed, identified, doses, strict=True):
         results[p.index] = RecordResult(record_id=p.record_id, status="accepted", dose_id=str(dose.public_id),
                                         person_id=str(who.person.public_id), content_hash=p.hash,

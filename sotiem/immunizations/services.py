@@ -18,6 +18,7 @@ from sotiem.core.bulk import insert_rows
 from sotiem.immunizations.models import Appointment, AppointmentStatus, Dose, DoseStatus, InboxBatch, Vaccine
 from sotiem.immunizations.selectors import vaccines_by_id
 from sotiem.people.models import Person
+from sotiem.people.signals import person_changed_on_commit
 from sotiem.places.models import Site, SiteSession
 
 DOSE_FIELDS = ["person_id", "vaccine_id", "site_id", "session_id", "administered_on", "lot_number",
@@ -281,6 +282,7 @@ def _dose_set_status(dose: Dose, status: str, *, allowed_from: set[str], refusal
     dose.refresh_from_db()
     audit_record(actor=actor, action=action, obj=dose, person_id=dose.person_id, before=before,
                  after=snapshot(dose, DOSE_FIELDS), reason=reason)
+    person_changed_on_commit(person_ids=[dose.person_id])  # the certificate follows the undisputed doses
     return dose
 
 

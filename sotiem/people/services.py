@@ -34,6 +34,7 @@ from sotiem.people.models import (
     ReviewCandidate,
     Sex,
 )
+from sotiem.people.signals import person_changed_on_commit
 from sotiem.people.sms import sms_send
 from sotiem.places.models import AdminUnit
 from sotiem.places.selectors import codes_2025_of
@@ -294,6 +295,7 @@ def person_update(*, person: Person, actor: Any, reason: str, **changes: Any) ->
     person.save()
     audit_record(actor=actor, action="person.update", obj=person, person_id=person.pk, before=before,
                  after=snapshot(person, PERSON_FIELDS), reason=reason)
+    person_changed_on_commit(person_ids=[person.pk])  # the certificate carries the name and birth date
     return person
 
 

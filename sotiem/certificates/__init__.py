@@ -1,0 +1,1 @@
+"""Certificates: the status engine, signing keys, signed EU DCC (HC1) certificates, verification, revocation."""

@@ -1,0 +1,82 @@
+"""Public certificate endpoints: the trust list, the revocation list and verification (no login: verifiers are
+guards, employers and border officers; nothing here reads a person's record)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
+from ninja import Router, Schema
+
+from sotiem.certificates import selectors
+from sotiem.certificates.verification import parse_time, verify_text
+
+router = Router(tags=["certificates"])
+
+
+class TrustEntry(Schema):
+    kid: str
+    country: str
+    certificateType: str  # noqa: N815 (the EU DCC gateway's field names)
+    rawData: str  # noqa: N815
+    thumbprint: str
+    timestamp: str
+
+
+class RevocationEntry(Schema):
+    hash: str
+
+
+class RevocationBatch(Schema):
+    country: str
+    kid: str
+    hashType: str  # noqa: N815
+    expires: str
+    lastUpdated: str  # noqa: N815
+    entries: list[RevocationEntry]
+
+
+class VerifyIn(Schema):
+    hc1: str
+    at: str | None = None
+
+
+class VerifyOut(Schema):
+    valid: bool
+    step: str | None
+    reason: str
+    payload: dict[str, Any] | None
+
+
+class Problem(Schema):
+    detail: str
+
+
+@router.get("/trust-list", response=list[TrustEntry], auth=None)
+def trust_list(request: HttpRequest) -> Any:
+    """The document signer certificates (DSC) of Viet Nam, as the EU DCC gateway publishes them."""
+    return selectors.trust_list()
+
+
+@router.get("/revocation-list", response={200: list[RevocationBatch], 400: Problem}, auth=None)
+def revocation_list(request: HttpRequest, since: str | None = None) -> Any:
+    """Revoked, not yet expired certificates: hashes (UCI, COUNTRYCODEUCI, SIGNATURE) per signer key."""
+    after = None
+    if since:
+        try:
+            after = parse_time(since)
+        except ValueError:
+            return JsonResponse({"detail": "since: không phải thời điểm ISO 8601 / not an ISO 8601 time"}, status=400)
+    return selectors.revocation_list(since=after)
+
+
+@router.post("/certificates/verify", response={200: VerifyOut, 400: Problem}, auth=None)
+def verify(request: HttpRequest, body: VerifyIn) -> Any:
+    """Run the whole verification chain on an HC1 text (prefix … signature, key usage, expiry, revocation)."""
+    at = None
+    if body.at:
+        try:
+            at = parse_time(body.at)
+        except ValueError:
+            return JsonResponse({"detail": "at: không phải thời điểm ISO 8601 / not an ISO 8601 time"}, status=400)
+    return verify_text(body.hc1.strip(), at=at)

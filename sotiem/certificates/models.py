@@ -1,0 +1,89 @@
+"""Signing keys (public part only: private keys live in files outside the database) and issued certificates."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+from sotiem.accounts.scoping import RestrictedQuerySet
+
+
+class SigningKeyStatus(models.TextChoices):
+    ACTIVE = "active", "Đang ký / Signing"
+    RETIRED = "retired", "Ngừng ký, vẫn công bố / Retired, still published"
+
+
+class SigningKey(models.Model):
+    """A document signer (DSC): its X.509 certificate is published; its private key is a file named by key_path."""
+
+    kid = models.CharField(max_length=24, unique=True, help_text="base64 of the first 8 bytes of SHA-256(DER)")
+    certificate_der = models.BinaryField(help_text="the document signer certificate, DER")
+    key_path = models.CharField(max_length=500, help_text="PEM file of the private key (outside the database)")
+    not_before = models.DateTimeField()
+    not_after = models.DateTimeField()
+    status = models.CharField(max_length=8, choices=SigningKeyStatus.choices, default=SigningKeyStatus.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "Khóa ký / signing key"
+        verbose_name_plural = "Khóa ký / signing keys"
+        ordering = ["-not_before", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kid} ({self.status}, until {self.not_after:%Y-%m-%d})"
+
+    def is_published(self, now=None) -> bool:  # type: ignore[no-untyped-def]
+        """Whether verifiers still need it: certificates it signed can be valid until its notAfter."""
+        return self.not_after > (now or timezone.now())
+
+
+class CertificateStatus(models.TextChoices):
+    CURRENT = "current", "Hiện hành / Current"
+    REVOKED = "revoked", "Đã thu hồi / Revoked"
+
+
+class Certificate(models.Model):
+    """One signed vaccination certificate (HC1); reissuing revokes the one it replaces, never deletes it."""
+
+    SCOPE = {"province": ["person__province_code"], "commune": ["person__commune_code"],
+             "site": ["person__doses__site_id"]}
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="certificates",
+                               db_index=False)
+    uvci = models.CharField(max_length=80, unique=True, help_text="the certificate identifier (ci)")
+    hc1 = models.TextField(help_text="the signed certificate as the QR code carries it")
+    fingerprint = models.CharField(max_length=32, help_text="hash of the certified content, to reissue only on change")
+    state = models.CharField(max_length=8, help_text="status when issued: partial, complete, booster")
+    signing_key = models.ForeignKey(SigningKey, on_delete=models.PROTECT, related_name="+", db_index=False)
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    status = models.CharField(max_length=8, choices=CertificateStatus.choices, default=CertificateStatus.CURRENT)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoke_reason = models.CharField(max_length=200, blank=True)
+    # EU DCC revocation hashes (first 16 bytes of SHA-256), published once revoked
+    hash_uci = models.BinaryField(max_length=16)
+    hash_country_uci = models.BinaryField(max_length=16)
+    hash_signature = models.BinaryField(max_length=16)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "Chứng nhận / certificate"
+        verbose_name_plural = "Chứng nhận / certificates"
+        indexes = [models.Index(fields=["person", "status"]), models.Index(fields=["status", "revoked_at"]),
+                   models.Index(fields=["hash_signature"])]
+        constraints = [
+            models.UniqueConstraint(fields=["person"], condition=models.Q(status="current"),
+                                    name="certificate_one_current_per_person"),
+        ]
+        ordering = ["-issued_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.uvci} ({self.status})"
+
+    def is_revoked(self) -> bool:
+        """Whether a verifier must refuse it (its identifier is on the revocation list)."""
+        return self.status == CertificateStatus.REVOKED

@@ -1,0 +1,117 @@
+"""Reads for certificates: the facts they are made from, the trust list and the revocation list."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.utils import timezone
+
+from sotiem.certificates.issuing import Held, PersonFacts
+from sotiem.certificates.keys import kid_of
+from sotiem.certificates.models import Certificate, CertificateStatus, SigningKey
+from sotiem.certificates.status import DoseFact
+from sotiem.immunizations.models import Dose
+from sotiem.people.models import Person, PersonStatus
+
+
+def person_facts(person_ids: Iterable[int]) -> list[PersonFacts]:
+    """Each person's name, birth date and doses (all statuses: the status engine says why one does not count)."""
+    ids = sorted(set(person_ids))
+    doses: dict[int, list[DoseFact]] = defaultdict(list)
+    rows = (Dose.objects.filter(person_id__in=ids).order_by("person_id", "administered_on", "id")
+            .values_list("person_id", "public_id", "vaccine__code", "administered_on", "status", "status_reason"))
+    for person_id, public_id, code, on, status, reason in rows.iterator(chunk_size=5000):
+        doses[person_id].append(DoseFact(public_id=str(public_id), vaccine_code=code, administered_on=on,
+                                         status=status, reason=reason))
+    persons = (Person.objects.filter(id__in=ids).order_by("id")
+               .values_list("id", "full_name", "birth_date", "birth_precision", "status"))
+    return [PersonFacts(person_id=pid, full_name=name, birth_date=born, birth_precision=precision,
+                        doses=tuple(doses.get(pid, ())) if status == PersonStatus.ACTIVE else ())
+            for pid, name, born, precision, status in persons]
+
+
+def person_facts_range(first_id: int, last_id: int) -> list[PersonFacts]:
+    """`person_facts` of every person with first_id ≤ id ≤ last_id (the bulk reissue reads by id ranges)."""
+    ids = Person.objects.filter(id__gte=first_id, id__lte=last_id).values_list("id", flat=True)
+    return person_facts(ids)
+
+
+def held_certificates(person_ids: Iterable[int]) -> dict[int, Held]:
+    """The current certificate of each of these persons who has one."""
+    rows = (Certificate.objects.filter(person_id__in=set(person_ids), status=CertificateStatus.CURRENT)
+            .values_list("person_id", "id", "fingerprint", "expires_at"))
+    return {pid: Held(certificate_id=cid, fingerprint=mark, expires_at=expires) for pid, cid, mark, expires in rows}
+
+
+def holders(person_ids: Iterable[int]) -> list[int]:
+    """Those of these persons who hold a current certificate."""
+    return list(Certificate.objects.filter(person_id__in=set(person_ids), status=CertificateStatus.CURRENT)
+                .values_list("person_id", flat=True))
+
+
+def certificate_current_get(*, person: Person) -> Certificate | None:
+    """The person's current certificate, if one was issued (callers scope and audit the person)."""
+    return (Certificate.objects.filter(person=person, status=CertificateStatus.CURRENT)
+            .select_related("signing_key").first())
+
+
+def published_keys(now: dt.datetime | None = None) -> list[SigningKey]:
+    """Signing keys verifiers still need: every key whose certificates may still be valid."""
+    return list(SigningKey.objects.filter(not_after__gt=now or timezone.now()).order_by("not_before", "id"))
+
+
+def trust_list(now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """The document signer certificates, as the EU DCC gateway publishes them."""
+    return [{"kid": key.kid, "country": "VN", "certificateType": "DSC",
+             "rawData": base64.b64encode(bytes(key.certificate_der)).decode(),
+             "thumbprint": hashlib.sha256(bytes(key.certificate_der)).hexdigest(),
+             "timestamp": key.created_at.isoformat()} for key in published_keys(now)]
+
+
+def trust_map(now: dt.datetime | None = None) -> dict[bytes, list[bytes]]:
+    """kid → signer certificates (DER), for verification against the registry's own trust list."""
+    found: dict[bytes, list[bytes]] = defaultdict(list)
+    for key in SigningKey.objects.all():
+        der = bytes(key.certificate_der)
+        found[kid_of(der)].append(der)
+    return dict(found)
+
+
+HASH_TYPES = {"UCI": "hash_uci", "COUNTRYCODEUCI": "hash_country_uci", "SIGNATURE": "hash_signature"}
+
+
+def revocation_list(*, now: dt.datetime | None = None, since: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """Revoked certificates not yet expired, as EU DCC revocation batches: one per signer key and hash type."""
+    now = now or timezone.now()
+    rows = Certificate.objects.filter(status=CertificateStatus.REVOKED, expires_at__gt=now)
+    if since is not None:
+        rows = rows.filter(revoked_at__gt=since)
+    by_kid: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in rows.order_by("revoked_at", "id").values_list("signing_key__kid", "expires_at", "revoked_at",
+                                                             *HASH_TYPES.values()):
+        by_kid[row[0]].append(row)
+    batches = []
+    for kid, entries in by_kid.items():
+        for position, hash_type in enumerate(HASH_TYPES):
+            batches.append({
+                "country": "VN", "kid": kid, "hashType": hash_type,
+                "expires": max(e[1] for e in entries).isoformat(),
+                "lastUpdated": max(e[2] for e in entries).isoformat(),
+                "entries": [{"hash": base64.b64encode(bytes(e[3 + position])).decode()} for e in entries],
+            })
+    return batches
+
+
+def is_revoked(hashes: dict[str, bytes]) -> bool:
+    """Whether a certificate with these revocation hashes is on the registry's revocation list."""
+    signature = hashes.get("SIGNATURE")
+    uci = hashes.get("UCI")
+    rows = Certificate.objects.filter(status=CertificateStatus.REVOKED)
+    if signature is not None and rows.filter(hash_signature=signature).exists():
+        return True
+    return uci is not None and rows.filter(hash_uci=uci).exists()

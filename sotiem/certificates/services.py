@@ -1,0 +1,194 @@
+"""Writes for certificates: signing keys, issuing, reissuing on change and revoking. Nothing is deleted.
+
+A person's certificate follows from their undisputed doses alone. It is issued on demand (a citizen asks, an
+official prints) and reissued after commit whenever the person's doses or identity change, which revokes the one it
+replaces. Revoked certificates stay, with their revocation hashes, for the published revocation list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import multiprocessing
+import uuid
+from collections.abc import Iterable
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, connections, transaction
+from django.utils import timezone
+
+from sotiem.audit.services import audit_event, audit_record, audit_record_many
+from sotiem.certificates import selectors
+from sotiem.certificates.issuing import Outcome, SignerInfo, plan, plan_chunk
+from sotiem.certificates.keys import kid_of, make_signer
+from sotiem.certificates.status import rules_from_catalogue
+from sotiem.certificates.models import Certificate, CertificateStatus, SigningKey, SigningKeyStatus
+from sotiem.core.bulk import insert_rows
+from sotiem.people.models import Person
+
+log = logging.getLogger(__name__)
+SYSTEM = "system:certificates"
+CERT_COLUMNS = ["public_id", "person_id", "uvci", "hc1", "fingerprint", "state", "signing_key_id",
+                "issued_at", "expires_at", "status", "revoked_at", "revoke_reason", "hash_uci", "hash_country_uci",
+                "hash_signature"]
+CHUNK = 5000
+
+
+def _validity() -> dt.timedelta:
+    return dt.timedelta(days=settings.SOTIEM_CERTIFICATE_VALIDITY_DAYS)
+
+
+def signing_key_create(*, actor: Any, reason: str, now: dt.datetime | None = None) -> SigningKey:
+    """Make a new document signer (private key to a file) and sign with it from now on; older keys retire."""
+    now = now or timezone.now()
+    made = make_signer(settings.SOTIEM_SIGNING_KEY_DIR, now=now.replace(microsecond=0),
+                       days=settings.SOTIEM_SIGNER_VALIDITY_DAYS)
+    with transaction.atomic():
+        retired = list(SigningKey.objects.filter(status=SigningKeyStatus.ACTIVE).values_list("kid", flat=True))
+        SigningKey.objects.filter(status=SigningKeyStatus.ACTIVE).update(status=SigningKeyStatus.RETIRED)
+        key = SigningKey.objects.create(kid=made.kid, certificate_der=made.certificate_der,
+                                        key_path=str(made.key_path), not_before=made.not_before,
+                                        not_after=made.not_after)
+        audit_record(actor=actor, action="signing_key.create", obj=key, after={"kid": key.kid, "retired": retired,
+                     "not_after": key.not_after}, reason=reason or "rotation")
+    return key
+
+
+def signing_key_for_issue(*, now: dt.datetime) -> SigningKey:
+    """The key to sign with now: the newest active key that outlives a certificate issued now (rotating if none)."""
+    key = SigningKey.objects.filter(status=SigningKeyStatus.ACTIVE).order_by("-not_before", "-id").first()
+    if key is not None and key.not_after >= now + _validity():
+        return key
+    if not settings.SOTIEM_SIGNING_KEY_AUTO_ROTATE and key is not None and key.not_after > now:
+        return key  # certificates are then shortened to the signer's notAfter
+    if not settings.SOTIEM_SIGNING_KEY_AUTO_ROTATE:
+        raise ValidationError("Không có khóa ký còn hiệu lực / No valid signing key: run `sotiem certificate keygen`")
+    return signing_key_create(actor=SYSTEM, reason="no key outlives a certificate issued now", now=now)
+
+
+def _signer_info(key: SigningKey) -> SignerInfo:
+    return SignerInfo(key_id=key.pk, kid=kid_of(bytes(key.certificate_der)), key_path=key.key_path,
+                      not_after=key.not_after)
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """Counts of one refresh: issued (new or replacing), revoked (replaced or with no successor), kept."""
+
+    issued: int
+    revoked: int
+    kept: int
+
+
+def _revoke(ids: list[int], *, now: dt.datetime, reason: str) -> None:
+    for start in range(0, len(ids), CHUNK):
+        Certificate.objects.filter(id__in=ids[start:start + CHUNK], status=CertificateStatus.CURRENT).update(
+            status=CertificateStatus.REVOKED, revoked_at=now, revoke_reason=reason[:200])
+
+
+def _store(outcome: Outcome, *, key_id: int, now: dt.datetime, actor: Any, reason: str) -> Refreshed:
+    """Revoke what is replaced or gone, then insert the new certificates, and audit, in the caller's transaction."""
+    replaced = [i.replaces for i in outcome.issued if i.replaces is not None]
+    _revoke(replaced + outcome.revoked_only, now=now, reason=reason)
+    rows = [(uuid.uuid4(), i.person_id, i.uvci, i.hc1, i.fingerprint, i.state, key_id, i.issued_at,
+             i.expires_at, CertificateStatus.CURRENT, None, "", i.hashes["UCI"], i.hashes["COUNTRYCODEUCI"],
+             i.hashes["SIGNATURE"]) for i in outcome.issued]
+    if rows:
+        insert_rows(Certificate, CERT_COLUMNS, rows)
+    changed = {i.person_id: i.uvci for i in outcome.issued}
+    if changed or outcome.revoked_only:
+        marker = Certificate(pk=0, uvci="batch")
+        person_id = next(iter(changed)) if len(changed) == 1 and not outcome.revoked_only else None
+        audit_record_many([audit_event(actor=actor, action="certificate.issue", obj=marker, person_id=person_id,
+                                       after={"issued": changed, "revoked": replaced + outcome.revoked_only},
+                                       reason=reason)])
+    return Refreshed(issued=len(rows), revoked=len(replaced) + len(outcome.revoked_only), kept=outcome.kept)
+
+
+def certificates_refresh(*, person_ids: Iterable[int], actor: Any, reason: str, holders_only: bool = False,
+                         now: dt.datetime | None = None) -> Refreshed:
+    """Bring these persons' certificates in line with their records: issue, replace and revoke as needed."""
+    now = (now or timezone.now()).replace(microsecond=0)
+    ids = sorted(set(person_ids))
+    if holders_only:
+        ids = sorted(selectors.holders(ids))
+    if not ids:
+        return Refreshed(0, 0, 0)
+    key = signing_key_for_issue(now=now)
+    with transaction.atomic():
+        # one refresh at a time per person: lock the rows, then read what is held
+        list(Person.objects.select_for_update().filter(id__in=ids).values_list("id", flat=True))
+        outcome = plan(selectors.person_facts(ids), selectors.held_certificates(ids), now=now,
+                       signer=_signer_info(key), validity=_validity(), issuer=settings.SOTIEM_UVCI_ISSUER,
+                       on=timezone.localdate(now))
+        return _store(outcome, key_id=key.pk, now=now, actor=actor, reason=reason)
+
+
+def certificate_current(*, person: Person, actor: Any, reason: str = "requested") -> Certificate | None:
+    """The person's certificate as of now, issuing or replacing it first if the record changed (None: no dose)."""
+    certificates_refresh(person_ids=[person.pk], actor=actor, reason=reason)
+    return selectors.certificate_current_get(person=person)
+
+
+def certificates_refresh_all(*, actor: Any, reason: str, workers: int = 2, chunk: int = CHUNK, force: bool = False,
+                             now: dt.datetime | None = None, progress: Any = None) -> Refreshed:
+    """Refresh every person's certificate: read by id ranges, sign in worker processes, write in bulk.
+
+    `force` reissues (and revokes) every current certificate even if unchanged, e.g. after a key compromise.
+    """
+    now = (now or timezone.now()).replace(microsecond=0)
+    info = _signer_info(signing_key_for_issue(now=now))
+    first = Person.objects.order_by("id").values_list("id", flat=True).first()
+    last = Person.objects.order_by("-id").values_list("id", flat=True).first()
+    if first is None or last is None:
+        return Refreshed(0, 0, 0)
+    ranges = [(start, min(start + chunk - 1, last)) for start in range(first, last + 1, chunk)]
+    totals = Refreshed(0, 0, 0)
+    if workers <= 0 or connection.in_atomic_block:  # inside a transaction the connection cannot be closed
+        for args in _chunk_args(ranges, now, info, force):
+            totals = _add(totals, _write(plan_chunk(args), info, now, actor, reason, progress))
+        return totals
+    rules_from_catalogue()  # loaded once before the fork, shared by the children
+    connections.close_all()  # children must never share a database socket with this process
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        pending: deque[Future[Outcome]] = deque()
+        for args in _chunk_args(ranges, now, info, force):
+            pending.append(pool.submit(plan_chunk, args))
+            # a bounded window: read the next ranges while workers sign, write what is signed in between
+            while len(pending) > 2 * workers or (pending and pending[0].done()):
+                totals = _add(totals, _write(pending.popleft().result(), info, now, actor, reason, progress))
+        while pending:
+            totals = _add(totals, _write(pending.popleft().result(), info, now, actor, reason, progress))
+    return totals
+
+
+def _add(a: Refreshed, b: Refreshed) -> Refreshed:
+    return Refreshed(a.issued + b.issued, a.revoked + b.revoked, a.kept + b.kept)
+
+
+def _write(outcome: Outcome, info: SignerInfo, now: dt.datetime, actor: Any, reason: str, progress: Any) -> Refreshed:
+    with transaction.atomic():
+        done = _store(outcome, key_id=info.key_id, now=now, actor=actor, reason=reason)
+    if progress is not None:
+        progress(done.issued + done.kept + len(outcome.revoked_only))
+    return done
+
+
+def _chunk_args(ranges: list[tuple[int, int]], now: dt.datetime, info: SignerInfo,
+                force: bool) -> Iterable[tuple[Any, ...]]:
+    """The facts of each id range, read in the parent while the workers sign the previous ones."""
+    for first, last in ranges:
+        facts = selectors.person_facts_range(first, last)
+        held = selectors.held_certificates(f.person_id for f in facts)
+        yield (facts, held, now, info, _validity(), settings.SOTIEM_UVCI_ISSUER, timezone.localdate(now), force)
+
+
+def persons_changed(*, person_ids: Iterable[int]) -> Refreshed:
+    """After a committed change to these persons: reissue (and revoke) the certificates of those holding one."""
+    return certificates_refresh(person_ids=person_ids, actor=SYSTEM, reason="hồ sơ thay đổi / record changed",
+                                holders_only=True)
