@@ -137,7 +137,11 @@ def child(persons: int, sample: int, qr_count: int) -> dict:
     from sotiem.certificates.hcert import verify_hc1
     from sotiem.certificates.models import Certificate, CertificateStatus
     from sotiem.certificates.qr import qr_png, qr_svg
-    from sotiem.certificates.services import certificates_refresh, certificates_refresh_all, signing_key_create
+    from sotiem.certificates.services import (
+        certificates_refresh,
+        certificates_refresh_all,
+        signing_key_create,
+    )
     from sotiem.people.models import Person
 
     call_command("migrate", verbosity=0)

@@ -18,7 +18,13 @@ from functools import lru_cache
 
 from sotiem.certificates.hcert import Signer, revocation_hashes, transliterate_icao, uvci
 from sotiem.certificates.keys import load_private
-from sotiem.certificates.status import DoseFact, Status, dcc_vaccination, rules_from_catalogue, vaccination_status
+from sotiem.certificates.status import (
+    DoseFact,
+    Status,
+    dcc_vaccination,
+    rules_from_catalogue,
+    vaccination_status,
+)
 
 SCHEMA_VERSION = "1.3.0"
 COUNTRY = "VN"

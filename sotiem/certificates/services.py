@@ -11,8 +11,8 @@ import datetime as dt
 import logging
 import multiprocessing
 import uuid
-from collections.abc import Iterable
 from collections import deque
+from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -26,8 +26,8 @@ from sotiem.audit.services import audit_event, audit_record, audit_record_many
 from sotiem.certificates import selectors
 from sotiem.certificates.issuing import Outcome, SignerInfo, plan, plan_chunk
 from sotiem.certificates.keys import kid_of, make_signer
-from sotiem.certificates.status import rules_from_catalogue
 from sotiem.certificates.models import Certificate, CertificateStatus, SigningKey, SigningKeyStatus
+from sotiem.certificates.status import rules_from_catalogue
 from sotiem.core.bulk import insert_rows
 from sotiem.people.models import Person
 

@@ -302,14 +302,16 @@ def verify_hc1(
     except SignatureError as error:
         return _failed("signature", str(error), kid=kid)
     hcert = sign1.hcert
-    known = {"payload": claims_json(sign1), "kid": kid, "hashes": _hashes_of(sign1, hcert)}
+    payload = claims_json(sign1)
+    hashes = _hashes_of(sign1, hcert)
+    known: dict[str, Any] = {"payload": payload, "kid": kid, "hashes": hashes}
     if problem := key_usage_problem(hcert, dsc):
         return _failed("key-usage", problem, **known)
     moment = (clock if clock.tzinfo else clock.replace(tzinfo=UTC)).timestamp()
     if problem := expiry_problem(sign1.claims, dsc, moment):
         return _failed("expiry", problem, **known)
-    if check_schema and (problem := hcert_problem(known["payload"]["hcert"])):
+    if check_schema and (problem := hcert_problem(payload["hcert"])):
         return _failed("schema", problem, **known)
-    if is_revoked is not None and is_revoked(known["hashes"]):
+    if is_revoked is not None and is_revoked(hashes):
         return _failed("revocation", "the certificate is revoked", **known)
     return Verification(valid=True, step=None, reason="valid", **known)

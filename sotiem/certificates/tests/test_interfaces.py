@@ -70,6 +70,7 @@ def test_a_certificate_checked_against_another_signer_fails_at_the_kid_step():
     person = two_doses()
     hc1 = certificate_current(person=person, actor="test").hc1
     from cryptography import x509  # noqa: F401 (a second registry's signer)
+
     from sotiem.certificates.keys import make_signer
 
     other = make_signer(__import__("pathlib").Path(__import__("tempfile").mkdtemp()), now=timezone.now(), days=30)

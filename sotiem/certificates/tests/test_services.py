@@ -94,8 +94,9 @@ def test_a_dispute_reissues_at_once_and_revokes_the_old_identifier(django_captur
 def test_the_stored_revocation_hashes_are_those_of_the_signed_certificate():
     person, _ = vaccinated()
     certificate = certificate_current(person=person, actor="test")
-    import cbor2
     import zlib
+
+    import cbor2
 
     from sotiem.certificates.hcert import b45decode
 
