@@ -10,10 +10,12 @@ import inspect
 import pkgutil
 
 import pytest
+from django.utils import timezone
 
 import sotiem
 from sotiem.accounts import services as accounts
 from sotiem.audit.models import AuditEvent
+from sotiem.certificates import services as certificates
 from sotiem.immunizations import services as immunizations
 from sotiem.immunizations.models import Vaccine
 from sotiem.people import merging
@@ -53,7 +55,30 @@ def calls(personas):
     def dose():
         return make_dose(person, site=site)
 
+    def vaccinated(name):
+        someone = make_person(full_name=name)
+        make_dose(someone, site=site)
+        return someone
+
+    def changed_holder():
+        someone = vaccinated("Audit Chín")
+        certificates.certificate_current(person=someone, actor="t")
+        make_dose(someone, site=site, administered_on=dt.date(2021, 9, 1))
+        return certificates.persons_changed(person_ids=[someone.pk])
+
     return {
+        # first: no signing key exists yet, so asking for one makes it
+        "signing_key_for_issue": (lambda: certificates.signing_key_for_issue(now=timezone.now()),
+                                  "signing_key.create"),
+        "signing_key_create": (lambda: certificates.signing_key_create(actor="t", reason="r"), "signing_key.create"),
+        "certificate_current": (lambda: certificates.certificate_current(person=vaccinated("Audit Tám"), actor="t"),
+                                "certificate.issue"),
+        "certificates_refresh": (lambda: certificates.certificates_refresh(
+            person_ids=[vaccinated("Audit Mười").pk], actor="t", reason="r"), "certificate.issue"),
+        "certificates_refresh_all": (lambda: (vaccinated("Audit Mười Một"),
+                                              certificates.certificates_refresh_all(actor="t", reason="r")),
+                                     "certificate.issue"),
+        "persons_changed": (changed_holder, "certificate.issue"),
         "site_create": (lambda: places.site_create(code="AUD-1", name="x", kind="fixed", province=province(),
                                                    actor="t"), "site.create"),
         "session_find_or_create": (lambda: places.session_find_or_create(site=site, date=dt.date(2021, 9, 1),

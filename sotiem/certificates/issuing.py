@@ -8,15 +8,15 @@ results in bulk.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
+import gc
 import hashlib
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sotiem.certificates.hcert import Signer, revocation_hashes, transliterate_icao, uvci
+from sotiem.certificates.hcert import Signer, revocation_hashes, transliterate_icao, uvci, uvci_check_character
 from sotiem.certificates.keys import load_private
 from sotiem.certificates.status import (
     DoseFact,
@@ -30,8 +30,9 @@ SCHEMA_VERSION = "1.3.0"
 COUNTRY = "VN"
 ISSUER_NAME = "Ministry of Health of Viet Nam"
 RENEW_BEFORE = dt.timedelta(days=30)
-# 32 symbols without 0/O and 1/I (read aloud over the phone), mapped from base32's alphabet
-_UVCI_SYMBOLS = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+# 32 symbols without 0/O and 1/I (read aloud over the phone); a random byte picks one by its low 5 bits, which
+# is uniform because 256 is a multiple of 32: 16 bytes give 80 random bits
+_UVCI_SYMBOLS = bytes(b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789"[b % 32] for b in range(256))
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,10 +142,17 @@ def fingerprint(hcert: dict) -> str:
     return hashlib.sha256(repr(hcert).encode()).hexdigest()[:32]
 
 
+@lru_cache(maxsize=8)
+def _uvci_body_start(issuer: str) -> str:
+    """"URN:UVCI:01:VN:<issuer>/", checked once by building a whole identifier the slow, validating way."""
+    sample = uvci(country=COUNTRY, issuer=issuer, opaque="A")
+    return sample[: -len("A#") - 1]
+
+
 def new_uvci(issuer: str) -> str:
     """A fresh certificate identifier with 80 random bits."""
-    opaque = base64.b32encode(secrets.token_bytes(10)).translate(_UVCI_SYMBOLS).decode()
-    return uvci(country=COUNTRY, issuer=issuer, opaque=opaque)
+    body = _uvci_body_start(issuer) + secrets.token_bytes(16).translate(_UVCI_SYMBOLS).decode()
+    return f"{body}#{uvci_check_character(body)}"
 
 
 @lru_cache(maxsize=8)
@@ -159,6 +167,18 @@ def plan(people: Iterable[PersonFacts], held: Mapping[int, Held], *, now: dt.dat
 
     `force` replaces even unchanged certificates (a signing key that must no longer be trusted).
     """
+    # the loop makes many small objects and no reference cycles: the cyclic collector would only rescan them
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _plan(people, held, now=now, signer=signer, validity=validity, issuer=issuer, on=on, force=force)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _plan(people: Iterable[PersonFacts], held: Mapping[int, Held], *, now: dt.datetime, signer: SignerInfo,
+          validity: dt.timedelta, issuer: str, on: dt.date, force: bool) -> Outcome:
     rules = rules_from_catalogue()
     sign = signer_for(signer.kid, signer.key_path)
     expires = min(now + validity, signer.not_after)

@@ -50,14 +50,15 @@ _UVCI = re.compile(r"(URN:UVCI:)?01:[A-Z]{2}:[A-Z0-9/]+#[A-Z0-9/:]")
 MAX_UVCI = 80
 
 
+# each character's addend when doubled, and when not (Luhn mod N adds the digits of the product in base N)
+_DOUBLED = {ch: (2 * i) // _N + (2 * i) % _N for ch, i in _CODE.items()}
+
+
 def _luhn_sum(text: str, factor: int) -> int:
     """Luhn mod N sum of text, doubling from the right starting with factor (2 to generate, 1 to check)."""
-    total = 0
-    for ch in reversed(text):
-        addend = factor * _CODE[ch]
-        total += addend // _N + addend % _N
-        factor = 3 - factor
-    return total % _N
+    backwards = text[::-1]
+    doubled, single = (backwards[0::2], backwards[1::2]) if factor == 2 else (backwards[1::2], backwards[0::2])
+    return (sum(map(_DOUBLED.__getitem__, doubled)) + sum(map(_CODE.__getitem__, single))) % _N
 
 
 def uvci_check_character(text: str) -> str:

@@ -8,10 +8,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db.models import Count
 from tqdm import tqdm
 
 from sotiem.core.demo import create_demo_officials, load_population
-from sotiem.people.models import Person
+from sotiem.people.models import ContactPoint, Person
 from sotiem.places.models import Site
 
 
@@ -48,4 +49,11 @@ class Command(BaseCommand):
             self.stdout.write(f"  {login.username:<10} {login.password:<24} {login.who}")
         if nurse_site:
             self.stdout.write(f"  (điều dưỡng tại / nurse at {nurse_site.code} {nurse_site.name})")
+        phone = (ContactPoint.objects.filter(active=True, person__doses__status="valid").values("phone")
+                 .annotate(n=Count("person", distinct=True)).filter(n__gte=2).order_by("-n", "phone").first())
+        if phone:
+            self.stdout.write(
+                f"Người dân / Citizens: http://127.0.0.1:8000/my/phone/ với số / with {phone['phone']} (mã xác nhận "
+                f"ghi vào / codes are written to {settings.VAR_DIR / 'sms-outbox.log'}), rồi mở chứng nhận bằng "
+                "ngày sinh / then open a certificate with the birth date")
         self.stdout.write(f"Xong sau / done in {time.monotonic() - started:.0f}s")

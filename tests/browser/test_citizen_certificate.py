@@ -1,0 +1,52 @@
+import sqlite3
+
+import pytest
+
+from tests.browser.helpers import demo_truth
+from tests.browser.test_citizen_phone import a_family_phone, code_sent_to
+
+pytestmark = pytest.mark.browser
+
+
+def vaccinated_member(var, phone: str) -> tuple[str, str]:  # noqa: ANN001
+    """Name and birth date (as the registry holds it, dd/mm/yyyy) of a person giving this phone with a dose."""
+    with sqlite3.connect(var / "sotiem.sqlite3") as db:
+        name, born = db.execute(
+            "SELECT p.full_name, p.birth_date FROM people_person p JOIN people_contactpoint c ON c.person_id = p.id "
+            "WHERE c.phone = ? AND c.active AND p.status = 'active' AND p.birth_precision = 'day' AND EXISTS "
+            "(SELECT 1 FROM immunizations_dose d WHERE d.person_id = p.id AND d.status = 'valid') "
+            "ORDER BY p.id LIMIT 1", [phone]).fetchone()
+    year, month, day = born.split("-")
+    return name, f"{day}/{month}/{year}"
+
+
+def test_a_citizen_opens_a_family_members_certificate_and_gets_the_qr_and_pdf(page, demo_server, tmp_path_factory):
+    var = demo_truth(tmp_path_factory).parent.parent
+    phone = a_family_phone(tmp_path_factory)
+    name, born = vaccinated_member(var, phone)
+
+    page.goto(f"{demo_server}/my/phone/")
+    page.fill("#phone-form input[name=phone]", "0" + phone.removeprefix("+84"))
+    page.click("#phone-form button[type=submit]")
+    page.fill("#code-form input[name=code]", code_sent_to(var, phone))
+    page.click("#code-form button[type=submit]")
+
+    row = page.locator("tr.member", has_text=name).first
+    row.locator("a.certificate-link").click()
+    page.fill("#unlock-form input[name=birth_date]", "01/01/1900")
+    page.click("#unlock-form button[type=submit]")
+    assert "tries left" in page.locator("[role=alert]").inner_text()
+    page.fill("#unlock-form input[name=birth_date]", born)
+    page.click("#unlock-form button[type=submit]")
+
+    assert name in page.locator("h2").inner_text()
+    assert page.locator("#qr svg").count() == 1
+    assert page.locator("#uvci").inner_text().startswith("URN:UVCI:01:VN:")
+    assert page.locator("#explained li").count() >= 1
+    status = page.locator("#status").inner_text()
+    assert any(word in status for word in ("Partially vaccinated", "Primary series complete", "Booster received"))
+    with page.expect_download() as download:
+        page.evaluate("url => { const a = document.createElement('a'); a.href = url; a.download = 'c.pdf'; "
+                      "document.body.appendChild(a); a.click(); }",
+                      page.locator("#downloads a").first.get_attribute("href"))
+    assert download.value.path().read_bytes().startswith(b"%PDF")
