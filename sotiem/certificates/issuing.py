@@ -16,11 +16,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sotiem.certificates.hcert import Signer, revocation_hashes, transliterate_icao, uvci, uvci_check_character
+from sotiem.certificates.hcert import (
+    Signer,
+    revocation_hashes,
+    transliterate_icao,
+    uvci,
+    uvci_check_character,
+)
 from sotiem.certificates.keys import load_private
 from sotiem.certificates.status import (
     DoseFact,
     Status,
+    VaccineRule,
     dcc_vaccination,
     rules_from_catalogue,
     vaccination_status,
@@ -119,13 +126,9 @@ def holder_name(full_name: str) -> dict[str, str]:
             "gnt": "<".join(filter(None, map(_icao_word, words[1:])))[:80]}
 
 
-def content(facts: PersonFacts, status: Status) -> dict | None:
+def content(facts: PersonFacts, status: Status, rules: Mapping[str, VaccineRule]) -> dict | None:
     """The certificate's hcert without its identifier, or None when no dose counts."""
-    if not status.counted:
-        return None
-    last = status.counted[-1]
-    fact = next(d for d in facts.doses if d.public_id == last.public_id)
-    entry = dcc_vaccination(status, fact, rules_from_catalogue())
+    entry = dcc_vaccination(status, None, rules)
     if entry is None:
         return None
     entry.update({"co": COUNTRY, "is": ISSUER_NAME})
@@ -188,7 +191,7 @@ def _plan(people: Iterable[PersonFacts], held: Mapping[int, Held], *, now: dt.da
     kept = 0
     for facts in people:
         status = vaccination_status(facts.doses, rules, on=on)
-        hcert = content(facts, status)
+        hcert = content(facts, status, rules)
         current = held.get(facts.person_id)
         if hcert is None:
             if current is not None:

@@ -215,7 +215,7 @@ def test_every_issue_is_audited_with_the_person():
     assert event.after["issued"] == {str(person.pk): certificate.uvci}
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_refreshing_everyone_in_worker_processes_issues_once_and_then_keeps():
     people = [vaccinated(full_name=f"Người Thử {n}")[0] for n in range(12)]
     nobody = make_person(full_name="Chưa Tiêm")

@@ -142,7 +142,7 @@ def test_the_template_columns_are_the_documented_ones():
     assert Path(__file__).exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_rows_checked_in_worker_processes_get_the_same_results_as_in_process(tmp_path, sites):
     from sotiem.immunizations.imports import import_run_execute, import_run_start
     from sotiem.immunizations.ingest import Sender
