@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.db import models
 from django.utils import timezone
 
@@ -50,7 +48,7 @@ class Certificate(models.Model):
     SCOPE = {"province": ["person__province_code"], "commune": ["person__commune_code"],
              "site": ["person__doses__site_id"]}
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # the UVCI is the certificate's public identifier: no UUID of its own
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="certificates",
                                db_index=False)
     uvci = models.CharField(max_length=80, unique=True, help_text="the certificate identifier (ci)")
@@ -73,8 +71,14 @@ class Certificate(models.Model):
     class Meta:
         verbose_name = "Chứng nhận / certificate"
         verbose_name_plural = "Chứng nhận / certificates"
-        indexes = [models.Index(fields=["person", "status"]), models.Index(fields=["status", "revoked_at"]),
-                   models.Index(fields=["hash_signature"])]
+        # issuing inserts a million rows at a time: only the unique uvci and the one-current-per-person index are
+        # touched by an insert; the revocation list and revocation lookups read partial indexes of revoked rows
+        indexes = [
+            models.Index(fields=["revoked_at"], condition=models.Q(status="revoked"), name="certificate_revoked_at"),
+            models.Index(fields=["hash_signature"], condition=models.Q(status="revoked"),
+                         name="certificate_revoked_signature"),
+            models.Index(fields=["hash_uci"], condition=models.Q(status="revoked"), name="certificate_revoked_uci"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["person"], condition=models.Q(status="current"),
                                     name="certificate_one_current_per_person"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
@@ -15,35 +16,59 @@ from sotiem.certificates.issuing import Held, PersonFacts
 from sotiem.certificates.keys import kid_of
 from sotiem.certificates.models import Certificate, CertificateStatus, SigningKey
 from sotiem.certificates.status import DoseFact
-from sotiem.immunizations.models import Dose
+from sotiem.immunizations.models import Dose, Vaccine
 from sotiem.people.models import Person, PersonStatus
+
+
+@functools.lru_cache(maxsize=1)
+def _vaccine_codes() -> dict[int, str]:
+    """Catalogue id → code (the catalogue is reference data: ids never change)."""
+    return dict(Vaccine.objects.values_list("id", "code"))
+
+
+def _facts(doses: Iterable[tuple[Any, ...]], persons: Iterable[tuple[Any, ...]]) -> list[PersonFacts]:
+    codes = _vaccine_codes()
+    held: dict[int, list[DoseFact]] = defaultdict(list)
+    for person_id, public_id, vaccine_id, on, status, reason in doses:
+        held[person_id].append(DoseFact(public_id=str(public_id), vaccine_code=codes.get(vaccine_id, ""),
+                                        administered_on=on, status=status, reason=reason))
+    return [PersonFacts(person_id=pid, full_name=name, birth_date=born, birth_precision=precision,
+                        doses=tuple(held.get(pid, ())) if status == PersonStatus.ACTIVE else ())
+            for pid, name, born, precision, status in persons]
+
+
+DOSE_FACT_COLUMNS = ("person_id", "public_id", "vaccine_id", "administered_on", "status", "status_reason")
+PERSON_FACT_COLUMNS = ("id", "full_name", "birth_date", "birth_precision", "status")
 
 
 def person_facts(person_ids: Iterable[int]) -> list[PersonFacts]:
     """Each person's name, birth date and doses (all statuses: the status engine says why one does not count)."""
     ids = sorted(set(person_ids))
-    doses: dict[int, list[DoseFact]] = defaultdict(list)
-    rows = (Dose.objects.filter(person_id__in=ids).order_by("person_id", "administered_on", "id")
-            .values_list("person_id", "public_id", "vaccine__code", "administered_on", "status", "status_reason"))
-    for person_id, public_id, code, on, status, reason in rows.iterator(chunk_size=5000):
-        doses[person_id].append(DoseFact(public_id=str(public_id), vaccine_code=code, administered_on=on,
-                                         status=status, reason=reason))
-    persons = (Person.objects.filter(id__in=ids).order_by("id")
-               .values_list("id", "full_name", "birth_date", "birth_precision", "status"))
-    return [PersonFacts(person_id=pid, full_name=name, birth_date=born, birth_precision=precision,
-                        doses=tuple(doses.get(pid, ())) if status == PersonStatus.ACTIVE else ())
-            for pid, name, born, precision, status in persons]
+    doses = (Dose.objects.filter(person_id__in=ids).order_by("person_id", "administered_on", "id")
+             .values_list(*DOSE_FACT_COLUMNS))
+    return _facts(doses.iterator(chunk_size=5000),
+                  Person.objects.filter(id__in=ids).order_by("id").values_list(*PERSON_FACT_COLUMNS))
 
 
 def person_facts_range(first_id: int, last_id: int) -> list[PersonFacts]:
-    """`person_facts` of every person with first_id ≤ id ≤ last_id (the bulk reissue reads by id ranges)."""
-    ids = Person.objects.filter(id__gte=first_id, id__lte=last_id).values_list("id", flat=True)
-    return person_facts(ids)
+    """`person_facts` of every person with first_id ≤ id ≤ last_id (the bulk reissue reads by id ranges, which
+    the (person, date) index of doses serves without a list of ids)."""
+    doses = (Dose.objects.filter(person_id__gte=first_id, person_id__lte=last_id).order_by("person_id", "administered_on", "id")
+             .values_list(*DOSE_FACT_COLUMNS))
+    persons = Person.objects.filter(id__range=(first_id, last_id)).order_by("id").values_list(*PERSON_FACT_COLUMNS)
+    return _facts(doses, persons)
 
 
 def held_certificates(person_ids: Iterable[int]) -> dict[int, Held]:
     """The current certificate of each of these persons who has one."""
     rows = (Certificate.objects.filter(person_id__in=set(person_ids), status=CertificateStatus.CURRENT)
+            .values_list("person_id", "id", "fingerprint", "expires_at"))
+    return {pid: Held(certificate_id=cid, fingerprint=mark, expires_at=expires) for pid, cid, mark, expires in rows}
+
+
+def held_certificates_range(first_id: int, last_id: int) -> dict[int, Held]:
+    """`held_certificates` of the persons with first_id ≤ id ≤ last_id."""
+    rows = (Certificate.objects.filter(person_id__gte=first_id, person_id__lte=last_id, status=CertificateStatus.CURRENT)
             .values_list("person_id", "id", "fingerprint", "expires_at"))
     return {pid: Held(certificate_id=cid, fingerprint=mark, expires_at=expires) for pid, cid, mark, expires in rows}
 

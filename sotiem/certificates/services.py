@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import multiprocessing
-import uuid
 from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -33,7 +32,7 @@ from sotiem.people.models import Person
 
 log = logging.getLogger(__name__)
 SYSTEM = "system:certificates"
-CERT_COLUMNS = ["public_id", "person_id", "uvci", "hc1", "fingerprint", "state", "signing_key_id",
+CERT_COLUMNS = ["person_id", "uvci", "hc1", "fingerprint", "state", "signing_key_id",
                 "issued_at", "expires_at", "status", "revoked_at", "revoke_reason", "hash_uci", "hash_country_uci",
                 "hash_signature"]
 CHUNK = 5000
@@ -86,8 +85,18 @@ class Refreshed:
 
 
 def _revoke(ids: list[int], *, now: dt.datetime, reason: str) -> None:
-    for start in range(0, len(ids), CHUNK):
-        Certificate.objects.filter(id__in=ids[start:start + CHUNK], status=CertificateStatus.CURRENT).update(
+    """Mark these current certificates revoked (one statement; on PostgreSQL the ids go as one array)."""
+    if not ids:
+        return
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Certificate._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET status = %s, revoked_at = %s, revoke_reason = %s "
+                           "WHERE id = ANY(%s) AND status = %s",
+                           [CertificateStatus.REVOKED, now, reason[:200], ids, CertificateStatus.CURRENT])
+        return
+    for start in range(0, len(ids), 500):  # SQLite: at most 999 parameters a statement
+        Certificate.objects.filter(id__in=ids[start:start + 500], status=CertificateStatus.CURRENT).update(
             status=CertificateStatus.REVOKED, revoked_at=now, revoke_reason=reason[:200])
 
 
@@ -95,7 +104,7 @@ def _store(outcome: Outcome, *, key_id: int, now: dt.datetime, actor: Any, reaso
     """Revoke what is replaced or gone, then insert the new certificates, and audit, in the caller's transaction."""
     replaced = [i.replaces for i in outcome.issued if i.replaces is not None]
     _revoke(replaced + outcome.revoked_only, now=now, reason=reason)
-    rows = [(uuid.uuid4(), i.person_id, i.uvci, i.hc1, i.fingerprint, i.state, key_id, i.issued_at,
+    rows = [(i.person_id, i.uvci, i.hc1, i.fingerprint, i.state, key_id, i.issued_at,
              i.expires_at, CertificateStatus.CURRENT, None, "", i.hashes["UCI"], i.hashes["COUNTRYCODEUCI"],
              i.hashes["SIGNATURE"]) for i in outcome.issued]
     if rows:
@@ -136,15 +145,20 @@ def certificate_current(*, person: Person, actor: Any, reason: str = "requested"
 
 
 def certificates_refresh_all(*, actor: Any, reason: str, workers: int = 2, chunk: int = CHUNK, force: bool = False,
-                             now: dt.datetime | None = None, progress: Any = None) -> Refreshed:
+                             now: dt.datetime | None = None, progress: Any = None,
+                             id_range: tuple[int, int] | None = None) -> Refreshed:
     """Refresh every person's certificate: read by id ranges, sign in worker processes, write in bulk.
 
     `force` reissues (and revokes) every current certificate even if unchanged, e.g. after a key compromise.
+    `id_range` (first, last) limits it to the persons whose ids lie in it.
     """
     now = (now or timezone.now()).replace(microsecond=0)
     info = _signer_info(signing_key_for_issue(now=now))
-    first = Person.objects.order_by("id").values_list("id", flat=True).first()
-    last = Person.objects.order_by("-id").values_list("id", flat=True).first()
+    persons = Person.objects.all()
+    if id_range is not None:
+        persons = persons.filter(id__gte=id_range[0], id__lte=id_range[1])
+    first = persons.order_by("id").values_list("id", flat=True).first()
+    last = persons.order_by("-id").values_list("id", flat=True).first()
     if first is None or last is None:
         return Refreshed(0, 0, 0)
     ranges = [(start, min(start + chunk - 1, last)) for start in range(first, last + 1, chunk)]
@@ -184,7 +198,7 @@ def _chunk_args(ranges: list[tuple[int, int]], now: dt.datetime, info: SignerInf
     """The facts of each id range, read in the parent while the workers sign the previous ones."""
     for first, last in ranges:
         facts = selectors.person_facts_range(first, last)
-        held = selectors.held_certificates(f.person_id for f in facts)
+        held = selectors.held_certificates_range(first, last)
         yield (facts, held, now, info, _validity(), settings.SOTIEM_UVCI_ISSUER, timezone.localdate(now), force)
 
 
