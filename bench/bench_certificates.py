@@ -31,6 +31,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from bench.report import psql
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -239,10 +241,6 @@ def child(persons: int, sample: int, qr_count: int) -> dict:
     return r
 
 
-def _psql(sql: str, check: bool = True) -> str:
-    return subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qAtc", sql], check=check,
-                          capture_output=True, text=True).stdout
-
 
 def main() -> None:
     parser = argparse.ArgumentParser()
@@ -258,13 +256,13 @@ def main() -> None:
     keys = ROOT / "var" / "bench" / f"keys-{os.getpid()}"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "sotiem.settings", "PYTHONPATH": str(ROOT),
            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{work}", "SOTIEM_SIGNING_KEY_DIR": str(keys)}
-    _psql(f"CREATE DATABASE {work}")
+    psql(f"CREATE DATABASE {work}")
     try:
         out = subprocess.run([sys.executable, "-m", "bench.bench_certificates", "--persons", str(args.persons),
                               "--sample", str(args.sample), "--qr", str(args.qr), "--child"], check=True, cwd=ROOT,
                              capture_output=True, text=True, env=env).stdout
     finally:
-        _psql(f"DROP DATABASE IF EXISTS {work} WITH (FORCE)", check=False)
+        psql(f"DROP DATABASE IF EXISTS {work} WITH (FORCE)", check=False)
     r = json.loads(out.split("RESULT ", 1)[1])
     print(json.dumps(r, indent=1))
     _write(args, r)

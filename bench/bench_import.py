@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.report import psql
+
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = ["people_person", "people_identifier", "people_contactpoint", "places_sitesession",
           "immunizations_dose", "audit_auditevent", "immunizations_inboxbatch"]
@@ -229,13 +231,13 @@ def main() -> None:
             template = f"sotiem_bench_tpl_{args.persons}"
             if args.keep_template:
                 if not _pg_exists(template):
-                    _psql(f"CREATE DATABASE {template}")
+                    psql(f"CREATE DATABASE {template}")
                     _child(db, args, workdir, "preload",
                            {**env, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{template}"})
-                _psql(f"CREATE DATABASE {dbname} TEMPLATE {template}")
+                psql(f"CREATE DATABASE {dbname} TEMPLATE {template}")
                 stage = "import"
             else:
-                _psql(f"CREATE DATABASE {dbname}")
+                psql(f"CREATE DATABASE {dbname}")
             env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{dbname}"
         else:
             env.pop("DATABASE_URL", None)
@@ -252,19 +254,14 @@ def main() -> None:
             print(results[-1])
         finally:
             if dbname:
-                _psql(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)", check=False)
+                psql(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)", check=False)
             shutil.rmtree(tmp, ignore_errors=True)
     write(results, args)
 
 
-def _psql(sql: str, check: bool = True) -> str:
-    done = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-Atqc", sql], check=check,
-                          capture_output=True, text=True)
-    return done.stdout
-
 
 def _pg_exists(name: str) -> bool:
-    return _psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'").strip() == "1"
+    return psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'").strip() == "1"
 
 
 def _child(db: str, args: argparse.Namespace, workdir: Path, stage: str, env: dict[str, str]) -> dict:

@@ -25,6 +25,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench.report import psql
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -107,10 +109,6 @@ def child(persons: int, records: int, preload: bool) -> dict:
     }
 
 
-def _psql(sql: str, check: bool = True) -> str:
-    return subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qAtc", sql], check=check,
-                          capture_output=True, text=True).stdout
-
 
 def main() -> None:
     parser = argparse.ArgumentParser()
@@ -131,21 +129,21 @@ def main() -> None:
     work = f"sotiem_bench_match_{os.getpid()}"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "sotiem.settings", "PYTHONPATH": str(ROOT)}
     setup = None
-    if not (args.keep_template and _psql(f"SELECT 1 FROM pg_database WHERE datname = '{template}'").strip()):
-        _psql(f"DROP DATABASE IF EXISTS {template} WITH (FORCE)")
-        _psql(f"CREATE DATABASE {template}")
+    if not (args.keep_template and psql(f"SELECT 1 FROM pg_database WHERE datname = '{template}'").strip()):
+        psql(f"DROP DATABASE IF EXISTS {template} WITH (FORCE)")
+        psql(f"CREATE DATABASE {template}")
         out = subprocess.run([sys.executable, "-m", "bench.bench_matching", "--persons", str(args.persons),
                               "--child", "preload"], check=True, cwd=ROOT, capture_output=True, text=True,
                              env={**env, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{template}"}).stdout
         setup = json.loads(out.split("RESULT ", 1)[1])["setup_seconds"]
-    _psql(f"CREATE DATABASE {work} TEMPLATE {template}")
+    psql(f"CREATE DATABASE {work} TEMPLATE {template}")
     try:
         out = subprocess.run([sys.executable, "-m", "bench.bench_matching", "--persons", str(args.persons),
                               "--records", str(args.records), "--child", "measure"], check=True, cwd=ROOT,
                              capture_output=True, text=True,
                              env={**env, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{work}"}).stdout
     finally:
-        _psql(f"DROP DATABASE IF EXISTS {work} WITH (FORCE)", check=False)
+        psql(f"DROP DATABASE IF EXISTS {work} WITH (FORCE)", check=False)
     r = json.loads(out.split("RESULT ", 1)[1])
     print(json.dumps(r, indent=1))
     _write(args, r, setup)

@@ -61,3 +61,9 @@ def write_section(key: str, title: str, body: str) -> None:
     else:
         text = text.rstrip() + "\n\n" + section + "\n"
     DOC.write_text(text, encoding="utf-8")
+
+
+def psql(sql: str, check: bool = True) -> str:
+    """Run one statement on this machine's PostgreSQL (user postgres, trust auth); its output, unaligned."""
+    return subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qAtc", sql], check=check,
+                          capture_output=True, text=True).stdout
