@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,9 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import NameOID
+
+from sotiem.certificates.hcert import kid_for
 
 # The EU DCC extended key usages a signer may carry: test, vaccination, recovery (OID arc of the eHN guidelines)
 DCC_KEY_USAGE = [x509.ObjectIdentifier(f"1.3.6.1.4.1.1847.2021.1.{n}") for n in (1, 2, 3)]
@@ -38,7 +39,7 @@ class MadeKey:
 
 def kid_of(der: bytes) -> bytes:
     """The EU DCC key identifier: the first 8 bytes of the SHA-256 of the signer certificate."""
-    return hashlib.sha256(der).digest()[:8]
+    return kid_for(der)
 
 
 def kid_text(kid: bytes) -> str:
@@ -110,14 +111,3 @@ def make_signer(directory: Path, *, now: dt.datetime, days: int) -> MadeKey:
     _write_private(path, key)
     return MadeKey(certificate_der=der, kid=kid, key_path=path, not_before=now, not_after=not_after)
 
-
-def csca_certificate_der(directory: Path) -> bytes | None:
-    """The CSCA certificate (DER) if one was made, for the trust list's root."""
-    cert_file = directory / f"{CSCA_FILE}.crt.pem"
-    if not cert_file.exists():
-        return None
-    return x509.load_pem_x509_certificate(cert_file.read_bytes()).public_bytes(serialization.Encoding.DER)
-
-
-__all__ = ["DCC_KEY_USAGE", "ExtendedKeyUsageOID", "MadeKey", "csca_certificate_der", "kid_of", "kid_text",
-           "load_private", "make_signer"]
