@@ -47,6 +47,7 @@ bench: venv
 	$(BIN)/python -m bench.bench_identity
 	$(BIN)/python -m bench.bench_matching
 	$(BIN)/python -m bench.bench_linkage
+	$(BIN)/python -m bench.bench_certificates
 
 lint: venv
 	$(BIN)/ruff check .
