@@ -59,18 +59,20 @@ def person_facts_range(first_id: int, last_id: int) -> list[PersonFacts]:
     return _facts(doses, persons)
 
 
-def held_certificates(person_ids: Iterable[int]) -> dict[int, Held]:
-    """The current certificate of each of these persons who has one."""
-    rows = (Certificate.objects.filter(person_id__in=set(person_ids), status=CertificateStatus.CURRENT)
+def _held(**where: Any) -> dict[int, Held]:
+    rows = (Certificate.objects.filter(status=CertificateStatus.CURRENT, **where)
             .values_list("person_id", "id", "fingerprint", "expires_at"))
     return {pid: Held(certificate_id=cid, fingerprint=mark, expires_at=expires) for pid, cid, mark, expires in rows}
+
+
+def held_certificates(person_ids: Iterable[int]) -> dict[int, Held]:
+    """The current certificate of each of these persons who has one."""
+    return _held(person_id__in=set(person_ids))
 
 
 def held_certificates_range(first_id: int, last_id: int) -> dict[int, Held]:
     """`held_certificates` of the persons with first_id ≤ id ≤ last_id."""
-    rows = (Certificate.objects.filter(person_id__gte=first_id, person_id__lte=last_id, status=CertificateStatus.CURRENT)
-            .values_list("person_id", "id", "fingerprint", "expires_at"))
-    return {pid: Held(certificate_id=cid, fingerprint=mark, expires_at=expires) for pid, cid, mark, expires in rows}
+    return _held(person_id__gte=first_id, person_id__lte=last_id)
 
 
 def holders(person_ids: Iterable[int]) -> list[int]:
