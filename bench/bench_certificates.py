@@ -11,7 +11,8 @@ each of a catalogue product, a third of them with a booster, 3% with a disputed 
   messages of the same size, one core;
 - verify, one process: `verify_hc1` of those certificates against the trust list and a revocation set held in
   memory (what a verifier app does offline); baseline: bare ECDSA P-256 verification;
-- reissue: `certificates_refresh_all` (2 worker processes) over all N persons — first issuance, then a forced
+- reissue: `certificates_refresh_all` (2 worker processes, each reading, signing and writing whole id ranges)
+  over all N persons — first issuance, then a forced
   reissue that replaces and revokes every certificate (a signing key no longer trusted); baseline: bare ECDSA
   signing of N messages in 2 processes;
 - QR: drawing `qr` new codes from issued certificates (SVG and PNG, uncached), p50/p95, and a cached hit;
@@ -285,7 +286,7 @@ def _write(args: argparse.Namespace, r: dict) -> None:
         f"{r['setup_seconds']:.0f} s, not measured). Issue = `certificates_refresh_all(workers=0)` end to end in one process "
         "(reading the doses, status, claims, CBOR, COSE ES256, zlib, base45, stored with COPY); verify = "
         "`verify_hc1` with the trust list and revocation set in memory (as a verifier app, offline); reissue = "
-        "`sotiem certificate reissue` (2 worker processes) over every person. Baselines in the same run: bare "
+        "`sotiem certificate reissue` (2 worker processes, each reading, signing and writing whole id ranges) over every person. Baselines in the same run: bare "
         "ECDSA P-256 signing / verification with `cryptography` of as many messages of the same size; segno "
         "(pure Python) drawing the same QR codes.",
         "",

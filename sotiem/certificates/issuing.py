@@ -12,7 +12,7 @@ import datetime as dt
 import gc
 import hashlib
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -210,10 +210,3 @@ def _plan(people: Iterable[PersonFacts], held: Mapping[int, Held], *, now: dt.da
                                                                         signature=signed.signature),
             replaces=current.certificate_id if current else None))
     return Outcome(issued=issued, revoked_only=revoked_only, kept=kept)
-
-
-def plan_chunk(args: tuple[Sequence[PersonFacts], Mapping[int, Held], dt.datetime, SignerInfo, dt.timedelta, str,
-                       dt.date, bool]) -> Outcome:
-    """`plan` with its arguments in one tuple, for a process pool."""
-    people, held, now, signer, validity, issuer, on, force = args
-    return plan(people, held, now=now, signer=signer, validity=validity, issuer=issuer, on=on, force=force)

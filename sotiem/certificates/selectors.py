@@ -21,13 +21,13 @@ from sotiem.people.models import Person, PersonStatus
 
 
 @functools.lru_cache(maxsize=1)
-def _vaccine_codes() -> dict[int, str]:
+def vaccine_codes() -> dict[int, str]:
     """Catalogue id → code (the catalogue is reference data: ids never change)."""
     return dict(Vaccine.objects.values_list("id", "code"))
 
 
 def _facts(doses: Iterable[tuple[Any, ...]], persons: Iterable[tuple[Any, ...]]) -> list[PersonFacts]:
-    codes = _vaccine_codes()
+    codes = vaccine_codes()
     held: dict[int, list[DoseFact]] = defaultdict(list)
     for person_id, public_id, vaccine_id, on, status, reason in doses:
         held[person_id].append(DoseFact(public_id=str(public_id), vaccine_code=codes.get(vaccine_id, ""),

@@ -10,9 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import multiprocessing
-from collections import deque
 from collections.abc import Iterable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +22,7 @@ from django.utils import timezone
 
 from sotiem.audit.services import audit_event, audit_record, audit_record_many
 from sotiem.certificates import selectors
-from sotiem.certificates.issuing import Outcome, SignerInfo, plan, plan_chunk
+from sotiem.certificates.issuing import Outcome, SignerInfo, plan
 from sotiem.certificates.keys import kid_of, make_signer
 from sotiem.certificates.models import Certificate, CertificateStatus, SigningKey, SigningKeyStatus
 from sotiem.certificates.status import rules_from_catalogue
@@ -147,8 +146,10 @@ def certificate_current(*, person: Person, actor: Any, reason: str = "requested"
 def certificates_refresh_all(*, actor: Any, reason: str, workers: int = 2, chunk: int = CHUNK, force: bool = False,
                              now: dt.datetime | None = None, progress: Any = None,
                              id_range: tuple[int, int] | None = None) -> Refreshed:
-    """Refresh every person's certificate: read by id ranges, sign in worker processes, write in bulk.
+    """Refresh every person's certificate, by id ranges, each range read, signed and written in one transaction.
 
+    On PostgreSQL `workers` processes each take whole ranges (their own connection: read, sign, COPY, revoke), so
+    the reading and writing run in parallel as well as the signing; elsewhere (SQLite: one writer) it runs here.
     `force` reissues (and revokes) every current certificate even if unchanged, e.g. after a key compromise.
     `id_range` (first, last) limits it to the persons whose ids lie in it.
     """
@@ -161,23 +162,20 @@ def certificates_refresh_all(*, actor: Any, reason: str, workers: int = 2, chunk
     last = persons.order_by("-id").values_list("id", flat=True).first()
     if first is None or last is None:
         return Refreshed(0, 0, 0)
-    ranges = [(start, min(start + chunk - 1, last)) for start in range(first, last + 1, chunk)]
+    tasks = [(start, min(start + chunk - 1, last), now, info, force, actor, reason)
+             for start in range(first, last + 1, chunk)]
     totals = Refreshed(0, 0, 0)
-    if workers <= 0 or connection.in_atomic_block:  # inside a transaction the connection cannot be closed
-        for args in _chunk_args(ranges, now, info, force):
-            totals = _add(totals, _write(plan_chunk(args), info, now, actor, reason, progress))
+    parallel = workers > 0 and connection.vendor == "postgresql" and not connection.in_atomic_block
+    if not parallel:  # inside a transaction the connection cannot be closed, and SQLite has one writer
+        for task in tasks:
+            totals = _add(totals, _counted(_refresh_range(task), progress))
         return totals
     rules_from_catalogue()  # loaded once before the fork, shared by the children
-    connections.close_all()  # children must never share a database socket with this process
+    selectors.vaccine_codes()  # likewise
+    connections.close_all()  # children open their own connections: never share a database socket
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        pending: deque[Future[Outcome]] = deque()
-        for args in _chunk_args(ranges, now, info, force):
-            pending.append(pool.submit(plan_chunk, args))
-            # a bounded window: read the next ranges while workers sign, write what is signed in between
-            while len(pending) > 2 * workers or (pending and pending[0].done()):
-                totals = _add(totals, _write(pending.popleft().result(), info, now, actor, reason, progress))
-        while pending:
-            totals = _add(totals, _write(pending.popleft().result(), info, now, actor, reason, progress))
+        for done in pool.map(_refresh_range, tasks):
+            totals = _add(totals, _counted(done, progress))
     return totals
 
 
@@ -185,21 +183,22 @@ def _add(a: Refreshed, b: Refreshed) -> Refreshed:
     return Refreshed(a.issued + b.issued, a.revoked + b.revoked, a.kept + b.kept)
 
 
-def _write(outcome: Outcome, info: SignerInfo, now: dt.datetime, actor: Any, reason: str, progress: Any) -> Refreshed:
-    with transaction.atomic():
-        done = _store(outcome, key_id=info.key_id, now=now, actor=actor, reason=reason)
+def _counted(done: tuple[Refreshed, int], progress: Any) -> Refreshed:
     if progress is not None:
-        progress(done.issued + done.kept + len(outcome.revoked_only))
-    return done
+        progress(done[1])
+    return done[0]
 
 
-def _chunk_args(ranges: list[tuple[int, int]], now: dt.datetime, info: SignerInfo,
-                force: bool) -> Iterable[tuple[Any, ...]]:
-    """The facts of each id range, read in the parent while the workers sign the previous ones."""
-    for first, last in ranges:
+def _refresh_range(task: tuple[int, int, dt.datetime, SignerInfo, bool, Any, str]) -> tuple[Refreshed, int]:
+    """Read, plan, sign and store the persons first ≤ id ≤ last in one transaction (in a worker or here); with
+    the number of persons read."""
+    first, last, now, info, force, actor, reason = task
+    with transaction.atomic():
         facts = selectors.person_facts_range(first, last)
-        held = selectors.held_certificates_range(first, last)
-        yield (facts, held, now, info, _validity(), settings.SOTIEM_UVCI_ISSUER, timezone.localdate(now), force)
+        outcome = plan(facts, selectors.held_certificates_range(first, last), now=now, signer=info,
+                       validity=_validity(), issuer=settings.SOTIEM_UVCI_ISSUER, on=timezone.localdate(now),
+                       force=force)
+        return _store(outcome, key_id=info.key_id, now=now, actor=actor, reason=reason), len(facts)
 
 
 def persons_changed(*, person_ids: Iterable[int]) -> Refreshed:
