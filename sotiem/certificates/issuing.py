@@ -55,11 +55,14 @@ class PersonFacts:
 
 @dataclass(frozen=True, slots=True)
 class Held:
-    """The person's current certificate, as far as deciding about it needs."""
+    """The person's latest certificate (the head of their chain), as far as deciding about it needs."""
 
     certificate_id: int
     fingerprint: str
     expires_at: dt.datetime
+    revoked: bool = False  # the head is revoked when no dose counted at its last refresh
+    hash_uci: bytes = b""  # the revocation hashes a verifier looks up, copied when it is revoked
+    hash_signature: bytes = b""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +87,7 @@ class Issued:
     issued_at: dt.datetime
     expires_at: dt.datetime
     hashes: dict[str, bytes]
-    replaces: int | None
+    replaces: int | None  # the head of the person's chain, revoked or not
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +95,14 @@ class Outcome:
     """What became of one person's certificates in one pass."""
 
     issued: list[Issued]
-    revoked_only: list[int]  # current certificates revoked with no successor (no dose counts any more)
+    revoked: list[Held]  # current certificates revoked: replaced by an issued one, or none (no dose counts any more)
     kept: int
+
+    @property
+    def revoked_only(self) -> list[int]:
+        """Certificates revoked with nothing in their place."""
+        replaced = {i.replaces for i in self.issued}
+        return [h.certificate_id for h in self.revoked if h.certificate_id not in replaced]
 
 
 def birth_text(birth_date: dt.date | None, precision: str) -> str:
@@ -187,15 +196,16 @@ def _plan(people: Iterable[PersonFacts], held: Mapping[int, Held], *, now: dt.da
     expires = min(now + validity, signer.not_after)
     issued_at, expires_ts = int(now.timestamp()), int(expires.timestamp())
     issued: list[Issued] = []
-    revoked_only: list[int] = []
+    revoked: list[Held] = []
     kept = 0
     for facts in people:
         status = vaccination_status(facts.doses, rules, on=on)
         hcert = content(facts, status, rules)
-        current = held.get(facts.person_id)
+        head = held.get(facts.person_id)
+        current = None if head is None or head.revoked else head
         if hcert is None:
             if current is not None:
-                revoked_only.append(current.certificate_id)
+                revoked.append(current)
             continue
         mark = fingerprint(hcert)
         if not force and current is not None and current.fingerprint == mark and current.expires_at - now > RENEW_BEFORE:
@@ -208,5 +218,7 @@ def _plan(people: Iterable[PersonFacts], held: Mapping[int, Held], *, now: dt.da
             person_id=facts.person_id, uvci=ci, hc1=signed.hc1, fingerprint=mark, state=status.state,
             issued_at=now, expires_at=expires, hashes=revocation_hashes(uci=ci, country=COUNTRY,
                                                                         signature=signed.signature),
-            replaces=current.certificate_id if current else None))
-    return Outcome(issued=issued, revoked_only=revoked_only, kept=kept)
+            replaces=head.certificate_id if head else None))
+        if current is not None:
+            revoked.append(current)
+    return Outcome(issued=issued, revoked=revoked, kept=kept)

@@ -37,20 +37,20 @@ class SigningKey(models.Model):
         return self.not_after > (now or timezone.now())
 
 
-class CertificateStatus(models.TextChoices):
-    CURRENT = "current", "Hiện hành / Current"
-    REVOKED = "revoked", "Đã thu hồi / Revoked"
-
-
 class Certificate(models.Model):
-    """One signed vaccination certificate (HC1); reissuing revokes the one it replaces, never deletes it."""
+    """One signed vaccination certificate (HC1). Never changed once stored: reissuing adds the one that replaces
+    it, and revoking adds a Revocation, so that reissuing a million certificates only appends rows.
+
+    A person's certificates form one chain: each new one names the one it replaces (unique, so two concurrent
+    reissues cannot both replace it, and only one may start the chain). The head of the chain is the person's
+    current certificate unless it is revoked (no dose counts any more).
+    """
 
     SCOPE = {"province": ["person__province_code"], "commune": ["person__commune_code"],
              "site": ["person__doses__site_id"]}
 
     # the UVCI is the certificate's public identifier: no UUID of its own
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="certificates",
-                               db_index=False)
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="certificates")
     uvci = models.CharField(max_length=80, unique=True, help_text="the certificate identifier (ci)")
     hc1 = models.TextField(help_text="the signed certificate as the QR code carries it")
     fingerprint = models.CharField(max_length=32, help_text="hash of the certified content, to reissue only on change")
@@ -58,9 +58,8 @@ class Certificate(models.Model):
     signing_key = models.ForeignKey(SigningKey, on_delete=models.PROTECT, related_name="+", db_index=False)
     issued_at = models.DateTimeField()
     expires_at = models.DateTimeField()
-    status = models.CharField(max_length=8, choices=CertificateStatus.choices, default=CertificateStatus.CURRENT)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    revoke_reason = models.CharField(max_length=200, blank=True)
+    replaces = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="replaced_by", help_text="the person's previous certificate")
     # EU DCC revocation hashes (first 16 bytes of SHA-256), published once revoked
     hash_uci = models.BinaryField(max_length=16)
     hash_country_uci = models.BinaryField(max_length=16)
@@ -71,23 +70,38 @@ class Certificate(models.Model):
     class Meta:
         verbose_name = "Chứng nhận / certificate"
         verbose_name_plural = "Chứng nhận / certificates"
-        # issuing inserts a million rows at a time: only the unique uvci and the one-current-per-person index are
-        # touched by an insert; the revocation list and revocation lookups read partial indexes of revoked rows
-        indexes = [
-            models.Index(fields=["revoked_at"], condition=models.Q(status="revoked"), name="certificate_revoked_at"),
-            models.Index(fields=["hash_signature"], condition=models.Q(status="revoked"),
-                         name="certificate_revoked_signature"),
-            models.Index(fields=["hash_uci"], condition=models.Q(status="revoked"), name="certificate_revoked_uci"),
-        ]
         constraints = [
-            models.UniqueConstraint(fields=["person"], condition=models.Q(status="current"),
-                                    name="certificate_one_current_per_person"),
+            models.UniqueConstraint(fields=["person"], condition=models.Q(replaces__isnull=True),
+                                    name="certificate_one_chain_per_person"),
         ]
         ordering = ["-issued_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.uvci} ({self.status})"
+        return self.uvci
 
     def is_revoked(self) -> bool:
         """Whether a verifier must refuse it (its identifier is on the revocation list)."""
-        return self.status == CertificateStatus.REVOKED
+        return Revocation.objects.filter(certificate_id=self.pk).exists()
+
+
+class Revocation(models.Model):
+    """A revoked certificate (replaced, or no dose counts any more), with the hashes verifiers look up."""
+
+    certificate = models.OneToOneField(Certificate, on_delete=models.PROTECT, primary_key=True,
+                                       related_name="revocation")
+    revoked_at = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+    hash_uci = models.BinaryField(max_length=16)
+    hash_signature = models.BinaryField(max_length=16)
+
+    class Meta:
+        verbose_name = "Thu hồi chứng nhận / certificate revocation"
+        verbose_name_plural = "Thu hồi chứng nhận / certificate revocations"
+        indexes = [
+            models.Index(fields=["revoked_at"], name="revocation_revoked_at"),
+            models.Index(fields=["hash_signature"], name="revocation_signature"),
+            models.Index(fields=["hash_uci"], name="revocation_uci"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate_id} revoked {self.revoked_at:%Y-%m-%d}"

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from sotiem.certificates.issuing import Held, PersonFacts
 from sotiem.certificates.keys import kid_of
-from sotiem.certificates.models import Certificate, CertificateStatus, SigningKey
+from sotiem.certificates.models import Certificate, Revocation, SigningKey
 from sotiem.certificates.status import DoseFact
 from sotiem.immunizations.models import Dose, Vaccine
 from sotiem.people.models import Person, PersonStatus
@@ -60,9 +60,13 @@ def person_facts_range(first_id: int, last_id: int) -> list[PersonFacts]:
 
 
 def _held(**where: Any) -> dict[int, Held]:
-    rows = (Certificate.objects.filter(status=CertificateStatus.CURRENT, **where)
-            .values_list("person_id", "id", "fingerprint", "expires_at"))
-    return {pid: Held(certificate_id=cid, fingerprint=mark, expires_at=expires) for pid, cid, mark, expires in rows}
+    # the head of each person's chain of certificates: the one nothing replaces (current unless revoked)
+    rows = (Certificate.objects.filter(replaced_by__isnull=True, **where)
+            .values_list("person_id", "id", "fingerprint", "expires_at", "revocation__certificate_id", "hash_uci",
+                         "hash_signature"))
+    return {pid: Held(certificate_id=cid, fingerprint=mark, expires_at=expires, revoked=revoked is not None,
+                      hash_uci=bytes(uci), hash_signature=bytes(signature))
+            for pid, cid, mark, expires, revoked, uci, signature in rows}
 
 
 def held_certificates(person_ids: Iterable[int]) -> dict[int, Held]:
@@ -75,16 +79,19 @@ def held_certificates_range(first_id: int, last_id: int) -> dict[int, Held]:
     return _held(person_id__gte=first_id, person_id__lte=last_id)
 
 
+def _current() -> Any:
+    """Current certificates: heads of their chains, not revoked."""
+    return Certificate.objects.filter(replaced_by__isnull=True, revocation__isnull=True)
+
+
 def holders(person_ids: Iterable[int]) -> list[int]:
     """Those of these persons who hold a current certificate."""
-    return list(Certificate.objects.filter(person_id__in=set(person_ids), status=CertificateStatus.CURRENT)
-                .values_list("person_id", flat=True))
+    return list(_current().filter(person_id__in=set(person_ids)).values_list("person_id", flat=True))
 
 
 def certificate_current_get(*, person: Person) -> Certificate | None:
     """The person's current certificate, if one was issued (callers scope and audit the person)."""
-    return (Certificate.objects.filter(person=person, status=CertificateStatus.CURRENT)
-            .select_related("signing_key").first())
+    return _current().filter(person=person).select_related("signing_key").first()
 
 
 def published_keys(now: dt.datetime | None = None) -> list[SigningKey]:
@@ -109,18 +116,19 @@ def trust_map(now: dt.datetime | None = None) -> dict[bytes, list[bytes]]:
     return dict(found)
 
 
-HASH_TYPES = {"UCI": "hash_uci", "COUNTRYCODEUCI": "hash_country_uci", "SIGNATURE": "hash_signature"}
+HASH_TYPES = ("UCI", "COUNTRYCODEUCI", "SIGNATURE")
 
 
 def revocation_list(*, now: dt.datetime | None = None, since: dt.datetime | None = None) -> list[dict[str, Any]]:
     """Revoked certificates not yet expired, as EU DCC revocation batches: one per signer key and hash type."""
     now = now or timezone.now()
-    rows = Certificate.objects.filter(status=CertificateStatus.REVOKED, expires_at__gt=now)
+    rows = Revocation.objects.filter(certificate__expires_at__gt=now)
     if since is not None:
         rows = rows.filter(revoked_at__gt=since)
     by_kid: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    for row in rows.order_by("revoked_at", "id").values_list("signing_key__kid", "expires_at", "revoked_at",
-                                                             *HASH_TYPES.values()):
+    for row in rows.order_by("revoked_at", "certificate_id").values_list(
+            "certificate__signing_key__kid", "certificate__expires_at", "revoked_at", "hash_uci",
+            "certificate__hash_country_uci", "hash_signature"):
         by_kid[row[0]].append(row)
     batches = []
     for kid, entries in by_kid.items():
@@ -138,7 +146,6 @@ def is_revoked(hashes: dict[str, bytes]) -> bool:
     """Whether a certificate with these revocation hashes is on the registry's revocation list."""
     signature = hashes.get("SIGNATURE")
     uci = hashes.get("UCI")
-    rows = Certificate.objects.filter(status=CertificateStatus.REVOKED)
-    if signature is not None and rows.filter(hash_signature=signature).exists():
+    if signature is not None and Revocation.objects.filter(hash_signature=signature).exists():
         return True
-    return uci is not None and rows.filter(hash_uci=uci).exists()
+    return uci is not None and Revocation.objects.filter(hash_uci=uci).exists()

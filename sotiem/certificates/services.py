@@ -24,16 +24,16 @@ from sotiem.audit.services import audit_event, audit_record, audit_record_many
 from sotiem.certificates import selectors
 from sotiem.certificates.issuing import Outcome, SignerInfo, plan
 from sotiem.certificates.keys import kid_of, make_signer
-from sotiem.certificates.models import Certificate, CertificateStatus, SigningKey, SigningKeyStatus
+from sotiem.certificates.models import Certificate, Revocation, SigningKey, SigningKeyStatus
 from sotiem.certificates.status import rules_from_catalogue
-from sotiem.core.bulk import insert_rows
+from sotiem.core.bulk import insert_rows, write_rows
 from sotiem.people.models import Person
 
 log = logging.getLogger(__name__)
 SYSTEM = "system:certificates"
-CERT_COLUMNS = ["person_id", "uvci", "hc1", "fingerprint", "state", "signing_key_id",
-                "issued_at", "expires_at", "status", "revoked_at", "revoke_reason", "hash_uci", "hash_country_uci",
-                "hash_signature"]
+CERT_COLUMNS = ["person_id", "uvci", "hc1", "fingerprint", "state", "signing_key_id", "issued_at", "expires_at",
+                "replaces_id", "hash_uci", "hash_country_uci", "hash_signature"]
+REVOCATION_COLUMNS = ["certificate_id", "revoked_at", "reason", "hash_uci", "hash_signature"]
 CHUNK = 5000
 
 
@@ -83,39 +83,25 @@ class Refreshed:
     kept: int
 
 
-def _revoke(ids: list[int], *, now: dt.datetime, reason: str) -> None:
-    """Mark these current certificates revoked (one statement; on PostgreSQL the ids go as one array)."""
-    if not ids:
-        return
-    if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(Certificate._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET status = %s, revoked_at = %s, revoke_reason = %s "
-                           "WHERE id = ANY(%s) AND status = %s",
-                           [CertificateStatus.REVOKED, now, reason[:200], ids, CertificateStatus.CURRENT])
-        return
-    for start in range(0, len(ids), 500):  # SQLite: at most 999 parameters a statement
-        Certificate.objects.filter(id__in=ids[start:start + 500], status=CertificateStatus.CURRENT).update(
-            status=CertificateStatus.REVOKED, revoked_at=now, revoke_reason=reason[:200])
-
-
 def _store(outcome: Outcome, *, key_id: int, now: dt.datetime, actor: Any, reason: str) -> Refreshed:
-    """Revoke what is replaced or gone, then insert the new certificates, and audit, in the caller's transaction."""
-    replaced = [i.replaces for i in outcome.issued if i.replaces is not None]
-    _revoke(replaced + outcome.revoked_only, now=now, reason=reason)
-    rows = [(i.person_id, i.uvci, i.hc1, i.fingerprint, i.state, key_id, i.issued_at,
-             i.expires_at, CertificateStatus.CURRENT, None, "", i.hashes["UCI"], i.hashes["COUNTRYCODEUCI"],
-             i.hashes["SIGNATURE"]) for i in outcome.issued]
+    """Append the revocations and the new certificates, and audit, in the caller's transaction (nothing is updated:
+    a certificate that two refreshes both try to replace or revoke makes the later one fail on its unique key)."""
+    if outcome.revoked:
+        write_rows(Revocation, REVOCATION_COLUMNS, [(h.certificate_id, now, reason[:200], h.hash_uci, h.hash_signature)
+                                                     for h in outcome.revoked])
+    rows = [(i.person_id, i.uvci, i.hc1, i.fingerprint, i.state, key_id, i.issued_at, i.expires_at, i.replaces,
+             i.hashes["UCI"], i.hashes["COUNTRYCODEUCI"], i.hashes["SIGNATURE"]) for i in outcome.issued]
     if rows:
         insert_rows(Certificate, CERT_COLUMNS, rows)
     changed = {i.person_id: i.uvci for i in outcome.issued}
-    if changed or outcome.revoked_only:
+    if changed or outcome.revoked:
+        revoked = [h.certificate_id for h in outcome.revoked]
+        only = outcome.revoked_only
         marker = Certificate(pk=0, uvci="batch")
-        person_id = next(iter(changed)) if len(changed) == 1 and not outcome.revoked_only else None
+        person_id = next(iter(changed)) if len(changed) == 1 and not only else None
         audit_record_many([audit_event(actor=actor, action="certificate.issue", obj=marker, person_id=person_id,
-                                       after={"issued": changed, "revoked": replaced + outcome.revoked_only},
-                                       reason=reason)])
-    return Refreshed(issued=len(rows), revoked=len(replaced) + len(outcome.revoked_only), kept=outcome.kept)
+                                       after={"issued": changed, "revoked": revoked}, reason=reason)])
+    return Refreshed(issued=len(rows), revoked=len(outcome.revoked), kept=outcome.kept)
 
 
 def certificates_refresh(*, person_ids: Iterable[int], actor: Any, reason: str, holders_only: bool = False,

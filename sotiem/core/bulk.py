@@ -81,10 +81,10 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Sequenc
     """Insert `rows` (values in `columns` order, without the id) with new ids; returns the ids, in order."""
     if not rows:
         return []
-    convert = _converters(model, columns)
-    table = connection.ops.quote_name(model._meta.db_table)
-    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     if connection.vendor == "postgresql" and len(rows) <= SMALL:
+        convert = _converters(model, columns)
+        table = connection.ops.quote_name(model._meta.db_table)
+        quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
         marks = "(" + ", ".join(["%s"] * len(columns)) + ")"
         params = [value for row in _converted(rows, convert) for value in row]
         with connection.cursor() as cursor:
@@ -93,17 +93,26 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Sequenc
                            params)
             return [r[0] for r in cursor.fetchall()]
     ids = reserve_ids(model, len(rows))
+    write_rows(model, ["id", *columns], [(pk, *row) for pk, row in zip(ids, rows, strict=True)])
+    return ids
+
+
+def write_rows(model: type[models.Model], columns: Sequence[str], rows: Sequence[Row]) -> None:
+    """Insert `rows` whose columns include the primary key: one COPY (PostgreSQL) or one executemany (SQLite)."""
+    if not rows:
+        return
+    convert = _converters(model, columns)
+    table = connection.ops.quote_name(model._meta.db_table)
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             raw = cursor.cursor  # the psycopg cursor under Django's wrapper, whose errors Django's wrapper maps
-            with connection.wrap_database_errors, raw.copy(f"COPY {table} (id, {quoted}) FROM STDIN") as copy:
-                for pk, row in zip(ids, _converted(rows, convert), strict=True):
-                    copy.write_row((pk, *row))
+            with connection.wrap_database_errors, raw.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
+                for row in _converted(rows, convert):
+                    copy.write_row(row)
         else:
-            marks = ", ".join(["%s"] * (len(columns) + 1))
-            cursor.executemany(f"INSERT INTO {table} (id, {quoted}) VALUES ({marks})",
-                               [(pk, *row) for pk, row in zip(ids, _converted(rows, convert), strict=True)])
-    return ids
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", list(_converted(rows, convert)))
 
 
 def insert_objects(objs: list[M]) -> list[M]:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from sotiem.audit.models import AuditEvent
 from sotiem.certificates import selectors
 from sotiem.certificates.hcert import revocation_hashes
-from sotiem.certificates.models import Certificate, CertificateStatus, SigningKey
+from sotiem.certificates.models import Certificate, Revocation, SigningKey
 from sotiem.certificates.services import (
     certificate_current,
     certificates_refresh,
@@ -36,7 +36,7 @@ def vaccinated(doses=(("PFIZER", dt.date(2021, 8, 1)), ("PFIZER", dt.date(2021, 
 
 
 def current(person):
-    return Certificate.objects.filter(person=person, status=CertificateStatus.CURRENT).first()
+    return selectors.certificate_current_get(person=person)
 
 
 def v_entry(certificate):
@@ -79,8 +79,8 @@ def test_a_dispute_reissues_at_once_and_revokes_the_old_identifier(django_captur
         dose_dispute(dose=second, actor="citizen", reason="không nhận mũi 2 / did not receive dose 2")
     old.refresh_from_db()
     new = current(person)
-    assert old.status == CertificateStatus.REVOKED and old.revoked_at is not None
-    assert new is not None and new.uvci != old.uvci and new.state == "partial"
+    assert old.is_revoked() and Revocation.objects.get(certificate=old).reason.startswith("hồ sơ thay đổi")
+    assert new is not None and new.uvci != old.uvci and new.state == "partial" and new.replaces_id == old.pk
     assert (v_entry(new)["dn"], v_entry(new)["sd"]) == (1, 2)
     refused = verify_text(old.hc1)
     assert (refused["valid"], refused["step"]) == (False, "revocation")
@@ -89,6 +89,24 @@ def test_a_dispute_reissues_at_once_and_revokes_the_old_identifier(django_captur
     assert ("UCI", base64.b64encode(bytes(old.hash_uci)).decode()) in published
     assert ("SIGNATURE", base64.b64encode(bytes(old.hash_signature)).decode()) in published
     assert ("COUNTRYCODEUCI", base64.b64encode(bytes(old.hash_country_uci)).decode()) in published
+
+
+def test_a_persons_certificates_form_one_chain_that_the_database_keeps_from_forking():
+    from django.db import IntegrityError, transaction
+
+    person, _ = vaccinated(full_name="Tran Van Binh")
+    first = certificate_current(person=person, actor="test")
+    person_update(person=person, actor="test", reason="sai chính tả / misspelt", full_name="Trần Văn Bình")
+    second = certificate_current(person=person, actor="test")
+    assert second.replaces_id == first.pk and first.is_revoked() and not second.is_revoked()
+    copy = {f: getattr(second, f) for f in ("person_id", "hc1", "fingerprint", "state", "signing_key_id", "issued_at",
+                                            "expires_at", "hash_uci", "hash_country_uci", "hash_signature")}
+    for replaces, uvci in ((first.pk, "URN:UVCI:01:VN:BYT/FORK1#A"), (None, "URN:UVCI:01:VN:BYT/FORK2#A")):
+        with pytest.raises(IntegrityError), transaction.atomic():  # a second successor, a second first certificate
+            Certificate.objects.create(**copy, uvci=uvci, replaces_id=replaces)
+    with pytest.raises(IntegrityError), transaction.atomic():  # revoked twice
+        Revocation.objects.create(certificate=first, revoked_at=timezone.now(), hash_uci=b"1", hash_signature=b"2")
+    assert current(person).pk == second.pk
 
 
 def test_the_stored_revocation_hashes_are_those_of_the_signed_certificate():
@@ -114,11 +132,12 @@ def test_voiding_the_only_dose_revokes_the_certificate_with_nothing_in_its_place
     with django_capture_on_commit_callbacks(execute=True):
         dose_void(dose=dose, actor="test", reason="nhập nhầm người / recorded on the wrong person")
     old.refresh_from_db()
-    assert old.status == CertificateStatus.REVOKED and current(person) is None
+    assert old.is_revoked() and current(person) is None
     with django_capture_on_commit_callbacks(execute=True):
         dose_restore(dose=dose, actor="test", reason="đã xác minh / verified")
     assert current(person) is None  # not reissued by itself: the person holds none; issued when asked
-    assert certificate_current(person=person, actor="test").state == "complete"
+    again = certificate_current(person=person, actor="test")
+    assert again.state == "complete" and again.replaces_id == old.pk  # the chain goes on past the revoked head
 
 
 def test_a_name_correction_reissues_with_the_new_name(django_capture_on_commit_callbacks):
@@ -221,7 +240,7 @@ def test_refreshing_everyone_in_worker_processes_issues_once_and_then_keeps():
     nobody = make_person(full_name="Chưa Tiêm")
     done = certificates_refresh_all(actor="test", reason="test", workers=2, chunk=5)
     assert (done.issued, done.revoked, done.kept) == (12, 0, 0)
-    assert Certificate.objects.filter(status=CertificateStatus.CURRENT).count() == 12 and current(nobody) is None
+    assert sum(current(p) is not None for p in people) == 12 and current(nobody) is None
     again = certificates_refresh_all(actor="test", reason="test", workers=2, chunk=5)
     assert (again.issued, again.revoked, again.kept) == (0, 0, 12)
     assert all(verify_text(current(p).hc1)["valid"] for p in people[:3])
