@@ -61,8 +61,7 @@ class Held:
     fingerprint: str
     expires_at: dt.datetime
     revoked: bool = False  # the head is revoked when no dose counted at its last refresh
-    hash_uci: bytes = b""  # the revocation hashes a verifier looks up, copied when it is revoked
-    hash_signature: bytes = b""
+    hash_uci: bytes = b""  # the revocation hash the registry looks up, copied when it is revoked
 
 
 @dataclass(frozen=True, slots=True)

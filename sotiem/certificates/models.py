@@ -51,7 +51,7 @@ class Certificate(models.Model):
 
     # the UVCI is the certificate's public identifier: no UUID of its own
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="certificates")
-    uvci = models.CharField(max_length=80, unique=True, help_text="the certificate identifier (ci)")
+    uvci = models.CharField(max_length=80, help_text="the certificate identifier (ci); unique (Meta)")
     hc1 = models.TextField(help_text="the signed certificate as the QR code carries it")
     fingerprint = models.CharField(max_length=32, help_text="hash of the certified content, to reissue only on change")
     state = models.CharField(max_length=8, help_text="status when issued: partial, complete, booster")
@@ -71,6 +71,8 @@ class Certificate(models.Model):
         verbose_name = "Chứng nhận / certificate"
         verbose_name_plural = "Chứng nhận / certificates"
         constraints = [
+            # a constraint rather than unique=True: on PostgreSQL that would add a second (LIKE) index on every insert
+            models.UniqueConstraint(fields=["uvci"], name="certificate_uvci_unique"),
             models.UniqueConstraint(fields=["person"], condition=models.Q(replaces__isnull=True),
                                     name="certificate_one_chain_per_person"),
         ]
@@ -85,23 +87,23 @@ class Certificate(models.Model):
 
 
 class Revocation(models.Model):
-    """A revoked certificate (replaced, or no dose counts any more), with the hashes verifiers look up."""
+    """A revoked certificate (replaced, or no dose counts any more).
+
+    Only the UCI hash is copied and indexed, for "is this one revoked?": every sotiem certificate has its own UVCI,
+    so it names one signed certificate as well as the signature hash would. The published list takes all three
+    hashes from the certificate, and reads the whole table (no index on the time: one index less to write per
+    revocation, a million at a time when a key is replaced)."""
 
     certificate = models.OneToOneField(Certificate, on_delete=models.PROTECT, primary_key=True,
                                        related_name="revocation")
     revoked_at = models.DateTimeField()
     reason = models.CharField(max_length=200, blank=True)
     hash_uci = models.BinaryField(max_length=16)
-    hash_signature = models.BinaryField(max_length=16)
 
     class Meta:
         verbose_name = "Thu hồi chứng nhận / certificate revocation"
         verbose_name_plural = "Thu hồi chứng nhận / certificate revocations"
-        indexes = [
-            models.Index(fields=["revoked_at"], name="revocation_revoked_at"),
-            models.Index(fields=["hash_signature"], name="revocation_signature"),
-            models.Index(fields=["hash_uci"], name="revocation_uci"),
-        ]
+        indexes = [models.Index(fields=["hash_uci"], name="revocation_uci")]
 
     def __str__(self) -> str:
         return f"{self.certificate_id} revoked {self.revoked_at:%Y-%m-%d}"

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 SYSTEM = "system:certificates"
 CERT_COLUMNS = ["person_id", "uvci", "hc1", "fingerprint", "state", "signing_key_id", "issued_at", "expires_at",
                 "replaces_id", "hash_uci", "hash_country_uci", "hash_signature"]
-REVOCATION_COLUMNS = ["certificate_id", "revoked_at", "reason", "hash_uci", "hash_signature"]
+REVOCATION_COLUMNS = ["certificate_id", "revoked_at", "reason", "hash_uci"]
 CHUNK = 5000
 
 
@@ -87,8 +87,8 @@ def _store(outcome: Outcome, *, key_id: int, now: dt.datetime, actor: Any, reaso
     """Append the revocations and the new certificates, and audit, in the caller's transaction (nothing is updated:
     a certificate that two refreshes both try to replace or revoke makes the later one fail on its unique key)."""
     if outcome.revoked:
-        write_rows(Revocation, REVOCATION_COLUMNS, [(h.certificate_id, now, reason[:200], h.hash_uci, h.hash_signature)
-                                                     for h in outcome.revoked])
+        write_rows(Revocation, REVOCATION_COLUMNS, [(h.certificate_id, now, reason[:200], h.hash_uci)
+                                                    for h in outcome.revoked])
     rows = [(i.person_id, i.uvci, i.hc1, i.fingerprint, i.state, key_id, i.issued_at, i.expires_at, i.replaces,
              i.hashes["UCI"], i.hashes["COUNTRYCODEUCI"], i.hashes["SIGNATURE"]) for i in outcome.issued]
     if rows:

@@ -10,10 +10,10 @@ def forwards(apps, schema_editor):
     Certificate = apps.get_model("certificates", "Certificate")
     Revocation = apps.get_model("certificates", "Revocation")
     revoked = Certificate.objects.filter(status="revoked").values_list(
-        "id", "revoked_at", "revoke_reason", "hash_uci", "hash_signature", "issued_at")
+        "id", "revoked_at", "revoke_reason", "hash_uci", "issued_at")
     Revocation.objects.bulk_create(
-        [Revocation(certificate_id=cid, revoked_at=at or issued, reason=reason, hash_uci=uci, hash_signature=sig)
-         for cid, at, reason, uci, sig, issued in revoked.iterator(chunk_size=5000)], batch_size=1000)
+        [Revocation(certificate_id=cid, revoked_at=at or issued, reason=reason, hash_uci=uci)
+         for cid, at, reason, uci, issued in revoked.iterator(chunk_size=5000)], batch_size=1000)
     previous: dict[int, int] = {}
     for cid, person_id in Certificate.objects.order_by("person_id", "id").values_list("id", "person_id").iterator(
             chunk_size=5000):
@@ -45,7 +45,6 @@ class Migration(migrations.Migration):
                 ('revoked_at', models.DateTimeField()),
                 ('reason', models.CharField(blank=True, max_length=200)),
                 ('hash_uci', models.BinaryField(max_length=16)),
-                ('hash_signature', models.BinaryField(max_length=16)),
             ],
             options={
                 'verbose_name': 'Thu hồi chứng nhận / certificate revocation',
@@ -91,17 +90,18 @@ class Migration(migrations.Migration):
             model_name='certificate',
             name='status',
         ),
+        migrations.AlterField(
+            model_name='certificate',
+            name='uvci',
+            field=models.CharField(help_text='the certificate identifier (ci); unique (Meta)', max_length=80),
+        ),
+        migrations.AddConstraint(
+            model_name='certificate',
+            constraint=models.UniqueConstraint(fields=('uvci',), name='certificate_uvci_unique'),
+        ),
         migrations.AddConstraint(
             model_name='certificate',
             constraint=models.UniqueConstraint(condition=models.Q(('replaces__isnull', True)), fields=('person',), name='certificate_one_chain_per_person'),
-        ),
-        migrations.AddIndex(
-            model_name='revocation',
-            index=models.Index(fields=['revoked_at'], name='revocation_revoked_at'),
-        ),
-        migrations.AddIndex(
-            model_name='revocation',
-            index=models.Index(fields=['hash_signature'], name='revocation_signature'),
         ),
         migrations.AddIndex(
             model_name='revocation',
