@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from sotiem.certificates.hcert import (
     Signer,
@@ -42,9 +43,9 @@ RENEW_BEFORE = dt.timedelta(days=30)
 _UVCI_SYMBOLS = bytes(b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789"[b % 32] for b in range(256))
 
 
-@dataclass(frozen=True, slots=True)
-class PersonFacts:
-    """What a certificate is made from: the person's name and birth date and all of their doses."""
+class PersonFacts(NamedTuple):
+    """What a certificate is made from: the person's name and birth date and all of their doses (a NamedTuple, as
+    DoseFact)."""
 
     person_id: int
     full_name: str

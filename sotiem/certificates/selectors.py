@@ -31,10 +31,9 @@ def _facts(doses: Iterable[tuple[Any, ...]], persons: Iterable[tuple[Any, ...]])
     codes = vaccine_codes()
     held: dict[int, list[DoseFact]] = defaultdict(list)
     for person_id, public_id, vaccine_id, on, status, reason in doses:
-        held[person_id].append(DoseFact(public_id=str(public_id), vaccine_code=codes.get(vaccine_id, ""),
-                                        administered_on=on, status=status, reason=reason))
-    return [PersonFacts(person_id=pid, full_name=name, birth_date=born, birth_precision=precision,
-                        doses=tuple(held.get(pid, ())) if status == PersonStatus.ACTIVE else ())
+        held[person_id].append(DoseFact(str(public_id), codes.get(vaccine_id, ""), on, status, reason))
+    active = PersonStatus.ACTIVE
+    return [PersonFacts(pid, name, born, precision, tuple(held.get(pid, ())) if status == active else ())
             for pid, name, born, precision, status in persons]
 
 
