@@ -26,7 +26,7 @@ from sotiem.certificates.issuing import Outcome, SignerInfo, plan
 from sotiem.certificates.keys import kid_of, make_signer
 from sotiem.certificates.models import Certificate, Revocation, SigningKey, SigningKeyStatus
 from sotiem.certificates.status import rules_from_catalogue
-from sotiem.core.bulk import insert_rows, write_rows
+from sotiem.core.bulk import write_rows
 from sotiem.people.models import Person
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ def _store(outcome: Outcome, *, key_id: int, now: dt.datetime, actor: Any, reaso
     rows = [(i.person_id, i.uvci, i.hc1, i.fingerprint, i.state, key_id, i.issued_at, i.expires_at, i.replaces,
              i.hashes["UCI"], i.hashes["COUNTRYCODEUCI"], i.hashes["SIGNATURE"]) for i in outcome.issued]
     if rows:
-        insert_rows(Certificate, CERT_COLUMNS, rows)
+        write_rows(Certificate, CERT_COLUMNS, rows)  # ids from the table's own sequence: none are needed here
     changed = {i.person_id: i.uvci for i in outcome.issued}
     if changed or outcome.revoked:
         revoked = [h.certificate_id for h in outcome.revoked]

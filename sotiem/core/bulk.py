@@ -98,7 +98,8 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Sequenc
 
 
 def write_rows(model: type[models.Model], columns: Sequence[str], rows: Sequence[Row]) -> None:
-    """Insert `rows` whose columns include the primary key: one COPY (PostgreSQL) or one executemany (SQLite)."""
+    """Insert `rows` as they are, in one COPY (PostgreSQL) or one executemany (SQLite): with the primary key among
+    the columns, or without it for the table to number them (when the caller needs no ids)."""
     if not rows:
         return
     convert = _converters(model, columns)

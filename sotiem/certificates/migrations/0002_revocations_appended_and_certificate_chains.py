@@ -92,6 +92,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AlterField(
             model_name='certificate',
+            name='signing_key',
+            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='certificates.signingkey'),
+        ),
+        migrations.AlterField(
+            model_name='certificate',
             name='uvci',
             field=models.CharField(help_text='the certificate identifier (ci); unique (Meta)', max_length=80),
         ),
