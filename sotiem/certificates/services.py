@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, connections, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
 
 from sotiem.audit.services import audit_event, audit_record, audit_record_many
@@ -175,16 +175,30 @@ def _counted(done: tuple[Refreshed, int], progress: Any) -> Refreshed:
     return done[0]
 
 
+RANGE_ATTEMPTS = 3
+
+
 def _refresh_range(task: tuple[int, int, dt.datetime, SignerInfo, bool, Any, str]) -> tuple[Refreshed, int]:
     """Read, plan, sign and store the persons first ≤ id ≤ last in one transaction (in a worker or here); with
-    the number of persons read."""
+    the number of persons read.
+
+    The range is not locked: a person's certificate replaced meanwhile by a single refresh (a correction committed
+    during a bulk reissue) makes the unique keys refuse this range's write, and the range is read and done again.
+    """
     first, last, now, info, force, actor, reason = task
-    with transaction.atomic():
-        facts = selectors.person_facts_range(first, last)
-        outcome = plan(facts, selectors.held_certificates_range(first, last), now=now, signer=info,
-                       validity=_validity(), issuer=settings.SOTIEM_UVCI_ISSUER, on=timezone.localdate(now),
-                       force=force)
-        return _store(outcome, key_id=info.key_id, now=now, actor=actor, reason=reason), len(facts)
+    for attempt in range(1, RANGE_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                facts = selectors.person_facts_range(first, last)
+                outcome = plan(facts, selectors.held_certificates_range(first, last), now=now, signer=info,
+                               validity=_validity(), issuer=settings.SOTIEM_UVCI_ISSUER,
+                               on=timezone.localdate(now), force=force)
+                return _store(outcome, key_id=info.key_id, now=now, actor=actor, reason=reason), len(facts)
+        except IntegrityError:
+            if attempt == RANGE_ATTEMPTS:
+                raise
+            log.warning("certificates of persons %s-%s changed during the refresh; reading them again", first, last)
+    raise AssertionError("unreachable")
 
 
 def persons_changed(*, person_ids: Iterable[int]) -> Refreshed:

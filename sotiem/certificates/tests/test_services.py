@@ -120,6 +120,30 @@ def test_a_persons_certificates_form_one_chain_that_the_database_keeps_from_fork
     assert current(person).pk == second.pk
 
 
+def test_a_range_whose_certificate_was_replaced_meanwhile_is_read_and_done_again(monkeypatch):
+    person, _ = vaccinated(full_name="Tran Van Binh")
+    first = certificate_current(person=person, actor="test")
+    person_update(person=person, actor="test", reason="sai chính tả / misspelt", full_name="Trần Văn Bình")
+    read = selectors.held_certificates_range
+    calls = []
+
+    def stale_then_fresh(low, high):
+        held = read(low, high)
+        if not calls:  # the first read happens just before a single refresh replaces the certificate
+            certificate_current(person=person, actor="citizen")
+        calls.append(held)
+        return held
+
+    monkeypatch.setattr(selectors, "held_certificates_range", stale_then_fresh)
+    done = certificates_refresh_all(actor="test", reason="test", workers=0, id_range=(person.pk, person.pk))
+    # the first write was refused (it replaced what was no longer the head) and rolled back whole, the single
+    # refresh with it (one connection here); the second read found the head again and replaced it once
+    assert len(calls) == 2 and calls[0][person.pk].certificate_id == first.pk
+    assert (done.issued, done.revoked, done.kept) == (1, 1, 0)
+    second = current(person)
+    assert second.replaces_id == first.pk and Certificate.objects.filter(person=person).count() == 2
+
+
 def test_the_stored_revocation_hashes_are_those_of_the_signed_certificate():
     person, _ = vaccinated()
     certificate = certificate_current(person=person, actor="test")
