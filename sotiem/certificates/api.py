@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest
 from ninja import Router, Schema
 
 from sotiem.certificates import selectors
-from sotiem.certificates.verification import parse_time, verify_text
+from sotiem.certificates.verification import verify_text
+from sotiem.lib.params import parse_instant
 
 router = Router(tags=["certificates"])
 
@@ -61,22 +62,10 @@ def trust_list(request: HttpRequest) -> Any:
 @router.get("/revocation-list", response={200: list[RevocationBatch], 400: Problem}, auth=None)
 def revocation_list(request: HttpRequest, since: str | None = None) -> Any:
     """Revoked, not yet expired certificates: hashes (UCI, COUNTRYCODEUCI, SIGNATURE) per signer key."""
-    after = None
-    if since:
-        try:
-            after = parse_time(since)
-        except ValueError:
-            return JsonResponse({"detail": "since: không phải thời điểm ISO 8601 / not an ISO 8601 time"}, status=400)
-    return selectors.revocation_list(since=after)
+    return selectors.revocation_list(since=parse_instant(since, name="since") if since else None)
 
 
 @router.post("/certificates/verify", response={200: VerifyOut, 400: Problem}, auth=None)
 def verify(request: HttpRequest, body: VerifyIn) -> Any:
     """Run the whole verification chain on an HC1 text (prefix … signature, key usage, expiry, revocation)."""
-    at = None
-    if body.at:
-        try:
-            at = parse_time(body.at)
-        except ValueError:
-            return JsonResponse({"detail": "at: không phải thời điểm ISO 8601 / not an ISO 8601 time"}, status=400)
-    return verify_text(body.hc1.strip(), at=at)
+    return verify_text(body.hc1.strip(), at=parse_instant(body.at, name="at") if body.at else None)

@@ -10,7 +10,6 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from ninja import Router, Schema
 from ninja.security import HttpBearer
 
@@ -18,6 +17,7 @@ from sotiem.accounts.models import ApiKey
 from sotiem.accounts.services import apikey_authenticate
 from sotiem.immunizations.ingest import MAX_BATCH, Sender, ingest_records
 from sotiem.immunizations.models import Dose
+from sotiem.lib.params import parse_instant
 
 router = Router(tags=["dose records"])
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
@@ -109,9 +109,10 @@ def _cursor(pk: int) -> str:
 def _after(cursor: str) -> int | None:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        return int(text[1:]) if text.startswith("d") else None
+        after = int(text[1:]) if text.startswith("d") else None
     except (ValueError, UnicodeDecodeError):
         return None
+    return after if after is not None and 0 <= after < 2**63 else None  # beyond a bigint the database refuses
 
 
 @router.get("/receipts", auth=SenderKey(), response={200: Receipts},
@@ -120,12 +121,7 @@ def receipts(request: HttpRequest, since: str | None = None, cursor: str | None 
     key: ApiKey = request.auth  # type: ignore[attr-defined]
     qs = Dose.objects.filter(source=key.source).exclude(source_record_id="").order_by("id")
     if since:
-        moment = parse_datetime(since) or _date_start(since)
-        if moment is None:
-            return _refuse(400, "Tham số since không phải thời điểm ISO 8601", "`since` is not an ISO 8601 time")
-        if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment, dt.UTC)
-        qs = qs.filter(created_at__gte=moment)
+        qs = qs.filter(created_at__gte=parse_instant(since, name="since"))  # ParamError: a 400 with the reason
     if cursor:
         after = _after(cursor)
         if after is None:
@@ -141,10 +137,3 @@ def receipts(request: HttpRequest, since: str | None = None, cursor: str | None 
                     for r in rows],
         "next_cursor": _cursor(rows[-1]["id"]) if more and rows else None,
     }
-
-
-def _date_start(text: str) -> dt.datetime | None:
-    try:
-        return dt.datetime.combine(dt.date.fromisoformat(text), dt.time())
-    except ValueError:
-        return None

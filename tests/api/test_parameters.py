@@ -1,0 +1,76 @@
+"""Issue 12 item 5: every date/time parameter answers 400 with the reason, never 500; so do paging parameters."""
+
+import base64
+
+import pytest
+
+from sotiem.accounts.services import apikey_create
+from sotiem.testing import make_site
+
+pytestmark = pytest.mark.django_db
+
+PROBES = {
+    "2021-02-30T00:00:00": "2021-02-30 is not a real date",
+    "2021-13-01T00:00:00": "month 13 does not exist",
+    "0001-01-01T00:00:00+14:00": "falls outside 0001-01-01 – 9999-12-31",
+    "9999-12-31T23:59:59-14:00": "falls outside 0001-01-01 – 9999-12-31",
+    "yesterday": "is not an ISO 8601 time",
+}
+
+
+@pytest.fixture
+def key():
+    return apikey_create(site=make_site(), actor="test")[1]
+
+
+def receipts(client, key, **params):
+    return client.get("/api/v1/receipts", params, HTTP_AUTHORIZATION=f"Bearer {key}")
+
+
+@pytest.mark.parametrize(("since", "reason"), PROBES.items())
+def test_it_refuses_a_receipts_since_that_is_no_instant_with_400_and_the_reason(client, key, since, reason):
+    response = receipts(client, key, since=since)
+    assert response.status_code == 400
+    assert reason in response.json()["detail"] and "Tham số since" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(("since", "reason"), PROBES.items())
+def test_it_refuses_a_revocation_list_since_that_is_no_instant_with_400_and_the_reason(client, since, reason):
+    response = client.get("/api/v1/revocation-list", {"since": since})
+    assert response.status_code == 400
+    assert reason in response.json()["detail"]
+
+
+@pytest.mark.parametrize(("at", "reason"), PROBES.items())
+def test_it_refuses_a_verification_clock_that_is_no_instant_with_400_and_the_reason(client, at, reason):
+    response = client.post("/api/v1/certificates/verify", {"hc1": "HC1:xyz", "at": at}, content_type="application/json")
+    assert response.status_code == 400
+    assert reason in response.json()["detail"]
+
+
+@pytest.mark.parametrize("since", ["0001-01-01T00:00:00-14:00", "9999-12-31T23:59:59+14:00", "2021-08-01",
+                                   "2021-08-01T07:30:00.5+0700"])
+def test_it_answers_since_at_the_edges_of_the_representable_range(client, key, since):
+    assert receipts(client, key, since=since).status_code == 200
+    assert client.get("/api/v1/revocation-list", {"since": since}).status_code == 200
+
+
+@pytest.mark.parametrize("limit", ["ten", "1.5", "9" * 5000, ""])
+def test_it_refuses_a_limit_that_is_not_an_integer_with_422(client, key, limit):
+    response = receipts(client, key, limit=limit)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] == "limit"
+
+
+@pytest.mark.parametrize("limit", [-5, 0, 10**30])
+def test_it_clamps_a_limit_outside_1_to_1000(client, key, limit):
+    response = receipts(client, key, limit=limit)
+    assert response.status_code == 200 and response.json()["results"] == []
+
+
+@pytest.mark.parametrize("cursor", ["%%%", "é", "eA", base64.urlsafe_b64encode(b"d" + b"9" * 30).decode(),
+                                    base64.urlsafe_b64encode(b"d" + b"9" * 5000).decode()])
+def test_it_refuses_a_cursor_it_did_not_give_with_400(client, key, cursor):
+    response = receipts(client, key, cursor=cursor)
+    assert response.status_code == 400
+    assert "The cursor is not one this API gave" in response.json()["detail"]
