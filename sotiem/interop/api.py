@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import dataclasses
+import re
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Router
@@ -16,6 +21,7 @@ from sotiem.places.models import Site
 
 router = Router(tags=["hl7"])
 CONTENT_TYPE = "x-application/hl7-v2+er7; charset=utf-8"
+HEADER_LIMIT = 64 * 1024  # of a payload refused whole, only this much is read, to find its MSH
 
 
 def _record_issues(results: list[Any], rxa_sequences: list[int]) -> list[Hl7Issue]:
@@ -33,16 +39,56 @@ def _record_issues(results: list[Any], rxa_sequences: list[int]) -> list[Hl7Issu
     return issues
 
 
+def _keep_raw(source: str, payload: dict[str, str]) -> None:
+    InboxBatch.objects.create(source=source, channel="hl7-raw", payload=payload, record_count=0,
+                              status=InboxStatus.PROCESSED, processed_at=timezone.now())
+
+
+def _leading_header(head: HttpRequest | bytes) -> str:
+    """The MSH segment among the first bytes of a payload refused whole, so its ACK can name the message (MSA-2);
+    an oversized body is read no further than HEADER_LIMIT, and an MSH cut by that limit is not used."""
+    if isinstance(head, HttpRequest):
+        try:
+            head = head.read(HEADER_LIMIT)
+        except (OSError, ValueError):  # the stream Django closed after an understated Content-Length
+            return ""
+    text = head.decode("utf-8", errors="replace")
+    complete = re.split(r"\r\n|\r|\n", text)[:-1]  # the last piece may be cut anywhere
+    return next((line.lstrip("\ufeff\x0b ") for line in complete if line.lstrip("\ufeff\x0b ").startswith("MSH")), "")
+
+
+def _refused_whole(msh: str, reason: str) -> HttpResponse:
+    """An ACK^V04 AR with the reason, for a payload that is not read as messages at all."""
+    # only the header of what parse_vxu() reads from the MSH alone is used: the sender's ids and MSH-10
+    result = dataclasses.replace(parse_vxu(msh), records=[], errors=[], rxa_sequences=[], ack_code="AR")
+    ack = build_ack(result=result, now=timezone.now(), ack_code="AR",
+                    issues=[Hl7Issue(segment="MSH", sequence=1, field=None, code="207", severity="E", message=reason)])
+    return HttpResponse(ack + "\r", content_type=CONTENT_TYPE)
+
+
 @router.post("/hl7", auth=SenderKey(), summary="HL7 v2 VXU^V04 (one message or a batch); answers ACK^V04",
              openapi_extra={"requestBody": {"required": True, "content": {
                  "x-application/hl7-v2+er7": {"schema": {"type": "string"}}}}})
 def hl7_messages(request: HttpRequest) -> HttpResponse:
     key = request.auth  # type: ignore[attr-defined]
     sender = sender_of(key)
-    raw = request.body.decode("utf-8", errors="replace")
-    # the raw text is kept before anything is parsed, so what arrived can always be looked at again
-    InboxBatch.objects.create(source=sender.source, channel="hl7-raw", payload={"hl7": raw}, record_count=0,
-                              status=InboxStatus.PROCESSED, processed_at=timezone.now())
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        size = f"{(settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0) / 2**20:g} MB"
+        return _refused_whole(_leading_header(request),
+                              f"Thông điệp quá lớn (tối đa {size}); hãy gửi thành nhiều lần / "
+                              f"The payload is too large (at most {size}); send it in parts")
+    # the raw body is kept before anything is parsed, so what arrived can always be looked at again (as base64
+    # when it is not text a database column can hold: not UTF-8, or with NUL characters)
+    try:
+        raw = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        _keep_raw(sender.source, {"hl7_base64": base64.b64encode(body).decode()})
+        return _refused_whole(_leading_header(body[:HEADER_LIMIT]),
+                              f"Thông điệp không phải văn bản UTF-8 (byte {exc.start}) / The payload is not UTF-8 "
+                              f"text (byte {exc.start})")
+    _keep_raw(sender.source, {"hl7_base64": base64.b64encode(body).decode()} if "\x00" in raw else {"hl7": raw})
     acks = []
     for message in split_messages(raw) or [raw]:
         result = parse_vxu(message)
