@@ -5,7 +5,9 @@ all use it, and a file can be checked before anything is written. Every value co
 as a person would read it on screen (dates as dd/mm/yyyy, a phone typed as a number without ".0"); parsing
 dates, names, places and vaccines is the importer's job.
 
-Files are streamed: a backlog can hold hundreds of thousands of rows, and memory must not grow with it.
+Files are streamed: a backlog can hold hundreds of thousands of rows, and memory must not grow with it. Every
+read is bounded (`SheetLimits`): a cell, a row, a line and the number of rows have limits, and an XLSX file's zip
+is checked before any XML is parsed, so a hostile file is refused with a reason instead of filling memory.
 """
 
 from __future__ import annotations
@@ -144,6 +146,34 @@ class SheetError(ValueError):
 
 
 @dataclass(frozen=True)
+class SheetLimits:
+    """How much of a file is read before it is refused: what keeps a hostile or broken file from filling memory.
+
+    The defaults fit the largest real backlog (Excel's own limit is 1,048,576 rows of 16,384 columns; a row of
+    the template holds 14 short cells) with room to spare.
+    """
+
+    cell_chars: int = 2_000  # one cell's text
+    row_cells: int = 256  # cells up to the last non-empty one
+    row_chars: int = 32_000  # the text of all cells of a row
+    rows: int = 2_000_000  # the last line (row number) read
+    xlsx_uncompressed: int = 1024 * 1024 * 1024  # every zip member together, as the zip declares them
+    xlsx_shared_strings: int = 100 * 1024 * 1024  # the shared strings are held in memory while reading
+    xlsx_ratio: int = 100  # uncompressed / compressed, for members over `xlsx_ratio_from` bytes
+    xlsx_ratio_from: int = 1024 * 1024
+    xlsx_members: int = 1_000
+    xml_run_bytes: int = 1024 * 1024  # bytes between two "<" in the XML: no cell or tag is longer
+
+    @property
+    def line_chars(self) -> int:
+        """A CSV line or record: the row's text plus its quotes and separators."""
+        return 2 * self.row_chars + 4 * self.row_cells
+
+
+DEFAULT_LIMITS = SheetLimits()
+
+
+@dataclass(frozen=True)
 class SheetRow:
     """One data row: `line` is the row number a person sees in Excel or a text editor."""
 
@@ -230,26 +260,28 @@ class _Header:
 
 
 def read_rows(path: Path | str, *, columns: Sequence[str] = TEMPLATE_COLUMNS,
-              required: Iterable[str] | None = None) -> Iterator[SheetRow]:
+              required: Iterable[str] | None = None, limits: SheetLimits = DEFAULT_LIMITS) -> Iterator[SheetRow]:
     """Stream the data rows of a CSV or XLSX file as text, keyed by our column names.
 
     The header is found and checked before this returns, so a file that cannot be read raises SheetError
     here rather than halfway through. `required` lists the columns the file must have (default: the
     template's or the site sheet's required columns; every column for other lists); whether their cells
     are filled is for the caller to judge. Unknown columns are ignored, missing optional ones read as "".
-    Completely empty rows are skipped; `line` stays the row number in the file.
+    Completely empty rows are skipped; `line` stays the row number in the file. A file past one of `limits`
+    raises SheetError when the reader gets there, naming the line and cell.
     """
     columns = tuple(columns)
     required_set = _default_required(columns) if required is None else frozenset(required)
     if not required_set <= set(columns):
         raise ValueError(f"required columns not in columns: {sorted(required_set - set(columns))}")
     lookup = _header_lookup(columns)
-    raw = _raw_rows(Path(path), lookup)
+    raw = _raw_rows(Path(path), lookup, limits)
     header = _find_header(raw, columns, required_set, lookup)
     return _data_rows(raw, header, columns, _threshold(columns, required_set), lookup)
 
 
-def count_rows(path: Path | str, *, columns: Sequence[str] = TEMPLATE_COLUMNS) -> int:
+def count_rows(path: Path | str, *, columns: Sequence[str] = TEMPLATE_COLUMNS,
+               limits: SheetLimits = DEFAULT_LIMITS) -> int:
     """How many data rows a file holds, quickly, for a progress bar.
 
     Exact for CSV unless cells hold line breaks (then an overestimate). For XLSX it comes from the size
@@ -262,11 +294,11 @@ def count_rows(path: Path | str, *, columns: Sequence[str] = TEMPLATE_COLUMNS) -
     is_xlsx = path.suffix.lower() in _XLSX_EXTENSIONS
     recorded_last: int | None = None
     if is_xlsx:
-        workbook = _open_xlsx(path)
+        workbook = _open_xlsx(path, limits)
         recorded_last = workbook.worksheets[0].max_row
-        raw = _xlsx_sheet_rows(workbook)
+        raw = _limited(_xlsx_sheet_rows(workbook), limits, xlsx=True)
     else:
-        raw = _raw_rows(path, lookup)
+        raw = _raw_rows(path, lookup, limits)
     header = _find_header(raw, columns, required, lookup)
     first = next(raw, None)
     if first is None:
@@ -277,10 +309,25 @@ def count_rows(path: Path | str, *, columns: Sequence[str] = TEMPLATE_COLUMNS) -
     raw.close()
     if recorded_last is not None:
         return recorded_last - header.line - skipped
-    with path.open("rb") as source:
-        lines = sum(1 for number, line in enumerate(source, start=1)
-                    if number > header.line and line.strip(_BLANK_BYTES))
+    lines = 0
+    for number, line in _binary_lines(path, limits):
+        if number > header.line and line.strip(_BLANK_BYTES):
+            lines += 1
     return lines - skipped
+
+
+def _binary_lines(path: Path, limits: SheetLimits) -> Iterator[tuple[int, bytes]]:
+    """(number, bytes) of each physical line, refusing a line or a line count past the limits."""
+    most = limits.line_chars * 4  # a character is at most 4 bytes of UTF-8
+    with path.open("rb") as source:
+        number = 0
+        while line := source.readline(most + 1):
+            number += 1
+            if len(line) > most:
+                raise _line_too_long(number, limits)
+            if number > limits.rows:
+                raise _too_many_rows(limits)
+            yield number, line
 
 
 def _threshold(columns: Sequence[str], required: frozenset[str]) -> int:
@@ -365,13 +412,13 @@ def _data_rows(raw: _RawRows, header: _Header, columns: Sequence[str], threshold
             yield SheetRow(line, values)
 
 
-def _raw_rows(path: Path, lookup: dict[str, str]) -> _RawRows:
-    """(line, cell texts) of every row that is not completely empty."""
+def _raw_rows(path: Path, lookup: dict[str, str], limits: SheetLimits) -> _RawRows:
+    """(line, cell texts) of every row that is not completely empty, each row within the limits."""
     suffix = path.suffix.lower()
     if suffix in _XLSX_EXTENSIONS:
-        return _xlsx_rows(path)
+        return _limited(_xlsx_sheet_rows(_open_xlsx(path, limits)), limits, xlsx=True)
     if suffix in _TEXT_EXTENSIONS:
-        return _csv_rows(path, lookup)
+        return _limited(_csv_rows(path, lookup, limits), limits, xlsx=False)
     if suffix in (".xls", ".ods", ".numbers"):
         raise SheetError(
             f"Định dạng {suffix} chưa được hỗ trợ: hãy lưu lại thành .xlsx hoặc CSV UTF-8. / "
@@ -383,11 +430,124 @@ def _raw_rows(path: Path, lookup: dict[str, str]) -> _RawRows:
     )
 
 
-def _xlsx_rows(path: Path) -> _RawRows:
-    return _xlsx_sheet_rows(_open_xlsx(path))
+def _limited(raw: _RawRows, limits: SheetLimits, *, xlsx: bool) -> _RawRows:
+    """The rows of `raw`, refusing the file at the first row past a limit (its line and cell named)."""
+    try:
+        for line, cells in raw:
+            if line > limits.rows:
+                raise _too_many_rows(limits)
+            while cells and not cells[-1]:
+                cells.pop()
+            if len(cells) > limits.row_cells:
+                raise SheetError(
+                    f"Dòng {line} có {len(cells)} ô, quá giới hạn {limits.row_cells} ô. / Line {line} has "
+                    f"{len(cells)} cells, more than the limit of {limits.row_cells}."
+                )
+            total = 0
+            for index, cell in enumerate(cells):
+                if len(cell) > limits.cell_chars:
+                    where = f"{get_column_letter(index + 1)}{line}" if xlsx else f"{line}, cột/column {index + 1}"
+                    raise SheetError(
+                        f"Ô {where} dài {len(cell):,} ký tự, quá giới hạn {limits.cell_chars:,}. / Cell {where} "
+                        f"holds {len(cell):,} characters, more than the limit of {limits.cell_chars:,}."
+                    )
+                total += len(cell)
+            if total > limits.row_chars:
+                raise SheetError(
+                    f"Dòng {line} dài {total:,} ký tự, quá giới hạn {limits.row_chars:,}. / Line {line} holds "
+                    f"{total:,} characters, more than the limit of {limits.row_chars:,}."
+                )
+            yield line, cells
+    finally:
+        raw.close()
 
 
-def _open_xlsx(path: Path) -> Any:
+def _too_many_rows(limits: SheetLimits) -> SheetError:
+    return SheetError(
+        f"Tệp có hơn {limits.rows:,} dòng: hãy chia thành nhiều tệp. / The file has more than {limits.rows:,} "
+        f"rows: split it into several files."
+    )
+
+
+def _line_too_long(line: int, limits: SheetLimits) -> SheetError:
+    return SheetError(
+        f"Dòng {line} dài quá {limits.line_chars:,} ký tự. / Line {line} is longer than {limits.line_chars:,} "
+        f"characters."
+    )
+
+
+def _xml_too_large(part: str, detail_vi: str, detail_en: str) -> SheetError:
+    return SheetError(
+        f"Tệp Excel bị từ chối: phần {part} {detail_vi}. Hãy mở tệp trong Excel, xoá dữ liệu thừa và lưu lại. / "
+        f"The Excel file is refused: its part {part} {detail_en}. Open it in Excel, remove the excess data and "
+        f"save it again."
+    )
+
+
+def check_xlsx_zip(path: Path | str, limits: SheetLimits = DEFAULT_LIMITS) -> None:
+    """Refuse a zip bomb before any XML is parsed: member count, declared sizes, compression ratios, and the XML.
+
+    The declared sizes can be trusted as ceilings (Python's zip reader stops at the declared size and fails the
+    checksum past it). Then every XML part is streamed once through a byte scan that refuses a run of more than
+    `xml_run_bytes` without a "<" (a giant cell, attribute or whitespace) and any DTD (entity expansion), so
+    openpyxl, which would build such a cell as one string, never sees one.
+    """
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            if len(members) > limits.xlsx_members:
+                raise _xml_too_large("(zip)", f"có {len(members):,} phần", f"has {len(members):,} members")
+            total = sum(m.file_size for m in members)
+            if total > limits.xlsx_uncompressed:
+                raise _xml_too_large(
+                    "(zip)", f"giải nén ra {total:,} byte, quá giới hạn {limits.xlsx_uncompressed:,}",
+                    f"uncompresses to {total:,} bytes, more than the limit of {limits.xlsx_uncompressed:,}")
+            for member in members:
+                size, packed = member.file_size, max(1, member.compress_size)
+                if size > limits.xlsx_ratio_from and size / packed > limits.xlsx_ratio:
+                    raise _xml_too_large(
+                        member.filename, f"nén {size / packed:,.0f} lần (giới hạn {limits.xlsx_ratio})",
+                        f"is compressed {size / packed:,.0f} times (limit {limits.xlsx_ratio})")
+                if member.filename.lower().endswith("sharedstrings.xml") and size > limits.xlsx_shared_strings:
+                    raise _xml_too_large(
+                        member.filename, f"dài {size:,} byte (giới hạn {limits.xlsx_shared_strings:,})",
+                        f"holds {size:,} bytes (limit {limits.xlsx_shared_strings:,})")
+            for member in members:
+                if member.filename.lower().endswith((".xml", ".rels", ".vml")):
+                    _scan_xml(archive, member, limits)
+    except zipfile.BadZipFile as exc:
+        raise SheetError(
+            f"Tệp Excel bị hỏng ({exc}). / The Excel file is damaged ({exc})."
+        ) from exc
+
+
+_DTD_MARKS = (b"<!DOCTYPE", b"<!ENTITY")
+
+
+def _scan_xml(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limits: SheetLimits) -> None:
+    run = 0  # bytes since the last "<"
+    tail = b""  # the end of the previous chunk, so that a DTD mark cut in two is still found
+    with archive.open(member) as part:
+        while chunk := part.read(1024 * 1024):
+            if any(mark in tail + chunk[:16] or mark in chunk for mark in _DTD_MARKS):
+                raise _xml_too_large(member.filename, "có khai báo DTD", "carries a DTD declaration")
+            tail = chunk[-16:]
+            first = chunk.find(b"<")
+            if first < 0:
+                run += len(chunk)
+            else:
+                longest = max(run + first, max(map(len, chunk[first + 1:].split(b"<"))))
+                run = len(chunk) - chunk.rfind(b"<") - 1
+                if longest > limits.xml_run_bytes:
+                    run = longest
+            if run > limits.xml_run_bytes:
+                raise _xml_too_large(
+                    member.filename, f"có một giá trị dài hơn {limits.xml_run_bytes:,} byte",
+                    f"holds a value longer than {limits.xml_run_bytes:,} bytes")
+
+
+def _open_xlsx(path: Path, limits: SheetLimits = DEFAULT_LIMITS) -> Any:
     with path.open("rb") as probe:
         magic = probe.read(4)
     if magic == _OLE_MAGIC:
@@ -396,6 +556,7 @@ def _open_xlsx(path: Path) -> Any:
             "The file is an Excel 97-2003 workbook or is password-protected: remove the password and save "
             "it as .xlsx."
         )
+    check_xlsx_zip(path, limits)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
@@ -446,13 +607,16 @@ def _not_utf8(line: int) -> SheetError:
 
 
 def _first_undecodable_line(path: Path) -> int | None:
-    """The text layer decodes ahead of the csv reader, so find the bad line again, byte by byte."""
+    """The text layer decodes ahead of the csv reader, so find the bad line again, chunk by chunk."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    number = 1
     with path.open("rb") as source:
-        for number, line in enumerate(source, start=1):
+        while chunk := source.read(64 * 1024):
             try:
-                line.decode("utf-8")
-            except UnicodeDecodeError:
-                return number
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                return number + chunk[: max(0, exc.start)].count(b"\n")
+            number += chunk.count(b"\n")
     return None
 
 
@@ -476,7 +640,7 @@ def _sniff_delimiter(sample: str, complete: bool, lookup: dict[str, str]) -> str
     return best
 
 
-def _csv_rows(path: Path, lookup: dict[str, str]) -> _RawRows:
+def _csv_rows(path: Path, lookup: dict[str, str], limits: SheetLimits) -> _RawRows:
     with path.open("rb") as probe:
         sample = probe.read(_CSV_SAMPLE_BYTES)
         complete = len(sample) < _CSV_SAMPLE_BYTES
@@ -488,15 +652,30 @@ def _csv_rows(path: Path, lookup: dict[str, str]) -> _RawRows:
     encoding = _sniff_encoding(sample, complete)
     text_sample = sample.decode(encoding, errors="ignore")
     delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(text_sample, complete, lookup)
-    return _csv_file_rows(path, encoding, delimiter)
+    return _csv_file_rows(path, encoding, delimiter, limits)
 
 
-def _csv_file_rows(path: Path, encoding: str, delimiter: str) -> _RawRows:
+def _csv_file_rows(path: Path, encoding: str, delimiter: str, limits: SheetLimits) -> _RawRows:
     with path.open(encoding=encoding, newline="") as source:
-        reader = csv.reader(source, delimiter=delimiter)
+        pending = [0]  # characters read for the record being parsed
+
+        def bounded_lines() -> Iterator[str]:
+            # csv.reader would read a line of any length, and a quoted cell over any number of lines
+            number = 0
+            while text := source.readline(limits.line_chars + 1):
+                number += 1
+                pending[0] += len(text)
+                if len(text) > limits.line_chars or pending[0] > limits.line_chars:
+                    raise _line_too_long(number, limits)
+                if number > limits.rows:
+                    raise _too_many_rows(limits)
+                yield text
+
+        reader = csv.reader(bounded_lines(), delimiter=delimiter)
         line_after = 0  # csv counts physical lines read so far; a record starts on the next one
         try:
             for record in reader:
+                pending[0] = 0
                 line = line_after + 1
                 line_after = reader.line_num
                 cells = [_clean(value) for value in record]
@@ -519,9 +698,16 @@ def _safe_text(text: str) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", text)
 
 
-def _csv_safe(text: str) -> str:
-    """Keep Excel from running a cell as a formula (CSV injection) when someone opens the report."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
+def csv_safe_cell(value: Any) -> Any:
+    """A cell for a CSV a person may open in a spreadsheet: text starting with = + - @ tab or CR gets a leading
+    apostrophe, so Excel or LibreOffice shows it instead of running it as a formula (CSV injection).
+
+    Every CSV the project writes for people passes its text cells through here; numbers are kept as they are.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
 
 
 def write_report(path: Path | str, rows: Iterable[ReportRow]) -> None:
@@ -537,8 +723,8 @@ def write_report(path: Path | str, rows: Iterable[ReportRow]) -> None:
             writer = csv.writer(target)
             writer.writerow(REPORT_HEADERS)
             for row in rows:
-                writer.writerow((row.line, _csv_safe(row.record_id), _csv_safe(row.status),
-                                 _csv_safe(row.reasons)))
+                writer.writerow((row.line, csv_safe_cell(row.record_id), csv_safe_cell(row.status),
+                                 csv_safe_cell(row.reasons)))
         return
     if suffix != ".xlsx":
         raise ValueError(f"a report is written as .csv or .xlsx, not {suffix!r}")
@@ -703,8 +889,8 @@ def file_sha256(path: Path | str) -> str:
 
 __all__ = [
     "EXAMPLE_ROW", "HEADERS", "HEADER_VARIANTS", "REPORT_COLUMNS", "REPORT_HEADERS", "SITE_COLUMNS",
-    "SITE_EXAMPLE_ROW", "SITE_REQUIRED", "TEMPLATE_COLUMNS", "TEMPLATE_REQUIRED", "ReportRow", "SheetError",
-    "SheetRow", "cell_text", "count_rows", "file_sha256", "header_key", "header_label", "is_example_row",
+    "SITE_EXAMPLE_ROW", "SITE_REQUIRED", "DEFAULT_LIMITS", "TEMPLATE_COLUMNS", "TEMPLATE_REQUIRED", "ReportRow", "SheetError",
+    "SheetLimits", "SheetRow", "cell_text", "check_xlsx_zip", "count_rows", "csv_safe_cell", "file_sha256", "header_key", "header_label", "is_example_row",
     "read_rows", "write_report", "write_sites_template", "write_template",
 ]
 

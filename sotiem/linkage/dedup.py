@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings as django_settings
 
+from sotiem.lib.spreadsheets import csv_safe_cell
 from sotiem.linkage.splink_model import frame, quiet, settings
 from sotiem.people.matching import (
     LINKABLE_NAME_LEVELS,
@@ -155,7 +156,11 @@ def _candidate(a: int, b: int, records: dict[int, MatchRecord], model: MatchMode
 
 
 def links_export(out: Any) -> int:
-    """Write `source,record_id,person_id` for every record held (person_id: the survivor's public id)."""
+    """Write `source,record_id,person_id` for every record held (person_id: the survivor's public id).
+
+    Sender codes and record ids are the senders' own text: each passes through `csv_safe_cell`, so an id such as
+    `=HYPERLINK(...)` is shown, not run, when the file is opened in a spreadsheet.
+    """
     import csv
 
     from sotiem.immunizations.models import Dose
@@ -189,7 +194,7 @@ def _flush(writer: Any, pending: dict[int, list[tuple[str, str]]], public: dict[
     count = 0
     for pk, rows in pending.items():
         for source, record_id in rows:
-            writer.writerow([source, record_id, public[pk]])
+            writer.writerow([csv_safe_cell(source), csv_safe_cell(record_id), public[pk]])
             count += 1
     pending.clear()
     return count

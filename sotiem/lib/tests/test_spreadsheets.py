@@ -3,6 +3,7 @@ import hashlib
 import io
 import time
 import tracemalloc
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -16,8 +17,10 @@ from sotiem.lib.spreadsheets import (
     TEMPLATE_COLUMNS,
     ReportRow,
     SheetError,
+    SheetLimits,
     SheetRow,
     count_rows,
+    csv_safe_cell,
     file_sha256,
     header_key,
     is_example_row,
@@ -320,3 +323,115 @@ def test_a_200k_row_csv_streams_quickly_without_growing_memory(tmp_path):
     finally:
         tracemalloc.stop()
     assert peak < 500_000
+
+
+# -- hostile files: every one refused with a reason, none read into memory -------------------------------------
+
+_SHEET_HEAD = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.openxml'
+               b'formats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Ho va ten'
+               b'</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>')
+_SHEET_TAIL = b"</t></is></c></row></sheetData></worksheet>"
+
+
+def hostile_xlsx(path: Path, cell: bytes, times: int, *, head: bytes = _SHEET_HEAD) -> Path:
+    """A workbook whose cell A2 holds `cell` repeated `times`, streamed into the zip (never held whole)."""
+    good = tmp = path.with_suffix(".good.xlsx")
+    write_xlsx(good, [["Họ và tên"]])
+    with zipfile.ZipFile(tmp) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename == "xl/worksheets/sheet1.xml":
+                with target.open(info.filename, "w", force_zip64=True) as sheet:
+                    sheet.write(head)
+                    for _ in range(times):
+                        sheet.write(cell)
+                    sheet.write(_SHEET_TAIL)
+            else:
+                target.writestr(info, source.read(info.filename))
+    return path
+
+
+def test_it_refuses_an_xlsx_bomb_by_its_compression_ratio_before_parsing(tmp_path):
+    path = hostile_xlsx(tmp_path / "bomb.xlsx", b" " * 65536, 320)  # 20 MB of spaces in one cell, ~20 KB packed
+    assert path.stat().st_size < 100_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(SheetError, match="xl/worksheets/sheet1.xml.*compressed .* times"):
+            list(read_rows(path, columns=["full_name"]))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 5_000_000
+
+
+def test_it_refuses_an_xlsx_larger_than_the_uncompressed_limit(tmp_path):
+    path = hostile_xlsx(tmp_path / "big.xlsx", b"ab", 10)
+    with pytest.raises(SheetError, match="uncompresses to .* bytes"):
+        count_rows(path, columns=["full_name"], limits=SheetLimits(xlsx_uncompressed=1000))
+
+
+def test_it_refuses_a_giant_xlsx_cell_that_compresses_poorly_before_openpyxl_reads_it(tmp_path):
+    noise = bytes(range(65, 91)) * 2000  # 52 KB, passes the ratio check
+    path = hostile_xlsx(tmp_path / "cell.xlsx", noise, 3)
+    with pytest.raises(SheetError, match="longer than 10,000 bytes"):
+        list(read_rows(path, columns=["full_name"], limits=SheetLimits(xml_run_bytes=10_000)))
+
+
+def test_it_refuses_an_xlsx_with_a_dtd(tmp_path):
+    head = _SHEET_HEAD.replace(b"?>\n", b'?>\n<!DOCTYPE x [<!ENTITY a "aaaa">]>')
+    path = hostile_xlsx(tmp_path / "dtd.xlsx", b"&a;", 3, head=head)
+    with pytest.raises(SheetError, match="DTD"):
+        list(read_rows(path, columns=["full_name"]))
+
+
+def test_it_refuses_a_cell_over_the_limit_naming_the_cell(tmp_path):
+    xlsx = write_xlsx(tmp_path / "long.xlsx", [["Họ và tên", "Mã bản ghi"], ["An", "x" * 2001]])
+    with pytest.raises(SheetError, match="Cell B2 holds 2,001 characters"):
+        list(read_rows(xlsx, columns=["full_name", "record_id"]))
+    csv_path = write_csv(tmp_path / "long.csv", "full_name,record_id\nAn," + "x" * 2001 + "\n")
+    with pytest.raises(SheetError, match="Cell 2, cột/column 2 holds 2,001"):
+        list(read_rows(csv_path, columns=["full_name", "record_id"]))
+
+
+def test_it_refuses_a_row_with_too_many_cells_but_not_trailing_empty_ones(tmp_path):
+    wide = write_csv(tmp_path / "wide.csv", "full_name\n" + ",".join(["a"] * 300) + "\n")
+    with pytest.raises(SheetError, match="Line 2 has 300 cells"):
+        list(read_rows(wide, columns=["full_name"]))
+    trailing = write_csv(tmp_path / "trailing.csv", "full_name\nAn" + "," * 5000 + "\n")
+    assert [r.values for r in read_rows(trailing, columns=["full_name"])] == [{"full_name": "An"}]
+
+
+def test_a_gigantic_line_of_whitespace_is_refused_by_line_not_held_in_memory(tmp_path):
+    path = tmp_path / "spaces.csv"
+    with path.open("wb") as target:
+        target.write(b" " * 5_000_000 + b"\n" + b"full_name\nAn\n")
+    tracemalloc.start()
+    try:
+        with pytest.raises(SheetError, match="Line 1 is longer than"):
+            list(read_rows(path, columns=["full_name"]))
+        with pytest.raises(SheetError, match="Line 1 is longer than"):
+            count_rows(path, columns=["full_name"])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2_000_000
+
+
+def test_a_quoted_cell_over_many_lines_is_refused_past_the_record_limit(tmp_path):
+    path = write_csv(tmp_path / "quoted.csv", 'full_name\n"' + "a\n" * 100_000 + '"\n')
+    with pytest.raises(SheetError, match="is longer than"):
+        list(read_rows(path, columns=["full_name"]))
+
+
+def test_a_file_with_more_rows_than_the_limit_is_refused_early(tmp_path):
+    path = write_csv(tmp_path / "rows.csv", "full_name\n" + "An\n" * 50)
+    limits = SheetLimits(rows=10)
+    with pytest.raises(SheetError, match="more than 10 rows"):
+        count_rows(path, columns=["full_name"], limits=limits)
+    with pytest.raises(SheetError, match="more than 10 rows"):
+        list(read_rows(path, columns=["full_name"], limits=limits))
+
+
+@pytest.mark.parametrize("value", ['=HYPERLINK("http://x","x")', "@cmd", "+1+1", "-2", "\tX", "\rY"])
+def test_csv_safe_cell_escapes_what_a_spreadsheet_would_run(value):
+    assert csv_safe_cell(value) == "'" + value
+    assert csv_safe_cell("HCM-1") == "HCM-1" and csv_safe_cell(7) == 7

@@ -121,6 +121,21 @@ def test_the_links_export_names_the_surviving_person_of_every_record(tmp_path):
     assert links_export(buffer) == 2
 
 
+@pytest.mark.django_db
+def test_the_links_export_escapes_record_ids_a_spreadsheet_would_run_as_formulas(tmp_path):
+    person = make_person(full_name="Võ Văn Kiệt")
+    hostile = ['=HYPERLINK("http://x","x")', "@cmd", "+1+1", "-2", "\tX", "\rY", "plain-1"]
+    for rid in hostile:
+        make_dose(person, source="S1", source_record_id=rid)
+    make_dose(person, source="=S2", source_record_id="r-9")
+    out = tmp_path / "links.csv"
+    call_command("export", "links", "--out", str(out), stdout=io.StringIO())
+    rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
+    ids = {r["record_id"] for r in rows}
+    assert ids == {"'" + rid for rid in hostile[:-1]} | {"plain-1", "r-9"}
+    assert {r["source"] for r in rows} == {"S1", "'=S2"}
+
+
 
 @pytest.mark.django_db
 @pytest.mark.slow
