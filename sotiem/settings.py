@@ -126,6 +126,19 @@ SOTIEM_SIGNING_KEY_DIR = Path(os.environ.get("SOTIEM_SIGNING_KEY_DIR", VAR_DIR /
 SOTIEM_CERTIFICATE_VALIDITY_DAYS = int(os.environ.get("SOTIEM_CERTIFICATE_VALIDITY_DAYS", "365"))
 SOTIEM_SIGNER_VALIDITY_DAYS = int(os.environ.get("SOTIEM_SIGNER_VALIDITY_DAYS", "730"))
 # When no signing key can sign a full-validity certificate, make a new one rather than stop issuing.
+# Wrong birth dates on the citizen's certificate page (docs/certificates.md), counted in the database: `tries` wrong
+# ones within `window_hours` lock the person (for every phone), the phone, or the client address until the window has
+# passed since the first of them; each later lock of the same one within 30 days lasts twice the one before, up to
+# `max_hours`. A right birth date does not reset the count.
+SOTIEM_BIRTH_DATE_LIMITS = {
+    "person": {"tries": int(os.environ.get("SOTIEM_BIRTH_TRIES_PER_PERSON", "5")), "window_hours": 24,
+               "max_hours": 30 * 24},
+    "phone": {"tries": int(os.environ.get("SOTIEM_BIRTH_TRIES_PER_PHONE", "10")), "window_hours": 24,
+              "max_hours": 30 * 24},
+    "address": {"tries": int(os.environ.get("SOTIEM_BIRTH_TRIES_PER_ADDRESS", "30")), "window_hours": 1,
+                "max_hours": 24},
+}
+
 SOTIEM_SIGNING_KEY_AUTO_ROTATE = env_bool("SOTIEM_SIGNING_KEY_AUTO_ROTATE", True)
 # The issuer segment of certificate identifiers: URN:UVCI:01:VN:<issuer>/<opaque>#<check>
 SOTIEM_UVCI_ISSUER = os.environ.get("SOTIEM_UVCI_ISSUER", "BYT")

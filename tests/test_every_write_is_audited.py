@@ -108,6 +108,9 @@ def calls(personas):
         "phone_challenge_start": (lambda: people.phone_challenge_start(phone="0912345678"), "phone.challenge"),
         "phone_challenge_verify": (lambda: people.phone_challenge_verify(
             challenge=people.phone_challenge_start(phone="0987000222"), code="000000"), "phone.verify"),
+        "birth_date_try_record": (lambda: [people.birth_date_try_record(person=person, phone="+84912345678",
+                                                                        address="198.51.100.7") for _ in range(5)],
+                                  "birth_date.lock"),
         "person_update": (lambda: people.person_update(person=person, address="Số 1", actor="t", reason="r"),
                           "person.update"),
         "person_merge": (lambda: merging.person_merge(survivor=person, merged=make_person(full_name="Audit Ba"),

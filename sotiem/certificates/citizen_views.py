@@ -3,13 +3,16 @@ gave that phone by typing that person's birth date, then gets the status with it
 PNG) and the printable certificate (PDF, A4 or wallet card), made on demand from the current signed certificate.
 
 Proving the phone shows only names and birth years; a certificate carries the full birth date and the doses, so
-it takes one more proof. Wrong birth dates are limited to five per person per session. Every certificate read is
-audited as the citizen.
+it takes one more proof. Wrong birth dates are counted in the database per person, per phone and per client
+address, across codes and sessions; past a limit each is locked for a while that grows with each lock
+(`SOTIEM_BIRTH_DATE_LIMITS`), and the page says until when. Every wrong try, lock and certificate read is audited
+as the citizen.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from sotiem.accounts.clients import client_address
 from sotiem.audit.services import audit_record
 from sotiem.certificates import selectors
 from sotiem.certificates.models import Certificate
@@ -27,14 +31,28 @@ from sotiem.certificates.status import rules_from_catalogue, vaccination_status
 from sotiem.immunizations.models import Dose
 from sotiem.lib.dates import DateError, parse_partial_date
 from sotiem.people.citizen_views import PROOF_KEY, _proved_phone
-from sotiem.people.models import ContactPoint, Person, PersonStatus
-from sotiem.people.services import CITIZEN_ACTOR
+from sotiem.people.models import BirthDateLock, ContactPoint, LockScope, Person, PersonStatus
+from sotiem.people.selectors import birth_date_lock_active
+from sotiem.people.services import CITIZEN_ACTOR, birth_date_try_record
 
-UNLOCKED_KEY = "citizen_certificates"  # {"unlocked": [person ids], "tries": {handle: wrong birth dates}}
-MAX_TRIES = 5
+UNLOCKED_KEY = "citizen_certificates"  # {"unlocked": [person ids]}; wrong tries are counted in the database
 WRONG_BIRTH = "Ngày sinh không khớp, còn {left} lần thử / The birth date does not match; {left} tries left"
-NO_TRIES = ("Đã nhập sai 5 lần; hãy liên hệ trạm y tế / Five wrong birth dates; please contact your health "
-            "station")
+LOCKED = {
+    LockScope.PERSON: ("Đã nhập sai ngày sinh của người này quá nhiều lần; chứng nhận của họ bị khóa đến {vi} (giờ "
+                       "Việt Nam). Nếu cần sớm hơn, hãy liên hệ trạm y tế / Too many wrong birth dates for this "
+                       "person; their certificate is locked until {en} (Vietnam time). If you need it sooner, "
+                       "contact your health station"),
+    LockScope.PHONE: ("Đã nhập sai ngày sinh quá nhiều lần từ số điện thoại này; việc mở chứng nhận bị khóa đến {vi} "
+                      "(giờ Việt Nam). Nếu cần sớm hơn, hãy liên hệ trạm y tế / Too many wrong birth dates from this "
+                      "phone; opening certificates is locked until {en} (Vietnam time). If you need it sooner, "
+                      "contact your health station"),
+    LockScope.ADDRESS: ("Đã nhập sai ngày sinh quá nhiều lần từ địa chỉ mạng này; việc mở chứng nhận bị khóa đến {vi} "
+                        "(giờ Việt Nam). Nếu cần sớm hơn, hãy liên hệ trạm y tế / Too many wrong birth dates from "
+                        "this network address; opening certificates is locked until {en} (Vietnam time). If you need "
+                        "it sooner, contact your health station"),
+}
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 NO_BIRTH = ("Hồ sơ chưa có ngày sinh; hãy liên hệ trạm y tế để bổ sung / The record has no birth date; ask your "
             "health station to add it")
 FILES = {"qr.svg": "image/svg+xml", "qr.png": "image/png", "a4.pdf": "application/pdf",
@@ -56,9 +74,17 @@ def _person(request: HttpRequest, handle: str) -> tuple[str, Person]:
 
 
 def _state(request: HttpRequest) -> dict[str, Any]:
-    state = request.session.setdefault(UNLOCKED_KEY, {"unlocked": [], "tries": {}})
+    state = request.session.setdefault(UNLOCKED_KEY, {"unlocked": []})
     request.session.modified = True
     return state
+
+
+def _lock_message(lock: BirthDateLock) -> str:
+    """What the lock refuses and until when, in Vietnam's local time, with the health station to turn to."""
+    until = lock.until.astimezone(VIETNAM)
+    return LOCKED[LockScope(lock.scope)].format(vi=f"{until:%H:%M} ngày {until:%d/%m/%Y}",
+                                                en=f"{until:%H:%M} on {until.day} {MONTHS[until.month - 1]} "
+                                                   f"{until.year}")
 
 
 def _birth_matches(person: Person, text: str) -> bool:
@@ -78,9 +104,10 @@ def _birth_matches(person: Person, text: str) -> bool:
 
 
 def _unlock_page(request: HttpRequest, person: Person, handle: str, *, error: str = "",
-                 status: int = 200) -> HttpResponse:
+                 lock: BirthDateLock | None = None, status: int = 200) -> HttpResponse:
     return render(request, "certificates/citizen/unlock.html",
                   {"name": person.full_name, "handle": handle, "error": error,
+                   "locked": _lock_message(lock) if lock else "",
                    "no_birth": person.birth_date is None}, status=status)
 
 
@@ -114,20 +141,24 @@ def my_certificate(request: HttpRequest, handle: str) -> HttpResponse:
     phone, person = _person(request, handle)
     state = _state(request)
     if request.method == "POST":
-        tries = state["tries"].get(handle, 0)
         if person.birth_date is None:
             return _unlock_page(request, person, handle, error=NO_BIRTH, status=400)
-        if tries >= MAX_TRIES:
-            return _unlock_page(request, person, handle, error=NO_TRIES, status=429)
+        address = client_address(request)
+        lock = birth_date_lock_active(person=person, phone=phone, address=address)
+        if lock is not None:  # even the right birth date: a lock that a right guess lifts would tell it
+            return _unlock_page(request, person, handle, lock=lock, status=429)
         if not _birth_matches(person, request.POST.get("birth_date") or ""):
-            state["tries"][handle] = tries + 1
-            left = MAX_TRIES - tries - 1
-            return _unlock_page(request, person, handle, error=WRONG_BIRTH.format(left=left) if left else NO_TRIES,
+            outcome = birth_date_try_record(person=person, phone=phone, address=address)
+            if outcome.lock is not None:
+                return _unlock_page(request, person, handle, lock=outcome.lock, status=429)
+            return _unlock_page(request, person, handle, error=WRONG_BIRTH.format(left=outcome.tries_left),
                                 status=400)
-        state["unlocked"].append(person.pk)
+        if person.pk not in state["unlocked"]:
+            state["unlocked"].append(person.pk)
         return redirect("citizen_certificate", handle=handle)
     if person.pk not in state["unlocked"]:
-        return _unlock_page(request, person, handle)
+        lock = birth_date_lock_active(person=person, phone=phone, address=client_address(request))
+        return _unlock_page(request, person, handle, lock=lock)
     certificate = _read(phone, person, "page")
     status, _lines, explained = _doses(person)
     return render(request, "certificates/citizen/certificate.html", {

@@ -288,3 +288,60 @@ class PhoneChallenge(models.Model):
     def attempts_left(self) -> int:
         """How many more codes may be tried before the challenge is spent (brute force gets five guesses)."""
         return max(0, self.MAX_ATTEMPTS - self.attempts)
+
+
+class BirthDateTry(models.Model):
+    """One wrong birth date typed to open a person's certificate; counted per person, phone and client address.
+
+    Kept in the database, not the session, so that neither a new one-time code nor a new session starts over.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    phone = models.CharField(max_length=16, help_text="the proved phone (E.164) the try came from")
+    address = models.CharField(max_length=64, blank=True,
+                               help_text="the client address (REMOTE_ADDR; an IPv6 address as its /64)")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "Lần nhập sai ngày sinh / wrong birth date"
+        verbose_name_plural = "Lần nhập sai ngày sinh / wrong birth dates"
+        indexes = [models.Index(fields=["person", "created_at"]), models.Index(fields=["phone", "created_at"]),
+                   models.Index(fields=["address", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"person {self.person_id} from {self.phone} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class LockScope(models.TextChoices):
+    PERSON = "person", "Người / Person"
+    PHONE = "phone", "Số điện thoại / Phone"
+    ADDRESS = "address", "Địa chỉ mạng / Client address"
+
+
+class BirthDateLock(models.Model):
+    """Opening certificates by birth date refused for one person, phone or client address until a time."""
+
+    scope = models.CharField(max_length=8, choices=LockScope.choices)
+    key = models.CharField(max_length=64, help_text="the person's id, the phone (E.164) or the client address")
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                               help_text="the person whose certificate was being opened when the lock began")
+    started_at = models.DateTimeField(default=timezone.now)
+    until = models.DateTimeField()
+    strike = models.PositiveSmallIntegerField(default=1, help_text="1 for a first lock; each later one lasts twice")
+
+    class Meta:
+        verbose_name = "Khóa nhập ngày sinh / birth date lock"
+        verbose_name_plural = "Khóa nhập ngày sinh / birth date locks"
+        indexes = [models.Index(fields=["scope", "key", "until"])]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key} until {self.until:%Y-%m-%d %H:%M}"
+
+    def is_active(self) -> bool:
+        """Whether the lock still refuses birth dates (it ends by itself at `until`)."""
+        return self.until > timezone.now()
+
+
+def birth_date_lock_keys(*, person_id: int, phone: str, address: str) -> dict[str, str]:
+    """The key of each lock scope for a try on one person from one phone and client address."""
+    return {LockScope.PERSON: str(person_id), LockScope.PHONE: phone, LockScope.ADDRESS: address}

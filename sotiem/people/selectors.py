@@ -6,13 +6,22 @@ import uuid
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
 
 from sotiem.audit.models import AuditEvent
 from sotiem.audit.selectors import audit_event_list
 from sotiem.audit.services import audit_event, audit_record, audit_record_many
 from sotiem.lib.names import name_key
-from sotiem.people.models import ContactPoint, Person, PersonStatus, ReviewCandidate, ReviewStatus
+from sotiem.people.models import (
+    BirthDateLock,
+    ContactPoint,
+    Person,
+    PersonStatus,
+    ReviewCandidate,
+    ReviewStatus,
+    birth_date_lock_keys,
+)
 
 
 def person_list(*, viewer: Any, action: str = "view", name: str = "", include_merged: bool = False) -> QuerySet[Person]:
@@ -114,3 +123,12 @@ def household_citizen_read(*, phone: str, actor: str, limit: int) -> tuple[list[
         audit_record_many([audit_event(actor=actor, action="person.read", obj=c.person, person_id=c.person.pk,
                                        reason=f"household {phone}") for c in shown])
     return shown, total
+
+
+def birth_date_lock_active(*, person: Person, phone: str, address: str) -> BirthDateLock | None:
+    """The lock refusing birth dates for this person, phone or client address now (the one ending last), if any."""
+    keys = birth_date_lock_keys(person_id=person.pk, phone=phone, address=address)
+    wanted = Q()
+    for scope, key in keys.items():
+        wanted |= Q(scope=scope, key=key)
+    return BirthDateLock.objects.filter(wanted, until__gt=timezone.now()).order_by("-until").first()

@@ -24,6 +24,8 @@ from sotiem.lib.names import name_key, normalize_name
 from sotiem.lib.phones import PhoneError, normalize_phone
 from sotiem.people.matching import block_keys
 from sotiem.people.models import (
+    BirthDateLock,
+    BirthDateTry,
     ContactPoint,
     DatePrecision,
     Identifier,
@@ -33,6 +35,7 @@ from sotiem.people.models import (
     Relationship,
     ReviewCandidate,
     Sex,
+    birth_date_lock_keys,
 )
 from sotiem.people.signals import person_changed_on_commit
 from sotiem.people.sms import sms_send
@@ -383,3 +386,54 @@ def phone_challenge_verify(*, challenge: PhoneChallenge, code: str) -> bool:
     audit_record(actor=actor, action="phone.verify", obj=locked,
                  after={"phone": locked.phone, "outcome": outcome, "attempts": locked.attempts})
     return outcome == "verified"
+
+
+# -- citizens opening a certificate with a birth date ---------------------------------------------------------
+
+LOCK_MEMORY = dt.timedelta(days=30)  # a lock within this long before makes the next one last twice as long
+_TRY_FIELD = {"person": "person_id", "phone": "phone", "address": "address"}
+
+
+@dataclass(frozen=True)
+class BirthDateOutcome:
+    tries_left: int  # before a lock: the fewest left of the person's, the phone's and the address's
+    lock: BirthDateLock | None  # the lock this try began (the one ending last when several did)
+
+
+@transaction.atomic
+def birth_date_try_record(*, person: Person, phone: str, address: str) -> BirthDateOutcome:
+    """Count a wrong birth date for the person, the phone and the client address; lock each that reached its limit.
+
+    The counts live in the database, so a new code or a new session does not start them over, and a right birth
+    date does not reset them (whoever holds one person's birth date cannot buy more guesses at another's).
+    """
+    Person.objects.select_for_update().filter(pk=person.pk).exists()  # two tries at once are counted one by one
+    now = timezone.now()
+    actor = CITIZEN_ACTOR.format(phone=phone)
+    wrong = BirthDateTry.objects.create(person=person, phone=phone, address=address, created_at=now)
+    audit_record(actor=actor, action="birth_date.wrong", obj=wrong, person_id=person.pk,
+                 after={"phone": phone, "address": address})
+    left: list[int] = []
+    locks: list[BirthDateLock] = []
+    for scope, key in birth_date_lock_keys(person_id=person.pk, phone=phone, address=address).items():
+        limits = settings.SOTIEM_BIRTH_DATE_LIMITS[scope]
+        window = dt.timedelta(hours=limits["window_hours"])
+        earlier = list(BirthDateLock.objects.filter(scope=scope, key=key, started_at__gt=now - LOCK_MEMORY)
+                       .order_by("-until").values_list("until", flat=True))
+        # tries before the end of the last lock were paid for by that lock
+        counted = BirthDateTry.objects.filter(**{_TRY_FIELD[scope]: key},
+                                              created_at__gt=max([now - window, *earlier[:1]]))
+        times = sorted(counted.values_list("created_at", flat=True))
+        if len(times) < limits["tries"]:
+            left.append(limits["tries"] - len(times))
+            continue
+        strike = len(earlier) + 1
+        until = times[0] + min(window * 2 ** (strike - 1), dt.timedelta(hours=limits["max_hours"]))
+        lock = BirthDateLock.objects.create(scope=scope, key=key, person=person, started_at=now,
+                                            until=max(until, now + dt.timedelta(minutes=1)), strike=strike)
+        audit_record(actor=actor, action="birth_date.lock", obj=lock, person_id=person.pk,
+                     after={"scope": scope, "key": key, "until": lock.until, "strike": strike, "tries": len(times)})
+        locks.append(lock)
+    if locks:
+        return BirthDateOutcome(tries_left=0, lock=max(locks, key=lambda lock: lock.until))
+    return BirthDateOutcome(tries_left=min(left), lock=None)
