@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import json
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
@@ -15,7 +14,15 @@ from ninja.security import HttpBearer
 
 from sotiem.accounts.models import ApiKey
 from sotiem.accounts.services import apikey_authenticate
-from sotiem.immunizations.ingest import MAX_BATCH, Sender, ingest_records
+from sotiem.immunizations.ingest import (
+    MAX_BATCH,
+    MAX_JSON_DEPTH,
+    RECORD_FIELDS,
+    BodyError,
+    Sender,
+    ingest_records,
+    records_json,
+)
 from sotiem.immunizations.models import Dose
 from sotiem.lib.params import parse_instant
 
@@ -63,10 +70,13 @@ class Results(Schema):
              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
                  "type": "array", "maxItems": MAX_BATCH,
                  "items": {"type": "object", "required": ["record_id"],
-                           "properties": {name: {"type": ["string", "number", "null"]} for name in [
-                               "record_id", "full_name", "birth_date", "sex", "national_id", "phone", "province",
-                               "commune", "address", "vaccine", "dose_number", "administered_on", "site_code",
-                               "lot_number"]}}}}}}})
+                           "properties": {spec.name: {"type": ["string", "number", "null"],
+                                                      "maxLength": spec.max_length} for spec in RECORD_FIELDS}}}}}}},
+             description=f"The body must be JSON as RFC 8259 defines it (no NaN or Infinity) nested at most "
+                         f"{MAX_JSON_DEPTH} levels deep, else it is refused whole with 400 and the reason. Inside "
+                         "it, a value that cannot be its field (too long, a control character or lone surrogate, a "
+                         "number out of range or of too many digits, a list or object) makes only its own record "
+                         "`rejected`, each error naming the field.")
 def dose_records(request: HttpRequest) -> Any:
     key: ApiKey = request.auth  # type: ignore[attr-defined]
     try:
@@ -74,9 +84,9 @@ def dose_records(request: HttpRequest) -> Any:
     except RequestDataTooBig:
         return _refuse(413, "Lô dữ liệu quá lớn", f"The batch is too large (at most {MAX_BATCH} records)")
     try:
-        records = json.loads(body or b"null")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return _refuse(400, "Dữ liệu không phải JSON hợp lệ", f"The body is not valid JSON ({exc})")
+        records = records_json(body or b"null")
+    except BodyError as exc:
+        return _refuse(400, exc.vi, exc.en)
     if not isinstance(records, list):
         return _refuse(400, "Cần một danh sách bản ghi JSON", "The body must be a JSON list of records")
     if len(records) > MAX_BATCH:

@@ -17,6 +17,8 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import math
+import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -40,10 +42,42 @@ from sotiem.places.models import Site
 from sotiem.places.selectors import commune_find, province_find, sites_by_code, unit_get
 from sotiem.places.services import SessionIn, sessions_find_or_create_many
 
-FIELDS = ["record_id", "full_name", "birth_date", "sex", "national_id", "phone", "province", "commune", "address",
-          "vaccine", "dose_number", "administered_on", "site_code", "lot_number"]
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of the dose record contract: its longest text, what it holds, and the column that bounds it."""
+
+    name: str
+    max_length: int
+    kind: str = "text"  # "text", or "count": a whole number from 1 to MAX_DOSE_NUMBER
+    column: str = ""  # "app.Model.field" whose max_length this is; "" for text that is only looked up or parsed
+
+
+MAX_DOSE_NUMBER = 20
+# Every channel's records are checked against this table before anything is hashed or written; a test holds
+# each `column` limit equal to the model's max_length, so a record can never be cut or refused by the database.
+RECORD_FIELDS = (
+    FieldSpec("record_id", 64, column="immunizations.Dose.source_record_id"),
+    FieldSpec("full_name", 200, column="people.Person.name_as_given"),
+    FieldSpec("birth_date", 40),
+    FieldSpec("sex", 20),
+    FieldSpec("national_id", 32, column="people.Identifier.value"),
+    FieldSpec("phone", 40),
+    FieldSpec("province", 160, column="places.AdminUnit.full_name"),
+    FieldSpec("commune", 160, column="places.AdminUnit.full_name"),
+    FieldSpec("address", 300, column="people.Person.address"),
+    FieldSpec("vaccine", 200, column="immunizations.Vaccine.product"),
+    FieldSpec("dose_number", 16, kind="count"),
+    FieldSpec("administered_on", 40),
+    FieldSpec("site_code", 32, column="places.Site.code"),
+    FieldSpec("lot_number", 40, column="immunizations.Dose.lot_number"),
+)
+FIELD_SPECS = {spec.name: spec for spec in RECORD_FIELDS}
+FIELDS = [spec.name for spec in RECORD_FIELDS]
 CONTENT_FIELDS = FIELDS[1:]
 MAX_BATCH = 1000
+MAX_JSON_DEPTH = 32  # a batch is depth 1, a record 2; nothing deeper can be a field
+MAX_NUMBER_DIGITS = 100  # longer than any field: kept as its digits (never an int) and refused by its record
 
 ID_SCHEMES = frozenset(IdScheme.values)
 SEX_WORDS: dict[str, str] = {"nam": Sex.MALE, "m": Sex.MALE, "male": Sex.MALE, "trai": Sex.MALE,
@@ -88,6 +122,112 @@ def _text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return unicodedata.normalize("NFC", str(value)).strip()
+
+
+class BodyError(Exception):
+    """A body that is not JSON as RFC 8259 defines it, or nested deeper than MAX_JSON_DEPTH: refused whole."""
+
+    def __init__(self, vi: str, en: str):
+        super().__init__(f"{vi} / {en}")
+        self.vi, self.en = vi, en
+
+
+class LongNumber(str):
+    """A JSON integer of more than MAX_NUMBER_DIGITS digits, kept as its digits: no field can hold one."""
+
+
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)  # unrolled, so an unclosed string cannot backtrack
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+def _json_depth(text: str) -> int:
+    """How deep the arrays and objects of a JSON text nest, read without parsing (strings skipped)."""
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    depth = deepest = 0
+    for char in brackets:
+        depth += 1 if char in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _json_constant(name: str) -> Any:
+    raise BodyError(f"{name} không phải là số JSON", f"{name} is not a JSON number (RFC 8259)")
+
+
+def _json_int(digits: str) -> int | LongNumber:
+    return LongNumber(digits) if len(digits) > MAX_NUMBER_DIGITS else int(digits)
+
+
+def records_json(body: bytes) -> Any:
+    """A request body read strictly as JSON; raises BodyError with the reason when it is not, or nests too deep.
+
+    NaN and Infinity are refused (not JSON); the depth is measured before parsing, so no nesting can exhaust
+    the parser's stack; an integer too long for any field is kept as a `LongNumber`, refused by its record alone.
+    """
+    try:
+        text = body.decode(json.detect_encoding(body), "surrogatepass")
+    except UnicodeDecodeError as exc:
+        raise BodyError("Dữ liệu không phải JSON hợp lệ", f"The body is not valid JSON ({exc})") from exc
+    depth = _json_depth(text)
+    if depth > MAX_JSON_DEPTH:
+        raise BodyError(f"Dữ liệu JSON lồng sâu quá {MAX_JSON_DEPTH} cấp",
+                        f"The JSON nests {depth} levels deep; at most {MAX_JSON_DEPTH} are read")
+    try:
+        return json.loads(text, parse_constant=_json_constant, parse_int=_json_int)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise BodyError("Dữ liệu không phải JSON hợp lệ", f"The body is not valid JSON ({exc})") from exc
+
+
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")  # tab, LF and CR are kept
+
+
+def _escaped(text: str) -> str:
+    """Text safe to show and store in a message: control characters and lone surrogates as \\uXXXX."""
+    return _UNSTORABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _value_problem(value: Any, spec: FieldSpec) -> tuple[str, str, str] | None:
+    """(code, vi, en) when a JSON value cannot be this field; None when it can be read as one."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, dict | list):
+        return "not_text", "Giá trị phải là chữ hoặc số", "The value must be text or a number"
+    if isinstance(value, LongNumber) or (isinstance(value, int) and value.bit_length() > 3 * MAX_NUMBER_DIGITS):
+        return ("number_too_long", "Số quá dài, không trường nào chứa được",
+                "The number has too many digits to be any field")
+    if isinstance(value, float) and not math.isfinite(value):
+        return ("number_out_of_range", "Số vượt quá giới hạn (vô cùng hoặc không phải số)",
+                "The number is out of range (infinite or not a number)")
+    if spec.kind == "count" and isinstance(value, int | float) and not (
+            float(value).is_integer() and 1 <= value <= MAX_DOSE_NUMBER):
+        return ("invalid_number", f"Mũi số {value} không hợp lệ",
+                f"Dose number {value} is not a number from 1 to {MAX_DOSE_NUMBER}")
+    if isinstance(value, str):
+        bad = _UNSTORABLE.search(value)
+        if bad:
+            point = ord(bad.group())
+            if 0xD800 <= point <= 0xDFFF:
+                return ("lone_surrogate", f"Ký tự U+{point:04X} (nửa cặp UTF-16) ở vị trí {bad.start() + 1}",
+                        f"Character {bad.start() + 1} is U+{point:04X}, half of a UTF-16 pair: not text")
+            return ("control_character", f"Ký tự điều khiển U+{point:04X} ở vị trí {bad.start() + 1}",
+                    f"Character {bad.start() + 1} is the control character U+{point:04X}")
+    length = len(_text(value))
+    if length > spec.max_length:
+        return ("too_long", f"Dài {length} ký tự, tối đa {spec.max_length}",
+                f"{length} characters; at most {spec.max_length}")
+    return None
+
+
+def _value_errors(record: dict[str, Any]) -> list[dict[str, str]]:
+    """Every known field whose value cannot be that field; checked before anything is hashed or written."""
+    errors = []
+    for name, value in record.items():
+        spec = FIELD_SPECS.get(name)
+        problem = _value_problem(value, spec) if spec else None
+        if problem:  # the message names the field too: HL7 and spreadsheet reports show only the message
+            code, vi, en = problem
+            errors.append(issue(name, code, f"{name}: {vi}", f"{name}: {en}"))
+    return errors
 
 
 def canonical(record: dict[str, Any]) -> dict[str, str]:
@@ -182,9 +322,21 @@ def prepare_records(records: list[Any], *, today: dt.date | None = None) -> list
     today = today or timezone.localdate()
     out = []
     for index, record in enumerate(records):
-        canon = canonical(record) if isinstance(record, dict) else {}
-        rid = _text(record.get("record_id")) if isinstance(record, dict) else ""
-        item = Prepared(index=index, record_id=rid, canon=canon, hash=content_hash(canon) if canon else "",
+        if not isinstance(record, dict):
+            out.append(Prepared(index=index, record_id="", canon={}, hash="", structure_errors=_structure_errors(record)))
+            continue
+        value_errors = _value_errors(record)
+        if value_errors:  # never hashed: its text may not even be encodable; "" is its content hash
+            rid = record.get("record_id")
+            if isinstance(rid, str) and not isinstance(rid, LongNumber):
+                shown = _escaped(rid)
+            else:
+                shown = "" if _value_problem(rid, FIELD_SPECS["record_id"]) else _text(rid)
+            out.append(Prepared(index=index, record_id=shown, canon={}, hash="",
+                                structure_errors=value_errors + _structure_errors(record, checked=True)))
+            continue
+        canon = canonical(record)
+        item = Prepared(index=index, record_id=_text(record.get("record_id")), canon=canon, hash=content_hash(canon),
                         structure_errors=_structure_errors(record))
         if not item.structure_errors:
             _check_fields(item, today)
@@ -217,7 +369,7 @@ def _check_fields(item: Prepared, today: dt.date) -> None:
     item.lot_number = c["lot_number"]
 
     if c["dose_number"]:
-        if c["dose_number"].isdigit() and 1 <= int(c["dose_number"]) <= 20:
+        if c["dose_number"].isascii() and c["dose_number"].isdigit() and 1 <= int(c["dose_number"]) <= MAX_DOSE_NUMBER:
             item.dose_number = int(c["dose_number"])
         else:
             errors.append(issue("dose_number", "invalid_number", f"Mũi số “{c['dose_number']}” không hợp lệ",
@@ -358,22 +510,22 @@ def _split(message: str) -> tuple[str, str]:
     return (vi, en) if sep else (message, message)
 
 
-def _structure_errors(record: Any) -> list[dict[str, str]]:
+def _structure_errors(record: Any, *, checked: bool = False) -> list[dict[str, str]]:
+    """Not an object, unknown fields, no record id; `checked`: the values were refused already (not read again)."""
     if not isinstance(record, dict):
         return [issue("", "not_an_object", "Bản ghi phải là một đối tượng JSON", "A record must be a JSON object")]
     errors = []
     unknown = sorted(set(record) - set(FIELDS))
     if unknown:
-        errors.append(issue(unknown[0], "unknown_field", f"Trường không có trong mẫu: {', '.join(unknown)}",
-                            f"Fields not in the template: {', '.join(unknown)}"))
-    for name, value in record.items():
-        if isinstance(value, dict | list):
-            errors.append(issue(name, "not_text", "Giá trị phải là chữ hoặc số", "The value must be text or a number"))
+        names = _escaped(", ".join(unknown))
+        names = names if len(names) <= 200 else names[:200] + "…"  # only the message is shortened
+        errors.append(issue(_escaped(unknown[0])[:64], "unknown_field", f"Trường không có trong mẫu: {names}",
+                            f"Fields not in the template: {names}"))
+    if checked:
+        return errors
     rid = _text(record.get("record_id"))
     if not rid:
         errors.append(issue("record_id", "required", "Thiếu mã bản ghi", "The record id is missing"))
-    elif len(rid) > 64:
-        errors.append(issue("record_id", "too_long", "Mã bản ghi dài quá 64 ký tự", "The record id is over 64 characters"))
     return errors
 
 
@@ -427,8 +579,9 @@ def _process(sender: Sender, records: list[Any], actor: Any, batch: InboxBatch,
         prepared = prepare_records(records)
     canons = [p.canon for p in prepared]
     ids = [p.record_id for p in prepared]
+    readable = {p.record_id for p in prepared if p.record_id and not p.structure_errors}  # refused ids: never queried
     held = {d["source_record_id"]: d for d in Dose.objects.filter(  # the exclude lets the partial unique index serve
-        source=sender.source, source_record_id__in={i for i in ids if i}
+        source=sender.source, source_record_id__in=readable
     ).exclude(source_record_id="").values("source_record_id", "public_id", "person__public_id", "content_hash", "sent_record")}
     sites = _Sites(prepared, sender)
 
@@ -489,13 +642,42 @@ def _process(sender: Sender, records: list[Any], actor: Any, batch: InboxBatch,
     return [r for r in results if r is not None]
 
 
+INBOX_ESCAPE = "$record_json"
+
+
+def _unstorable(value: Any) -> bool:
+    """Whether a JSON value holds what a database JSON column refuses (PostgreSQL: NUL, lone surrogates, NaN)."""
+    if isinstance(value, str):
+        return _UNSTORABLE.search(value) is not None
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, list):
+        return any(_unstorable(v) for v in value)
+    if isinstance(value, dict):
+        return INBOX_ESCAPE in value or any(_unstorable(k) or _unstorable(v) for k, v in value.items())
+    return False
+
+
+def inbox_payload(records: list[Any]) -> list[Any]:
+    """The records as the inbox keeps them: as sent, except that a record the database could not hold is kept as
+    its JSON text ({"$record_json": "..."}, ASCII-escaped), so a re-run reads it, and refuses it, exactly again."""
+    return [{INBOX_ESCAPE: json.dumps(r, allow_nan=True)} if _unstorable(r) else r for r in records]
+
+
+def inbox_records(payload: list[Any]) -> list[Any]:
+    """The records of an inbox payload, as they were sent (the inverse of `inbox_payload`)."""
+    return [json.loads(r[INBOX_ESCAPE], parse_int=_json_int)
+            if isinstance(r, dict) and set(r) == {INBOX_ESCAPE} and isinstance(r[INBOX_ESCAPE], str) else r
+            for r in payload]
+
+
 def ingest_records(*, sender: Sender, records: list[Any], channel: str, actor: Any,
                    prepared: list[Prepared] | None = None) -> list[RecordResult]:
     """Hold each record exactly once (or refuse it with reasons); answers in order, after the commit.
 
     `prepared` is `prepare_records(records)` when the caller already ran it (in a worker process).
     """
-    batch = InboxBatch.objects.create(source=sender.source, channel=channel, payload=records,
+    batch = InboxBatch.objects.create(source=sender.source, channel=channel, payload=inbox_payload(records),
                                       record_count=len(records))
     return process_inbox_batch(batch=batch, sender=sender, actor=actor, prepared=prepared)
 
@@ -507,7 +689,7 @@ def process_inbox_batch(*, batch: InboxBatch, sender: Sender, actor: Any,
     for _attempt in range(3):
         try:
             with transaction.atomic():
-                results = _process(sender, batch.payload, actor, batch, prepared)
+                results = _process(sender, inbox_records(batch.payload), actor, batch, prepared)
                 InboxBatch.objects.filter(pk=batch.pk).update(
                     status=InboxStatus.PROCESSED, processed_at=timezone.now(), error="",
                     attempts=batch.attempts + 1)

@@ -106,6 +106,12 @@ def _check_item(item: DoseIn) -> None:
     if item.dose_number is not None and not 1 <= item.dose_number <= 20:
         raise ValidationError(f"Mũi tiêm số {item.dose_number} không hợp lệ / "
                               f"Dose number {item.dose_number} is out of range")
+    # refused, never cut: a shortened lot number could name another lot in a recall
+    for name, value, vi, en in (("lot_number", (item.lot_number or "").strip(), "Số lô", "The lot number"),
+                                ("source_record_id", item.source_record_id or "", "Mã bản ghi", "The record id")):
+        limit = getattr(Dose._meta.get_field(name), "max_length", None)
+        if limit is not None and len(value) > limit:
+            raise ValidationError(f"{vi} dài quá {limit} ký tự / {en} is over {limit} characters")
 
 
 def dose_record(
@@ -171,8 +177,8 @@ def dose_record_batch(*, items: list[DoseIn], source: str, actor: Any, reason: s
     source = source[:64]
     user_id = user.pk if user else None
     rows = [(w.public_id, w.person_id, w.vaccine_id, item.site.pk, item.session.pk if item.session else None,
-             item.administered_on, (item.lot_number or "").strip()[:40], item.dose_number, w.dose_number_derived,
-             source, (item.source_record_id or "")[:64], item.content_hash, w.quality_flags, item.sent_record,
+             item.administered_on, (item.lot_number or "").strip(), item.dose_number, w.dose_number_derived,
+             source, (item.source_record_id or ""), item.content_hash, w.quality_flags, item.sent_record,
              DoseStatus.VALID, "", user_id, inbox_batch.pk if inbox_batch else None, now, now)
             for item, w in zip(items, written, strict=True)]
     ids = insert_rows(Dose, DOSE_COLUMNS, rows)

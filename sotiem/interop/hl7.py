@@ -423,12 +423,13 @@ def _vaccine(rxa: Segment, issues: list[Hl7Issue]) -> tuple[str, str]:
         cvx = code
     canonical = canonical_cvx(cvx)
     if canonical is None:
+        shown = cvx if len(cvx) <= 20 else f"{cvx[:20]}… ({len(cvx)} characters)"  # only the message is shortened
         issues.append(
             _issue(
                 *where,
                 "103",
                 "W",
-                f"Mã CVX {cvx} không có trong bảng CDC / CVX code {cvx} is not in the CDC table",
+                f"Mã CVX {shown} không có trong bảng CDC / CVX code {shown} is not in the CDC table",
             )
         )
         canonical = cvx

@@ -61,13 +61,18 @@ def cvx_table() -> dict[str, CvxCode]:
     return table
 
 
+def _short_number(code: str) -> bool:
+    """ASCII digits, few enough to be a CVX code (int() refuses thousands of digits, and reads other scripts)."""
+    return code.isascii() and code.isdigit() and len(code) <= 6
+
+
 def canonical_cvx(code: str) -> str | None:
     """The table's spelling of a CVX code ("3" and "003" become "03"), or None if CDC has no such code."""
     code = code.strip()
     table = cvx_table()
     if code in table:
         return code
-    if code.isdigit():
+    if _short_number(code):
         number = str(int(code))
         for candidate in (number, number.zfill(2), number.zfill(3)):
             if candidate in table:
@@ -78,6 +83,6 @@ def canonical_cvx(code: str) -> str | None:
 def catalogue_vaccine(cvx: str) -> str | None:
     """The registry catalogue code for a CVX code, or None when the vaccine is outside the catalogue."""
     code = cvx.strip()
-    if code.isdigit():
+    if _short_number(code):
         code = str(int(code))
     return CATALOGUE_BY_CVX.get(code)

@@ -101,11 +101,24 @@ PRECISIONS = frozenset(DatePrecision.values)
 RELATIONSHIPS = frozenset(Relationship.values)
 
 
+def _limit(field_name: str) -> int | None:
+    return getattr(Person._meta.get_field(field_name), "max_length", None)
+
+
+def _fits(field_name: str, value: str) -> bool:
+    limit = _limit(field_name)
+    return limit is None or len(value) <= limit
+
+
 def _person_checked_name(item: PersonIn, today: dt.date) -> str:
-    """The normalised name, after every check of the person's own fields (raises ValidationError)."""
+    """The normalised name, after every check of the person's own fields (raises ValidationError).
+
+    Text longer than its column is refused, never cut: the registry keeps what was sent or says why it did not.
+    """
     name = normalize_name(item.full_name)
     if not name:
         raise ValidationError("Thiếu họ tên / The full name is missing")
+    _check_lengths(name, item.full_name, item.address, item.birth_date, item.birth_precision)
     if item.sex not in SEXES:
         raise ValidationError(f"Giới tính không hợp lệ / Unknown sex {item.sex!r} (M, F or U)")
     if item.birth_precision not in PRECISIONS:
@@ -115,14 +128,29 @@ def _person_checked_name(item: PersonIn, today: dt.date) -> str:
     return name
 
 
+def _check_lengths(name: str, full_name: str, address: str, birth_date: dt.date | None, precision: str) -> None:
+    """Text longer than its column is refused, never cut: the registry keeps what was sent or says why not."""
+    given = unicodedata.normalize("NFC", full_name).strip()
+    if not (_fits("full_name", name) and _fits("name_as_given", given) and _fits("name_key", name_key(name))):
+        raise ValidationError(f"Họ tên dài quá {_limit('full_name')} ký tự / "
+                              f"The full name is over {_limit('full_name')} characters")
+    # the matching keys join the first and last words; shorter names always fit (folding never lengthens)
+    if len(name) > 100 and not all(_fits("block_key", key) for key in block_keys(name, birth_date, precision, "00")):
+        raise ValidationError("Từ đầu và từ cuối của họ tên quá dài để tra trùng / "
+                              "The family and given names are too long to be matched (their first and last words)")
+    if not _fits("address", address.strip()):
+        raise ValidationError(f"Địa chỉ dài quá {_limit('address')} ký tự / "
+                              f"The address is over {_limit('address')} characters")
+
+
 def _person_row(item: PersonIn, today: dt.date) -> Person:
     name = _person_checked_name(item, today)
     place = _place_fields(item.commune)
     block, birth = block_keys(name, item.birth_date, item.birth_precision, place["province_code"])
-    return Person(full_name=name, name_as_given=unicodedata.normalize("NFC", item.full_name).strip()[:200],
+    return Person(full_name=name, name_as_given=unicodedata.normalize("NFC", item.full_name).strip(),
                   name_key=name_key(name), block_key=block, birth_key=birth, birth_date=item.birth_date,
                   birth_precision=item.birth_precision, sex=item.sex, commune=item.commune,
-                  address=item.address.strip()[:300], **place)
+                  address=item.address.strip(), **place)
 
 
 def _identifier_row(person: Person, scheme: str | None, value: str) -> Identifier:
@@ -285,9 +313,12 @@ def person_update(*, person: Person, actor: Any, reason: str, **changes: Any) ->
     for field, value in changes.items():
         setattr(person, field, value)
     if "full_name" in changes:
-        person.name_as_given = unicodedata.normalize("NFC", str(changes["full_name"])).strip()[:200]
+        person.name_as_given = unicodedata.normalize("NFC", str(changes["full_name"])).strip()
         person.full_name = normalize_name(person.full_name)
         person.name_key = name_key(person.full_name)
+    if "full_name" in changes or "address" in changes:
+        _check_lengths(person.full_name, person.name_as_given, str(person.address), person.birth_date,
+                       person.birth_precision)
     if "commune" in changes:
         for field, value in _place_fields(person.commune).items():
             setattr(person, field, value)
