@@ -4,21 +4,31 @@ A run reads the file in batches of 1,000 rows and hands each batch to `ingest_re
 same results). Progress is saved after every batch. Re-running a file stores nothing twice (every record id
 is already held: duplicates); a run interrupted part-way resumes after the last batch it saved, and a batch
 repeated by the resume is answered as duplicates, so resuming is always safe.
+
+Who sends comes from the credential: an official imports as a source their grants allow (`import_sources_for`),
+never as a code typed in a form. Reading is bounded (`import_limits`), a web upload is counted and imported in a
+background thread that beats a heartbeat, and a run whose heartbeat stopped (a restart, a killed process) is
+marked failed by `import_runs_fail_stale`, so it never stays `running`; uploading the same file resumes it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
+import logging
 import multiprocessing
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, connections
 from django.utils import timezone
 
+from sotiem.accounts.scoping import grants_of, has_national
 from sotiem.immunizations.ingest import MAX_BATCH, Prepared, Sender, ingest_records, prepare_records
 from sotiem.immunizations.models import Dose, ImportRun, ImportStatus, InboxBatch
 from sotiem.immunizations.selectors import vaccines_by_id
@@ -26,6 +36,8 @@ from sotiem.lib.spreadsheets import (
     TEMPLATE_COLUMNS,
     TEMPLATE_REQUIRED,
     ReportRow,
+    SheetError,
+    SheetLimits,
     SheetRow,
     count_rows,
     file_sha256,
@@ -41,6 +53,68 @@ REFUSED = {"rejected", "conflict"}
 REQUIRED_COLUMNS = TEMPLATE_REQUIRED | {"record_id", "site_code"}
 EXAMPLE_REFUSAL = ("Dòng mẫu của biểu mẫu, hãy xóa trước khi nhập / The template's example row: delete it "
                    "before importing")
+# A run keeps the first refused rows for its report (and counts all of them): a file of a million refused rows
+# must not become a million-element JSON list saved after every batch.
+MAX_REFUSED_LISTED = 10_000
+MAX_REASON_CHARS = 1_000
+# A web run's worker saves `updated_at` at least every HEARTBEAT; one silent for STALE_AFTER has no worker left.
+HEARTBEAT = dt.timedelta(seconds=20)
+STALE_AFTER = dt.timedelta(minutes=2)
+INTERRUPTED = ("Lần nhập bị gián đoạn (máy chủ khởi động lại hoặc tiến trình bị dừng): hãy tải lại đúng tệp này "
+               "để tiếp tục từ chỗ đã dừng. / The import was interrupted (the server restarted or the process "
+               "stopped): upload the same file again to resume where it stopped.")
+NATIONAL_SOURCE = "VN-BACKLOG"
+
+logger = logging.getLogger(__name__)
+
+
+def team_source(province_code: str) -> str:
+    """The sender code of a province's backlog team, e.g. P79-BACKLOG (give a team key the same code to share it)."""
+    return f"P{province_code}-BACKLOG"
+
+
+@dataclass(frozen=True)
+class ImportSource:
+    """A sender an official may import as: a site they hold a grant for, their province's team, or the nation's."""
+
+    code: str
+    label: str
+    site: Any = None
+    province_code: str = ""
+
+    def sender(self, label: str) -> Sender:
+        """The ingestion sender: a site may send only its own doses, a team only its province's."""
+        return Sender(source=self.code, site=self.site, province_code=self.province_code, label=label)
+
+
+def import_sources_for(*, user: Any) -> list[ImportSource]:
+    """The sources this official may import as, from their grants that allow changes; none for anyone else.
+
+    A province grant gives the province's team source, a site grant that site's own code (as its API key), a
+    national grant the national team source (any site). A commune grant gives none: no sender covers exactly a
+    commune, and a province team would reach past it.
+    """
+    found: dict[str, ImportSource] = {}
+    if has_national(user, "change"):
+        found[NATIONAL_SOURCE] = ImportSource(NATIONAL_SOURCE, "Nhóm nhập liệu toàn quốc / National backlog team")
+    for grant in grants_of(user):
+        if not grant.allows("change"):
+            continue
+        if grant.level == "province" and grant.province_code:
+            code = team_source(grant.province_code)
+            found.setdefault(code, ImportSource(code, f"Nhóm nhập liệu tỉnh {grant.province_code} / Province "
+                                                      f"{grant.province_code} backlog team",
+                                                province_code=grant.province_code))
+        elif grant.level == "site" and grant.site is not None:
+            site = grant.site
+            found.setdefault(site.code, ImportSource(site.code, f"{site.code} — {site.name}", site=site,
+                                                     province_code=site.province.code))
+    return list(found.values())
+
+
+def import_limits() -> SheetLimits:
+    """The reading limits, the defaults overridden by settings.SOTIEM_IMPORT_LIMITS."""
+    return SheetLimits(**getattr(settings, "SOTIEM_IMPORT_LIMITS", {}))
 
 
 def _batches(rows: Iterator[SheetRow], size: int) -> Iterator[list[SheetRow]]:
@@ -51,16 +125,81 @@ def _batches(rows: Iterator[SheetRow], size: int) -> Iterator[list[SheetRow]]:
         yield batch
 
 
-def import_run_start(*, path: Path, source: str, user: Any = None, resume: bool = True) -> ImportRun:
-    """A run for this file and sender: the unfinished one to resume, or a new one."""
+def import_run_start(*, path: Path, source: str, user: Any = None, resume: bool = True, file_name: str = "",
+                     count: bool = True) -> ImportRun:
+    """A run for this file and sender: the unfinished one to resume, or a new one.
+
+    `count=False` leaves the rows to be counted by `import_run_process` (a web request must not read the file).
+    """
     digest = file_sha256(path)
     if resume:
         unfinished = ImportRun.objects.filter(source=source, file_sha256=digest,
                                               status__in=[ImportStatus.RUNNING, ImportStatus.FAILED]).first()
         if unfinished is not None:
+            unfinished.was_running = unfinished.status == ImportStatus.RUNNING  # type: ignore[attr-defined]
+            if unfinished.status == ImportStatus.FAILED:
+                unfinished.status, unfinished.error = ImportStatus.RUNNING, ""
+                unfinished.save(update_fields=["status", "error", "updated_at"])
             return unfinished
-    return ImportRun.objects.create(source=source, file_name=path.name[:255], file_sha256=digest,
-                                    total_rows=count_rows(path), started_by=user)
+    return ImportRun.objects.create(source=source, file_name=(file_name or path.name)[:255], file_sha256=digest,
+                                    total_rows=count_rows(path, limits=import_limits()) if count else 0,
+                                    started_by=user)
+
+
+def import_run_is_stale(run: ImportRun, *, now: dt.datetime | None = None) -> bool:
+    """Whether a running run has stopped beating, i.e. nothing is working on it any more."""
+    return run.status == ImportStatus.RUNNING and run.updated_at < (now or timezone.now()) - STALE_AFTER
+
+
+def import_runs_fail_stale(*, now: dt.datetime | None = None) -> int:
+    """Mark failed, with the reason, every running run whose worker is gone (no heartbeat for STALE_AFTER).
+
+    Called by the import pages and by `sotiem import`, so a run interrupted by a restart is shown failed (and can be
+    resumed by uploading the file again) instead of `running` forever. Returns how many were marked.
+    """
+    cutoff = (now or timezone.now()) - STALE_AFTER
+    return ImportRun.objects.filter(status=ImportStatus.RUNNING, updated_at__lt=cutoff).update(
+        status=ImportStatus.FAILED, error=INTERRUPTED, updated_at=timezone.now())
+
+
+def import_run_heartbeat(run: ImportRun) -> None:
+    """Tell the stale-run rule that this run's worker is alive."""
+    ImportRun.objects.filter(pk=run.pk, status=ImportStatus.RUNNING).update(updated_at=timezone.now())
+
+
+def _public_error(exc: BaseException, path: Path, file_name: str) -> str:
+    """What the run shows of a failure: a SheetError's reason with the uploaded file's own name, never our path."""
+    if isinstance(exc, SheetError):
+        text = str(exc)
+        for private in (str(path.resolve()), str(path), path.name):
+            text = text.replace(private, file_name)
+        return text[:2000]
+    return (f"Lỗi hệ thống khi nhập ({type(exc).__name__}); các dòng đã lưu vẫn được giữ: hãy tải lại tệp để tiếp "
+            f"tục. / A system error stopped the import ({type(exc).__name__}); the rows saved are kept: upload the "
+            f"file again to resume.")
+
+
+def _fail(run: ImportRun, exc: BaseException, path: Path) -> None:
+    if not isinstance(exc, SheetError):
+        logger.exception("import run %s failed", run.public_id)
+    run.status = ImportStatus.FAILED
+    run.error = _public_error(exc, path, run.file_name)
+    run.save(update_fields=["status", "error", "updated_at"])
+
+
+def import_run_process(*, run: ImportRun, path: Path, sender: Sender, actor: Any) -> ImportRun:
+    """Count the rows of a run started without counting, then import them; every failure is recorded on the run."""
+    if not run.total_rows and not run.rows_done:
+        try:
+            run.total_rows = count_rows(path, limits=import_limits())
+        except Exception as exc:  # noqa: BLE001 (recorded on the run, which the page shows)
+            _fail(run, exc, path)
+            return run
+        run.save(update_fields=["total_rows", "updated_at"])
+    try:
+        return import_run_execute(run=run, path=path, sender=sender, actor=actor)
+    except Exception:  # noqa: BLE001 (import_run_execute recorded it)
+        return run
 
 
 def _split_examples(rows: Iterator[SheetRow]) -> Iterator[tuple[list[SheetRow], list[SheetRow]]]:
@@ -105,7 +244,11 @@ def import_run_execute(*, run: ImportRun, path: Path, sender: Sender, actor: Any
     `workers` > 0 runs the database-free checks in that many forked processes (the command line does; a web
     request's thread does not fork).
     """
-    rows = read_rows(path, columns=TEMPLATE_COLUMNS, required=REQUIRED_COLUMNS)
+    try:
+        rows = read_rows(path, columns=TEMPLATE_COLUMNS, required=REQUIRED_COLUMNS, limits=import_limits())
+    except Exception as exc:
+        _fail(run, exc, path)
+        raise
     skipped = run.rows_done
     if skipped:
         for _ in itertools.islice(rows, skipped):  # the rows a previous attempt already saved
@@ -118,27 +261,30 @@ def import_run_execute(*, run: ImportRun, path: Path, sender: Sender, actor: Any
         for batch, examples, prepared in _prepared_batches(rows, workers):
             results = ingest_records(sender=sender, records=[row.values for row in batch], channel="import",
                                      actor=actor, prepared=prepared) if batch else []
+            listed = len(refused)
             for row in examples:
                 counts["rejected"] += 1
-                refused.append([row.line, row.values.get("record_id", ""), "rejected", EXAMPLE_REFUSAL])
+                if len(refused) < MAX_REFUSED_LISTED:
+                    refused.append([row.line, row.values.get("record_id", ""), "rejected", EXAMPLE_REFUSAL])
             for row, result in zip(batch, results, strict=True):
                 counts[result.status] += 1
-                if result.status in REFUSED:
-                    refused.append([row.line, result.record_id, result.status,
-                                    "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"]
-                                              for e in result.errors)])
+                if result.status in REFUSED and len(refused) < MAX_REFUSED_LISTED:
+                    reasons = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"]
+                                        for e in result.errors)
+                    refused.append([row.line, result.record_id, result.status, reasons[:MAX_REASON_CHARS]])
             run.rows_done += len(batch) + len(examples)
             run.counts = dict(counts)
-            run.refused = refused
-            run.save(update_fields=["rows_done", "counts", "refused", "updated_at"])
+            fields = ["rows_done", "counts", "updated_at"]
+            if len(refused) != listed:
+                run.refused = refused
+                fields.append("refused")
+            run.save(update_fields=fields)
             progress(len(batch) + len(examples))
             if run.rows_done - skipped >= analyze_at:
                 _analyze()
                 analyze_at *= 2
     except Exception as exc:
-        run.status = ImportStatus.FAILED
-        run.error = repr(exc)[:2000]
-        run.save(update_fields=["status", "error", "updated_at"])
+        _fail(run, exc, path)
         raise
     run.status = ImportStatus.DONE
     run.finished_at = timezone.now()
@@ -163,8 +309,22 @@ def _analyze() -> None:
         cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(m._meta.db_table) for m in ANALYZED_TABLES))
 
 
+def import_run_unlisted(run: ImportRun) -> int:
+    """How many refused rows the run counted beyond the MAX_REFUSED_LISTED it keeps for its report."""
+    return max(0, sum(run.counts.get(status, 0) for status in REFUSED) - len(run.refused))
+
+
 def import_run_report(*, run: ImportRun, path: Path) -> Path:
-    """Write every refused row (line, record id, status, reasons) as CSV or XLSX, by the extension."""
-    write_report(path, (ReportRow(line=line, record_id=rid, status=status, reasons=reasons)
-                        for line, rid, status, reasons in run.refused))
+    """Write the refused rows kept (line, record id, status, reasons) as CSV or XLSX, by the extension.
+
+    Past MAX_REFUSED_LISTED, a last line says how many more were refused and not listed.
+    """
+    rows = [ReportRow(line=line, record_id=rid, status=status, reasons=reasons)
+            for line, rid, status, reasons in run.refused]
+    unlisted = import_run_unlisted(run)
+    if unlisted:
+        rows.append(ReportRow(line=0, record_id="", status="", reasons=(
+            f"… và {unlisted:,} dòng bị từ chối khác không liệt kê (chỉ giữ {MAX_REFUSED_LISTED:,} dòng đầu). / … "
+            f"and {unlisted:,} more refused rows not listed (only the first {MAX_REFUSED_LISTED:,} are kept).")))
+    write_report(path, rows)
     return path

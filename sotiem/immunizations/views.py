@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 import uuid
 from pathlib import Path
@@ -12,25 +13,32 @@ from django.contrib.auth.decorators import login_required
 from django.db import close_old_connections
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
-from sotiem.accounts.scoping import grants_of, has_national
-from sotiem.immunizations.imports import import_run_execute, import_run_report, import_run_start
+from sotiem.accounts.scoping import has_national
+from sotiem.immunizations.imports import (
+    HEARTBEAT,
+    ImportSource,
+    import_run_heartbeat,
+    import_run_is_stale,
+    import_run_process,
+    import_run_report,
+    import_run_start,
+    import_run_unlisted,
+    import_runs_fail_stale,
+    import_sources_for,
+)
 from sotiem.immunizations.ingest import Sender
 from sotiem.immunizations.models import ImportRun, ImportStatus
-from sotiem.lib.spreadsheets import SheetError, write_template
+from sotiem.immunizations.uploads import LimitedUploadHandler, too_large_message, upload_kind
+from sotiem.lib.spreadsheets import write_template
 
 UPLOADS = "uploads"
-ALLOWED = {".csv", ".xlsx", ".txt", ".tsv"}
-
-
-def _province_of(user: Any) -> str | None:
-    """The province an official imports for ('' for national); None when they may not import at all."""
-    if has_national(user, "change"):
-        return ""
-    for grant in grants_of(user):
-        if grant.allows("change") and grant.level in ("province", "commune") and grant.province_code:
-            return grant.province_code
-    return None
+# Imports running at once in one server process; more wait their turn (their heartbeat keeps them alive).
+_SLOTS = threading.BoundedSemaphore(2)
+WRONG_KIND = "Hãy chọn tệp .xlsx hoặc .csv / Choose an .xlsx or .csv file"
+NOT_YOURS = ("Bạn không được nhập với mã đơn vị gửi này: chỉ với đơn vị trong phân quyền của bạn. / You may not "
+             "import as this sender: only as one your grants allow.")
 
 
 def _runs_for(user: Any) -> Any:
@@ -39,52 +47,87 @@ def _runs_for(user: Any) -> Any:
 
 
 def _run_in_background(run_id: int, path: Path, sender: Sender, actor: str) -> None:
+    """Count and import off the request, beating the run's heartbeat until done; the run records any failure."""
     def work() -> None:
+        done = threading.Event()
+
+        def beat() -> None:
+            while not done.wait(HEARTBEAT.total_seconds()):
+                try:
+                    import_run_heartbeat(ImportRun(pk=run_id))
+                finally:
+                    close_old_connections()
+
+        beater = threading.Thread(target=beat, name=f"import-{run_id}-heartbeat", daemon=True)
+        beater.start()
         try:
-            run = ImportRun.objects.get(pk=run_id)
-            import_run_execute(run=run, path=path, sender=sender, actor=actor)
-        except Exception:  # noqa: BLE001 (the run records its own failure; the page shows it)
-            pass
+            with _SLOTS:
+                import_run_process(run=ImportRun.objects.get(pk=run_id), path=path, sender=sender, actor=actor)
         finally:
+            done.set()
             close_old_connections()
 
     threading.Thread(target=work, name=f"import-{run_id}", daemon=True).start()
 
 
+def _chosen_source(sources: list[ImportSource], code: str) -> ImportSource | None:
+    """The source named in the form if the official's grants allow it; the only one when none is named."""
+    if not code and len(sources) == 1:
+        return sources[0]
+    return next((s for s in sources if s.code == code), None)
+
+
+@csrf_exempt  # the upload handler must be set before the CSRF check reads the body; csrf_protect runs below
 @login_required
 def import_list(request: HttpRequest) -> HttpResponse:
-    """GET: the upload form and the official's runs; POST: start importing an uploaded file."""
-    province = _province_of(request.user)
-    if province is None:
+    """GET: the upload form and the official's runs; POST: save an uploaded file and start its run."""
+    request.upload_handlers = [LimitedUploadHandler(request, settings.SOTIEM_IMPORT_MAX_BYTES)]
+    return _import_list(request)
+
+
+@csrf_protect
+def _import_list(request: HttpRequest) -> HttpResponse:
+    sources = import_sources_for(user=request.user)
+    if not sources:
         return HttpResponseForbidden("Bạn không có quyền nhập dữ liệu / You may not import records")
-    error = ""
+    import_runs_fail_stale()
+    error, status = "", 200
     if request.method == "POST":
-        upload = request.FILES.get("file")
-        source = (request.POST.get("source") or "").strip()
-        suffix = Path(upload.name or "").suffix.lower() if upload else ""
-        if upload is None or suffix not in ALLOWED:
-            error = "Hãy chọn tệp .xlsx hoặc .csv / Choose an .xlsx or .csv file"
-        elif not source:
-            error = "Hãy ghi mã đơn vị gửi (ví dụ HCM-BACKLOG) / Give the sender code (e.g. HCM-BACKLOG)"
+        limit = max(settings.SOTIEM_IMPORT_MAX_BYTES.values())
+        if int(request.META.get("CONTENT_LENGTH") or 0) > limit + 64 * 1024:  # refused before reading the body
+            error, status = too_large_message(limit), 413
         else:
-            folder = Path(settings.VAR_DIR) / UPLOADS
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"{uuid.uuid4().hex}{suffix}"
-            with path.open("wb") as fh:
-                for chunk in upload.chunks():
-                    fh.write(chunk)
-            try:
-                run = import_run_start(path=path, source=source, user=request.user)
-                run.file_name = (upload.name or path.name)[:255]
-                run.save(update_fields=["file_name"])
-            except SheetError as exc:
-                error = str(exc)
-            else:
-                sender = Sender(source=source, province_code=province, label=f"web:{request.user.get_username()}")
-                _run_in_background(run.pk, path, sender, f"web:{request.user.get_username()}")
-                return redirect("import_detail", public_id=run.public_id)
+            error, status, response = _start_upload(request, sources)
+            if response is not None:
+                return response
     runs = _runs_for(request.user)[:50]
-    return render(request, "immunizations/imports.html", {"runs": runs, "error": error, "province": province})
+    return render(request, "immunizations/imports.html", {"runs": runs, "error": error, "sources": sources},
+                  status=status)
+
+
+def _start_upload(request: HttpRequest, sources: list[ImportSource]) -> tuple[str, int, HttpResponse | None]:
+    handler = request.upload_handlers[0]
+    upload = request.FILES.get("file")
+    refused = getattr(handler, "refused", "")
+    if refused:
+        return refused, 413, None
+    if upload is None or upload_kind(upload.name or "") is None:
+        return WRONG_KIND, 400, None
+    source = _chosen_source(sources, (request.POST.get("source") or "").strip())
+    if source is None:
+        return NOT_YOURS, 403, None
+    folder = Path(settings.VAR_DIR) / UPLOADS
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}{Path(upload.name or '').suffix.lower()}"
+    shutil.move(upload.temporary_file_path(), path)  # type: ignore[attr-defined]  # LimitedUploadHandler's file
+    file_name = Path(upload.name or path.name).name
+    run = import_run_start(path=path, source=source.code, user=request.user, file_name=file_name, count=False)
+    if getattr(run, "was_running", False):  # the same file is being imported right now: show that run
+        path.unlink(missing_ok=True)
+        return "", 200, redirect("import_detail", public_id=run.public_id)
+    label = f"web:{request.user.get_username()}"
+    _run_in_background(run.pk, path, source.sender(label), label)
+    return "", 200, redirect("import_detail", public_id=run.public_id)
 
 
 @login_required
@@ -93,10 +136,13 @@ def import_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     run = _runs_for(request.user).filter(public_id=public_id).first()
     if run is None:
         raise Http404
+    if import_run_is_stale(run):
+        import_runs_fail_stale()
+        run.refresh_from_db()
     template = "immunizations/partials/import_progress.html" if request.GET.get("partial") else \
         "immunizations/import_detail.html"
     return render(request, template, {"run": run, "done": run.status != ImportStatus.RUNNING,
-                                      "percent": round(100 * run.progress())})
+                                      "percent": round(100 * run.progress()), "unlisted": import_run_unlisted(run)})
 
 
 @login_required

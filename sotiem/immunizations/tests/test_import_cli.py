@@ -157,3 +157,28 @@ def test_rows_checked_in_worker_processes_get_the_same_results_as_in_process(tmp
                            sorted(Dose.objects.filter(source=source).values_list("source_record_id", "content_hash")))
     assert outcome["FORKED"] == outcome["IN-PROCESS"]
     assert outcome["FORKED"][0] == {"accepted": 2142, "rejected": 358}  # Covaxin is not in the catalogue
+
+
+def test_it_refuses_a_file_with_a_gigantic_cell_with_its_line_not_a_memory_error(tmp_path):
+    path = tmp_path / "spaces.csv"
+    with path.open("wb") as target:
+        target.write(b"record_id,full_name,birth_date,vaccine,administered_on,site_code\n")
+        target.write(b"X1," + b" " * 20_000_000 + b",1990,AZ,02/08/2021,S79-0001\n")
+    with pytest.raises(CommandError, match="Line 2 is longer than"):
+        run("import", str(path), "--source", "HCM-BACKLOG", "--no-progress")
+    assert ImportRun.objects.count() == 0
+
+
+def test_a_run_left_running_by_a_dead_process_is_resumed_by_the_next_import(sites, tmp_path):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    path = backlog(tmp_path, [row("R1"), row("R2")])
+    run("import", str(path), "--source", "HCM-BACKLOG", "--no-progress")
+    ImportRun.objects.update(status="running", rows_done=1,
+                             updated_at=timezone.now() - dt.timedelta(hours=1))
+    out = run("import", str(path), "--source", "HCM-BACKLOG", "--no-progress")
+    assert "resuming the earlier run after 1 rows" in out
+    [done] = ImportRun.objects.all()
+    assert done.status == "done" and done.error == ""

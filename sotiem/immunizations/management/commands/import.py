@@ -9,7 +9,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from sotiem.immunizations.imports import import_run_execute, import_run_report, import_run_start
+from sotiem.immunizations.imports import (
+    import_run_execute,
+    import_run_report,
+    import_run_start,
+    import_runs_fail_stale,
+)
 from sotiem.immunizations.ingest import Sender
 from sotiem.lib.spreadsheets import SheetError
 
@@ -35,6 +40,8 @@ class Command(BaseCommand):
         if not path.exists():
             raise CommandError(f"Không thấy tệp / No such file: {path}")
         source = opts["source"].strip()
+        # A run whose worker is gone (a restarted server, a killed command) is marked failed, so it is resumed here.
+        import_runs_fail_stale()
         try:
             run = import_run_start(path=path, source=source, resume=not opts["restart"])
             if run.rows_done:
