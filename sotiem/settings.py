@@ -86,6 +86,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # A batch of 1,000 records is ~0.5 MB; larger bodies are refused with 413 by the API.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
 
+# Backlog files uploaded on /imports/: the most bytes accepted per kind (streamed to disk, refused past it), and
+# overrides of the reading limits of sotiem.lib.spreadsheets.SheetLimits (cell, row, row count, XLSX zip).
+SOTIEM_IMPORT_MAX_BYTES = {
+    "csv": int(os.environ.get("SOTIEM_IMPORT_MAX_CSV_MB", "50")) * 1024 * 1024,
+    "xlsx": int(os.environ.get("SOTIEM_IMPORT_MAX_XLSX_MB", "50")) * 1024 * 1024,
+}
+SOTIEM_IMPORT_LIMITS: dict[str, int] = {}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
