@@ -228,3 +228,12 @@ def test_an_hl7_cvx_code_of_thousands_of_digits_is_answered_with_the_field_not_a
     assert "|AE|" in ack and "vaccine" in ack.lower()
     assert len(ack) < 5000  # the code is not echoed whole
     assert Dose.objects.count() == 1  # the good RXA next to it is kept
+
+
+def test_an_unknown_field_named_with_a_nul_or_surrogate_rejects_only_its_record(client, key):
+    body = json.dumps([good(1) | {"x\x00y": "1", "\ud800": 2}, good(2)])  # escapes: valid JSON text
+    response = post(client, key, body)
+    bad, fine = response.json()["results"]
+    assert bad["status"] == "rejected" and bad["errors"][0]["code"] == "unknown_field"
+    assert "\\u0000" in bad["errors"][0]["message"] and "\x00" not in bad["errors"][0]["message"]
+    assert fine["status"] == "accepted" and Dose.objects.count() == 1
