@@ -48,6 +48,7 @@ bench: venv
 	$(BIN)/python -m bench.bench_matching
 	$(BIN)/python -m bench.bench_linkage
 	$(BIN)/python -m bench.bench_certificates
+	$(BIN)/python -m bench.bench_uploads
 
 lint: venv
 	$(BIN)/ruff check .
