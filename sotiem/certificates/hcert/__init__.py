@@ -1,7 +1,8 @@
 """EU Digital COVID Certificate (HC1) core: pure Python, no Django and no database.
 
 Issuing: Signer.from_key(key, kid).sign_claims(...) → Signed(hc1, signature, payload).
-Verifying: verify_hc1(text, clock=..., trust={kid: [DSC DER, ...]}) → Verification.
+Verifying: verify_hc1(text, clock=..., trust={kid: [DSC DER, ...]}) → Verification (valid, or the failing step;
+with the warnings the DCC specification leaves to business rules).
 """
 
 from .base45 import b45decode, b45encode
@@ -20,7 +21,16 @@ from .cose import (
 )
 from .dsc import USAGE_OIDS, Dsc, load_dsc
 from .identity import transliterate_icao, uvci, uvci_check_character, uvci_valid
-from .schema import hcert_problem, schema_release, value_set
+from .schema import (
+    FORMAT,
+    VALUE_SET,
+    SchemaCheck,
+    SchemaWarning,
+    check_hcert,
+    hcert_problem,
+    schema_release,
+    value_set,
+)
 from .verify import (
     STEPS,
     SignatureError,
@@ -39,13 +49,17 @@ from .verify import (
 
 __all__ = [
     "ES256",
+    "FORMAT",
     "PREFIX",
     "PS256",
     "STEPS",
     "USAGE_OIDS",
+    "VALUE_SET",
     "ZLIB_LEVEL",
     "CoseError",
     "Dsc",
+    "SchemaCheck",
+    "SchemaWarning",
     "Sign1",
     "SignatureError",
     "Signed",
@@ -53,6 +67,7 @@ __all__ = [
     "Verification",
     "b45decode",
     "b45encode",
+    "check_hcert",
     "claims_json",
     "decode_sign1",
     "decompress",

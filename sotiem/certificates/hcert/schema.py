@@ -1,14 +1,23 @@
 """DCC payload validation: the JSON schema of the release the certificate declares, plus the value sets.
 
-Value sets are not part of the schema from 1.3.0 on (and were only references before), so codes are
-checked here against the eHN value sets copied in data/dcc/valuesets (see data/dcc/SOURCE.md).
+What the DCC specification makes mandatory fails: the schema's structure (required fields, types, patterns,
+lengths, bounds) and exactly one of v, t, r. What it leaves to the business rules of the verifying country is
+returned as a warning, so that a verifier shows it instead of turning the holder away:
+
+- `format` (date, date-time) deviations whose value is still an ISO 8601 date or date-time, such as a `dt` given as
+  a date-time (schemas 1.0.x-1.3.x; a value that is no ISO 8601 date at all fails, as the eHN business rules
+  cannot compute with it);
+- codes outside our copy of the value sets (an empty code is a missing one and fails). Value sets are not part of the schema (type string with a
+  `valueset-uri` annotation only, never an enum); codes are checked here against the eHN value sets copied in
+  data/dcc/valuesets (see data/dcc/SOURCE.md), which third countries and older issuers do not always follow.
 """
 
 import functools
 import json
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import jsonschema_rs
 
@@ -57,11 +66,38 @@ def _release_for(ver: str) -> str:
 
 
 @functools.cache
-def _validator(release: str) -> Any:
-    """The compiled validator of one release (format 'date'/'date-time' checked, which is off by default)."""
+def _validator(release: str, formats: bool = True) -> Any:
+    """The compiled validator of one release, with format 'date'/'date-time' checked (off by default) or not."""
     (path,) = (DATA / "releases" / release).glob("*combined-schema.json")
     schema = json.loads(path.read_text(encoding="utf-8"))
-    return jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
+    return jsonschema_rs.Draft202012Validator(schema, validate_formats=formats)
+
+
+class SchemaWarning(NamedTuple):
+    """A deviation the DCC specification leaves to business rules: where (JSON Pointer), what kind, and why."""
+
+    path: str
+    code: str  # "format" or "value-set"
+    reason: str
+
+
+FORMAT = "format"
+VALUE_SET = "value-set"
+
+
+class SchemaCheck(NamedTuple):
+    """The outcome of check_hcert: the mandatory problem (None when there is none) and the warnings."""
+
+    problem: str | None
+    warnings: tuple[SchemaWarning, ...] = ()
+
+
+_PASSED = SchemaCheck(None)
+
+
+def _pointer(parts: Any) -> str:
+    """A JSON Pointer (RFC 6901) from path parts; '' is the whole DCC."""
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in parts)
 
 
 @functools.cache
@@ -85,29 +121,81 @@ def _coded_sets() -> dict[str, list[tuple[str, str, frozenset[str]]]]:
     }
 
 
-def _coded_problem(hcert: Mapping[str, Any]) -> str | None:
-    """The first code outside its value set, if any."""
+def _coded_findings(hcert: Mapping[str, Any]) -> tuple[str | None, list[SchemaWarning]]:
+    """An empty code (a required code left out: fails), else every code outside its value set (warnings).
+
+    The schema has already checked that codes are strings.
+    """
+    found = []
     for kind, fields in _coded_sets().items():
         for index, entry in enumerate(hcert.get(kind) or ()):
             for field, name, codes in fields:
                 code = entry.get(field)
+                if code == "":
+                    return f"{kind}/{index}/{field}: empty, so the DCC names no {name} code", []
                 if code is not None and code not in codes:
-                    return f"{kind}[{index}].{field} {code!r} is not in the {name} value set"
+                    found.append(SchemaWarning(f"/{kind}/{index}/{field}", VALUE_SET, f"{code!r} is not in the {name} value set"))
             # The device (ma) only names a rapid antigen test; NAAT certificates often carry "" or "N/A".
             device = entry.get("ma")
             if kind == "t" and entry.get("tt") == RAPID_ANTIGEN_TEST and device is not None and device not in value_set(RAT_DEVICES):
-                return f"t[{index}].ma {device!r} is not a known rapid antigen test device"
-    return None
+                if device == "":
+                    return f"t/{index}/ma: empty, so the rapid antigen test names no device", []
+                reason = f"{device!r} is not a rapid antigen test device of our test-manf list (only an example of it)"
+                found.append(SchemaWarning(f"/t/{index}/ma", VALUE_SET, reason))
+    return None, found
+
+
+def _iso_8601(value: Any) -> bool:
+    """Whether a value is an ISO 8601 date or date-time (so a date can still be read from it)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _format_warning(error: Any) -> SchemaWarning | None:
+    """The warning for a format error whose value is still an ISO 8601 date or date-time; None for any other."""
+    if not isinstance(error.kind, jsonschema_rs.ValidationErrorKind.Format) or not _iso_8601(error.instance):
+        return None
+    wanted, given = error.kind.format, "date-time" if len(error.instance) > 10 else "date"
+    if given == wanted:
+        reason = f"{error.instance!r} is not written as the RFC 3339 {wanted} the schema says (format: {wanted})"
+    else:
+        reason = f"{error.instance!r} is a {given} where the schema says a {wanted} (format: {wanted})"
+    return SchemaWarning(_pointer(error.instance_path), FORMAT, reason)
+
+
+def _failure(error: Any) -> str:
+    """A schema error as a reason: where, then what."""
+    return f"{'/'.join(str(part) for part in error.instance_path) or 'DCC'}: {error.message}"
+
+
+def check_hcert(hcert: Mapping[str, Any]) -> SchemaCheck:
+    """A DCC (as JSON) against its schema release and the value sets: the mandatory problem, and the warnings."""
+    release = schema_release(hcert.get("ver"))
+    warnings: list[SchemaWarning] = []
+    if not _validator(release).is_valid(hcert):  # the common case costs one validation, as before
+        structure = _validator(release, formats=False)
+        if not structure.is_valid(hcert):
+            return SchemaCheck(_failure(next(iter(structure.iter_errors(hcert)))))
+        for error in _validator(release).iter_errors(hcert):
+            warning = _format_warning(error)
+            if warning is None:
+                return SchemaCheck(_failure(error))
+            warnings.append(warning)
+    # One certificate type per DCC; schemas before 1.3.0 do not say so themselves (vector DGC2).
+    if sum(kind in hcert for kind in _CODED_FIELDS) != 1:
+        return SchemaCheck("a DCC carries exactly one of v, t and r")
+    problem, coded = _coded_findings(hcert)
+    if problem:
+        return SchemaCheck(problem)
+    warnings += coded
+    return SchemaCheck(None, tuple(warnings)) if warnings else _PASSED
 
 
 def hcert_problem(hcert: Mapping[str, Any]) -> str | None:
-    """Why a DCC (as JSON) fails its schema release or a value set; None when it passes."""
-    validator = _validator(schema_release(hcert.get("ver")))
-    if validator.is_valid(hcert):
-        # One certificate type per DCC; schemas before 1.3.0 do not say so themselves (vector DGC2).
-        if sum(kind in hcert for kind in _CODED_FIELDS) != 1:
-            return "a DCC carries exactly one of v, t and r"
-        return _coded_problem(hcert)
-    error = next(iter(validator.iter_errors(hcert)))
-    where = "/".join(str(part) for part in error.instance_path) or "DCC"
-    return f"{where}: {error.message}"
+    """Why a DCC (as JSON) fails what the specification makes mandatory; None when it passes (maybe with warnings)."""
+    return check_hcert(hcert).problem

@@ -1,7 +1,9 @@
 """HC1 verification: prefix → base45 → zlib → COSE → kid → signature → key usage → expiry → schema → revocation.
 
 Each step either passes or ends verification with its name and a short reason, so callers (and the DCC
-conformance runner) can tell exactly where a certificate failed.
+conformance runner) can tell exactly where a certificate failed. The schema step fails only what the DCC
+specification makes mandatory; format and value-set deviations it leaves to business rules come back as
+warnings beside valid=True (see schema.py).
 """
 
 import hashlib
@@ -32,7 +34,7 @@ from .cose import (
     is_map,
 )
 from .dsc import Dsc, load_dsc
-from .schema import hcert_problem
+from .schema import SchemaWarning, check_hcert
 
 STEPS = ("prefix", "base45", "zlib", "cose", "kid", "signature", "key-usage", "expiry", "schema", "revocation")
 KINDS = ("v", "t", "r")
@@ -47,7 +49,8 @@ class Verification:
     """The outcome of verify_hc1: valid, or the first failing step and why.
 
     payload and hashes are set once the signature is verified (also when a later step fails, so an
-    expired certificate can still be shown); kid is set once the COSE message is decoded.
+    expired certificate can still be shown); kid is set once the COSE message is decoded; warnings are the
+    schema step's deviations left to business rules (also on a revoked certificate).
     """
 
     valid: bool
@@ -56,6 +59,7 @@ class Verification:
     payload: dict[str, Any] | None = None
     kid: bytes | None = None
     hashes: dict[str, bytes] | None = None
+    warnings: tuple[SchemaWarning, ...] = ()
 
 
 class SignatureError(ValueError):
@@ -310,8 +314,13 @@ def verify_hc1(
     moment = (clock if clock.tzinfo else clock.replace(tzinfo=UTC)).timestamp()
     if problem := expiry_problem(sign1.claims, dsc, moment):
         return _failed("expiry", problem, **known)
-    if check_schema and (problem := hcert_problem(payload["hcert"])):
-        return _failed("schema", problem, **known)
+    if check_schema:
+        schema = check_hcert(payload["hcert"])
+        if schema.problem:
+            return _failed("schema", schema.problem, **known)
+        known["warnings"] = schema.warnings
     if is_revoked is not None and is_revoked(hashes):
         return _failed("revocation", "the certificate is revoked", **known)
+    if known.get("warnings"):
+        return Verification(valid=True, step=None, reason="valid, with warnings", **known)
     return Verification(valid=True, step=None, reason="valid", **known)

@@ -23,6 +23,7 @@ from sotiem.certificates.hcert import (
     STEPS,
     b45decode,
     b45encode,
+    check_hcert,
     decode_sign1,
     hcert_problem,
     kid_for,
@@ -531,18 +532,64 @@ def test_a_naive_clock_is_read_as_utc(issuer):
     "hcert",
     [
         vaccination(dn=0),
-        vaccination(mp="EU/1/99/9999"),
-        vaccination(co="XX"),
-        vaccination(dt="2021-09-01T10:00:00Z"),
+        vaccination(dn="2"),
+        vaccination(mp=""),
+        vaccination(dt="2021-02-30"),
+        vaccination(dt="01/09/2021"),
         {**vaccination(), "dob": "31/01/1990"},
+        {key: value for key, value in vaccination().items() if key != "dob"},
+        {**vaccination(), "v": [{key: value for key, value in vaccination()["v"][0].items() if key != "ci"}]},
         {**vaccination(), "t": [{"tg": "840539006"}]},
     ],
-    ids=["dose-0", "unknown-product", "unknown-country", "date-time-for-date", "bad-dob", "two-types"],
+    ids=["dose-0", "dose-as-text", "empty-product", "no-such-day", "not-iso-8601", "bad-dob", "no-dob", "no-ci",
+         "two-types"],
 )
-def test_a_dcc_outside_its_schema_or_value_sets_fails_at_schema(issuer, hcert):
+def test_a_dcc_outside_what_the_specification_makes_mandatory_fails_at_schema(issuer, hcert):
     signer, trust = issuer
     result = verify_hc1(sign(signer, hcert).hc1, clock=CLOCK, trust=trust)
-    assert result.step == "schema", result.reason
+    assert (result.valid, result.step, result.warnings) == (False, "schema", ()), result.reason
+
+
+@pytest.mark.parametrize(
+    ("changes", "path", "code", "words"),
+    [
+        ({"mp": "EU/1/99/9999"}, "/v/0/mp", "value-set", "vaccine-medicinal-product"),
+        ({"ma": "ORG-1000030215"}, "/v/0/ma", "value-set", "vaccine-mah-manf"),
+        ({"co": "XX"}, "/v/0/co", "value-set", "country-2-codes"),
+        ({"dt": "2021-09-01T10:00:00+07:00"}, "/v/0/dt", "format", "a date-time where the schema says a date"),
+        ({"dt": "2021-09-01T10:00:00"}, "/v/0/dt", "format", "a date-time where the schema says a date"),
+    ],
+    ids=["unknown-product", "unknown-manufacturer", "unknown-country", "date-time-for-date", "naive-date-time"],
+)
+def test_a_value_set_or_format_deviation_is_a_warning_beside_a_valid_result(issuer, changes, path, code, words):
+    signer, trust = issuer
+    result = verify_hc1(sign(signer, vaccination(**changes)).hc1, clock=CLOCK, trust=trust)
+    assert (result.valid, result.step, result.reason) == (True, None, "valid, with warnings")
+    ((warning),) = result.warnings
+    assert (warning.path, warning.code) == (path, code) and words in warning.reason
+
+
+def test_every_deviation_is_reported_not_only_the_first(issuer):
+    signer, trust = issuer
+    hcert = vaccination(mp="EU/1/99/9999", ma="Gamaleya Centre", dt="2021-09-01T10:00:00Z")
+    result = verify_hc1(sign(signer, hcert).hc1, clock=CLOCK, trust=trust)
+    assert result.valid and [(w.path, w.code) for w in result.warnings] == [
+        ("/v/0/dt", "format"), ("/v/0/mp", "value-set"), ("/v/0/ma", "value-set")]
+
+
+def test_a_certificate_with_warnings_is_still_refused_when_revoked_or_expired(issuer):
+    signer, trust = issuer
+    hc1 = sign(signer, vaccination(ma="ORG-1000030215")).hc1
+    revoked = verify_hc1(hc1, clock=CLOCK, trust=trust, is_revoked=lambda hashes: True)
+    assert (revoked.valid, revoked.step, len(revoked.warnings)) == (False, "revocation", 1)
+    expired = verify_hc1(hc1, clock=CLOCK + dt.timedelta(days=400), trust=trust)
+    assert (expired.valid, expired.step) == (False, "expiry")
+
+
+def test_a_certificate_we_issue_carries_no_warning(issuer):
+    signer, trust = issuer
+    result = verify_hc1(sign(signer).hc1, clock=CLOCK, trust=trust)
+    assert (result.valid, result.reason, result.warnings) == (True, "valid", ())
 
 
 def test_schema_checks_can_be_switched_off(issuer):
@@ -551,14 +598,17 @@ def test_schema_checks_can_be_switched_off(issuer):
     assert verify_hc1(hc1, clock=CLOCK, trust=trust, check_schema=False).valid
 
 
-def test_a_rapid_antigen_test_needs_a_known_device_but_a_pcr_test_does_not():
+def test_an_unknown_rapid_antigen_device_is_a_warning_a_missing_one_fails_and_a_pcr_test_needs_none():
     person = {key: value for key, value in vaccination().items() if key != "v"}
     pcr = {"tg": "840539006", "tt": "LP6464-4", "sc": "2021-09-01T10:00:00Z", "tr": "260415000", "tc": "BV Bach Mai",
            "co": "VN", "is": "Bo Y te Viet Nam", "ci": uvci(issuer="BYT", opaque="T1"), "ma": ""}
-    assert hcert_problem({**person, "t": [pcr]}) is None
+    assert check_hcert({**person, "t": [pcr]}) == (None, ())
     rat = {**pcr, "tt": "LP217198-3", "ma": "9999"}
-    assert "rapid antigen" in hcert_problem({**person, "t": [rat]})
-    assert hcert_problem({**person, "t": [{**rat, "ma": "1232"}]}) is None
+    problem, (warning,) = check_hcert({**person, "t": [rat]})
+    assert problem is None and (warning.path, warning.code) == ("/t/0/ma", "value-set")
+    assert "rapid antigen" in warning.reason
+    assert check_hcert({**person, "t": [{**rat, "ma": "1232"}]}) == (None, ())
+    assert "no device" in hcert_problem({**person, "t": [{**rat, "ma": ""}]})
 
 
 @pytest.mark.parametrize(("ver", "release"), [("1.3.0", "1.3.0"), ("1.0.4", "1.0.1"), ("9.0.0", "1.3.3"),

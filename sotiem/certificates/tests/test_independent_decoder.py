@@ -148,10 +148,16 @@ def test_an_unknown_kid_fails_at_kid(dsc):
     assert result.step == "kid"
 
 
-@pytest.mark.parametrize("change", [{"dn": 0}, {"mp": "EU/1/21/0000"}], ids=["dose-0", "made-up-product"])
+@pytest.mark.parametrize("change", [{"dn": 0}, {"mp": ""}], ids=["dose-0", "empty-product"])
 def test_a_schema_invalid_payload_fails_at_schema(dsc, change):
     hcert = {**DCC, "v": [{**DCC["v"][0], **change}]}
     assert verify(issue(dsc, hcert).hc1, dsc).step == "schema"
+
+
+def test_a_made_up_product_is_a_warning_beside_a_valid_result(dsc):
+    hcert = {**DCC, "v": [{**DCC["v"][0], "mp": "EU/1/21/0000"}]}
+    result = verify(issue(dsc, hcert).hc1, dsc)
+    assert result.valid and [(w.path, w.code) for w in result.warnings] == [("/v/0/mp", "value-set")]
 
 
 def test_a_revoked_certificate_fails_at_revocation(dsc):
