@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from sotiem.certificates import selectors
 from sotiem.certificates.verification import verify_text
@@ -42,11 +42,23 @@ class VerifyIn(Schema):
     at: str | None = None
 
 
+class VerifyWarning(Schema):
+    """A deviation the DCC specification leaves to business rules; the certificate stays valid."""
+
+    path: str = Field(description="JSON Pointer into the hcert, e.g. /v/0/dt", examples=["/v/0/ma"])
+    code: str = Field(description="format (a date or date-time not as the schema writes it) or value-set (a code "
+                                  "outside the EU value sets 2.12.0)", examples=["value-set"])
+    reason: str = Field(examples=["'ORG-1000030215' is not in the vaccine-mah-manf value set"])
+
+
 class VerifyOut(Schema):
     valid: bool
     step: str | None
     reason: str
     payload: dict[str, Any] | None
+    warnings: list[VerifyWarning] = Field(
+        description="Format and value-set deviations, shown beside valid=true (and on a revoked certificate); "
+                    "what the DCC specification makes mandatory fails at `step` instead")
 
 
 class Problem(Schema):

@@ -18,7 +18,16 @@ def parse_time(text: str) -> dt.datetime:
 
 
 def verify_text(text: str, *, at: dt.datetime | None = None, dsc: bytes | None = None) -> dict[str, Any]:
-    """The whole chain for one HC1 text; JSON-ready {"valid", "step", "reason", "payload"}."""
+    """The whole chain for one HC1 text; JSON-ready {"valid", "step", "reason", "payload", "warnings"}.
+
+    warnings are [{"path", "code", "reason"}]: format and value-set deviations that leave the certificate valid.
+    """
     trust = {kid_of(dsc): [dsc]} if dsc is not None else selectors.trust_map()
     result = verify_hc1(text, clock=at or timezone.now(), trust=trust, is_revoked=selectors.is_revoked)
-    return {"valid": result.valid, "step": result.step, "reason": result.reason, "payload": result.payload}
+    return {
+        "valid": result.valid,
+        "step": result.step,
+        "reason": result.reason,
+        "payload": result.payload,
+        "warnings": [warning._asdict() for warning in result.warnings],
+    }
