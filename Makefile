@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1:8000
 DEMO_PERSONS ?= 20000
 
-.PHONY: demo test test-fast bench lint venv browser-deps clean
+.PHONY: demo test test-fast fuzz bench lint venv browser-deps clean
 
 $(BIN)/sotiem: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
@@ -38,6 +38,11 @@ test: venv browser-deps
 
 test-fast: venv
 	$(BIN)/pytest -q -m "not browser and not slow" -x
+
+# schemathesis against /api/v1/openapi.json with more examples per operation than `make test` runs
+FUZZ_EXAMPLES ?= 2000
+fuzz: venv
+	SOTIEM_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/api/test_openapi_conformance.py
 
 # Full scale as the issues ask (about two hours on 2 cores); each script takes --help for smaller runs.
 bench: venv

@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
+from sotiem.api_errors import problems
 from sotiem.certificates import selectors
 from sotiem.certificates.verification import verify_text
 from sotiem.lib.params import parse_instant
@@ -61,23 +62,19 @@ class VerifyOut(Schema):
                     "what the DCC specification makes mandatory fails at `step` instead")
 
 
-class Problem(Schema):
-    detail: str
-
-
-@router.get("/trust-list", response=list[TrustEntry], auth=None)
+@router.get("/trust-list", response={200: list[TrustEntry]}, auth=None)
 def trust_list(request: HttpRequest) -> Any:
     """The document signer certificates (DSC) of Viet Nam, as the EU DCC gateway publishes them."""
     return selectors.trust_list()
 
 
-@router.get("/revocation-list", response={200: list[RevocationBatch], 400: Problem}, auth=None)
+@router.get("/revocation-list", response={200: list[RevocationBatch], **problems(400)}, auth=None)
 def revocation_list(request: HttpRequest, since: str | None = None) -> Any:
     """Revoked, not yet expired certificates: hashes (UCI, COUNTRYCODEUCI, SIGNATURE) per signer key."""
     return selectors.revocation_list(since=parse_instant(since, name="since") if since else None)
 
 
-@router.post("/certificates/verify", response={200: VerifyOut, 400: Problem}, auth=None)
+@router.post("/certificates/verify", response={200: VerifyOut, **problems(400, 422)}, auth=None)
 def verify(request: HttpRequest, body: VerifyIn) -> Any:
     """Run the whole verification chain on an HC1 text (prefix … signature, key usage, expiry, revocation)."""
     return verify_text(body.hc1.strip(), at=parse_instant(body.at, name="at") if body.at else None)

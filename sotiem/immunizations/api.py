@@ -14,6 +14,7 @@ from ninja.security import HttpBearer
 
 from sotiem.accounts.models import ApiKey
 from sotiem.accounts.services import apikey_authenticate
+from sotiem.api_errors import problems
 from sotiem.immunizations.ingest import (
     MAX_BATCH,
     MAX_JSON_DEPTH,
@@ -65,7 +66,7 @@ class Results(Schema):
     results: list[Result]
 
 
-@router.post("/dose-records", auth=SenderKey(), response={200: Results},
+@router.post("/dose-records", auth=SenderKey(), response={200: Results, **problems(400, 401, 413)},
              summary="Send up to 1,000 dose records; one result per record, in order, after commit",
              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
                  "type": "array", "maxItems": MAX_BATCH,
@@ -125,7 +126,7 @@ def _after(cursor: str) -> int | None:
     return after if after is not None and 0 <= after < 2**63 else None  # beyond a bigint the database refuses
 
 
-@router.get("/receipts", auth=SenderKey(), response={200: Receipts},
+@router.get("/receipts", auth=SenderKey(), response={200: Receipts, **problems(400, 401, 422)},
             summary="Every record the registry holds from the calling sender, page by page")
 def receipts(request: HttpRequest, since: str | None = None, cursor: str | None = None, limit: int = 1000) -> Any:
     key: ApiKey = request.auth  # type: ignore[attr-defined]

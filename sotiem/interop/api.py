@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Router
 
+from sotiem.api_errors import problems
 from sotiem.immunizations.api import SenderKey, sender_of
 from sotiem.immunizations.ingest import ingest_records
 from sotiem.immunizations.models import InboxBatch, InboxStatus
@@ -20,7 +21,8 @@ from sotiem.interop.hl7 import Hl7Issue, build_ack, parse_vxu, split_messages
 from sotiem.places.models import Site
 
 router = Router(tags=["hl7"])
-CONTENT_TYPE = "x-application/hl7-v2+er7; charset=utf-8"
+HL7_MEDIA_TYPE = "x-application/hl7-v2+er7"
+CONTENT_TYPE = f"{HL7_MEDIA_TYPE}; charset=utf-8"
 HEADER_LIMIT = 64 * 1024  # of a payload refused whole, only this much is read, to find its MSH
 
 
@@ -67,8 +69,13 @@ def _refused_whole(msh: str, reason: str) -> HttpResponse:
 
 
 @router.post("/hl7", auth=SenderKey(), summary="HL7 v2 VXU^V04 (one message or a batch); answers ACK^V04",
-             openapi_extra={"requestBody": {"required": True, "content": {
-                 "x-application/hl7-v2+er7": {"schema": {"type": "string"}}}}})
+             description="Every payload is answered 200 with one ACK^V04 per message (AA, AE with ERR segments, "
+                         "or AR with the reason), also one too large to read or not UTF-8 text.",
+             response=problems(401),
+             openapi_extra={
+                 "requestBody": {"required": True, "content": {HL7_MEDIA_TYPE: {"schema": {"type": "string"}}}},
+                 "responses": {200: {"description": "ACK^V04 messages, segments joined with CR",
+                                     "content": {HL7_MEDIA_TYPE: {"schema": {"type": "string"}}}}}})
 def hl7_messages(request: HttpRequest) -> HttpResponse:
     key = request.auth  # type: ignore[attr-defined]
     sender = sender_of(key)

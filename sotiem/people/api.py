@@ -10,6 +10,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.security import SessionAuth
 
+from sotiem.api_errors import problems
 from sotiem.immunizations.selectors import dose_list
 from sotiem.people.selectors import person_get
 
@@ -35,7 +36,7 @@ class PersonOut(Schema):
     doses: list[DoseOut]
 
 
-@router.get("/{person_id}", response=PersonOut)
+@router.get("/{person_id}", response={200: PersonOut, **problems(401, 404, 422)})
 def person_detail(request: HttpRequest, person_id: uuid.UUID) -> PersonOut:
     person = person_get(viewer=request.user, public_id=person_id)
     if person is None:
