@@ -443,15 +443,15 @@ def _limited(raw: _RawRows, limits: SheetLimits, *, xlsx: bool) -> _RawRows:
                     f"Dòng {line} có {len(cells)} ô, quá giới hạn {limits.row_cells} ô. / Line {line} has "
                     f"{len(cells)} cells, more than the limit of {limits.row_cells}."
                 )
-            total = 0
-            for index, cell in enumerate(cells):
-                if len(cell) > limits.cell_chars:
-                    where = f"{get_column_letter(index + 1)}{line}" if xlsx else f"{line}, cột/column {index + 1}"
-                    raise SheetError(
-                        f"Ô {where} dài {len(cell):,} ký tự, quá giới hạn {limits.cell_chars:,}. / Cell {where} "
-                        f"holds {len(cell):,} characters, more than the limit of {limits.cell_chars:,}."
-                    )
-                total += len(cell)
+            lengths = list(map(len, cells))
+            if max(lengths, default=0) > limits.cell_chars:
+                index = next(i for i, n in enumerate(lengths) if n > limits.cell_chars)
+                where = f"{get_column_letter(index + 1)}{line}" if xlsx else f"{line}, cột/column {index + 1}"
+                raise SheetError(
+                    f"Ô {where} dài {lengths[index]:,} ký tự, quá giới hạn {limits.cell_chars:,}. / Cell {where} "
+                    f"holds {lengths[index]:,} characters, more than the limit of {limits.cell_chars:,}."
+                )
+            total = sum(lengths)
             if total > limits.row_chars:
                 raise SheetError(
                     f"Dòng {line} dài {total:,} ký tự, quá giới hạn {limits.row_chars:,}. / Line {line} holds "

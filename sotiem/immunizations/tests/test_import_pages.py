@@ -269,3 +269,25 @@ def test_a_run_keeps_a_bounded_list_of_refused_rows_and_counts_the_rest(client, 
     rows = list(openpyxl.load_workbook(io.BytesIO(b"".join(report.streaming_content))).active.iter_rows(
         values_only=True))
     assert len(rows) == 3 and "2 more refused rows not listed" in rows[-1][3]
+
+
+def test_the_same_file_uploaded_while_its_run_is_working_opens_that_run(client, personas, settings, tmp_path,
+                                                                        monkeypatch):
+    settings.VAR_DIR = tmp_path
+    started = []
+    monkeypatch.setattr(views, "_run_in_background", lambda *args: started.append(args))
+    client.force_login(personas.hcdc)
+    upload(client)
+    second = upload(client)
+    run = ImportRun.objects.get()
+    assert second.redirect_chain[-1][0] == f"/imports/{run.public_id}/" and len(started) == 1
+    assert [p.name for p in (tmp_path / "uploads").iterdir()] == [Path(started[0][1]).name]
+
+
+def test_an_upload_without_the_csrf_token_is_refused(personas, settings, tmp_path):
+    from django.test import Client
+
+    settings.VAR_DIR = tmp_path
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(personas.hcdc)
+    assert upload(client).status_code == 403 and ImportRun.objects.count() == 0
