@@ -3,6 +3,7 @@
 import base64
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from sotiem.accounts.services import apikey_create
 from sotiem.testing import make_site
@@ -74,3 +75,10 @@ def test_it_refuses_a_cursor_it_did_not_give_with_400(client, key, cursor):
     response = receipts(client, key, cursor=cursor)
     assert response.status_code == 400
     assert "The cursor is not one this API gave" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(("at", "reason"), PROBES.items())
+def test_the_verify_command_refuses_a_clock_that_is_no_instant_and_says_why(at, reason):
+    with pytest.raises(CommandError) as refused:
+        call_command("certificate", "verify", "HC1:xyz", "--at", at)
+    assert reason in str(refused.value) and "Tham số --at" in str(refused.value)

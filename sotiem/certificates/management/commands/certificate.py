@@ -15,7 +15,8 @@ from tqdm import tqdm
 
 from sotiem.certificates.models import SigningKey
 from sotiem.certificates.services import certificate_current, certificates_refresh_all, signing_key_create
-from sotiem.certificates.verification import parse_time, verify_text
+from sotiem.certificates.verification import verify_text
+from sotiem.lib.params import ParamError, parse_instant
 from sotiem.people.models import Person
 
 ACTOR = "cli"
@@ -72,9 +73,9 @@ class Command(BaseCommand):
         at = None
         if opts["at"]:
             try:
-                at = parse_time(opts["at"])
-            except ValueError as exc:
-                raise CommandError(f"--at: {exc}") from exc
+                at = parse_instant(opts["at"], name="--at")
+            except ParamError as exc:
+                raise CommandError(str(exc)) from exc
         dsc = None
         if opts["dsc"]:
             try:
