@@ -136,17 +136,17 @@ class LongNumber(str):
     """A JSON integer of more than MAX_NUMBER_DIGITS digits, kept as its digits: no field can hold one."""
 
 
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)  # unrolled, so an unclosed string cannot backtrack
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-
-
-def _json_depth(text: str) -> int:
-    """How deep the arrays and objects of a JSON text nest, read without parsing (strings skipped)."""
-    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
-    depth = deepest = 0
-    for char in brackets:
-        depth += 1 if char in "[{" else -1
+def _json_depth(value: Any) -> int:
+    """How deep the arrays and objects of a parsed JSON value nest (a batch is 1, its records 2); iterative."""
+    if not isinstance(value, list | dict):
+        return 0
+    deepest, stack = 0, [(value, 1)]
+    while stack and deepest <= MAX_JSON_DEPTH:
+        item, depth = stack.pop()
         deepest = max(deepest, depth)
+        for child in item if isinstance(item, list) else item.values():
+            if type(child) is list or type(child) is dict:
+                stack.append((child, depth + 1))
     return deepest
 
 
@@ -161,21 +161,21 @@ def _json_int(digits: str) -> int | LongNumber:
 def records_json(body: bytes) -> Any:
     """A request body read strictly as JSON; raises BodyError with the reason when it is not, or nests too deep.
 
-    NaN and Infinity are refused (not JSON); the depth is measured before parsing, so no nesting can exhaust
-    the parser's stack; an integer too long for any field is kept as a `LongNumber`, refused by its record alone.
+    NaN and Infinity are refused (not JSON); nesting deeper than Python's recursion limit stops the C parser
+    with RecursionError (no stack is exhausted), anything deeper than MAX_JSON_DEPTH is refused after parsing;
+    an integer too long for any field is kept as a `LongNumber`, refused by its record alone.
     """
+    too_deep = BodyError(f"Dữ liệu JSON lồng sâu quá {MAX_JSON_DEPTH} cấp",
+                         f"The JSON nests deeper than {MAX_JSON_DEPTH} levels; at most {MAX_JSON_DEPTH} are read")
     try:
-        text = body.decode(json.detect_encoding(body), "surrogatepass")
-    except UnicodeDecodeError as exc:
+        value = json.loads(body, parse_constant=_json_constant, parse_int=_json_int)
+    except RecursionError as exc:  # the C parser counts its depth against the recursion limit, and stops there
+        raise too_deep from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BodyError("Dữ liệu không phải JSON hợp lệ", f"The body is not valid JSON ({exc})") from exc
-    depth = _json_depth(text)
-    if depth > MAX_JSON_DEPTH:
-        raise BodyError(f"Dữ liệu JSON lồng sâu quá {MAX_JSON_DEPTH} cấp",
-                        f"The JSON nests {depth} levels deep; at most {MAX_JSON_DEPTH} are read")
-    try:
-        return json.loads(text, parse_constant=_json_constant, parse_int=_json_int)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise BodyError("Dữ liệu không phải JSON hợp lệ", f"The body is not valid JSON ({exc})") from exc
+    if _json_depth(value) > MAX_JSON_DEPTH:
+        raise too_deep
+    return value
 
 
 _UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")  # tab, LF and CR are kept
@@ -188,7 +188,10 @@ def _escaped(text: str) -> str:
 
 def _value_problem(value: Any, spec: FieldSpec) -> tuple[str, str, str] | None:
     """(code, vi, en) when a JSON value cannot be this field; None when it can be read as one."""
-    if value is None or isinstance(value, bool):
+    if type(value) is str:  # the usual case, kept quick: NFC at most triples a text, so short text fits
+        if not _UNSTORABLE.search(value) and len(value) * 3 <= spec.max_length:
+            return None
+    elif value is None or isinstance(value, bool):
         return None
     if isinstance(value, dict | list):
         return "not_text", "Giá trị phải là chữ hoặc số", "The value must be text or a number"
@@ -654,7 +657,12 @@ def _unstorable(value: Any) -> bool:
     if isinstance(value, list):
         return any(_unstorable(v) for v in value)
     if isinstance(value, dict):
-        return INBOX_ESCAPE in value or any(_unstorable(k) or _unstorable(v) for k, v in value.items())
+        if INBOX_ESCAPE in value:
+            return True
+        try:  # a record of text only (the usual case): one search
+            return _UNSTORABLE.search("".join(value) + "".join(value.values())) is not None
+        except TypeError:
+            return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
     return False
 
 
