@@ -79,7 +79,9 @@ def _pct(values: list[float], p: float) -> float:
 def run_one(db: str, args: argparse.Namespace) -> dict:
     tmp = tempfile.mkdtemp(prefix=f"bench-api-{db}-")
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(SOTIEM_VAR_DIR=tmp, DJANGO_SETTINGS_MODULE="sotiem.settings", PYTHONPATH=str(ROOT))
+    # plain http on loopback: development settings, though gunicorn loads the production entry point
+    env.update(SOTIEM_VAR_DIR=tmp, DJANGO_SETTINGS_MODULE="sotiem.settings", PYTHONPATH=str(ROOT),
+               SOTIEM_ENV="development")
     dbname = None
     if db == "postgres":
         dbname = f"sotiem_bench_api_{os.getpid()}"

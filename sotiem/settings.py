@@ -1,9 +1,11 @@
 """One settings module, read from the environment (SQLite under var/ by default, DATABASE_URL for PostgreSQL)."""
 
+import datetime as dt
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SOTIEM_VAR_DIR", BASE_DIR / "var"))
@@ -16,8 +18,25 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret-change-me-in-production-0123456789")
+# Production or development (README, "Deployment"). SOTIEM_ENV=production|development says it outright; without
+# it, the WSGI entry point (sotiem.wsgi, what gunicorn loads) and an explicit DEBUG=0 mean production, and everything
+# else -- the console script, the test runner, `make demo` -- is development: plain http on loopback, and a built-in
+# development SECRET_KEY when none is set. Production refuses to start without a SECRET_KEY of its own.
+_explicit_debug_off = bool(os.environ.get("DEBUG", "").strip()) and not env_bool("DEBUG")
+SOTIEM_ENV = (os.environ.get("SOTIEM_ENV", "").strip().lower()
+              or ("production" if _explicit_debug_off else "development"))
+if SOTIEM_ENV not in {"production", "development"}:
+    raise ImproperlyConfigured(f"SOTIEM_ENV={SOTIEM_ENV!r}: set it to production or development")
+PRODUCTION = SOTIEM_ENV == "production"
 DEBUG = env_bool("DEBUG", False)
+DEVELOPMENT_SECRET_KEY = "dev-only-not-secret-change-me-in-production-0123456789"
+SECRET_KEY = os.environ.get("SECRET_KEY", "").strip()
+if PRODUCTION and SECRET_KEY in {"", DEVELOPMENT_SECRET_KEY}:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set (or is the development key): production (SOTIEM_ENV=production, DEBUG=0, or the WSGI "
+        "entry point sotiem.wsgi) needs a secret of its own, e.g. SECRET_KEY=$(python3 -c 'import secrets; "
+        "print(secrets.token_urlsafe(50))'). For a local run over plain http, set SOTIEM_ENV=development.")
+SECRET_KEY = SECRET_KEY or DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
@@ -29,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",  # before our apps: its login-failure receiver runs before the one that audits the failure
     "sotiem.core",
     "sotiem.places",
     "sotiem.audit",
@@ -49,7 +69,35 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a lockout into its answer
 ]
+
+# HTTPS in production: HSTS, cookies only over TLS, http redirected. Behind a proxy that ends TLS, either let it
+# tell Django the request was https (SOTIEM_TRUST_X_FORWARDED_PROTO=1: the proxy must set X-Forwarded-Proto and
+# strip any the client sent) or let the proxy redirect http itself (SOTIEM_SSL_REDIRECT=0). Development (plain
+# http on 127.0.0.1, the test client) has none of them.
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env_bool("SOTIEM_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("SOTIEM_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SOTIEM_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SOTIEM_HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    if env_bool("SOTIEM_TRUST_X_FORWARDED_PROTO"):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Officials' sign-in throttled by django-axes: AXES_FAILURE_LIMIT wrong passwords within AXES_COOLOFF_TIME for one
+# account (from anywhere), or from one client address (for any account), lock it until that long after the last
+# try; while locked even the right password is refused. A right password does not reset the count. The client
+# address is REMOTE_ADDR (sotiem.accounts.clients). `sotiem axes_reset_username NAME` lifts an account's lock.
+AUTHENTICATION_BACKENDS = ["sotiem.accounts.login.SignInThrottle", "django.contrib.auth.backends.ModelBackend"]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: per account, and per client address
+AXES_FAILURE_LIMIT = int(os.environ.get("SOTIEM_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("SOTIEM_LOGIN_LOCK_MINUTES", "30")))
+AXES_CLIENT_IP_CALLABLE = "sotiem.accounts.clients.client_address"
+AXES_LOCKOUT_CALLABLE = "sotiem.accounts.login.lockout_response"
+AXES_RESET_ON_SUCCESS = False
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "sotiem.urls"
 WSGI_APPLICATION = "sotiem.wsgi.application"
@@ -126,14 +174,6 @@ SOTIEM_MATCH_MODEL_PATH = os.environ.get("SOTIEM_MATCH_MODEL_PATH", "")
 # "locmem" (kept in sotiem.people.sms.outbox, for tests) or the dotted path of a gateway's send(phone, text).
 SOTIEM_SMS_BACKEND = os.environ.get("SOTIEM_SMS_BACKEND", "console")
 
-# Certificates (EU DCC format). Private signing keys are PEM files in this directory, never in the database; in
-# production point it at a mounted secret (or an HSM-backed path) readable only by the registry.
-SOTIEM_SIGNING_KEY_DIR = Path(os.environ.get("SOTIEM_SIGNING_KEY_DIR", VAR_DIR / "keys"))
-# A certificate is valid this long (MoH: the QR is valid 12 months and reissued); a document signer certificate is
-# valid SIGNER_DAYS, and signs only while a certificate issued now still expires before the signer does.
-SOTIEM_CERTIFICATE_VALIDITY_DAYS = int(os.environ.get("SOTIEM_CERTIFICATE_VALIDITY_DAYS", "365"))
-SOTIEM_SIGNER_VALIDITY_DAYS = int(os.environ.get("SOTIEM_SIGNER_VALIDITY_DAYS", "730"))
-# When no signing key can sign a full-validity certificate, make a new one rather than stop issuing.
 # Wrong birth dates on the citizen's certificate page (docs/certificates.md), counted in the database: `tries` wrong
 # ones within `window_hours` lock the person (for every phone), the phone, or the client address until the window has
 # passed since the first of them; each later lock of the same one within 30 days lasts twice the one before, up to
@@ -147,6 +187,14 @@ SOTIEM_BIRTH_DATE_LIMITS = {
                 "max_hours": 24},
 }
 
+# Certificates (EU DCC format). Private signing keys are PEM files in this directory, never in the database; in
+# production point it at a mounted secret (or an HSM-backed path) readable only by the registry.
+SOTIEM_SIGNING_KEY_DIR = Path(os.environ.get("SOTIEM_SIGNING_KEY_DIR", VAR_DIR / "keys"))
+# A certificate is valid this long (MoH: the QR is valid 12 months and reissued); a document signer certificate is
+# valid SIGNER_DAYS, and signs only while a certificate issued now still expires before the signer does.
+SOTIEM_CERTIFICATE_VALIDITY_DAYS = int(os.environ.get("SOTIEM_CERTIFICATE_VALIDITY_DAYS", "365"))
+SOTIEM_SIGNER_VALIDITY_DAYS = int(os.environ.get("SOTIEM_SIGNER_VALIDITY_DAYS", "730"))
+# When no signing key can sign a full-validity certificate, make a new one rather than stop issuing.
 SOTIEM_SIGNING_KEY_AUTO_ROTATE = env_bool("SOTIEM_SIGNING_KEY_AUTO_ROTATE", True)
 # The issuer segment of certificate identifiers: URN:UVCI:01:VN:<issuer>/<opaque>#<check>
 SOTIEM_UVCI_ISSUER = os.environ.get("SOTIEM_UVCI_ISSUER", "BYT")

@@ -92,6 +92,8 @@ def calls(personas):
                                                          actor="t", reason="r"), "apikey.revoke"),
         "official_create": (lambda: accounts.official_create(username="aud", password="x" * 12, full_name="A",
                                                              actor="t"), "official.create"),
+        "login_failure_record": (lambda: accounts.login_failure_record(
+            username=personas.hcdc.username, address="198.51.100.7", locked=True, failures=10), "login.lockout"),
         "grant_create": (lambda: accounts.grant_create(user=personas.citizen, role="viewer", level="national",
                                                        actor="t", reason="r"), "grant.create"),
         "grant_revoke": (lambda: accounts.grant_revoke(grant=personas.hcdc.grants.get(), actor="t", reason="r"),

@@ -7,14 +7,18 @@ import hmac
 import secrets
 from typing import Any
 
+from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from sotiem.accounts.models import ApiKey, Grant, Level, Role
+from sotiem.accounts.selectors import login_lockout_until
 from sotiem.audit.services import audit_record, snapshot
 from sotiem.places.models import AdminUnit, Era, Site
+
+ANONYMOUS = "anonymous"  # the audit actor of a sign-in that failed: nobody is known to be there
 
 
 def official_create(*, username: str, password: str, full_name: str, actor: Any, reason: str = "",
@@ -128,3 +132,17 @@ def apikey_authenticate(text: str) -> ApiKey | None:
     if key is None or not hmac.compare_digest(key.secret_hash, _hash_secret(parts[2])):
         return None
     return key
+
+
+def login_failure_record(*, username: str, address: str, locked: bool, failures: int) -> None:
+    """Audit a wrong sign-in, and the lock it began or prolonged, on the account (or axes' count of the name)."""
+    obj = (get_user_model()._default_manager.filter(username=username).first()
+           or AccessAttempt.objects.filter(username=username).order_by("-attempt_time").first())
+    if obj is None:  # axes keeps no count (disabled): nothing to point the event at
+        return
+    after = {"username": username, "address": address, "failures": failures}
+    with transaction.atomic():
+        audit_record(actor=ANONYMOUS, action="login.failed", obj=obj, after=after)
+        if locked:
+            audit_record(actor=ANONYMOUS, action="login.lockout", obj=obj,
+                         after={**after, "until": login_lockout_until(username=username, address=address)})
