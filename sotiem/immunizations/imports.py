@@ -127,13 +127,14 @@ def _batches(rows: Iterator[SheetRow], size: int) -> Iterator[list[SheetRow]]:
 
 def import_run_start(*, path: Path, source: str, user: Any = None, resume: bool = True, file_name: str = "",
                      count: bool = True) -> ImportRun:
-    """A run for this file and sender: the unfinished one to resume, or a new one.
+    """A run for this file, sender and starter (None: the command line): the unfinished one to resume, or a new one.
 
     `count=False` leaves the rows to be counted by `import_run_process` (a web request must not read the file).
     """
     digest = file_sha256(path)
     if resume:
-        unfinished = ImportRun.objects.filter(source=source, file_sha256=digest,
+        # only the starter's own run: another official of the same team resumes nothing they cannot open
+        unfinished = ImportRun.objects.filter(source=source, file_sha256=digest, started_by=user,
                                               status__in=[ImportStatus.RUNNING, ImportStatus.FAILED]).first()
         if unfinished is not None:
             unfinished.was_running = unfinished.status == ImportStatus.RUNNING  # type: ignore[attr-defined]

@@ -291,3 +291,20 @@ def test_an_upload_without_the_csrf_token_is_refused(personas, settings, tmp_pat
     client = Client(enforce_csrf_checks=True)
     client.force_login(personas.hcdc)
     assert upload(client).status_code == 403 and ImportRun.objects.count() == 0
+
+
+def test_another_official_of_the_same_team_uploading_the_same_file_gets_a_run_of_their_own(
+        client, personas, settings, tmp_path, monkeypatch):
+    from sotiem.accounts.models import Level, Role
+    from sotiem.accounts.services import grant_create, official_create
+
+    settings.VAR_DIR = tmp_path
+    monkeypatch.setattr(views, "_run_in_background", lambda *args: None)
+    colleague = official_create(username="hcdc2", password="test-password-123", full_name="hcdc2", actor="test")
+    grant_create(user=colleague, role=Role.MANAGER, level=Level.PROVINCE, province_code="79", actor="test",
+                 reason="test")
+    client.force_login(personas.hcdc)
+    upload(client)
+    client.force_login(colleague)
+    page = upload(client)
+    assert page.status_code == 200 and ImportRun.objects.filter(source="P79-BACKLOG").count() == 2
