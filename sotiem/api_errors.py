@@ -3,10 +3,11 @@ OpenAPI document names every status a client can see (schemathesis checks that i
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
+from pydantic import WithJsonSchema
 
 from sotiem.lib.params import ParamError
 
@@ -22,6 +23,14 @@ class Invalid(Schema):
     """Ninja's own refusal of a parameter or body that does not fit the declared types (422)."""
 
     detail: list[dict[str, Any]]
+
+
+# A parameter that the endpoint reads with `parse_instant` (it stays text until then, so that a bad one gets the
+# helper's 400 with the reason rather than a bare 422), documented as the instant it names.
+Instant = Annotated[str | None, WithJsonSchema({
+    "type": "string", "format": "date-time", "examples": ["2021-08-01T07:30:00+07:00", "2021-08-01"],
+    "description": "ISO 8601 date or date and time, with or without an offset (none means UTC); a date that does "
+                   "not exist or an instant outside 0001-01-01 – 9999-12-31 in UTC is refused with 400"})]
 
 
 PROBLEMS: dict[int, Any] = {400: Problem, 401: Problem, 403: Problem, 404: Problem, 413: Problem, 422: Invalid}

@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
-from sotiem.api_errors import problems
+from sotiem.api_errors import Instant, problems
 from sotiem.certificates import selectors
 from sotiem.certificates.verification import verify_text
 from sotiem.lib.params import parse_instant
@@ -40,7 +40,7 @@ class RevocationBatch(Schema):
 
 class VerifyIn(Schema):
     hc1: str
-    at: str | None = None
+    at: Instant = None
 
 
 class VerifyWarning(Schema):
@@ -69,7 +69,7 @@ def trust_list(request: HttpRequest) -> Any:
 
 
 @router.get("/revocation-list", response={200: list[RevocationBatch], **problems(400)}, auth=None)
-def revocation_list(request: HttpRequest, since: str | None = None) -> Any:
+def revocation_list(request: HttpRequest, since: Instant = None) -> Any:
     """Revoked, not yet expired certificates: hashes (UCI, COUNTRYCODEUCI, SIGNATURE) per signer key."""
     return selectors.revocation_list(since=parse_instant(since, name="since") if since else None)
 

@@ -14,7 +14,7 @@ from ninja.security import HttpBearer
 
 from sotiem.accounts.models import ApiKey
 from sotiem.accounts.services import apikey_authenticate
-from sotiem.api_errors import problems
+from sotiem.api_errors import Instant, problems
 from sotiem.immunizations.ingest import (
     MAX_BATCH,
     MAX_JSON_DEPTH,
@@ -128,7 +128,7 @@ def _after(cursor: str) -> int | None:
 
 @router.get("/receipts", auth=SenderKey(), response={200: Receipts, **problems(400, 401, 422)},
             summary="Every record the registry holds from the calling sender, page by page")
-def receipts(request: HttpRequest, since: str | None = None, cursor: str | None = None, limit: int = 1000) -> Any:
+def receipts(request: HttpRequest, since: Instant = None, cursor: str | None = None, limit: int = 1000) -> Any:
     key: ApiKey = request.auth  # type: ignore[attr-defined]
     qs = Dose.objects.filter(source=key.source).exclude(source_record_id="").order_by("id")
     if since:

@@ -4,8 +4,10 @@ import base64
 
 import pytest
 from django.core.management import CommandError, call_command
+from hypothesis import HealthCheck, given, settings
 
 from sotiem.accounts.services import apikey_create
+from sotiem.lib.tests.test_params import INSTANT_TEXT
 from sotiem.testing import make_site
 
 pytestmark = pytest.mark.django_db
@@ -82,3 +84,10 @@ def test_the_verify_command_refuses_a_clock_that_is_no_instant_and_says_why(at, 
     with pytest.raises(CommandError) as refused:
         call_command("certificate", "verify", "HC1:xyz", "--at", at)
     assert reason in str(refused.value) and "Tham số --at" in str(refused.value)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(since=INSTANT_TEXT)
+def test_any_since_is_answered_200_or_400_never_500(client, key, since):
+    assert receipts(client, key, since=since).status_code in (200, 400)
+    assert client.get("/api/v1/revocation-list", {"since": since}).status_code in (200, 400)

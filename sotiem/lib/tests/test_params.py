@@ -1,6 +1,8 @@
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sotiem.lib.params import ParamError, parse_instant
 
@@ -44,3 +46,27 @@ def test_it_refuses_what_is_not_an_instant_and_says_why(text, reason):
         parse_instant(text, name="since")
     assert reason in str(refused.value)
     assert str(refused.value).startswith("Tham số since: ") and " / Parameter `since`: " in str(refused.value)
+
+
+OFFSETS = st.builds(lambda minutes: dt.timezone(dt.timedelta(minutes=minutes)), st.integers(-(24 * 60 - 1), 24 * 60 - 1))
+CALENDAR_TEXT = st.builds(
+    lambda y, m, d, h, mi, s, zone: f"{y:04d}-{m:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}{zone}",
+    st.integers(0, 9999), st.integers(0, 13), st.integers(0, 32), st.integers(0, 25), st.integers(0, 61),
+    st.integers(0, 61), st.sampled_from(["", "Z", "+14:00", "-14:00", "+23:59", "-2359", "+24:00", "+07"]))
+INSTANT_TEXT = st.one_of(
+    st.text(max_size=40),
+    CALENDAR_TEXT,
+    st.datetimes(timezones=st.none() | OFFSETS).map(dt.datetime.isoformat),
+    st.dates().map(dt.date.isoformat),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(INSTANT_TEXT)
+def test_it_answers_any_text_with_a_utc_instant_or_a_reason(text):
+    try:
+        moment = parse_instant(text, name="since")
+    except ParamError as refused:
+        assert " / Parameter `since`: " in str(refused)
+    else:
+        assert moment.tzinfo == UTC
