@@ -86,9 +86,9 @@ if PRODUCTION:
     if env_bool("SOTIEM_TRUST_X_FORWARDED_PROTO"):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Officials' sign-in throttled by django-axes: AXES_FAILURE_LIMIT wrong passwords within AXES_COOLOFF_TIME for one
-# account (from anywhere), or from one client address (for any account), lock it until that long after the last
-# try; while locked even the right password is refused. A right password does not reset the count. The client
+# Officials' sign-in throttled by django-axes: AXES_FAILURE_LIMIT wrong passwords for one account (from anywhere), or
+# from one client address (for any account), with no pause of AXES_COOLOFF_TIME between them, lock it until that long
+# after the last try; while locked even the right password is refused (and counted). A right password does not reset the count. The client
 # address is REMOTE_ADDR (sotiem.accounts.clients). `sotiem axes_reset_username NAME` lifts an account's lock.
 AUTHENTICATION_BACKENDS = ["sotiem.accounts.login.SignInThrottle", "django.contrib.auth.backends.ModelBackend"]
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: per account, and per client address
