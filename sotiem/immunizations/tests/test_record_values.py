@@ -9,6 +9,7 @@ import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import connection
 
 from sotiem.accounts.services import apikey_create
 from sotiem.immunizations.ingest import INBOX_ESCAPE, MAX_JSON_DEPTH, RECORD_FIELDS, records_json
@@ -177,8 +178,15 @@ def test_the_inbox_keeps_an_unstorable_record_as_its_json_text_and_a_rerun_refus
     assert batch.status == InboxStatus.PROCESSED and Dose.objects.count() == 1
 
 
-def test_inbox_rerun_stores_the_good_records_of_a_batch_the_old_code_failed(key, capsys):
-    records = [good(n) for n in range(20)] + [good(20) | {"full_name": "B" * 201}]
+OLD_FAILURES = [("full_name", "B" * 201), ("lot_number", "L" * 41), ("address", "x" * 301),
+                ("full_name", "Nguy\x00n")]  # the last one only SQLite could hold; PostgreSQL refused the batch
+
+
+@pytest.mark.parametrize(("field", "value"), OLD_FAILURES)
+def test_inbox_rerun_stores_the_good_records_of_a_batch_the_old_code_failed(key, capsys, field, value):
+    if "\x00" in value and connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL never held a NUL: the old code failed before storing the batch")
+    records = [good(n) for n in range(20)] + [good(20) | {field: value}]
     batch = InboxBatch.objects.create(source="S79-0001", channel="api", payload=records, record_count=21,
                                       status=InboxStatus.FAILED, attempts=1,
                                       error="DataError('value too long for type character varying(200)\\n')")
