@@ -245,3 +245,15 @@ def test_an_unknown_field_named_with_a_nul_or_surrogate_rejects_only_its_record(
     assert bad["status"] == "rejected" and bad["errors"][0]["code"] == "unknown_field"
     assert "\\u0000" in bad["errors"][0]["message"] and "\x00" not in bad["errors"][0]["message"]
     assert fine["status"] == "accepted" and Dose.objects.count() == 1
+
+
+def test_an_hl7_dose_number_of_thousands_of_digits_refuses_only_its_dose_naming_the_field(client, key):
+    rxa_1 = "RXA|0|1|20210802||208^Pfizer^CVX|0.3|mL||00^new^NIP001||||||FK1234||PFR^Pfizer^MVX|||CP|A"
+    text = HL7_VXU.format(cvx="208").replace(
+        rxa_1, rxa_1 + "\rOBX|1|NM|30973-2^Dose number in series^LN|1|" + "9" * 5000 + "||||||F")
+    response = client.post("/api/v1/hl7", data=text.encode(), content_type="x-application/hl7-v2+er7",
+                           HTTP_AUTHORIZATION=f"Bearer {key}")
+    ack = response.content.decode()
+    assert response.status_code == 200 and "Internal error" not in ack
+    assert "|AE|" in ack and "dose_number: " in ack
+    assert Dose.objects.count() == 1
