@@ -227,9 +227,8 @@ def _value_errors(record: dict[str, Any]) -> list[dict[str, str]]:
     for name, value in record.items():
         spec = FIELD_SPECS.get(name)
         problem = _value_problem(value, spec) if spec else None
-        if problem:  # the message names the field too: HL7 and spreadsheet reports show only the message
-            code, vi, en = problem
-            errors.append(issue(name, code, f"{name}: {vi}", f"{name}: {en}"))
+        if problem:
+            errors.append(issue(name, *problem))
     return errors
 
 

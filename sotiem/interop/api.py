@@ -34,11 +34,16 @@ def _record_issues(results: list[Any], rxa_sequences: list[int]) -> list[Hl7Issu
             for error in result.errors or [{"message": result.status}]:
                 issues.append(Hl7Issue(segment="RXA", sequence=n, field=None,
                                        code="207" if result.status == "conflict" else "102", severity="E",
-                                       message=f"{result.record_id}: {error['message']}"))
+                                       message=f"{result.record_id}: {_named(error)}"))
         for flag in result.flags:
             issues.append(Hl7Issue(segment="RXA", sequence=n, field=None, code="0", severity="W",
-                                   message=f"{result.record_id}: {flag['message']}"))
+                                   message=f"{result.record_id}: {_named(flag)}"))
     return issues
+
+
+def _named(issue: dict[str, str]) -> str:
+    """An ingest error or flag as the ACK shows it: the record field it is about, then why."""
+    return f"{issue['field']}: {issue['message']}" if issue.get("field") else issue["message"]
 
 
 def _keep_raw(source: str, payload: dict[str, str]) -> None:
