@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from typing import Any
 
@@ -87,6 +88,29 @@ def _hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def team_source(province_code: str) -> str:
+    """The sender code of a province's backlog team, e.g. P79-BACKLOG: its web imports, and a team key may share it."""
+    return f"P{province_code}-BACKLOG"
+
+
+NATIONAL_SOURCE = "VN-BACKLOG"
+_TEAM_SOURCE = re.compile(r"P(\w+)-BACKLOG")
+
+
+def team_code_belongs(code: str, province_code: str) -> bool:
+    """Whether a team key of this province may send as `code`: never as another province's or the national team.
+
+    A sender code names whose records are held and answered (receipts, conflicts): a code shared by two
+    provinces would show one province the other's held values.
+    """
+    if code.upper() == NATIONAL_SOURCE:
+        return False
+    reserved = _TEAM_SOURCE.fullmatch(code.upper())
+    if reserved is not None and reserved.group(1) != province_code.upper():
+        return False
+    return not ApiKey.objects.filter(source=code).exclude(province_code=province_code).exists()
+
+
 def apikey_create(*, site: Site | None = None, team_code: str = "", province_code: str = "", label: str = "",
                   actor: Any, reason: str = "") -> tuple[ApiKey, str]:
     """Issue a sender key for one site, or for a province's data-entry team; returns the key and its secret text.
@@ -100,6 +124,9 @@ def apikey_create(*, site: Site | None = None, team_code: str = "", province_cod
         raise ValidationError(f"Không có tỉnh mã {province_code!r} (2025) / No 2025 province {province_code!r}")
     if team_code and Site.objects.filter(code=team_code).exists():
         raise ValidationError(f"Mã nhóm {team_code!r} trùng mã một điểm tiêm / The team code is a site's code")
+    if team_code and not team_code_belongs(team_code.strip(), province_code):
+        raise ValidationError(f"Mã nhóm {team_code!r} thuộc tỉnh khác hoặc cả nước / The team code {team_code!r} "
+                              "belongs to another province or to the national team")
     prefix = secrets.token_hex(4)
     secret = secrets.token_urlsafe(24)
     with transaction.atomic():

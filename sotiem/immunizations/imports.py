@@ -29,6 +29,7 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from sotiem.accounts.scoping import grants_of, has_national
+from sotiem.accounts.services import NATIONAL_SOURCE, team_source
 from sotiem.immunizations.ingest import MAX_BATCH, Prepared, Sender, ingest_records, prepare_records
 from sotiem.immunizations.models import Dose, ImportRun, ImportStatus, InboxBatch
 from sotiem.immunizations.selectors import vaccines_by_id
@@ -63,14 +64,8 @@ STALE_AFTER = dt.timedelta(minutes=2)
 INTERRUPTED = ("Lần nhập bị gián đoạn (máy chủ khởi động lại hoặc tiến trình bị dừng): hãy tải lại đúng tệp này "
                "để tiếp tục từ chỗ đã dừng. / The import was interrupted (the server restarted or the process "
                "stopped): upload the same file again to resume where it stopped.")
-NATIONAL_SOURCE = "VN-BACKLOG"
 
 logger = logging.getLogger(__name__)
-
-
-def team_source(province_code: str) -> str:
-    """The sender code of a province's backlog team, e.g. P79-BACKLOG (give a team key the same code to share it)."""
-    return f"P{province_code}-BACKLOG"
 
 
 @dataclass(frozen=True)
