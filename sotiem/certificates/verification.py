@@ -8,13 +8,8 @@ from typing import Any
 from django.utils import timezone
 
 from sotiem.certificates import selectors
-from sotiem.certificates.hcert import parse_clock, verify_hc1
+from sotiem.certificates.hcert import verify_hc1
 from sotiem.certificates.keys import kid_of
-
-
-def parse_time(text: str) -> dt.datetime:
-    """An ISO 8601 time (naive means UTC), as the conformance suite writes its clocks."""
-    return parse_clock(text)
 
 
 def verify_text(text: str, *, at: dt.datetime | None = None, dsc: bytes | None = None) -> dict[str, Any]:
