@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import secrets
 from typing import Any
 
@@ -15,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sotiem.accounts.models import ApiKey, Grant, Level, Role
-from sotiem.accounts.selectors import login_lockout_until
+from sotiem.accounts.selectors import login_lockout_until, team_code_belongs
 from sotiem.audit.services import audit_record, snapshot
 from sotiem.places.models import AdminUnit, Era, Site
 
@@ -86,29 +85,6 @@ def grant_revoke(*, grant: Grant, actor: Any, reason: str) -> Grant:
 
 def _hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def team_source(province_code: str) -> str:
-    """The sender code of a province's backlog team, e.g. P79-BACKLOG: its web imports, and a team key may share it."""
-    return f"P{province_code}-BACKLOG"
-
-
-NATIONAL_SOURCE = "VN-BACKLOG"
-_TEAM_SOURCE = re.compile(r"P(\w+)-BACKLOG")
-
-
-def team_code_belongs(code: str, province_code: str) -> bool:
-    """Whether a team key of this province may send as `code`: never as another province's or the national team.
-
-    A sender code names whose records are held and answered (receipts, conflicts): a code shared by two
-    provinces would show one province the other's held values.
-    """
-    if code.upper() == NATIONAL_SOURCE:
-        return False
-    reserved = _TEAM_SOURCE.fullmatch(code.upper())
-    if reserved is not None and reserved.group(1) != province_code.upper():
-        return False
-    return not ApiKey.objects.filter(source=code).exclude(province_code=province_code).exists()
 
 
 def apikey_create(*, site: Site | None = None, team_code: str = "", province_code: str = "", label: str = "",

@@ -3,7 +3,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from sotiem.accounts.services import NATIONAL_SOURCE, apikey_create, team_source
+from sotiem.accounts.selectors import NATIONAL_SOURCE, team_source
+from sotiem.accounts.services import apikey_create
 from sotiem.testing import HANOI as HN
 from sotiem.testing import HCM
 
