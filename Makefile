@@ -53,7 +53,8 @@ bench: venv
 	$(BIN)/python -m bench.bench_matching
 	$(BIN)/python -m bench.bench_linkage
 	$(BIN)/python -m bench.bench_certificates
-	$(BIN)/python -m bench.bench_uploads
+	$(BIN)/python -m bench.bench_uploads --db sqlite
+	$(BIN)/python -m bench.bench_uploads --db postgres
 
 lint: venv
 	$(BIN)/ruff check .

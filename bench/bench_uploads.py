@@ -279,7 +279,8 @@ def main() -> None:
         "extra RSS: the worker's resident memory sampled every 10 ms (and its VmHWM, reset before each file), minus "
         "its memory before the upload. \"request s\": the upload request alone; \"background s\": counting and "
         "importing (or refusing) in the background thread.", "", *lines, "", verdict])
-    write_section("uploads", "Hostile uploads (`/imports/`)", body)
+    label = {"sqlite": "SQLite", "postgres": "PostgreSQL"}[outcome["db"]]
+    write_section(f"uploads-{outcome['db']}", f"Hostile uploads (`/imports/`, {label})", body)
 
 
 if __name__ == "__main__":
