@@ -33,6 +33,8 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from sotiem.lib.sheetguard import DEFAULT_LIMITS, SheetError, SheetLimits, check_xlsx_zip
+
 TEMPLATE_COLUMNS: tuple[str, ...] = (
     "record_id", "full_name", "birth_date", "sex", "national_id", "phone", "province", "commune", "address",
     "vaccine", "dose_number", "administered_on", "site_code", "lot_number",
@@ -141,36 +143,6 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _BLANK_BYTES = b" \t\r\n,;\x00\xef\xbb\xbf\xff\xfe"
 
 
-class SheetError(ValueError):
-    """A file that cannot be read at all; the message says why in Vietnamese and English."""
-
-
-@dataclass(frozen=True)
-class SheetLimits:
-    """How much of a file is read before it is refused: what keeps a hostile or broken file from filling memory.
-
-    The defaults fit the largest real backlog (Excel's own limit is 1,048,576 rows of 16,384 columns; a row of
-    the template holds 14 short cells) with room to spare.
-    """
-
-    cell_chars: int = 2_000  # one cell's text
-    row_cells: int = 256  # cells up to the last non-empty one
-    row_chars: int = 32_000  # the text of all cells of a row
-    rows: int = 2_000_000  # the last line (row number) read
-    xlsx_uncompressed: int = 1024 * 1024 * 1024  # every zip member together, as the zip declares them
-    xlsx_shared_strings: int = 100 * 1024 * 1024  # the shared strings are held in memory while reading
-    xlsx_ratio: int = 100  # uncompressed / compressed, for members over `xlsx_ratio_from` bytes
-    xlsx_ratio_from: int = 1024 * 1024
-    xlsx_members: int = 1_000
-    xml_run_bytes: int = 1024 * 1024  # bytes between two "<" in the XML: no cell or tag is longer
-
-    @property
-    def line_chars(self) -> int:
-        """A CSV line or record: the row's text plus its quotes and separators."""
-        return 2 * self.row_chars + 4 * self.row_cells
-
-
-DEFAULT_LIMITS = SheetLimits()
 
 
 @dataclass(frozen=True)
@@ -474,77 +446,6 @@ def _line_too_long(line: int, limits: SheetLimits) -> SheetError:
         f"Dòng {line} dài quá {limits.line_chars:,} ký tự. / Line {line} is longer than {limits.line_chars:,} "
         f"characters."
     )
-
-
-def _xml_too_large(part: str, detail_vi: str, detail_en: str) -> SheetError:
-    return SheetError(
-        f"Tệp Excel bị từ chối: phần {part} {detail_vi}. Hãy mở tệp trong Excel, xoá dữ liệu thừa và lưu lại. / "
-        f"The Excel file is refused: its part {part} {detail_en}. Open it in Excel, remove the excess data and "
-        f"save it again."
-    )
-
-
-def check_xlsx_zip(path: Path | str, limits: SheetLimits = DEFAULT_LIMITS) -> None:
-    """Refuse a zip bomb before any XML is parsed: member count, declared sizes, compression ratios, and the XML.
-
-    The declared sizes can be trusted as ceilings (Python's zip reader stops at the declared size and fails the
-    checksum past it). Then every XML part is streamed once through a byte scan that refuses a run of more than
-    `xml_run_bytes` without a "<" (a giant cell, attribute or whitespace) and any DTD (entity expansion), so
-    openpyxl, which would build such a cell as one string, never sees one.
-    """
-    path = Path(path)
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-            if len(members) > limits.xlsx_members:
-                raise _xml_too_large("(zip)", f"có {len(members):,} phần", f"has {len(members):,} members")
-            total = sum(m.file_size for m in members)
-            if total > limits.xlsx_uncompressed:
-                raise _xml_too_large(
-                    "(zip)", f"giải nén ra {total:,} byte, quá giới hạn {limits.xlsx_uncompressed:,}",
-                    f"uncompresses to {total:,} bytes, more than the limit of {limits.xlsx_uncompressed:,}")
-            for member in members:
-                size, packed = member.file_size, max(1, member.compress_size)
-                if size > limits.xlsx_ratio_from and size / packed > limits.xlsx_ratio:
-                    raise _xml_too_large(
-                        member.filename, f"nén {size / packed:,.0f} lần (giới hạn {limits.xlsx_ratio})",
-                        f"is compressed {size / packed:,.0f} times (limit {limits.xlsx_ratio})")
-                if member.filename.lower().endswith("sharedstrings.xml") and size > limits.xlsx_shared_strings:
-                    raise _xml_too_large(
-                        member.filename, f"dài {size:,} byte (giới hạn {limits.xlsx_shared_strings:,})",
-                        f"holds {size:,} bytes (limit {limits.xlsx_shared_strings:,})")
-            for member in members:
-                if member.filename.lower().endswith((".xml", ".rels", ".vml")):
-                    _scan_xml(archive, member, limits)
-    except zipfile.BadZipFile as exc:
-        raise SheetError(
-            f"Tệp Excel bị hỏng ({exc}). / The Excel file is damaged ({exc})."
-        ) from exc
-
-
-_DTD_MARKS = (b"<!DOCTYPE", b"<!ENTITY")
-
-
-def _scan_xml(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limits: SheetLimits) -> None:
-    run = 0  # bytes since the last "<"
-    tail = b""  # the end of the previous chunk, so that a DTD mark cut in two is still found
-    with archive.open(member) as part:
-        while chunk := part.read(1024 * 1024):
-            if any(mark in tail + chunk[:16] or mark in chunk for mark in _DTD_MARKS):
-                raise _xml_too_large(member.filename, "có khai báo DTD", "carries a DTD declaration")
-            tail = chunk[-16:]
-            first = chunk.find(b"<")
-            if first < 0:
-                run += len(chunk)
-            else:
-                longest = max(run + first, max(map(len, chunk[first + 1:].split(b"<"))))
-                run = len(chunk) - chunk.rfind(b"<") - 1
-                if longest > limits.xml_run_bytes:
-                    run = longest
-            if run > limits.xml_run_bytes:
-                raise _xml_too_large(
-                    member.filename, f"có một giá trị dài hơn {limits.xml_run_bytes:,} byte",
-                    f"holds a value longer than {limits.xml_run_bytes:,} bytes")
 
 
 def _open_xlsx(path: Path, limits: SheetLimits = DEFAULT_LIMITS) -> Any:

@@ -333,7 +333,8 @@ _SHEET_HEAD = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<works
 _SHEET_TAIL = b"</t></is></c></row></sheetData></worksheet>"
 
 
-def hostile_xlsx(path: Path, cell: bytes, times: int, *, head: bytes = _SHEET_HEAD) -> Path:
+def hostile_xlsx(path: Path, cell: bytes, times: int, *, head: bytes = _SHEET_HEAD, tail: bytes = _SHEET_TAIL
+                 ) -> Path:
     """A workbook whose cell A2 holds `cell` repeated `times`, streamed into the zip (never held whole)."""
     good = tmp = path.with_suffix(".good.xlsx")
     write_xlsx(good, [["Họ và tên"]])
@@ -344,7 +345,7 @@ def hostile_xlsx(path: Path, cell: bytes, times: int, *, head: bytes = _SHEET_HE
                     sheet.write(head)
                     for _ in range(times):
                         sheet.write(cell)
-                    sheet.write(_SHEET_TAIL)
+                    sheet.write(tail)
             else:
                 target.writestr(info, source.read(info.filename))
     return path
@@ -374,6 +375,52 @@ def test_it_refuses_a_giant_xlsx_cell_that_compresses_poorly_before_openpyxl_rea
     path = hostile_xlsx(tmp_path / "cell.xlsx", noise, 3)
     with pytest.raises(SheetError, match="longer than 10,000 bytes"):
         list(read_rows(path, columns=["full_name"], limits=SheetLimits(xml_run_bytes=10_000)))
+
+
+_ROW_HEAD = _SHEET_HEAD.rpartition(b'<c r="A2"')[0]
+_NOISE = bytes(range(65, 91)) * 40  # 1,040 letters
+
+
+def test_it_refuses_a_row_of_millions_of_empty_cells_before_openpyxl_builds_it(tmp_path):
+    # The probe: a 1.6 MB file of one row of 20 M "<c/>" took 6.6 GB; openpyxl builds the whole row first.
+    path = hostile_xlsx(tmp_path / "cells.xlsx", b"<c/>" * 99 + b'<c t="n"><v>7</v></c>', 200,
+                        head=_ROW_HEAD, tail=b"</row></sheetData></worksheet>")
+    tracemalloc.start()
+    try:
+        with pytest.raises(SheetError, match="has a row 2 of more than 16,384 cells"):
+            list(read_rows(path, columns=["full_name"]))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20_000_000
+
+
+def test_it_refuses_a_cell_written_as_many_runs_each_under_the_byte_limit(tmp_path):
+    # The probe: one inline cell of 400 rich-text runs of 512 KB, which openpyxl joins into one 200 MB string.
+    path = hostile_xlsx(tmp_path / "runs.xlsx", b"<r><t>" + _NOISE + b"</t></r>", 40,
+                        head=_SHEET_HEAD.rpartition(b"<t>")[0], tail=b"</is></c></row></sheetData></worksheet>")
+    with pytest.raises(SheetError, match="has a cell longer than 32,767 characters \\(row 2\\)"):
+        list(read_rows(path, columns=["full_name"]))
+
+
+def test_the_same_runs_are_refused_in_the_shared_strings_too(tmp_path):
+    good = write_xlsx(tmp_path / "good.xlsx", [["Họ và tên"], ["An"]])
+    path = tmp_path / "shared.xlsx"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename != "xl/sharedStrings.xml":
+                target.writestr(info, source.read(info.filename))
+        target.writestr("xl/sharedStrings.xml", b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/'
+                        b'spreadsheetml/2006/main"><si><t>H\xe1\xbb\x8d v\xc3\xa0 t\xc3\xaan</t></si><si>'
+                        + (b"<r><t>" + _NOISE + b"</t></r>") * 40 + b"</si></sst>")
+    with pytest.raises(SheetError, match="sharedStrings.xml has a cell longer than 32,767"):
+        list(read_rows(path, columns=["full_name"]))
+
+
+def test_a_real_workbook_of_many_rows_passes_the_shape_check(tmp_path):
+    rows: list[list[object]] = [["Họ và tên", "Mã bản ghi"]] + [[f"Nguyễn Văn {i}", f"R{i}"] for i in range(3000)]
+    xlsx = write_xlsx(tmp_path / "many.xlsx", rows)
+    assert len(list(read_rows(xlsx, columns=["full_name", "record_id"]))) == 3000
 
 
 def test_it_refuses_an_xlsx_with_a_dtd(tmp_path):
