@@ -1,4 +1,13 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+
+# A search term longer than this is cut: SQLite refuses a LIKE pattern over 50,000 bytes with an error (a 500),
+# and no name, identifier or code the admin searches is longer than a few dozen characters.
+MAX_SEARCH_CHARS = 200
+
+
+def searchable(text: str) -> str:
+    """The search term as the database can take it: no control characters (PostgreSQL refuses NUL), bounded."""
+    return "".join(ch for ch in text if ch >= " " and not 0xD800 <= ord(ch) <= 0xDFFF)[:MAX_SEARCH_CHARS]
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -18,3 +27,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+    def get_search_results(self, request, queryset, search_term):  # type: ignore[no-untyped-def]
+        term = searchable(search_term)
+        if term != search_term:
+            messages.warning(request, f"Đã tìm theo {len(term)} ký tự đầu, bỏ ký tự điều khiển / Searched for the "
+                                      f"first {len(term)} characters, control characters removed")
+        return super().get_search_results(request, queryset, term)

@@ -1,0 +1,27 @@
+"""The admin's search boxes answer any text: a hostile search term is cut to what a database can take, never a 500."""
+
+import pytest
+
+from sotiem.testing import make_person
+
+pytestmark = pytest.mark.django_db
+
+LISTS = ["/admin/people/person/", "/admin/accounts/grant/", "/admin/audit/auditevent/", "/admin/immunizations/dose/",
+         "/admin/places/adminunit/", "/admin/places/site/", "/admin/places/sitesession/"]
+
+
+@pytest.mark.parametrize("url", LISTS)
+def test_a_search_longer_than_sqlites_like_limit_is_cut_not_a_server_error(client, personas, url):
+    client.force_login(personas.national)
+    response = client.get(url, {"q": "A" * 50_001})
+    assert response.status_code == 200
+    assert "first 200 characters" in response.content.decode()
+
+
+@pytest.mark.parametrize("term", ["An\x00", "\x01\x02An"])
+def test_a_search_with_control_characters_is_cleaned_not_a_server_error(client, personas, term):
+    make_person(full_name="Nguyễn Văn An")
+    client.force_login(personas.national)
+    response = client.get("/admin/people/person/", {"q": term})
+    assert response.status_code == 200
+    assert "Nguyễn Văn An" in response.content.decode()
