@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from pydantic import WithJsonSchema
@@ -48,3 +50,10 @@ def install(api: NinjaAPI) -> None:
         return api.create_response(request, {"detail": str(exc), "code": exc.code}, status=400)
 
     api.add_exception_handler(ParamError, param_error)
+
+    def too_big(request: HttpRequest, exc: Any) -> HttpResponse:  # Django refused to read the body
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+        return api.create_response(request, {"detail": f"Nội dung quá lớn (tối đa {limit} MB) / The body is too "
+                                                       f"large (at most {limit} MB)", "code": "too_large"}, status=413)
+
+    api.add_exception_handler(RequestDataTooBig, too_big)

@@ -74,7 +74,7 @@ def revocation_list(request: HttpRequest, since: Instant = None) -> Any:
     return selectors.revocation_list(since=parse_instant(since, name="since") if since else None)
 
 
-@router.post("/certificates/verify", response={200: VerifyOut, **problems(400, 422)}, auth=None)
+@router.post("/certificates/verify", response={200: VerifyOut, **problems(400, 413, 422)}, auth=None)
 def verify(request: HttpRequest, body: VerifyIn) -> Any:
     """Run the whole verification chain on an HC1 text (prefix … signature, key usage, expiry, revocation)."""
     return verify_text(body.hc1.strip(), at=parse_instant(body.at, name="at") if body.at else None)

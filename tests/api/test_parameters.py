@@ -91,3 +91,11 @@ def test_the_verify_command_refuses_a_clock_that_is_no_instant_and_says_why(at, 
 def test_any_since_is_answered_200_or_400_never_500(client, key, since):
     assert receipts(client, key, since=since).status_code in (200, 400)
     assert client.get("/api/v1/revocation-list", {"since": since}).status_code in (200, 400)
+
+
+def test_a_verify_body_over_the_upload_limit_is_a_documented_413_not_an_html_page(client, db):
+    body = '{"hc1": "' + "A" * (9 * 1024 * 1024) + '"}'
+    response = client.post("/api/v1/certificates/verify", body, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json()["code"] == "too_large"
+    assert "at most 8 MB" in response.json()["detail"]
