@@ -102,7 +102,8 @@ def import_sources_for(*, user: Any) -> list[ImportSource]:
                                                 province_code=grant.province_code))
         elif grant.level == "site" and grant.site is not None:
             site = grant.site
-            found.setdefault(site.code, ImportSource(site.code, f"{site.code} — {site.name}", site=site,
+            label = site.name if site.name.startswith(site.code) else f"{site.code} — {site.name}"
+            found.setdefault(site.code, ImportSource(site.code, label, site=site,
                                                      province_code=site.province.code))
     return list(found.values())
 
