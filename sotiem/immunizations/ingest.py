@@ -49,7 +49,7 @@ class FieldSpec:
 
     name: str
     max_length: int
-    kind: str = "text"  # "text", or "count": a whole number from 1 to MAX_DOSE_NUMBER
+    kind: str = "text"  # "text"; "count": a whole number from 1 to MAX_DOSE_NUMBER; "key": text or a whole number
     column: str = ""  # "app.Model.field" whose max_length this is; "" for text that is only looked up or parsed
 
 
@@ -57,7 +57,7 @@ MAX_DOSE_NUMBER = 20
 # Every channel's records are checked against this table before anything is hashed or written; a test holds
 # each `column` limit equal to the model's max_length, so a record can never be cut or refused by the database.
 RECORD_FIELDS = (
-    FieldSpec("record_id", 64, column="immunizations.Dose.source_record_id"),
+    FieldSpec("record_id", 64, kind="key", column="immunizations.Dose.source_record_id"),
     FieldSpec("full_name", 200, column="people.Person.name_as_given"),
     FieldSpec("birth_date", 40),
     FieldSpec("sex", 20),
@@ -201,6 +201,9 @@ def _value_problem(value: Any, spec: FieldSpec) -> tuple[str, str, str] | None:
     if isinstance(value, float) and not math.isfinite(value):
         return ("number_out_of_range", "Số vượt quá giới hạn (vô cùng hoặc không phải số)",
                 "The number is out of range (infinite or not a number)")
+    if spec.kind == "key" and isinstance(value, float):
+        return ("not_a_key", "Mã bản ghi phải là chữ hoặc số nguyên, không phải số thập phân",
+                "A record id must be text or a whole number, not a decimal (-0.0 and 1.10 would read as other ids)")
     if spec.kind == "count" and isinstance(value, int | float) and not (
             float(value).is_integer() and 1 <= value <= MAX_DOSE_NUMBER):
         return ("invalid_number", f"Mũi số {value} không hợp lệ",

@@ -74,6 +74,8 @@ BAD_VALUES = [
     ("address", json.dumps("12 Lê Lợi " * 31), "too_long"),
     ("lot_number", json.dumps("L" * 41), "too_long"),
     ("record_id", json.dumps("R" * 65), "too_long"),
+    ("record_id", "-0.0", "not_a_key"),
+    ("record_id", "1." + "1" * 5000, "not_a_key"),
 ]
 
 
