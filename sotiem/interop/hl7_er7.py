@@ -87,7 +87,12 @@ def escape(text: str, delimiters: Delimiters = Delimiters()) -> str:
     for char, code in ((d.field, "F"), (d.component, "S"), (d.repetition, "R"), (d.subcomponent, "T")):
         out = out.replace(char, f"{d.escape}{code}{d.escape}")
     line_break = f"{d.escape}.br{d.escape}"
-    return re.sub(r"\r\n|\r|\n", lambda _: line_break, out)
+    out = re.sub(r"\r\n|\r|\n", lambda _: line_break, out)
+    # Any other control character (a NUL echoed from a sender's MSH) as HL7's hexadecimal escape, never raw.
+    return _CONTROL.sub(lambda m: f"{d.escape}X{ord(m.group()):02X}{d.escape}", out)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class Value:

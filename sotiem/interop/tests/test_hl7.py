@@ -453,3 +453,8 @@ def test_the_interface_modules_import_neither_django_nor_a_database() -> None:
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_an_outgoing_field_carries_no_raw_control_character() -> None:
+    # A sender's MSH-3 with a NUL came back raw in the ACK; it goes out as HL7's hexadecimal escape.
+    assert escape("SITE\x00A\x1bB|C\rD") == "SITE\\X00\\A\\X1B\\B\\F\\C\\.br\\D"
