@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
+import random
 import re
 import secrets
 import subprocess
@@ -26,6 +27,7 @@ import tempfile
 import threading
 import time
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from sotiem.lib.localserver import free_port, wait_until_healthy
@@ -42,21 +44,44 @@ SHEET_TAIL = b"</t></is></c></row></sheetData></worksheet>"
 
 def xlsx_with_one_cell(path: Path, fill: bytes, size: int) -> Path:
     """A workbook whose cell A2 holds `size` bytes of `fill`, the sheet XML compressed as it is written."""
+    chunk = fill * max(1, 1024 * 1024 // len(fill))
+    return xlsx_streamed(path, SHEET_HEAD, (chunk for _ in range(size // len(chunk))), SHEET_TAIL)
+
+
+def xlsx_with_a_wide_row(path: Path, cells: int) -> Path:
+    """Row 2 of `cells` cells, mostly empty "<c/>" with a random number every hundredth (so it compresses ~50×)."""
+    rnd = random.Random(2)
+    blocks = (b"<c/>" * 99 + b'<c t="n"><v>%d</v></c>' % rnd.randrange(10**9) for _ in range(cells // 100))
+    return xlsx_streamed(path, SHEET_HEAD.rpartition(b'<c r="A2"')[0], blocks, b"</row></sheetData></worksheet>")
+
+
+def xlsx_with_runs(path: Path, runs: int, run_bytes: int) -> Path:
+    """Cell A2 written as `runs` rich-text runs of `run_bytes` each (each under the 1 MiB byte scan)."""
+    rnd = random.Random(1)
+    text = bytearray()
+    while len(text) < run_bytes:  # mostly one letter with some noise: compresses ~70×, under the ratio limit
+        text += b"A" * 1000 + bytes(rnd.choice(b"BCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(16))
+    run = b"<r><t>" + bytes(text[:run_bytes]) + b"</t></r>"
+    return xlsx_streamed(path, SHEET_HEAD.rpartition(b"<t>")[0], (run for _ in range(runs)),
+                         b"</is></c></row></sheetData></worksheet>")
+
+
+def xlsx_streamed(path: Path, head: bytes, chunks: Iterator[bytes], tail: bytes) -> Path:
+    """A workbook whose sheet XML is head, the chunks and tail, compressed as it is written (never held whole)."""
     import openpyxl
 
     good = path.with_suffix(".template.xlsx")
     book = openpyxl.Workbook()
     book.active.append(["Họ và tên"])
     book.save(good)
-    chunk = fill * max(1, 1024 * 1024 // len(fill))
     with zipfile.ZipFile(good) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as out:
         for info in source.infolist():
             if info.filename == "xl/worksheets/sheet1.xml":
                 with out.open(info.filename, "w", force_zip64=True) as sheet:
-                    sheet.write(SHEET_HEAD)
-                    for _ in range(size // len(chunk)):
+                    sheet.write(head)
+                    for chunk in chunks:
                         sheet.write(chunk)
-                    sheet.write(SHEET_TAIL)
+                    sheet.write(tail)
             else:
                 out.writestr(info, source.read(info.filename))
     good.unlink()
@@ -206,6 +231,10 @@ def run(db: str, keep: bool) -> dict:
                                                     "ws200.xlsx"),
         "XLSX, one cell of 8 MiB of random letters": (xlsx_with_one_cell(tmp / "noise.xlsx", _letters(8 * 2**20),
                                                                          8 * 2**20), "noise.xlsx"),
+        "XLSX, one row of 20 M mostly empty cells": (xlsx_with_a_wide_row(tmp / "wide.xlsx", 20_200_000),
+                                                     "wide.xlsx"),
+        "XLSX, one cell of 400 rich-text runs of 512 KiB": (xlsx_with_runs(tmp / "runs.xlsx", 400, 512 * 1024),
+                                                            "runs.xlsx"),
         "CSV, 6.66 M lines": (csv_lines(tmp / "lines.csv", 6_660_000), "lines.csv"),
         "CSV over the byte limit (60 MB)": (csv_bytes(tmp / "big.csv", 60 * 1024 * 1024), "big.csv"),
     }
