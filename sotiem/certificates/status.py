@@ -5,7 +5,7 @@ is the person's doses as `DoseFact`s and the catalogue as `VaccineRule`s; the ou
 which doses count (and as what: primary dose 2 of 2, booster 1, with the EU DCC dn/sd), which do not and why,
 in Vietnamese and English, so that an official or a citizen can see exactly why a certificate says what it says.
 
-The rules are Vietnam's COVID-19 rules in shared/domain/covid_dose_rules_vn.csv (R1-R13); the schedules
+The rules are Vietnam's COVID-19 rules in sotiem/lib/data/covid_dose_rules_vn.csv (R1-R13); the schedules
 (doses in the primary series, minimum intervals) come from the catalogue. The 2021 failure this guards
 against: a man given one dose was shown as fully vaccinated. So only administered, valid doses count; a
 disputed or voided dose never counts, and a series is complete only when it holds its full number of counted

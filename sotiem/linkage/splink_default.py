@@ -98,7 +98,7 @@ def fake_1000_settings() -> Any:
 def splink_default_fake_1000(table: Any = None, *, threshold_match_probability: float | None = None) -> pd.DataFrame:
     """Train Splink's example model on fake_1000 and return its scored pairs (unique_id_l/_r, probability, weight).
 
-    `table` is fake_1000 in Splink's layout (pyarrow Table or pandas; default: the shared file read the way
+    `table` is fake_1000 in Splink's layout (pyarrow Table or pandas; default: the vendored file read the way
     splink.datasets reads it). Training, as the example: probability two random records match from four
     deterministic rules at recall 0.7; u by random sampling (1e6 pairs, seed 5); m by EM blocked on dob, on
     email, then on first_name+surname, each without term frequencies.

@@ -1,4 +1,4 @@
-"""The public person-linkage test sets of ../shared/testdata/linkage, read into one record schema.
+"""The public person-linkage test sets of testdata/linkage, read into one record schema.
 
 Every loader returns records with the same fields, the ones a registry record has, so that one matcher runs on
 all of them:
@@ -24,14 +24,13 @@ A missing text value is "" and a missing date None. A birth date that is no real
 normalised beyond that (case, spelling and punctuation stay as the source has them): normalising is the
 matcher's job and part of what is measured.
 
-The files are read where the repository's parent keeps them (`../shared/testdata/linkage`), or under
-`$SOTIEM_SHARED_DIR/testdata/linkage`; they are never copied into the repository.
+The files are vendored unchanged in the repository's `testdata/linkage` (sources, commits and licences in its
+README). They are not package data, so these loaders need a checkout of the repository.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,15 +38,13 @@ from typing import Any
 
 import pandas as pd
 
+from sotiem.lib.testdata import TESTDATA
+
 RECORD_FIELDS = (
     "unique_id", "full_name", "given_name", "family_name", "birth_date", "birth_precision", "sex",
     "address", "city", "postcode", "national_id", "phone", "email", "cluster", "extra",
 )
-LINKAGE_DIR = (
-    Path(os.environ.get("SOTIEM_SHARED_DIR", Path(__file__).resolve().parents[2] / ".." / "shared"))
-    / "testdata"
-    / "linkage"
-)
+LINKAGE_DIR = TESTDATA / "linkage"
 SPLINK_DIR = LINKAGE_DIR / "splink_datasets"
 FAKE_1000_CSV = SPLINK_DIR / "fake_1000.csv"
 FAKE_1000_LABELS_CSV = SPLINK_DIR / "fake_1000_labels.csv"
@@ -67,8 +64,8 @@ HISTORICAL_SEX = {"male": "M", "female": "F"}
 def _require(path: Path) -> Path:
     if not path.is_file():
         raise FileNotFoundError(
-            f"linkage test data not found at {path}: check out shared/ next to the repository "
-            "(../shared/testdata/linkage) or set SOTIEM_SHARED_DIR to the folder holding testdata/"
+            f"linkage test data not found at {path}: the test sets are vendored in the repository's "
+            f"testdata/linkage ({LINKAGE_DIR}); run from a checkout of the repository"
         )
     return path
 

@@ -7,19 +7,17 @@ flags and the reason, in NOT_REPRODUCED and marked xfail(strict=True): it must k
 there, and any other disagreement is a plain failure.
 
 Run `python -m sotiem.certificates.tests.test_dcc_conformance` to print the counts quoted in
-docs/dcc-conformance.md.
+docs/dcc-conformance.md. The vectors are vendored in testdata/dcc (source, commit and licence in its README).
 """
 
 import base64
 import binascii
 import io
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 import cbor2
@@ -44,8 +42,9 @@ from sotiem.certificates.hcert import (
     unprefix,
     verify_hc1,
 )
+from sotiem.lib.testdata import vendored
 
-DCC_TESTDATA = Path(os.environ.get("SOTIEM_DCC_TESTDATA", "/work/shared/testdata/dcc"))
+DCC_TESTDATA = vendored("dcc")  # refused at collection when absent: never a silent skip
 
 # ---- the cases we do not reproduce, and why: the only such list ----------------------------------------
 #
@@ -158,8 +157,6 @@ NOT_REPRODUCED: dict[str, tuple[frozenset[str], str]] = {
 
 def _case_paths() -> list[str]:
     """Every test case, as a path relative to the test-data root (folder case kept: IE/2DCode/Raw)."""
-    if not DCC_TESTDATA.is_dir():
-        return []
     paths = []
     for path in sorted(DCC_TESTDATA.rglob("*.json")):
         relative = path.relative_to(DCC_TESTDATA).as_posix()
@@ -486,9 +483,6 @@ def _params() -> list[Any]:
     return params
 
 
-pytestmark = pytest.mark.skipif(not DCC_TESTDATA.is_dir(), reason=f"DCC test data not found at {DCC_TESTDATA}")
-
-
 @pytest.mark.parametrize("path", _params())
 def test_the_pipeline_reproduces_the_case(path: str) -> None:
     case = Case.load(path)
@@ -498,6 +492,10 @@ def test_the_pipeline_reproduces_the_case(path: str) -> None:
     assert not unexpected, f"{path}: {unexpected}"
     if listed and set(wrong) == set(listed[0]):
         raise NotReproduced(f"{path}: {wrong}")
+
+
+def test_every_vendored_case_is_a_test() -> None:
+    assert len(_case_paths()) == 581  # 582 files; the root 6.json is no case
 
 
 def test_no_listed_case_is_missing() -> None:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import random
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -22,13 +20,10 @@ from sotiem.certificates.status import (
     rules_from_catalogue,
     vaccination_status,
 )
+from sotiem.lib.testdata import vendored
 
 RULES = rules_from_catalogue()
 TODAY = date(2024, 1, 1)
-VALUESETS = (
-    Path(os.environ.get("SOTIEM_SHARED_DIR", Path(__file__).resolve().parents[3] / ".." / "shared"))
-    / "testdata" / "dcc-schema" / "valuesets"
-)
 _ids = itertools.count(1)
 
 
@@ -50,12 +45,8 @@ def reasons(status: Status) -> list[tuple[str, str]]:
 
 
 def value_set(name: str) -> dict:
-    path = VALUESETS / f"{name}.json"
-    if not path.is_file():
-        pytest.fail(f"EU DCC value sets not found at {VALUESETS}. Check out the shared test data next to the "
-                    "repository (../shared/testdata/dcc-schema) or set SOTIEM_SHARED_DIR to the folder holding "
-                    "testdata/.")
-    return json.loads(path.read_text(encoding="utf-8"))
+    """An eHealth Network value set as published (testdata/), not the package's own copy in certificates/data."""
+    return json.loads(vendored("dcc-schema", "valuesets", f"{name}.json").read_text(encoding="utf-8"))
 
 
 # -- the catalogue as rules ---------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The HL7 v2 immunization interface, against the public test messages in shared/testdata/hl7 and inline VXUs.
+"""The HL7 v2 immunization interface, against the public test messages in testdata/hl7 and inline VXUs.
 
 No database: parse_vxu() and build_ack() are pure functions.
 """
@@ -21,27 +21,19 @@ from hypothesis import strategies as st
 from sotiem.interop.hl7 import BACKLOG_FIELDS, Hl7Issue, VxuResult, build_ack, parse_vxu, split_messages
 from sotiem.interop.hl7_codes import CATALOGUE_BY_CVX, CATALOGUE_MANUFACTURER_WORDS, cvx_table
 from sotiem.interop.hl7_er7 import Delimiters, escape, unescape
+from sotiem.lib.testdata import TESTDATA, vendored
 
-HL7_DIR = (
-    Path(os.environ.get("SOTIEM_SHARED_DIR", Path(__file__).resolve().parents[3] / ".." / "shared"))
-    / "testdata"
-    / "hl7"
-)
+HL7_DIR = TESTDATA / "hl7"
 NOW = datetime(2021, 8, 16, 9, 30, tzinfo=timezone(timedelta(hours=7)))
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 MISSING = "missing-testdata"
 
 
 def require_testdata() -> Path:
-    if not HL7_DIR.is_dir():
-        pytest.fail(
-            f"HL7 test messages not found at {HL7_DIR}. Check out the shared test data next to the "
-            "repository (../shared/testdata/hl7) or set SOTIEM_SHARED_DIR to the folder holding testdata/."
-        )
-    return HL7_DIR
+    return vendored("hl7")
 
 
-def shared_messages() -> list[tuple[str, str | None]]:
+def vendored_messages() -> list[tuple[str, str | None]]:
     """(id, message) for every message of every .hl7 file, batch-wrapped ones included."""
     if not HL7_DIR.is_dir():
         return [(MISSING, None)]  # the tests then fail with require_testdata()'s message, never skip
@@ -52,7 +44,7 @@ def shared_messages() -> list[tuple[str, str | None]]:
     return found
 
 
-MESSAGES = shared_messages()
+MESSAGES = vendored_messages()
 MESSAGE_IDS = [name for name, _ in MESSAGES]
 
 
@@ -89,10 +81,10 @@ def issue_codes(result: VxuResult, severity: str) -> list[tuple[str, int | None,
     return [(i.segment, i.field, i.code) for i in result.errors if i.severity == severity]
 
 
-# --- the shared test messages --------------------------------------------------------------------------
+# --- the vendored test messages --------------------------------------------------------------------------
 
 
-def test_the_shared_hl7_testdata_is_present_and_every_listed_message_is_read() -> None:
+def test_the_vendored_hl7_testdata_is_present_and_every_listed_message_is_read() -> None:
     folder = require_testdata()
     manifest = json.loads((folder / "MANIFEST.json").read_text(encoding="utf-8"))
     assert len(MESSAGES) == len(manifest) == 78

@@ -1,18 +1,13 @@
-import os
-from pathlib import Path
-
 import hl7
 import pytest
 
 from sotiem.accounts.services import apikey_create
 from sotiem.immunizations.models import Dose
 from sotiem.interop.hl7 import split_messages
+from sotiem.lib.testdata import vendored
 from sotiem.testing import make_site
 
 pytestmark = pytest.mark.django_db
-
-TESTDATA = Path(os.environ.get("SOTIEM_SHARED_DIR", Path(__file__).resolve().parents[3] / ".." / "shared")) \
-    / "testdata" / "hl7"
 
 COVID_VXU = "\r".join([
     "MSH|^~\\&|SITEAPP|S79-0001|SOTIEM|VN-NIR|20210802103000||VXU^V04^VXU_V04|MSG0001|P|2.5.1",
@@ -67,9 +62,10 @@ def test_a_vxu_with_a_vaccine_outside_the_catalogue_is_answered_ae_with_the_reas
 
 
 def test_every_testdata_message_is_accepted_or_refused_with_an_explaining_ack(client, key):
-    files = sorted(TESTDATA.rglob("*.hl7")) + sorted(TESTDATA.rglob("*.txt"))
+    folder = vendored("hl7")
+    files = sorted(folder.rglob("*.hl7")) + sorted(folder.rglob("*.txt"))
     files = [f for f in files if "code-tables" not in f.parts]
-    assert files, f"no HL7 testdata under {TESTDATA}"
+    assert files, f"no HL7 testdata under {folder}"
     answered = 0
     for path in files:
         text = path.read_bytes().decode("utf-8-sig", errors="replace")

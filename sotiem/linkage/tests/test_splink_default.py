@@ -1,4 +1,4 @@
-"""Splink's default models run offline on the shared files and give plausible figures."""
+"""Splink's default models run offline on the vendored files and give plausible figures."""
 
 import pytest
 

@@ -2,6 +2,7 @@
 
 import re
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -110,8 +111,16 @@ def test_a_malformed_aira_file_is_refused_with_the_line(tmp_path, text, message)
 
 
 def test_a_missing_test_set_names_where_it_was_looked_for(tmp_path):
-    with pytest.raises(FileNotFoundError, match="SOTIEM_SHARED_DIR"):
+    with pytest.raises(FileNotFoundError, match=re.escape(str(tmp_path / "absent.txt"))):
         load_aira_pairs(tmp_path / "absent.txt")
+
+
+def test_the_test_sets_are_read_from_the_repositorys_own_testdata_folder():
+    repository = Path(testdata.__file__).resolve().parents[2]
+    assert testdata.LINKAGE_DIR.relative_to(repository).as_posix() == "testdata/linkage"
+    for path in (testdata.FAKE_1000_CSV, testdata.FAKE_1000_LABELS_CSV, testdata.HISTORICAL_50K_PARQUET,
+                 testdata.AIRA_DEV_TEST):
+        assert path.is_file(), path
 
 
 def test_the_splink_datasets_are_read_with_splinks_own_types():
