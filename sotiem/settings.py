@@ -59,6 +59,9 @@ INSTALLED_APPS = [
     "sotiem.certificates",
     "sotiem.linkage",
     "sotiem.synth",
+    # django-ninja's own templates and static files: /api/v1/docs loads the Swagger UI it ships (no CDN, works
+    # offline). Last, so a template of ours would override its ninja/swagger.html.
+    "ninja",
 ]
 
 MIDDLEWARE = [
