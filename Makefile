@@ -29,7 +29,7 @@ demo: venv
 	mkdir -p var
 	rm -f var/sotiem.sqlite3 var/sotiem.sqlite3-wal var/sotiem.sqlite3-shm
 	$(BIN)/sotiem migrate --no-input -v 0
-	$(BIN)/sotiem demo --persons $(DEMO_PERSONS) --seed 2021
+	$(BIN)/sotiem demo --persons $(DEMO_PERSONS) --seed 2021 --addrport $(HOST)
 	$(BIN)/sotiem runserver $(HOST) --insecure --noreload
 
 test: venv browser-deps

@@ -1,10 +1,16 @@
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
 import pytest
 from django.contrib.auth import authenticate
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db.models import Count
 
 from sotiem.audit.models import AuditEvent
 from sotiem.core.demo import DEMO_LOGINS
+from sotiem.core.management.commands.demo import served_url
 from sotiem.immunizations.models import Appointment, Dose
 from sotiem.people.models import ContactPoint, Person
 from sotiem.people.selectors import person_list
@@ -47,3 +53,34 @@ def test_running_the_demo_twice_loads_nothing_twice(tmp_path, settings):
         call_command("demo", persons=200, seed=3, no_progress=True, stdout=out)
         call_command("demo", persons=200, seed=3, no_progress=True, stdout=out)
     assert Person.objects.count() == 200
+
+
+def test_the_demo_prints_the_url_that_runserver_will_serve(tmp_path, settings):
+    settings.VAR_DIR = tmp_path
+    with (tmp_path / "out.txt").open("w") as out:
+        call_command("demo", persons=200, seed=3, no_progress=True, addrport="0.0.0.0:8123", stdout=out)
+    printed = (tmp_path / "out.txt").read_text()
+    assert "http://0.0.0.0:8123/admin/" in printed
+    assert "http://0.0.0.0:8123/my/phone/" in printed
+    assert printed.rstrip().endswith("http://0.0.0.0:8123/")
+    assert ":8000" not in printed
+
+
+def test_the_demo_reads_the_address_as_runserver_does():
+    assert served_url("127.0.0.1:8000") == "http://127.0.0.1:8000/"
+    assert served_url("8001") == "http://127.0.0.1:8001/"
+    assert served_url("0:8000") == "http://0.0.0.0:8000/"
+    assert served_url("[::1]:8000") == "http://[::1]:8000/"
+    with pytest.raises(CommandError):
+        served_url("localhost")
+
+
+@pytest.mark.skipif(not shutil.which("make"), reason="make is not installed")
+def test_make_demo_gives_the_demo_and_runserver_the_same_host():
+    root = Path(__file__).resolve().parents[3]
+    plan = subprocess.run(["make", "-n", "-C", str(root), "demo", "HOST=0.0.0.0:8123"], capture_output=True,
+                          text=True, check=True).stdout
+    demo = next(line for line in plan.splitlines() if re.search(r"sotiem demo\b", line))
+    runserver = next(line for line in plan.splitlines() if "sotiem runserver" in line)
+    assert "--addrport 0.0.0.0:8123" in demo
+    assert "runserver 0.0.0.0:8123 " in runserver

@@ -7,7 +7,8 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.core.management.commands.runserver import naiveip_re
 from django.db.models import Count
 from tqdm import tqdm
 
@@ -24,10 +25,13 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2021)
         parser.add_argument("--province", default="79", help="2021-era province code (default: Hồ Chí Minh)")
         parser.add_argument("--no-progress", action="store_true")
+        parser.add_argument("--addrport", default="127.0.0.1:8000",
+                            help="where `runserver` will serve, as given to it (make demo passes its HOST)")
 
     def handle(self, *args, **opts):  # type: ignore[no-untyped-def]
         from sotiem.synth.generator import generate
 
+        url = served_url(opts["addrport"])
         started = time.monotonic()
         if Person.objects.exists():
             self.stdout.write("Dữ liệu đã có sẵn, bỏ qua bước nạp / Data already loaded; skipping the load")
@@ -44,7 +48,7 @@ class Command(BaseCommand):
         nurse_site = Site.objects.filter(province__code="79", kind="fixed").order_by("code").first()
         logins = create_demo_officials(nurse_site=nurse_site)
         self.stdout.write("")
-        self.stdout.write("Tài khoản demo / Demo logins (http://127.0.0.1:8000/admin/):")
+        self.stdout.write(f"Tài khoản demo / Demo logins ({url}admin/):")
         for login in logins:
             self.stdout.write(f"  {login.username:<10} {login.password:<24} {login.who}")
         if nurse_site:
@@ -53,7 +57,17 @@ class Command(BaseCommand):
                  .annotate(n=Count("person", distinct=True)).filter(n__gte=2).order_by("-n", "phone").first())
         if phone:
             self.stdout.write(
-                f"Người dân / Citizens: http://127.0.0.1:8000/my/phone/ với số / with {phone['phone']} (mã xác nhận "
+                f"Người dân / Citizens: {url}my/phone/ với số / with {phone['phone']} (mã xác nhận "
                 f"ghi vào / codes are written to {settings.VAR_DIR / 'sms-outbox.log'}), rồi mở chứng nhận bằng "
                 "ngày sinh / then open a certificate with the birth date")
         self.stdout.write(f"Xong sau / done in {time.monotonic() - started:.0f}s")
+        self.stdout.write(f"Mở / Open {url}")
+
+
+def served_url(addrport: str) -> str:
+    """The URL `runserver <addrport>` serves, written as runserver writes it (bare port: 127.0.0.1)."""
+    match = naiveip_re.fullmatch(addrport)
+    if not match:
+        raise CommandError(f"{addrport!r} is not a port or an address:port pair (as runserver takes them)")
+    addr, port = match["addr"] or "127.0.0.1", match["port"]
+    return f"http://{'0.0.0.0' if addr == '0' else addr}:{port}/"
