@@ -1,12 +1,13 @@
 """Merge, unmerge and split of persons; each records every row it moved (a PersonMerge), so it can be undone exactly.
 
-A merge moves the doses, appointments, identifiers and contact points of one person to another and keeps the
-first as a tombstone (status merged, merged_into the survivor). Persons merged into that tombstone earlier keep
+A merge moves the rows every app keeps per person (doses and appointments, as immunizations registered them in
+people.hooks) and the person's own identifiers and contact points to another person, and keeps the first as a
+tombstone (status merged, merged_into the survivor). Persons merged into that tombstone earlier keep
 pointing at it: identity matching follows a chain of tombstones to its survivor, and leaving them alone keeps each
 older merge's record true, so it can still be undone once the later one is. Audit events are history and never move.
 
-This is the one people module that reaches into immunizations: a merge moves the rows every app keeps per person,
-and nothing in immunizations imports it.
+The apps above `people` are told through people.hooks, never imported: their callables run inside the merge's
+transaction (immunizations renumbers doses there).
 """
 
 from __future__ import annotations
@@ -15,12 +16,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count
 from django.utils import timezone
 
 from sotiem.audit.services import actor_label_of, audit_record, snapshot
-from sotiem.immunizations.models import Appointment, Dose
-from sotiem.immunizations.services import persons_dose_numbers_recompute
+from sotiem.people.hooks import person_rows, person_tables, splitter
 from sotiem.people.models import (
     ContactPoint,
     Identifier,
@@ -34,9 +33,9 @@ from sotiem.people.models import (
 from sotiem.people.services import PersonIn, person_create_many
 from sotiem.people.signals import person_changed_on_commit
 
-# the person-owned tables a merge moves, by the key their row ids are kept under in PersonMerge.moved
-MOVABLE: dict[str, type[models.Model]] = {"doses": Dose, "appointments": Appointment, "identifiers": Identifier,
-                                          "contact_points": ContactPoint}
+# the person's own tables a merge moves, by the key their row ids are kept under in PersonMerge.moved; the other
+# apps' tables come from people.hooks
+OWN: dict[str, type[models.Model]] = {"identifiers": Identifier, "contact_points": ContactPoint}
 REVIEW_FIELDS = ["status", "decided_by_id", "decided_at", "reason"]
 
 
@@ -68,9 +67,14 @@ def _ids(qs: models.QuerySet[Any]) -> list[int]:
     return sorted(qs.values_list("pk", flat=True))
 
 
+def _movable() -> dict[str, type[models.Model]]:
+    """Every per-person table a merge moves: the registered ones, then the person's own."""
+    return {**person_tables(), **OWN}
+
+
 def _move(moved: dict[str, Any], *, to: Person) -> None:
     # QuerySet.update: moved rows keep their updated_at (their content is unchanged; the audit log has the move)
-    for table, model in MOVABLE.items():
+    for table, model in _movable().items():
         if moved.get(table):
             model._default_manager.filter(pk__in=moved[table]).update(person=to)
 
@@ -78,7 +82,7 @@ def _move(moved: dict[str, Any], *, to: Person) -> None:
 def _set_aside(moved: dict[str, Any], *, active: bool) -> None:
     for table, ids in moved.get("set_aside", {}).items():
         if ids:
-            MOVABLE[table]._default_manager.filter(pk__in=ids).update(active=active)
+            OWN[table]._default_manager.filter(pk__in=ids).update(active=active)
 
 
 def _audit_pair(obj: models.Model, *, person_ids: tuple[int, int], action: str, actor: Any, reason: str,
@@ -91,9 +95,12 @@ def _audit_pair(obj: models.Model, *, person_ids: tuple[int, int], action: str, 
 
 
 def _finish(record: PersonMerge, *, action: str, actor: Any, reason: str, before: dict[str, Any] | None) -> None:
-    """Renumber both persons' doses, audit the act on both, and tell other apps once it has committed."""
+    """Let the apps redo what follows from their rows (doses renumbered), audit the act on both, and tell other apps
+    once it has committed."""
     pair = (record.survivor_id, record.merged_id)
-    persons_dose_numbers_recompute(person_ids=pair)
+    for rows in person_rows():
+        if rows.moved is not None:
+            rows.moved(pair)
     _audit_pair(record, person_ids=pair, action=action, actor=actor, reason=reason, before=before)
     person_changed_on_commit(person_ids=pair)
 
@@ -112,9 +119,9 @@ def _merge_plan(survivor: Person, merged: Person) -> dict[str, Any]:
     """
     held_ids = set(Identifier.objects.filter(person=survivor).values_list("scheme", "value"))
     held_phones = set(ContactPoint.objects.filter(person=survivor, active=True).values_list("phone", flat=True))
-    plan: dict[str, Any] = {"doses": _ids(Dose.objects.filter(person=merged)),
-                            "appointments": _ids(Appointment.objects.filter(person=merged)),
-                            "identifiers": [], "contact_points": [],
+    plan: dict[str, Any] = {table: _ids(model._default_manager.filter(person=merged))
+                            for table, model in person_tables().items()}
+    plan |= {"identifiers": [], "contact_points": [],
                             "set_aside": {"identifiers": [], "contact_points": []}}
     for pk, scheme, value, active in (Identifier.objects.filter(person=merged).order_by("pk")
                                       .values_list("pk", "scheme", "value", "active")):
@@ -154,7 +161,8 @@ def _review_decided(review: ReviewCandidate, status: str, *, actor: Any, reason:
 @transaction.atomic
 def person_merge(*, survivor: Person, merged: Person, actor: Any, reason: str,
                  review: ReviewCandidate | None = None) -> PersonMerge:
-    """Move every dose, appointment, identifier and phone of `merged` to `survivor`, keeping `merged` as a tombstone."""
+    """Move every registered row (doses, appointments), identifier and phone of `merged` to `survivor`, keeping
+    `merged` as a tombstone."""
     _require_reason(reason)
     if survivor.pk == merged.pk:
         raise ValidationError("Không thể gộp một người vào chính họ / A person cannot be merged into themselves")
@@ -190,14 +198,15 @@ def _check_undoable(merge: PersonMerge, *, holder: Person) -> None:
         if merged.merged_into_id != survivor.pk:
             raise ValidationError(f"Hồ sơ {merged} không còn trỏ tới {survivor} / {merged} no longer points at "
                                   f"{survivor}")
-    for table, model in MOVABLE.items():
+    movable = _movable()
+    for table, model in movable.items():
         if model._default_manager.filter(pk__in=merge.moved.get(table, [])).exclude(person=holder).exists():
             raise ValidationError(f"Một số bản ghi ({table}) đã được chuyển đi sau đó; hãy hoàn tác thay đổi đó "
                                   f"trước / Some {table} it moved have moved again since (a later split or "
                                   f"merge); undo that first")
     if merge.kind == MergeKind.SPLIT:
-        for table in ("doses", "appointments"):
-            if MOVABLE[table]._default_manager.filter(person=merged).exclude(pk__in=merge.moved[table]).exists():
+        for table in (t for t in merge.moved if t in movable and t not in OWN):
+            if movable[table]._default_manager.filter(person=merged).exclude(pk__in=merge.moved[table]).exists():
                 raise ValidationError(f"Hồ sơ {merged} có thêm bản ghi ({table}) sau khi tách; hãy gộp hai hồ sơ "
                                       f"thay vì hoàn tác / {merged} has {table} recorded since the split; merge "
                                       f"the two persons instead of undoing the split")
@@ -239,22 +248,18 @@ def person_unmerge(*, merge: PersonMerge, actor: Any, reason: str) -> PersonMerg
 @transaction.atomic
 def person_split(*, person: Person, dose_ids: list[int], new_person: PersonIn, actor: Any,
                  reason: str) -> PersonMerge:
-    """Give some of a person's doses to a new person (two people recorded as one); `person_unmerge` undoes it."""
+    """Give some of a person's doses to a new person (two people recorded as one); `person_unmerge` undoes it.
+
+    The app that owns doses (people.hooks `split`) checks the choice and says which rows go with it.
+    """
     _require_reason(reason)
     _lock(person)
     _require_active(person)
-    wanted = sorted(set(dose_ids))
-    if not wanted:
-        raise ValidationError("Chọn ít nhất một mũi tiêm để tách / Choose at least one dose to split off")
-    strangers = sorted(set(wanted) - set(_ids(Dose.objects.filter(person=person, pk__in=wanted))))
-    if strangers:
-        raise ValidationError(f"Mũi tiêm không thuộc hồ sơ {person} / Doses not on {person}: "
-                              f"{', '.join(map(str, strangers))}")
+    split = splitter().split
+    assert split is not None
+    moved: dict[str, Any] = split(person, dose_ids)
     # splitting off every dose is allowed: the person's own details (identifiers, phones) stay with them
     new = person_create_many(items=[new_person], actor=actor, reason=reason)[0]
-    # an appointment fulfilled by a dose that leaves goes with it, so no appointment points at another's dose
-    fulfilled = Appointment.objects.filter(person=person, fulfilled_by__in=wanted)
-    moved = {"doses": wanted, "appointments": _ids(fulfilled)}
     _move(moved, to=new)
     record = _record(kind=MergeKind.SPLIT, survivor=person, merged=new, moved=moved, actor=actor, reason=reason)
     _finish(record, action="person.split", actor=actor, reason=reason, before=None)
@@ -262,8 +267,12 @@ def person_split(*, person: Person, dose_ids: list[int], new_person: PersonIn, a
 
 
 def _more_doses(a: Person, b: Person) -> Person:
-    counts = dict(Dose.objects.filter(person_id__in=[a.pk, b.pk]).values("person_id")
-                  .annotate(n=Count("id")).values_list("person_id", "n"))
+    """The one of the pair whose record holds more (by the apps' `weight`: doses), else the older one."""
+    counts: dict[int, int] = {}
+    for rows in person_rows():
+        if rows.weight is not None:
+            for person_id, n in rows.weight([a.pk, b.pk]).items():
+                counts[person_id] = counts.get(person_id, 0) + n
     return max((a, b), key=lambda p: (counts.get(p.pk, 0), -p.pk))
 
 
