@@ -1,4 +1,4 @@
-"""Reads of doses, appointments and the catalogue."""
+"""Reads of doses, appointments and the catalogue, and of a person with their doses."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from sotiem.immunizations.models import Appointment, Dose, DoseStatus, Vaccine
+from sotiem.audit.models import AuditEvent
+from sotiem.audit.selectors import audit_event_list
+from sotiem.immunizations.models import Appointment, Dose, DoseStatus, InboxBatch, Vaccine
 from sotiem.lib.names import name_key
+from sotiem.people.models import Person
 
 
 @functools.lru_cache(maxsize=1)
@@ -55,3 +58,14 @@ def appointment_list(*, viewer: Any, person: Any = None) -> QuerySet[Appointment
     if person is not None:
         qs = qs.filter(person=person)
     return qs
+
+
+def person_history(*, viewer: Any, person: Person) -> QuerySet[AuditEvent]:
+    """The audit trail of a person's record with the events of every batch their doses came in, if the viewer may
+    see the person."""
+    if not Person.objects.restrict(viewer, "view").filter(pk=person.pk).exists():
+        return AuditEvent.objects.none()
+    batch_ids = (Dose.objects.filter(person_id=person.pk, inbox_batch__isnull=False)
+                 .values_list("inbox_batch_id", flat=True).distinct())
+    return audit_event_list(person_id=person.pk,
+                            batches=[(InboxBatch._meta.label_lower, str(pk)) for pk in batch_ids])

@@ -9,8 +9,6 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from sotiem.audit.models import AuditEvent
-from sotiem.audit.selectors import audit_event_list
 from sotiem.audit.services import audit_event, audit_record, audit_record_many
 from sotiem.lib.names import name_key
 from sotiem.people.models import (
@@ -46,18 +44,6 @@ def household_of(*, viewer: Any, phone: str) -> QuerySet[Person]:
     """The persons who gave this phone (a household view; it never makes them one person)."""
     ids = ContactPoint.objects.filter(phone=phone, active=True).values("person_id")
     return Person.objects.restrict(viewer, "view").filter(pk__in=ids).order_by("birth_date")
-
-
-def person_history(*, viewer: Any, person: Person) -> QuerySet[AuditEvent]:
-    """The audit trail of a person's record, if the viewer may see the person."""
-    if not Person.objects.restrict(viewer, "view").filter(pk=person.pk).exists():
-        return AuditEvent.objects.none()
-    from sotiem.immunizations.models import Dose, InboxBatch  # doses point at people, not the other way
-
-    batch_ids = (Dose.objects.filter(person_id=person.pk, inbox_batch__isnull=False)
-                 .values_list("inbox_batch_id", flat=True).distinct())
-    return audit_event_list(person_id=person.pk,
-                            batches=[(InboxBatch._meta.label_lower, str(pk)) for pk in batch_ids])
 
 
 def _log_reads(viewer: Any, persons: list[Person], *, reason: str) -> None:

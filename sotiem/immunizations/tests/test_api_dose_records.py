@@ -260,7 +260,7 @@ def test_a_record_a_service_refuses_late_is_rejected_alone(client, key, monkeypa
 
 def test_a_received_batch_is_audited_once_and_shows_in_the_history_of_each_person_in_it(client, key, personas):
     from sotiem.audit.models import AuditEvent
-    from sotiem.people.selectors import person_history
+    from sotiem.immunizations.selectors import person_history
 
     out = results(client, key, [record("H-1"), record("H-2", national_id="", full_name="Trần Thị Bình",
                                                        birth_date="01/01/1985", sex="Nữ")])

@@ -5,8 +5,9 @@ from django.core.exceptions import ValidationError
 
 from sotiem.audit.models import AuditEvent
 from sotiem.immunizations.models import DoseStatus
+from sotiem.immunizations.selectors import person_history
 from sotiem.people.models import ContactPoint, Identifier, Person
-from sotiem.people.selectors import household_of, person_get, person_history, person_list
+from sotiem.people.selectors import household_of, person_get, person_list
 from sotiem.people.services import (
     ContactIn,
     IdentifierIn,

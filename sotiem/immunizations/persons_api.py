@@ -1,4 +1,5 @@
-"""Person endpoints: scoped to the caller's jurisdiction; outside it a person does not exist (404)."""
+"""Person endpoints (a person with their doses, so they live with the doses): scoped to the caller's jurisdiction;
+outside it a person does not exist (404)."""
 
 from __future__ import annotations
 
