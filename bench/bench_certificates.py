@@ -107,7 +107,7 @@ def _setup(persons: int) -> float:
     """Write N persons and their doses straight into the tables (COPY), with one site."""
     from django.utils import timezone
 
-    from sotiem.core.bulk import insert_rows
+    from sotiem.db.bulk import insert_rows
     from sotiem.immunizations.models import Dose, Vaccine
     from sotiem.lib.domain import given_names, surnames
     from sotiem.lib.names import name_key

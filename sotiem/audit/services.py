@@ -11,7 +11,7 @@ from django.db import models
 from django.utils import timezone
 
 from sotiem.audit.models import AuditEvent
-from sotiem.core.bulk import insert_objects, insert_rows
+from sotiem.db.bulk import insert_objects, insert_rows
 
 
 def _jsonable(value: Any) -> Any:

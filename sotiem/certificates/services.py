@@ -26,7 +26,7 @@ from sotiem.certificates.issuing import Outcome, SignerInfo, plan
 from sotiem.certificates.keys import kid_of, make_signer
 from sotiem.certificates.models import Certificate, Revocation, SigningKey, SigningKeyStatus
 from sotiem.certificates.status import rules_from_catalogue
-from sotiem.core.bulk import write_rows
+from sotiem.db.bulk import write_rows
 from sotiem.people.models import Person
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sotiem.audit.services import audit_record, audit_record_entries, snapshot, snapshot_values
-from sotiem.core.bulk import insert_rows
+from sotiem.db.bulk import insert_rows
 from sotiem.immunizations.models import Appointment, AppointmentStatus, Dose, DoseStatus, InboxBatch, Vaccine
 from sotiem.immunizations.selectors import vaccines_by_id
 from sotiem.people.models import Person

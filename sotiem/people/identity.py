@@ -26,7 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
-from sotiem.core.bulk import loaded
+from sotiem.db.bulk import loaded
 from sotiem.people.matching import (
     COMPARISONS,
     LINKABLE_NAME_LEVELS,

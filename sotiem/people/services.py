@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from sotiem.audit.services import audit_record, audit_record_entries, snapshot
-from sotiem.core.bulk import insert_objects
+from sotiem.db.bulk import insert_objects
 from sotiem.lib.ids import check_bhyt, check_cccd, check_cmnd, check_national_id
 from sotiem.lib.names import name_key, normalize_name
 from sotiem.lib.phones import PhoneError, normalize_phone

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from sotiem.audit.services import audit_record, audit_record_entries, snapshot
-from sotiem.core.bulk import insert_objects, loaded
+from sotiem.db.bulk import insert_objects, loaded
 from sotiem.places.models import AdminUnit, Era, Level, Site, SiteKind, SiteSession
 
 

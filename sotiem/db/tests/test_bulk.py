@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sotiem.audit.models import AuditEvent
-from sotiem.core.bulk import insert_objects, insert_rows
+from sotiem.db.bulk import insert_objects, insert_rows
 from sotiem.people.models import Person
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +48,7 @@ def test_inserted_objects_get_their_ids_and_json_round_trips(count):
 
 
 def test_a_partly_loaded_row_reads_its_other_columns_from_the_database_not_defaults():
-    from sotiem.core.bulk import loaded
+    from sotiem.db.bulk import loaded
 
     person = Person.objects.create(full_name="Nguyễn Văn An", name_key="nguyen van an", birth_date=dt.date(1990, 5, 17))
     light = loaded(Person, id=person.pk, status="active")
