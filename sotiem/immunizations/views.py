@@ -10,8 +10,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import close_old_connections
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
@@ -89,7 +90,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
 def _import_list(request: HttpRequest) -> HttpResponse:
     sources = import_sources_for(user=request.user)
     if not sources:
-        return HttpResponseForbidden("Bạn không có quyền nhập dữ liệu / You may not import records")
+        raise PermissionDenied("Bạn không có quyền nhập dữ liệu / You may not import records")
     import_runs_fail_stale()
     error, status = "", 200
     if request.method == "POST":

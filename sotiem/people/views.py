@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -69,7 +69,7 @@ def _evidence_rows(candidate: ReviewCandidate) -> tuple[list[dict[str, Any]], fl
 def review_list(request: HttpRequest) -> HttpResponse:
     """The candidate pairs of the official's jurisdiction: pending by default, or those decided (?status=)."""
     if not _is_official(request.user):
-        return HttpResponseForbidden(OFFICIALS_ONLY)
+        raise PermissionDenied(OFFICIALS_ONLY)
     status = request.GET.get("status") or ReviewStatus.PENDING
     if status not in ReviewStatus.values:
         status = ReviewStatus.PENDING
@@ -92,7 +92,7 @@ def review_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     reason = (request.POST.get("reason") or "").strip()
     if request.method == "POST":
         if not may_decide:
-            return HttpResponseForbidden(VIEW_ONLY)
+            raise PermissionDenied(VIEW_ONLY)
         if not candidate.is_pending():
             error, status = ALREADY_DECIDED, 409
         elif decision not in DECISIONS:
@@ -120,7 +120,7 @@ def review_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 def household(request: HttpRequest) -> HttpResponse:
     """GET ?phone=: everyone who gave this phone; POST: detach one of them ("not my family member")."""
     if not _is_official(request.user):
-        return HttpResponseForbidden(OFFICIALS_ONLY)
+        raise PermissionDenied(OFFICIALS_ONLY)
     data = request.POST if request.method == "POST" else request.GET
     raw = (data.get("phone") or "").strip()
     reason = (data.get("reason") or "").strip()
@@ -141,7 +141,7 @@ def household(request: HttpRequest) -> HttpResponse:
         if contact is None:
             raise Http404
         if not household_contact_list(viewer=request.user, phone=phone, action="change").filter(pk=contact.pk).exists():
-            return HttpResponseForbidden(VIEW_ONLY)
+            raise PermissionDenied(VIEW_ONLY)
         try:
             contact_point_detach(contact=contact, actor=request.user, reason=reason)
         except ValidationError as exc:

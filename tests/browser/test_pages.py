@@ -52,7 +52,7 @@ def test_an_official_uploads_a_backlog_watches_it_finish_and_gets_the_report(pag
     login(page, demo_server, "hcdc")
     page.goto(f"{demo_server}/imports/")
     page.set_input_files("input[name=file]", str(path))
-    page.click("button[type=submit]")
+    page.click("#upload button[type=submit]")
     page.wait_for_selector("#report-link", timeout=30_000)
     assert page.locator("#accepted").inner_text() == "40"
     assert page.locator("#rejected").inner_text() == "1"
