@@ -97,9 +97,13 @@ def _zlib_levels(hc1s: list[str]) -> dict:
     for level in (0, 9):
         signer = Signer.from_key(key, b"benchkid", zlib_level=level)
         started = time.perf_counter()
-        signed = [signer.sign_claims(issuer=c[1], issued_at=c[6], expires_at=c[4], hcert=c[-260][1]) for c in claims]
-        out[level] = {"per_s": len(claims) / (time.perf_counter() - started),
-                      "chars": statistics.mean(len(s.hc1) for s in signed)}
+        signed = [
+            signer.sign_claims(issuer=c[1], issued_at=c[6], expires_at=c[4], hcert=c[-260][1]) for c in claims
+        ]
+        out[level] = {
+            "per_s": len(claims) / (time.perf_counter() - started),
+            "chars": statistics.mean(len(s.hc1) for s in signed),
+        }
     return out
 
 
@@ -125,23 +129,73 @@ def _setup(persons: int) -> float:
     import uuid
 
     chunk = 50000
-    person_columns = ["public_id", "full_name", "name_as_given", "name_key", "birth_date", "birth_precision", "sex",
-                      "province_code", "commune_code", "address", "block_key", "birth_key", "status", "created_at",
-                      "updated_at"]
-    dose_columns = ["public_id", "person_id", "vaccine_id", "site_id", "administered_on", "lot_number", "source",
-                    "source_record_id", "content_hash", "quality_flags", "status", "status_reason", "created_at",
-                    "updated_at", "dose_number_derived"]
-    products = [("PFIZER", "PFIZER"), ("AZ", "AZ"), ("AZ", "PFIZER"), ("MODERNA", "MODERNA"),
-                ("VEROCELL", "VEROCELL"), ("SPUTNIK_V", "SPUTNIK_V")]
+    person_columns = [
+        "public_id",
+        "full_name",
+        "name_as_given",
+        "name_key",
+        "birth_date",
+        "birth_precision",
+        "sex",
+        "province_code",
+        "commune_code",
+        "address",
+        "block_key",
+        "birth_key",
+        "status",
+        "created_at",
+        "updated_at",
+    ]
+    dose_columns = [
+        "public_id",
+        "person_id",
+        "vaccine_id",
+        "site_id",
+        "administered_on",
+        "lot_number",
+        "source",
+        "source_record_id",
+        "content_hash",
+        "quality_flags",
+        "status",
+        "status_reason",
+        "created_at",
+        "updated_at",
+        "dose_number_derived",
+    ]
+    products = [
+        ("PFIZER", "PFIZER"),
+        ("AZ", "AZ"),
+        ("AZ", "PFIZER"),
+        ("MODERNA", "MODERNA"),
+        ("VEROCELL", "VEROCELL"),
+        ("SPUTNIK_V", "SPUTNIK_V"),
+    ]
     from django.db import transaction
 
     for start in range(0, persons, chunk):
         people = []
         for _ in range(start, min(persons, start + chunk)):
             name = f"{rng.choice(family)} {rng.choice(['Văn', 'Thị', 'Minh', 'Ngọc'])} {rng.choice(given)}"
-            people.append((uuid.uuid4(), name, name, name_key(name),
-                           dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(25000)), "day",
-                           rng.choice("MF"), "79", "", "", "", "", "active", now, now))
+            people.append(
+                (
+                    uuid.uuid4(),
+                    name,
+                    name,
+                    name_key(name),
+                    dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(25000)),
+                    "day",
+                    rng.choice("MF"),
+                    "79",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "active",
+                    now,
+                    now,
+                )
+            )
         with transaction.atomic():
             ids = insert_rows(Person, person_columns, people)
             doses = []
@@ -153,9 +207,25 @@ def _setup(persons: int) -> float:
                     given_on.append(("PFIZER", day + dt.timedelta(days=56 + 200)))
                 for n, (code, on) in enumerate(given_on, 1):
                     disputed = n == 2 and rng.random() < 0.03
-                    doses.append((uuid.uuid4(), pid, vaccines[code], site.pk, on, "", "bench", "", "", "[]",
-                                  "disputed" if disputed else "valid", "không tiêm" if disputed else "", now, now,
-                                  None if disputed else n))
+                    doses.append(
+                        (
+                            uuid.uuid4(),
+                            pid,
+                            vaccines[code],
+                            site.pk,
+                            on,
+                            "",
+                            "bench",
+                            "",
+                            "",
+                            "[]",
+                            "disputed" if disputed else "valid",
+                            "không tiêm" if disputed else "",
+                            now,
+                            now,
+                            None if disputed else n,
+                        )
+                    )
             insert_rows(Dose, dose_columns, doses)
     return time.perf_counter() - started
 
@@ -205,9 +275,11 @@ def child(persons: int, sample: int, qr_count: int) -> dict:
         cursor.execute("SELECT pg_backend_pid()")
         backend = cursor.fetchone()[0]
     for part in range(ISSUE_PARTS):
-        some = ids[part * len(ids) // ISSUE_PARTS:(part + 1) * len(ids) // ISSUE_PARTS]
+        some = ids[part * len(ids) // ISSUE_PARTS : (part + 1) * len(ids) // ISSUE_PARTS]
         cpu, wall, server = time.process_time(), time.perf_counter(), _backend_cpu(backend)
-        done = certificates_refresh_all(actor="bench", reason="bench", workers=0, id_range=(some[0], some[-1]))
+        done = certificates_refresh_all(
+            actor="bench", reason="bench", workers=0, id_range=(some[0], some[-1])
+        )
         r["issue_wall"] += time.perf_counter() - wall
         r["issue_cpu"] += time.process_time() - cpu
         r["issue_backend_cpu"] += _backend_cpu(backend) - server
@@ -219,8 +291,15 @@ def child(persons: int, sample: int, qr_count: int) -> dict:
     trust = selectors.trust_map()
     revoked: set[bytes] = set()
     started = time.perf_counter()
-    results = [verify_hc1(text, clock=django.utils.timezone.now(), trust=trust,
-                          is_revoked=lambda h: h["SIGNATURE"] in revoked) for text in hc1s]
+    results = [
+        verify_hc1(
+            text,
+            clock=django.utils.timezone.now(),
+            trust=trust,
+            is_revoked=lambda h: h["SIGNATURE"] in revoked,
+        )
+        for text in hc1s
+    ]
     r["verify_seconds"] = time.perf_counter() - started
     r["verified_valid"] = sum(1 for x in results if x.valid)
     r["verified"] = len(results)
@@ -247,10 +326,18 @@ def child(persons: int, sample: int, qr_count: int) -> dict:
         t = time.perf_counter()
         segno.make(text, error="q", micro=False).svg_inline()
         segno_times.append(time.perf_counter() - t)
-    r["qr"] = {"svg_p50": _pct(svg_times, 50), "svg_p95": _pct(svg_times, 95), "png_p50": _pct(png_times, 50),
-               "png_p95": _pct(png_times, 95), "hit_p95": _pct(hits, 95), "segno_p50": _pct(segno_times, 50),
-               "segno_p95": _pct(segno_times, 95), "codes": len(texts), "segno_codes": len(segno_times),
-               "hc1_chars": statistics.mean(len(t) for t in texts)}
+    r["qr"] = {
+        "svg_p50": _pct(svg_times, 50),
+        "svg_p95": _pct(svg_times, 95),
+        "png_p50": _pct(png_times, 50),
+        "png_p95": _pct(png_times, 95),
+        "hit_p95": _pct(hits, 95),
+        "segno_p50": _pct(segno_times, 50),
+        "segno_p95": _pct(segno_times, 95),
+        "codes": len(texts),
+        "segno_codes": len(segno_times),
+        "hc1_chars": statistics.mean(len(t) for t in texts),
+    }
 
     # the compression choice: sign the same claims with zlib level 0 (stored, the default) and level 9
     r["zlib"] = _zlib_levels(hc1s[:5000])
@@ -273,7 +360,6 @@ def child(persons: int, sample: int, qr_count: int) -> dict:
     return r
 
 
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--persons", type=int, default=1000000)
@@ -282,20 +368,44 @@ def main() -> None:
     parser.add_argument("--child", choices=["setup", "measure"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        done = setup_child(args.persons) if args.child == "setup" else child(args.persons, args.sample, args.qr)
+        done = (
+            setup_child(args.persons) if args.child == "setup" else child(args.persons, args.sample, args.qr)
+        )
         print("RESULT " + json.dumps(done, default=str))
         return
     work = f"sotiem_bench_cert_{os.getpid()}"
     keys = ROOT / "var" / "bench" / f"keys-{os.getpid()}"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "sotiem.settings", "PYTHONPATH": str(ROOT),
-           "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{work}", "SOTIEM_SIGNING_KEY_DIR": str(keys)}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "sotiem.settings",
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{work}",
+        "SOTIEM_SIGNING_KEY_DIR": str(keys),
+    }
     psql(f"CREATE DATABASE {work}")
     r: dict = {}
     try:
         for step in ("setup", "measure"):
-            out = subprocess.run([sys.executable, "-m", "bench.bench_certificates", "--persons", str(args.persons),
-                                  "--sample", str(args.sample), "--qr", str(args.qr), "--child", step], check=True,
-                                 cwd=ROOT, capture_output=True, text=True, env=env).stdout
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.bench_certificates",
+                    "--persons",
+                    str(args.persons),
+                    "--sample",
+                    str(args.sample),
+                    "--qr",
+                    str(args.qr),
+                    "--child",
+                    step,
+                ],
+                check=True,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                env=env,
+            ).stdout
             r.update(json.loads(out.split("RESULT ", 1)[1]))
     finally:
         psql(f"DROP DATABASE IF EXISTS {work} WITH (FORCE)", check=False)
@@ -315,50 +425,52 @@ def _write(args: argparse.Namespace, r: dict) -> None:
     bare_verify = r["verified"] / r["bare_verify_seconds"]
     q = r["qr"]
     reissue = r["reissue_all_seconds"]
-    body = "\n".join([
-        f"`python -m bench.bench_certificates --persons {args.persons} --sample {args.sample} --qr {args.qr}` on "
-        "PostgreSQL: a fresh registry of persons with their doses (written directly by a process of its own; setup "
-        f"{r['setup_seconds']:.0f} s, not measured). Issue = `certificates_refresh_all(workers=0)` end to end in one process "
-        "(reading the doses, status, claims, CBOR, COSE ES256, zlib, base45, stored with COPY); verify = "
-        "`verify_hc1` with the trust list and revocation set in memory (as a verifier app, offline); reissue = "
-        "`sotiem certificate reissue` (2 worker processes, each reading, signing and writing whole id ranges) over "
-        "every person. Baselines in the same run: bare ECDSA P-256 signing / verification with `cryptography` of as "
-        f"many messages of the same size (for the issue, in {ISSUE_PARTS} parts each right after a part of the issue, "
-        "both in CPU seconds of the process: this shared machine's speed drifts by tens of percent within minutes); "
-        "segno (pure Python) drawing the same QR codes.",
-        "",
-        "| measure | sotiem | baseline | ratio | target | met |",
-        "|---|---:|---:|---:|---:|---|",
-        f"| issue, certificates/s per CPU-second of the issuing process ({issued:,} persons) | {per_cpu:,.0f} | "
-        f"{bare:,.0f} bare ECDSA signs/s | {per_cpu / bare:.2f} | ≥ 12,000 | "
-        f"{'**met**' if per_cpu >= 12000 else '**not met**'} |",
-        f"| issue, certificates/s of wall time (PostgreSQL on the other core) | {per_wall:,.0f} | {bare:,.0f} | "
-        f"{per_wall / bare:.2f} | | |",
-        f"| issue, certificates/s per CPU-second of the issuing process and its PostgreSQL backend together | "
-        f"{per_both:,.0f} | {bare:,.0f} | {per_both / bare:.2f} | | |",
-        f"| verify, certificates/s on one core ({r['verified']:,}, {r['verified_valid']:,} valid) | {verify:,.0f} | "
-        f"{bare_verify:,.0f} bare ECDSA verifies/s | {verify / bare_verify:.2f} | ≥ 8,000 | "
-        f"{'**met**' if verify >= 8000 else '**not met**'} |",
-        f"| reissue all {args.persons:,} (forced: replace and revoke each), s | {reissue:.1f} | "
-        f"{r['bare_sign_all_seconds']:.1f} s bare signing, 2 processes | {reissue / r['bare_sign_all_seconds']:.2f} | "
-        f"≤ 120 | {'**met**' if reissue <= 120 else '**not met**'} |",
-        f"| first issuance of all {args.persons:,}, s | {r['first_all_seconds']:.1f} | | | | |",
-        f"| QR SVG, new code, p50 / p95 ms | {q['svg_p50']:.2f} / {q['svg_p95']:.2f} | segno {q['segno_p50']:.1f} / "
-        f"{q['segno_p95']:.1f} | {q['svg_p95'] / q['segno_p95']:.3f} | p95 ≤ 20 | "
-        f"{'**met**' if q['svg_p95'] <= 20 else '**not met**'} |",
-        f"| QR PNG, new code, p50 / p95 ms | {q['png_p50']:.2f} / {q['png_p95']:.2f} | | | p95 ≤ 20 | "
-        f"{'**met**' if q['png_p95'] <= 20 else '**not met**'} |",
-        f"| QR cached hit, p95 ms | {q['hit_p95']:.3f} | | | | |",
-        "",
-        f"- compression: signing the same claims alone, zlib level 0 (stored, the default) "
-        f"{r['zlib']['0']['per_s']:,.0f}/s with QR texts of {r['zlib']['0']['chars']:.0f} characters; level 9 "
-        f"{r['zlib']['9']['per_s']:,.0f}/s, {r['zlib']['9']['chars']:.0f} characters (docs/decisions.md).",
-        f"- issue: {issued:,} issued in {r['issue_wall']:.2f} s wall, {r['issue_cpu']:.2f} s CPU of the issuing "
-        f"process and {r['issue_backend_cpu']:.2f} s of its PostgreSQL backend (from /proc, 10 ms ticks); QR over {q['codes']} codes of {q['hc1_chars']:.0f} characters on average (segno on "
-        f"{q['segno_codes']}).",
-        f"- reissue: first issuance {r['first_all']}, forced {r['reissue_all']}; afterwards "
-        f"{r['current_after']:,} current and {r['revoked_after']:,} revoked certificates.",
-    ])
+    body = "\n".join(
+        [
+            f"`python -m bench.bench_certificates --persons {args.persons} --sample {args.sample} --qr {args.qr}` on "
+            "PostgreSQL: a fresh registry of persons with their doses (written directly by a process of its own; setup "
+            f"{r['setup_seconds']:.0f} s, not measured). Issue = `certificates_refresh_all(workers=0)` end to end in one process "
+            "(reading the doses, status, claims, CBOR, COSE ES256, zlib, base45, stored with COPY); verify = "
+            "`verify_hc1` with the trust list and revocation set in memory (as a verifier app, offline); reissue = "
+            "`sotiem certificate reissue` (2 worker processes, each reading, signing and writing whole id ranges) over "
+            "every person. Baselines in the same run: bare ECDSA P-256 signing / verification with `cryptography` of as "
+            f"many messages of the same size (for the issue, in {ISSUE_PARTS} parts each right after a part of the issue, "
+            "both in CPU seconds of the process: this shared machine's speed drifts by tens of percent within minutes); "
+            "segno (pure Python) drawing the same QR codes.",
+            "",
+            "| measure | sotiem | baseline | ratio | target | met |",
+            "|---|---:|---:|---:|---:|---|",
+            f"| issue, certificates/s per CPU-second of the issuing process ({issued:,} persons) | {per_cpu:,.0f} | "
+            f"{bare:,.0f} bare ECDSA signs/s | {per_cpu / bare:.2f} | ≥ 12,000 | "
+            f"{'**met**' if per_cpu >= 12000 else '**not met**'} |",
+            f"| issue, certificates/s of wall time (PostgreSQL on the other core) | {per_wall:,.0f} | {bare:,.0f} | "
+            f"{per_wall / bare:.2f} | | |",
+            f"| issue, certificates/s per CPU-second of the issuing process and its PostgreSQL backend together | "
+            f"{per_both:,.0f} | {bare:,.0f} | {per_both / bare:.2f} | | |",
+            f"| verify, certificates/s on one core ({r['verified']:,}, {r['verified_valid']:,} valid) | {verify:,.0f} | "
+            f"{bare_verify:,.0f} bare ECDSA verifies/s | {verify / bare_verify:.2f} | ≥ 8,000 | "
+            f"{'**met**' if verify >= 8000 else '**not met**'} |",
+            f"| reissue all {args.persons:,} (forced: replace and revoke each), s | {reissue:.1f} | "
+            f"{r['bare_sign_all_seconds']:.1f} s bare signing, 2 processes | {reissue / r['bare_sign_all_seconds']:.2f} | "
+            f"≤ 120 | {'**met**' if reissue <= 120 else '**not met**'} |",
+            f"| first issuance of all {args.persons:,}, s | {r['first_all_seconds']:.1f} | | | | |",
+            f"| QR SVG, new code, p50 / p95 ms | {q['svg_p50']:.2f} / {q['svg_p95']:.2f} | segno {q['segno_p50']:.1f} / "
+            f"{q['segno_p95']:.1f} | {q['svg_p95'] / q['segno_p95']:.3f} | p95 ≤ 20 | "
+            f"{'**met**' if q['svg_p95'] <= 20 else '**not met**'} |",
+            f"| QR PNG, new code, p50 / p95 ms | {q['png_p50']:.2f} / {q['png_p95']:.2f} | | | p95 ≤ 20 | "
+            f"{'**met**' if q['png_p95'] <= 20 else '**not met**'} |",
+            f"| QR cached hit, p95 ms | {q['hit_p95']:.3f} | | | | |",
+            "",
+            f"- compression: signing the same claims alone, zlib level 0 (stored, the default) "
+            f"{r['zlib']['0']['per_s']:,.0f}/s with QR texts of {r['zlib']['0']['chars']:.0f} characters; level 9 "
+            f"{r['zlib']['9']['per_s']:,.0f}/s, {r['zlib']['9']['chars']:.0f} characters (docs/decisions.md).",
+            f"- issue: {issued:,} issued in {r['issue_wall']:.2f} s wall, {r['issue_cpu']:.2f} s CPU of the issuing "
+            f"process and {r['issue_backend_cpu']:.2f} s of its PostgreSQL backend (from /proc, 10 ms ticks); QR over {q['codes']} codes of {q['hc1_chars']:.0f} characters on average (segno on "
+            f"{q['segno_codes']}).",
+            f"- reissue: first issuance {r['first_all']}, forced {r['reissue_all']}; afterwards "
+            f"{r['current_after']:,} current and {r['revoked_after']:,} revoked certificates.",
+        ]
+    )
     write_section("certificates", "Certificates (issue, verify, reissue, QR)", body)
 
 

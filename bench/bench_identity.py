@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def pairwise(predicted: dict[str, object], truth: dict[str, str]) -> dict[str, float]:
     """Pairwise precision and recall of a record -> cluster assignment, by counting (no pair is listed)."""
+
     def pairs(sizes: Counter) -> int:
         return sum(n * (n - 1) // 2 for n in sizes.values())
 
@@ -37,8 +38,14 @@ def pairwise(predicted: dict[str, object], truth: dict[str, str]) -> dict[str, f
     true = pairs(Counter(truth[r] for r in ids))
     precision = both / pred if pred else 1.0
     recall = both / true if true else 1.0
-    return {"precision": precision, "recall": recall, "true_pairs": true, "predicted_pairs": pred,
-            "correct_pairs": both, "records": len(ids)}
+    return {
+        "precision": precision,
+        "recall": recall,
+        "true_pairs": true,
+        "predicted_pairs": pred,
+        "correct_pairs": both,
+        "records": len(ids),
+    }
 
 
 def child(synth: Path, workdir: Path) -> dict:
@@ -70,8 +77,13 @@ def child(synth: Path, workdir: Path) -> dict:
                 writer.writerows(reader)
     run = import_run_start(path=combined, source="BENCH-ID")
     started = time.perf_counter()
-    run = import_run_execute(run=run, path=combined, sender=Sender(source="BENCH-ID"), actor="bench",
-                             workers=max(1, (os.cpu_count() or 2) - 1))
+    run = import_run_execute(
+        run=run,
+        path=combined,
+        sender=Sender(source="BENCH-ID"),
+        actor="bench",
+        workers=max(1, (os.cpu_count() or 2) - 1),
+    )
     seconds = time.perf_counter() - started
     survivor = dict(Person.objects.filter(status="merged").values_list("id", "merged_into_id"))
     assigned = {}
@@ -79,8 +91,13 @@ def child(synth: Path, workdir: Path) -> dict:
         while pid in survivor:
             pid = survivor[pid]
         assigned[rid] = pid
-    return {"seconds": seconds, "counts": run.counts, "assigned": assigned,
-            "reviews": ReviewCandidate.objects.count(), "persons": Person.objects.count()}
+    return {
+        "seconds": seconds,
+        "counts": run.counts,
+        "assigned": assigned,
+        "reviews": ReviewCandidate.objects.count(),
+        "persons": Person.objects.count(),
+    }
 
 
 def id_only_baseline(synth: Path) -> dict[str, object]:
@@ -95,7 +112,9 @@ def id_only_baseline(synth: Path) -> dict[str, object]:
                 value = row["national_id"].strip()
                 if value.isdigit() and len(value) in (8, 11):
                     value = "0" + value
-                out[row["record_id"]] = value if value and check_national_id(value).valid else ("new", row["record_id"])
+                out[row["record_id"]] = (
+                    value if value and check_national_id(value).valid else ("new", row["record_id"])
+                )
     return out
 
 
@@ -112,12 +131,30 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-identity-"))
     synth = ROOT / "var" / "bench" / f"synth-{args.persons}-seed{args.seed}"
     if not (synth / "summary.json").exists():
-        subprocess.run([sys.executable, "-m", "sotiem", "synth", "--persons", str(args.persons), "--seed",
-                        str(args.seed), "--out", str(synth)], check=True, cwd=ROOT)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "sotiem",
+                "synth",
+                "--persons",
+                str(args.persons),
+                "--seed",
+                str(args.seed),
+                "--out",
+                str(synth),
+            ],
+            check=True,
+            cwd=ROOT,
+        )
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(SOTIEM_VAR_DIR=str(workdir), DJANGO_SETTINGS_MODULE="sotiem.settings", PYTHONPATH=str(ROOT))
-    subprocess.run([sys.executable, "-m", "bench.bench_identity", "--child", str(synth), str(workdir)], env=env,
-                   check=True, cwd=ROOT)
+    subprocess.run(
+        [sys.executable, "-m", "bench.bench_identity", "--child", str(synth), str(workdir)],
+        env=env,
+        check=True,
+        cwd=ROOT,
+    )
     result = json.loads((workdir / "result.json").read_text())
     truth: dict[str, str] = {}
     with open(synth / "truth_records.csv", encoding="utf-8") as fh:
@@ -126,8 +163,19 @@ def main() -> None:
     ours = pairwise(result["assigned"], truth)
     base = pairwise(id_only_baseline(synth), truth)
     wrong = _false_merges(result["assigned"], truth, synth)
-    print(json.dumps({"ours": ours, "baseline": base, "false_merges": wrong, "seconds": result["seconds"],
-                      "reviews": result["reviews"], "persons": result["persons"]}, indent=1))
+    print(
+        json.dumps(
+            {
+                "ours": ours,
+                "baseline": base,
+                "false_merges": wrong,
+                "seconds": result["seconds"],
+                "reviews": result["reviews"],
+                "persons": result["persons"],
+            },
+            indent=1,
+        )
+    )
     _write(args, result, ours, base, wrong)
 
 
@@ -148,7 +196,11 @@ def _false_merges(assigned: dict[str, object], truth: dict[str, str], synth: Pat
         rows = [people[k] for k in sorted(keys)]
         a, b = rows[0], rows[1]
         same_phone = a["household_phone"] == b["household_phone"]
-        if same_phone and a["birth_date"] == b["birth_date"] and a["full_name"].split()[-1] != b["full_name"].split()[-1]:
+        if (
+            same_phone
+            and a["birth_date"] == b["birth_date"]
+            and a["full_name"].split()[-1] != b["full_name"].split()[-1]
+        ):
             kinds["twins"] += 1
         elif same_phone and a["full_name"] != b["full_name"] and a["birth_date"] != b["birth_date"]:
             kinds["share_only_a_phone"] += 1
@@ -170,17 +222,22 @@ def _write(args: argparse.Namespace, result: dict, ours: dict, base: dict, wrong
         f"{base['recall']:.4f} | {base['true_pairs']:,} | {base['predicted_pairs']:,} |",
     ]
     met = ours["precision"] >= 0.995 and ours["recall"] >= 0.98
-    body = "\n".join([
-        f"`python -m bench.bench_identity --persons {args.persons} --seed {args.seed}`: every record `sotiem synth` "
-        f"made for {args.persons:,} persons (seed {args.seed}, full error model, paper backlog included) sent "
-        "through `sotiem import` into an empty registry (SQLite); each record's person compared with the truth. "
-        "The model was trained on another seed's population.", "", *lines, "",
-        f"- Import with matching: {result['seconds']:.1f} s ({ours['records'] / result['seconds']:,.0f} records/s); "
-        f"results {counts}; {result['persons']:,} persons created; {result['reviews']:,} pairs sent to review.",
-        f"- Registry persons holding two or more true persons: {sum(wrong.values())} ({wrong or 'none'}); twins "
-        f"merged: {wrong.get('twins', 0)}; persons sharing only a phone merged: {wrong.get('share_only_a_phone', 0)}.",
-        f"- Target precision ≥ 0.995 and recall ≥ 0.98: **{'met' if met else 'not met'}**.",
-    ])
+    body = "\n".join(
+        [
+            f"`python -m bench.bench_identity --persons {args.persons} --seed {args.seed}`: every record `sotiem synth` "
+            f"made for {args.persons:,} persons (seed {args.seed}, full error model, paper backlog included) sent "
+            "through `sotiem import` into an empty registry (SQLite); each record's person compared with the truth. "
+            "The model was trained on another seed's population.",
+            "",
+            *lines,
+            "",
+            f"- Import with matching: {result['seconds']:.1f} s ({ours['records'] / result['seconds']:,.0f} records/s); "
+            f"results {counts}; {result['persons']:,} persons created; {result['reviews']:,} pairs sent to review.",
+            f"- Registry persons holding two or more true persons: {sum(wrong.values())} ({wrong or 'none'}); twins "
+            f"merged: {wrong.get('twins', 0)}; persons sharing only a phone merged: {wrong.get('share_only_a_phone', 0)}.",
+            f"- Target precision ≥ 0.995 and recall ≥ 0.98: **{'met' if met else 'not met'}**.",
+        ]
+    )
     write_section("identity", "Identity matching on synthetic records (`identify_person`)", body)
 
 

@@ -30,8 +30,15 @@ from pathlib import Path
 from bench.report import psql
 
 ROOT = Path(__file__).resolve().parent.parent
-TABLES = ["people_person", "people_identifier", "people_contactpoint", "places_sitesession",
-          "immunizations_dose", "audit_auditevent", "immunizations_inboxbatch"]
+TABLES = [
+    "people_person",
+    "people_identifier",
+    "people_contactpoint",
+    "places_sitesession",
+    "immunizations_dose",
+    "audit_auditevent",
+    "immunizations_inboxbatch",
+]
 
 
 def child(db: str, persons: int, records: int, workdir: Path, stage: str = "all") -> dict:
@@ -48,6 +55,7 @@ def child(db: str, persons: int, records: int, workdir: Path, stage: str = "all"
     from django.db import connection
 
     from sotiem.immunizations import imports as _imports
+
     import_run_execute, import_run_start = _imports.import_run_execute, _imports.import_run_start
     from sotiem.immunizations.ingest import Sender
     from sotiem.synth.generator import generate
@@ -83,17 +91,27 @@ def child(db: str, persons: int, records: int, workdir: Path, stage: str = "all"
     run = import_run_start(path=backlog, source="BENCH-BACKLOG")
     started = time.perf_counter()
     workers = max(1, (os.cpu_count() or 2) - 1)  # as `sotiem import` chooses
-    run = import_run_execute(run=run, path=backlog, sender=Sender(source="BENCH-BACKLOG"), actor="bench",
-                             workers=workers)
+    run = import_run_execute(
+        run=run, path=backlog, sender=Sender(source="BENCH-BACKLOG"), actor="bench", workers=workers
+    )
     import_seconds = time.perf_counter() - started
     written = {t: _count(connection, t) - before[t] for t in TABLES}
     per_table: dict[str, float] = {}
     baseline_seconds = _baseline(connection, written, per_table)
-    return {"db": db, "vendor": connection.vendor, "persons": persons, "records": n, "setup_seconds": setup_seconds,
-            "import_seconds": import_seconds, "counts": run.counts, "rows_written": written,
-            "baseline_seconds": baseline_seconds, "workers": workers,
-            "baseline_per_table": {t: round(v, 1) for t, v in per_table.items()},
-            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "db": db,
+        "vendor": connection.vendor,
+        "persons": persons,
+        "records": n,
+        "setup_seconds": setup_seconds,
+        "import_seconds": import_seconds,
+        "counts": run.counts,
+        "rows_written": written,
+        "baseline_seconds": baseline_seconds,
+        "workers": workers,
+        "baseline_per_table": {t: round(v, 1) for t, v in per_table.items()},
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def _preload(synth: Path, phones: bool = False) -> float:
@@ -118,13 +136,23 @@ def _preload(synth: Path, phones: bool = False) -> float:
     def flush() -> None:
         with transaction.atomic():
             Person.objects.bulk_create(batch_p, batch_size=5000)
-            Identifier.objects.bulk_create([Identifier(person=p, scheme="CCCD", value=v, validated=True)
-                                            for p, v, _, _ in batch_i if v], batch_size=5000)
+            Identifier.objects.bulk_create(
+                [Identifier(person=p, scheme="CCCD", value=v, validated=True) for p, v, _, _ in batch_i if v],
+                batch_size=5000,
+            )
             if phones:  # the fuller registry of the matching bench: old ID cards and phones too
-                Identifier.objects.bulk_create([Identifier(person=p, scheme="CMND", value=c, validated=True)
-                                                for p, _, _, c in batch_i if c], batch_size=5000)
-                ContactPoint.objects.bulk_create([ContactPoint(person=p, phone=t, relationship="self")
-                                                  for p, _, t, _ in batch_i if t], batch_size=5000)
+                Identifier.objects.bulk_create(
+                    [
+                        Identifier(person=p, scheme="CMND", value=c, validated=True)
+                        for p, _, _, c in batch_i
+                        if c
+                    ],
+                    batch_size=5000,
+                )
+                ContactPoint.objects.bulk_create(
+                    [ContactPoint(person=p, phone=t, relationship="self") for p, _, t, _ in batch_i if t],
+                    batch_size=5000,
+                )
         batch_p.clear()
         batch_i.clear()
 
@@ -137,9 +165,19 @@ def _preload(synth: Path, phones: bool = False) -> float:
             name = normalize_name(row["full_name"])
             born = dt.date.fromisoformat(row["birth_date"])
             block, birth = block_keys(name, born, "day", province)
-            person = Person(full_name=name, name_as_given=row["full_name"], name_key=name_key(name),
-                            block_key=block, birth_key=birth, birth_date=born, sex=row["sex"], commune=unit,
-                            province_code=province, commune_code=commune, address=row["address"])
+            person = Person(
+                full_name=name,
+                name_as_given=row["full_name"],
+                name_key=name_key(name),
+                block_key=block,
+                birth_key=birth,
+                birth_date=born,
+                sex=row["sex"],
+                commune=unit,
+                province_code=province,
+                commune_code=commune,
+                address=row["address"],
+            )
             batch_p.append(person)
             batch_i.append((person, row["cccd"], row["phone"] or row["household_phone"], row["cmnd"]))
             if len(batch_p) >= 20000:
@@ -169,7 +207,9 @@ def _baseline(connection, written: dict[str, int], per_table: dict[str, float]) 
                 cursor.execute(f"DROP TABLE IF EXISTS {copy}")
                 cursor.execute(f"CREATE TABLE {copy} (LIKE {table} INCLUDING DEFAULTS INCLUDING INDEXES)")
                 buffer = io.BytesIO()
-                with raw.cursor().copy(f"COPY (SELECT * FROM {table} ORDER BY id DESC LIMIT {count}) TO STDOUT") as cp:
+                with raw.cursor().copy(
+                    f"COPY (SELECT * FROM {table} ORDER BY id DESC LIMIT {count}) TO STDOUT"
+                ) as cp:
                     for chunk in cp:
                         buffer.write(chunk)
                 data = buffer.getvalue()
@@ -181,10 +221,16 @@ def _baseline(connection, written: dict[str, int], per_table: dict[str, float]) 
                 total += per_table[table]
                 cursor.execute(f"DROP TABLE {copy}")
             else:
-                schema = cursor.execute("SELECT sql FROM sqlite_master WHERE type='table' AND name=%s",
-                                        [table]).fetchone()[0]
-                indexes = [r[0] for r in cursor.execute(
-                    "SELECT sql FROM sqlite_master WHERE type='index' AND tbl_name=%s AND sql IS NOT NULL", [table])]
+                schema = cursor.execute(
+                    "SELECT sql FROM sqlite_master WHERE type='table' AND name=%s", [table]
+                ).fetchone()[0]
+                indexes = [
+                    r[0]
+                    for r in cursor.execute(
+                        "SELECT sql FROM sqlite_master WHERE type='index' AND tbl_name=%s AND sql IS NOT NULL",
+                        [table],
+                    )
+                ]
                 cursor.execute(f"DROP TABLE IF EXISTS {copy}")
                 cursor.execute(schema.replace(f'"{table}"', f'"{copy}"', 1))
                 for sql in indexes:
@@ -210,9 +256,12 @@ def main() -> None:
     parser.add_argument("--child", default="")
     parser.add_argument("--stage", default="all", choices=["all", "preload", "import"])
     parser.add_argument("--workdir", default=str(ROOT / "var" / "bench"))
-    parser.add_argument("--keep-template", action="store_true",
-                        help="keep the preloaded registry (a PostgreSQL template database, a SQLite file) and reuse "
-                             "it in later runs with the same --persons, to iterate quickly; the setup is not timed")
+    parser.add_argument(
+        "--keep-template",
+        action="store_true",
+        help="keep the preloaded registry (a PostgreSQL template database, a SQLite file) and reuse "
+        "it in later runs with the same --persons, to iterate quickly; the setup is not timed",
+    )
     args = parser.parse_args()
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -232,8 +281,13 @@ def main() -> None:
             if args.keep_template:
                 if not _pg_exists(template):
                     psql(f"CREATE DATABASE {template}")
-                    _child(db, args, workdir, "preload",
-                           {**env, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{template}"})
+                    _child(
+                        db,
+                        args,
+                        workdir,
+                        "preload",
+                        {**env, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{template}"},
+                    )
                 psql(f"CREATE DATABASE {dbname} TEMPLATE {template}")
                 stage = "import"
             else:
@@ -259,15 +313,33 @@ def main() -> None:
     write(results, args)
 
 
-
 def _pg_exists(name: str) -> bool:
     return psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'").strip() == "1"
 
 
 def _child(db: str, args: argparse.Namespace, workdir: Path, stage: str, env: dict[str, str]) -> dict:
-    done = subprocess.run([sys.executable, "-m", "bench.bench_import", "--child", db, "--persons", str(args.persons),
-                           "--records", str(args.records), "--workdir", str(workdir), "--stage", stage],
-                          env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.bench_import",
+            "--child",
+            db,
+            "--persons",
+            str(args.persons),
+            "--records",
+            str(args.records),
+            "--workdir",
+            str(workdir),
+            "--stage",
+            stage,
+        ],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     line = [x for x in done.stdout.splitlines() if x.startswith("RESULT ")]
     if not line:
         print(done.stdout[-3000:], done.stderr[-5000:])
@@ -278,32 +350,50 @@ def _child(db: str, args: argparse.Namespace, workdir: Path, stage: str, env: di
 def write(results: list[dict], args: argparse.Namespace, note: str = "") -> None:
     from bench.report import write_section
 
-    lines = ["| database | registry persons | records | import s | records/s | baseline (raw write of the same "
-             "rows) s | ratio import/baseline | 2M-record time at this rate |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| database | registry persons | records | import s | records/s | baseline (raw write of the same "
+        "rows) s | ratio import/baseline | 2M-record time at this rate |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in results:
         rate = r["records"] / r["import_seconds"]
-        lines.append(f"| {r['vendor']} | {r['persons']:,} | {r['records']:,} | {r['import_seconds']:.1f} | "
-                     f"{rate:,.0f} | {r['baseline_seconds']:.1f} | {r['import_seconds'] / r['baseline_seconds']:.1f}× | "
-                     f"{2_000_000 / rate / 60:.1f} min |")
+        lines.append(
+            f"| {r['vendor']} | {r['persons']:,} | {r['records']:,} | {r['import_seconds']:.1f} | "
+            f"{rate:,.0f} | {r['baseline_seconds']:.1f} | {r['import_seconds'] / r['baseline_seconds']:.1f}× | "
+            f"{2_000_000 / rate / 60:.1f} min |"
+        )
     notes = []
     for r in results:
-        notes.append(f"- {r['vendor']}: results {r['counts']}; rows written {r['rows_written']}; registry preload "
-                     f"(setup, not measured) {r['setup_seconds']:.0f} s; peak RSS {r['peak_rss_mib']:.0f} MiB (main process); "
-                     f"baseline seconds per table {r.get('baseline_per_table', {})}; row-check worker processes: "
-                     f"{r.get('workers', 0)}.")
+        notes.append(
+            f"- {r['vendor']}: results {r['counts']}; rows written {r['rows_written']}; registry preload "
+            f"(setup, not measured) {r['setup_seconds']:.0f} s; peak RSS {r['peak_rss_mib']:.0f} MiB (main process); "
+            f"baseline seconds per table {r.get('baseline_per_table', {})}; row-check worker processes: "
+            f"{r.get('workers', 0)}."
+        )
     pg = [r for r in results if r["vendor"] == "postgresql"]
-    verdict = "not measured on PostgreSQL in this run" if not pg else (
-        "**met**" if 2_000_000 / (pg[0]["records"] / pg[0]["import_seconds"]) <= 120 else "**not met**")
-    body = "\n".join([
-        f"`python -m bench.bench_import --persons {args.persons} --records {args.records}`: the synthetic records "
-        "as sites sent them (records.csv + backlog.csv of `sotiem synth`, with their entry errors) imported with "
-        "`sotiem import` (same pipeline as the API: validation, identify_person, sessions, doses, flags, audit "
-        "events, inbox; row checks in the command's worker process) into a registry preloaded with the "
-        "population's persons and CCCDs. Baseline: the rows the "
-        "import wrote, written again into empty copies of the same tables (same indexes) with PostgreSQL COPY or "
-        "SQLite executemany.", "", *lines, "", *notes, "",
-        f"Target, 2,000,000 records in at most 2 minutes on PostgreSQL: {verdict}.", *([note] if note else [])])
+    verdict = (
+        "not measured on PostgreSQL in this run"
+        if not pg
+        else ("**met**" if 2_000_000 / (pg[0]["records"] / pg[0]["import_seconds"]) <= 120 else "**not met**")
+    )
+    body = "\n".join(
+        [
+            f"`python -m bench.bench_import --persons {args.persons} --records {args.records}`: the synthetic records "
+            "as sites sent them (records.csv + backlog.csv of `sotiem synth`, with their entry errors) imported with "
+            "`sotiem import` (same pipeline as the API: validation, identify_person, sessions, doses, flags, audit "
+            "events, inbox; row checks in the command's worker process) into a registry preloaded with the "
+            "population's persons and CCCDs. Baseline: the rows the "
+            "import wrote, written again into empty copies of the same tables (same indexes) with PostgreSQL COPY or "
+            "SQLite executemany.",
+            "",
+            *lines,
+            "",
+            *notes,
+            "",
+            f"Target, 2,000,000 records in at most 2 minutes on PostgreSQL: {verdict}.",
+            *([note] if note else []),
+        ]
+    )
     write_section("import", "Backlog import (`sotiem import`)", body)
 
 

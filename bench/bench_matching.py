@@ -69,6 +69,7 @@ def child(persons: int, records: int, preload: bool) -> dict:
             person = prepared.person
             if prepared.commune_id is not None:
                 from dataclasses import replace
+
                 person = replace(person, commune=unit_get(prepared.commune_id))
             items.append(person)
     model = load_model()
@@ -89,8 +90,11 @@ def child(persons: int, records: int, preload: bool) -> dict:
         candidates.append(len(cands))
         started = time.perf_counter()
         if ids:
-            list(Identifier.objects.filter(scheme=ids[0][0], value=ids[0][1], active=True, validated=True)
-                 .values_list("person_id", flat=True))
+            list(
+                Identifier.objects.filter(
+                    scheme=ids[0][0], value=ids[0][1], active=True, validated=True
+                ).values_list("person_id", flat=True)
+            )
         baseline.append(time.perf_counter() - started)
     started = time.perf_counter()
     count = sum(1 for _ in person_records())
@@ -99,15 +103,25 @@ def child(persons: int, records: int, preload: bool) -> dict:
     result = linkage_run(actor="bench", apply=False)
     dedup_seconds = time.perf_counter() - started
     return {
-        "vendor": connection.vendor, "persons": Person.objects.count(), "records": len(items),
-        "online_p50": _pct(online, 50), "online_p99": _pct(online, 99), "online_mean": statistics.mean(online) * 1000,
-        "baseline_p50": _pct(baseline, 50), "baseline_p99": _pct(baseline, 99), "outcomes": outcomes,
-        "candidates_mean": statistics.mean(candidates), "candidates_max": max(candidates),
-        "dedup_seconds": dedup_seconds, "dedup_parts": result.seconds, "dedup_pairs": result.pairs_scored,
-        "dedup_would_merge": result.merged, "dedup_would_queue": result.queued, "read_seconds": read_seconds,
+        "vendor": connection.vendor,
+        "persons": Person.objects.count(),
+        "records": len(items),
+        "online_p50": _pct(online, 50),
+        "online_p99": _pct(online, 99),
+        "online_mean": statistics.mean(online) * 1000,
+        "baseline_p50": _pct(baseline, 50),
+        "baseline_p99": _pct(baseline, 99),
+        "outcomes": outcomes,
+        "candidates_mean": statistics.mean(candidates),
+        "candidates_max": max(candidates),
+        "dedup_seconds": dedup_seconds,
+        "dedup_parts": result.seconds,
+        "dedup_pairs": result.pairs_scored,
+        "dedup_would_merge": result.merged,
+        "dedup_would_queue": result.queued,
+        "read_seconds": read_seconds,
         "read_persons": count,
     }
-
 
 
 def main() -> None:
@@ -123,8 +137,22 @@ def main() -> None:
         return
     synth = ROOT / "var" / "bench" / f"synth-{args.persons}"
     if not (synth / "summary.json").exists():
-        subprocess.run([sys.executable, "-m", "sotiem", "synth", "--persons", str(args.persons), "--seed", "2021",
-                        "--out", str(synth)], check=True, cwd=ROOT)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "sotiem",
+                "synth",
+                "--persons",
+                str(args.persons),
+                "--seed",
+                "2021",
+                "--out",
+                str(synth),
+            ],
+            check=True,
+            cwd=ROOT,
+        )
     template = f"sotiem_bench_match_tpl_{args.persons}"
     work = f"sotiem_bench_match_{os.getpid()}"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "sotiem.settings", "PYTHONPATH": str(ROOT)}
@@ -132,16 +160,43 @@ def main() -> None:
     if not (args.keep_template and psql(f"SELECT 1 FROM pg_database WHERE datname = '{template}'").strip()):
         psql(f"DROP DATABASE IF EXISTS {template} WITH (FORCE)")
         psql(f"CREATE DATABASE {template}")
-        out = subprocess.run([sys.executable, "-m", "bench.bench_matching", "--persons", str(args.persons),
-                              "--child", "preload"], check=True, cwd=ROOT, capture_output=True, text=True,
-                             env={**env, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{template}"}).stdout
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bench.bench_matching",
+                "--persons",
+                str(args.persons),
+                "--child",
+                "preload",
+            ],
+            check=True,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env={**env, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{template}"},
+        ).stdout
         setup = json.loads(out.split("RESULT ", 1)[1])["setup_seconds"]
     psql(f"CREATE DATABASE {work} TEMPLATE {template}")
     try:
-        out = subprocess.run([sys.executable, "-m", "bench.bench_matching", "--persons", str(args.persons),
-                              "--records", str(args.records), "--child", "measure"], check=True, cwd=ROOT,
-                             capture_output=True, text=True,
-                             env={**env, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{work}"}).stdout
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bench.bench_matching",
+                "--persons",
+                str(args.persons),
+                "--records",
+                str(args.records),
+                "--child",
+                "measure",
+            ],
+            check=True,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env={**env, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{work}"},
+        ).stdout
     finally:
         psql(f"DROP DATABASE IF EXISTS {work} WITH (FORCE)", check=False)
     r = json.loads(out.split("RESULT ", 1)[1])
@@ -155,24 +210,29 @@ def _write(args: argparse.Namespace, r: dict, setup: float | None) -> None:
     online_met = r["online_p99"] <= 5
     dedup_met = r["dedup_seconds"] <= 120
     parts = ", ".join(f"{k} {v:.1f} s" for k, v in r["dedup_parts"].items())
-    body = "\n".join([
-        f"`python -m bench.bench_matching --persons {args.persons} --records {args.records}`: PostgreSQL "
-        f"registry of {r['persons']:,} persons (synthetic population with CCCDs and phones, preloaded"
-        f"{f' in {setup:.0f} s' if setup else ''}; setup, not measured).", "",
-        "| measure | sotiem | baseline in the same run | ratio |", "|---|---:|---:|---:|",
-        f"| online matching per record, p50 ms | {r['online_p50']:.2f} | {r['baseline_p50']:.2f} (ID lookup only) | "
-        f"{r['online_p50'] / r['baseline_p50']:.1f}× |",
-        f"| online matching per record, p99 ms | {r['online_p99']:.2f} | {r['baseline_p99']:.2f} | "
-        f"{r['online_p99'] / r['baseline_p99']:.1f}× |",
-        f"| registry-wide deduplication (DuckDB), s | {r['dedup_seconds']:.1f} | {r['read_seconds']:.1f} (reading "
-        f"the persons) | {r['dedup_seconds'] / r['read_seconds']:.1f}× |", "",
-        f"- Online: {r['records']:,} records from records.csv one at a time (candidates, their features, scoring, "
-        f"decision; no write); outcomes {r['outcomes']}; candidates per record mean {r['candidates_mean']:.1f}, "
-        f"max {r['candidates_max']}. Target p99 ≤ 5 ms: **{'met' if online_met else 'not met'}**.",
-        f"- Deduplication of {r['read_persons']:,} persons: {parts}; {r['dedup_pairs']:,} pairs at or above the "
-        f"review weight; would merge {r['dedup_would_merge']:,} and queue {r['dedup_would_queue']:,} (dry run). "
-        f"Target ≤ 2 minutes: **{'met' if dedup_met else 'not met'}**.",
-    ])
+    body = "\n".join(
+        [
+            f"`python -m bench.bench_matching --persons {args.persons} --records {args.records}`: PostgreSQL "
+            f"registry of {r['persons']:,} persons (synthetic population with CCCDs and phones, preloaded"
+            f"{f' in {setup:.0f} s' if setup else ''}; setup, not measured).",
+            "",
+            "| measure | sotiem | baseline in the same run | ratio |",
+            "|---|---:|---:|---:|",
+            f"| online matching per record, p50 ms | {r['online_p50']:.2f} | {r['baseline_p50']:.2f} (ID lookup only) | "
+            f"{r['online_p50'] / r['baseline_p50']:.1f}× |",
+            f"| online matching per record, p99 ms | {r['online_p99']:.2f} | {r['baseline_p99']:.2f} | "
+            f"{r['online_p99'] / r['baseline_p99']:.1f}× |",
+            f"| registry-wide deduplication (DuckDB), s | {r['dedup_seconds']:.1f} | {r['read_seconds']:.1f} (reading "
+            f"the persons) | {r['dedup_seconds'] / r['read_seconds']:.1f}× |",
+            "",
+            f"- Online: {r['records']:,} records from records.csv one at a time (candidates, their features, scoring, "
+            f"decision; no write); outcomes {r['outcomes']}; candidates per record mean {r['candidates_mean']:.1f}, "
+            f"max {r['candidates_max']}. Target p99 ≤ 5 ms: **{'met' if online_met else 'not met'}**.",
+            f"- Deduplication of {r['read_persons']:,} persons: {parts}; {r['dedup_pairs']:,} pairs at or above the "
+            f"review weight; would merge {r['dedup_would_merge']:,} and queue {r['dedup_would_queue']:,} (dry run). "
+            f"Target ≤ 2 minutes: **{'met' if dedup_met else 'not met'}**.",
+        ]
+    )
     write_section("matching", "Matching at registry scale (online and registry-wide)", body)
 
 

@@ -43,8 +43,16 @@ def machine() -> str:
 
 def commit() -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                              check=False, cwd=DOC.parent.parent).stdout.strip() or "uncommitted"
+        return (
+            subprocess.run(
+                ["git", "rev-parse", "--short", "HEAD"],
+                capture_output=True,
+                text=True,
+                check=False,
+                cwd=DOC.parent.parent,
+            ).stdout.strip()
+            or "uncommitted"
+        )
     except OSError:
         return "unknown"
 
@@ -65,5 +73,9 @@ def write_section(key: str, title: str, body: str) -> None:
 
 def psql(sql: str, check: bool = True) -> str:
     """Run one statement on this machine's PostgreSQL (user postgres, trust auth); its output, unaligned."""
-    return subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qAtc", sql], check=check,
-                          capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qAtc", sql],
+        check=check,
+        capture_output=True,
+        text=True,
+    ).stdout

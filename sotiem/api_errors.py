@@ -29,13 +29,28 @@ class Invalid(Schema):
 
 # A parameter that the endpoint reads with `parse_instant` (it stays text until then, so that a bad one gets the
 # helper's 400 with the reason rather than a bare 422), documented as the instant it names.
-Instant = Annotated[str | None, WithJsonSchema({
-    "type": "string", "format": "date-time", "examples": ["2021-08-01T07:30:00+07:00", "2021-08-01"],
-    "description": "ISO 8601 date or date and time, with or without an offset (none means UTC); a date that does "
-                   "not exist or an instant outside 0001-01-01 – 9999-12-31 in UTC is refused with 400"})]
+Instant = Annotated[
+    str | None,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "examples": ["2021-08-01T07:30:00+07:00", "2021-08-01"],
+            "description": "ISO 8601 date or date and time, with or without an offset (none means UTC); a date that does "
+            "not exist or an instant outside 0001-01-01 – 9999-12-31 in UTC is refused with 400",
+        }
+    ),
+]
 
 
-PROBLEMS: dict[int, Any] = {400: Problem, 401: Problem, 403: Problem, 404: Problem, 413: Problem, 422: Invalid}
+PROBLEMS: dict[int, Any] = {
+    400: Problem,
+    401: Problem,
+    403: Problem,
+    404: Problem,
+    413: Problem,
+    422: Invalid,
+}
 
 
 def problems(*codes: int) -> dict[int, Any]:
@@ -53,7 +68,14 @@ def install(api: NinjaAPI) -> None:
 
     def too_big(request: HttpRequest, exc: Any) -> HttpResponse:  # Django refused to read the body
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
-        return api.create_response(request, {"detail": f"Nội dung quá lớn (tối đa {limit} MB) / The body is too "
-                                                       f"large (at most {limit} MB)", "code": "too_large"}, status=413)
+        return api.create_response(
+            request,
+            {
+                "detail": f"Nội dung quá lớn (tối đa {limit} MB) / The body is too "
+                f"large (at most {limit} MB)",
+                "code": "too_large",
+            },
+            status=413,
+        )
 
     api.add_exception_handler(RequestDataTooBig, too_big)

@@ -23,8 +23,9 @@ def env_bool(name: str, default: bool = False) -> bool:
 # else -- the console script, the test runner, `make demo` -- is development: plain http on loopback, and a built-in
 # development SECRET_KEY when none is set. Production refuses to start without a SECRET_KEY of its own.
 _explicit_debug_off = bool(os.environ.get("DEBUG", "").strip()) and not env_bool("DEBUG")
-SOTIEM_ENV = (os.environ.get("SOTIEM_ENV", "").strip().lower()
-              or ("production" if _explicit_debug_off else "development"))
+SOTIEM_ENV = os.environ.get("SOTIEM_ENV", "").strip().lower() or (
+    "production" if _explicit_debug_off else "development"
+)
 if SOTIEM_ENV not in {"production", "development"}:
     raise ImproperlyConfigured(f"SOTIEM_ENV={SOTIEM_ENV!r}: set it to production or development")
 PRODUCTION = SOTIEM_ENV == "production"
@@ -35,7 +36,8 @@ if PRODUCTION and SECRET_KEY in {"", DEVELOPMENT_SECRET_KEY}:
     raise ImproperlyConfigured(
         "SECRET_KEY is not set (or is the development key): production (SOTIEM_ENV=production, DEBUG=0, or the WSGI "
         "entry point sotiem.wsgi) needs a secret of its own, e.g. SECRET_KEY=$(python3 -c 'import secrets; "
-        "print(secrets.token_urlsafe(50))'). For a local run over plain http, set SOTIEM_ENV=development.")
+        "print(secrets.token_urlsafe(50))'). For a local run over plain http, set SOTIEM_ENV=development."
+    )
 SECRET_KEY = SECRET_KEY or DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
@@ -93,7 +95,10 @@ if PRODUCTION:
 # from one client address (for any account), with no pause of AXES_COOLOFF_TIME between them, lock it until that long
 # after the last try; while locked even the right password is refused (and counted). A right password does not reset the count. The client
 # address is REMOTE_ADDR (sotiem.accounts.clients). `sotiem axes_reset_username NAME` lifts an account's lock.
-AUTHENTICATION_BACKENDS = ["sotiem.accounts.login.SignInThrottle", "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    "sotiem.accounts.login.SignInThrottle",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: per account, and per client address
 AXES_FAILURE_LIMIT = int(os.environ.get("SOTIEM_LOGIN_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("SOTIEM_LOGIN_LOCK_MINUTES", "30")))
@@ -122,7 +127,9 @@ TEMPLATES = [
 ]
 
 _default_sqlite = f"sqlite:///{VAR_DIR / 'sotiem.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL") or _default_sqlite, conn_max_age=60)}
+DATABASES = {
+    "default": dj_database_url.parse(os.environ.get("DATABASE_URL") or _default_sqlite, conn_max_age=60)
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
@@ -132,7 +139,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")} if env_bool("SOTIEM_TEST_DB_FILE") else {}
+    DATABASES["default"]["TEST"] = (
+        {"NAME": str(VAR_DIR / "test.sqlite3")} if env_bool("SOTIEM_TEST_DB_FILE") else {}
+    )
 
 # A batch of 1,000 records is ~0.5 MB; larger bodies are refused with 413 by the API.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
@@ -182,12 +191,21 @@ SOTIEM_SMS_BACKEND = os.environ.get("SOTIEM_SMS_BACKEND", "console")
 # passed since the first of them; each later lock of the same one within 30 days lasts twice the one before, up to
 # `max_hours`. A right birth date does not reset the count.
 SOTIEM_BIRTH_DATE_LIMITS = {
-    "person": {"tries": int(os.environ.get("SOTIEM_BIRTH_TRIES_PER_PERSON", "5")), "window_hours": 24,
-               "max_hours": 30 * 24},
-    "phone": {"tries": int(os.environ.get("SOTIEM_BIRTH_TRIES_PER_PHONE", "10")), "window_hours": 24,
-              "max_hours": 30 * 24},
-    "address": {"tries": int(os.environ.get("SOTIEM_BIRTH_TRIES_PER_ADDRESS", "30")), "window_hours": 1,
-                "max_hours": 24},
+    "person": {
+        "tries": int(os.environ.get("SOTIEM_BIRTH_TRIES_PER_PERSON", "5")),
+        "window_hours": 24,
+        "max_hours": 30 * 24,
+    },
+    "phone": {
+        "tries": int(os.environ.get("SOTIEM_BIRTH_TRIES_PER_PHONE", "10")),
+        "window_hours": 24,
+        "max_hours": 30 * 24,
+    },
+    "address": {
+        "tries": int(os.environ.get("SOTIEM_BIRTH_TRIES_PER_ADDRESS", "30")),
+        "window_hours": 1,
+        "max_hours": 24,
+    },
 }
 
 # Certificates (EU DCC format). Private signing keys are PEM files in this directory, never in the database; in

@@ -26,7 +26,8 @@ HCM, HANOI = "79", "01"
 
 def commune(province_code: str = HCM, era: str = Era.Y2021, index: int = 0) -> AdminUnit:
     return AdminUnit.objects.filter(era=era, level=UnitLevel.COMMUNE, province_code=province_code).order_by(
-        "code")[index]
+        "code"
+    )[index]
 
 
 def province(code: str = HCM, era: str = Era.Y2025) -> AdminUnit:
@@ -35,28 +36,61 @@ def province(code: str = HCM, era: str = Era.Y2025) -> AdminUnit:
 
 def make_site(province_code: str = HCM, kind: str = "fixed", code: str | None = None) -> Site:
     n = next(_seq)
-    return site_create(code=code or f"T{province_code}-{n:04d}", name=f"Trạm y tế thử {n}", kind=kind,
-                       province=province(province_code), commune=commune(province_code, Era.Y2025),
-                       actor="test")
+    return site_create(
+        code=code or f"T{province_code}-{n:04d}",
+        name=f"Trạm y tế thử {n}",
+        kind=kind,
+        province=province(province_code),
+        commune=commune(province_code, Era.Y2025),
+        actor="test",
+    )
 
 
-def make_person(*, full_name: str = "Nguyễn Văn An", birth_date: dt.date | None = dt.date(1990, 5, 17),
-                sex: str = "M", province_code: str = HCM, phone: str | None = None, relationship: str = "self",
-                cccd: bool = False, **kwargs: Any) -> Person:
+def make_person(
+    *,
+    full_name: str = "Nguyễn Văn An",
+    birth_date: dt.date | None = dt.date(1990, 5, 17),
+    sex: str = "M",
+    province_code: str = HCM,
+    phone: str | None = None,
+    relationship: str = "self",
+    cccd: bool = False,
+    **kwargs: Any,
+) -> Person:
     identifiers = []
     if cccd and birth_date:
         value = make_cccd(province_code=province_code, sex=sex, birth_year=birth_date.year, serial=next(_seq))
         identifiers.append(IdentifierIn(scheme="CCCD", value=value))
     contacts = [ContactIn(phone=phone, relationship=relationship)] if phone else []
-    return person_create(full_name=full_name, birth_date=birth_date, sex=sex,
-                         commune=kwargs.pop("commune", None) or commune(province_code), identifiers=identifiers,
-                         contacts=contacts, actor="test", **kwargs)
+    return person_create(
+        full_name=full_name,
+        birth_date=birth_date,
+        sex=sex,
+        commune=kwargs.pop("commune", None) or commune(province_code),
+        identifiers=identifiers,
+        contacts=contacts,
+        actor="test",
+        **kwargs,
+    )
 
 
-def make_dose(person: Person, *, site: Site | None = None, vaccine: str = "PFIZER",
-              administered_on: dt.date = dt.date(2021, 8, 1), **kwargs: Any) -> Dose:
-    return dose_record(person=person, vaccine=Vaccine.objects.get(code=vaccine), site=site or make_site(),
-                       administered_on=administered_on, source=kwargs.pop("source", "test"), actor="test", **kwargs)
+def make_dose(
+    person: Person,
+    *,
+    site: Site | None = None,
+    vaccine: str = "PFIZER",
+    administered_on: dt.date = dt.date(2021, 8, 1),
+    **kwargs: Any,
+) -> Dose:
+    return dose_record(
+        person=person,
+        vaccine=Vaccine.objects.get(code=vaccine),
+        site=site or make_site(),
+        administered_on=administered_on,
+        source=kwargs.pop("source", "test"),
+        actor="test",
+        **kwargs,
+    )
 
 
 @dataclass
@@ -73,16 +107,28 @@ class Personas:
 
 def make_personas() -> Personas:
     def official(username: str) -> Any:
-        return official_create(username=username, password="test-password-123", full_name=username, actor="test")
+        return official_create(
+            username=username, password="test-password-123", full_name=username, actor="test"
+        )
 
     national, hcdc, other, nurse = (official(u) for u in ("national", "hcdc", "hanoi", "nurse"))
     grant_create(user=national, role=Role.MANAGER, level=Level.NATIONAL, actor="test", reason="persona")
-    grant_create(user=hcdc, role=Role.MANAGER, level=Level.PROVINCE, province_code=HCM, actor="test", reason="persona")
-    grant_create(user=other, role=Role.MANAGER, level=Level.PROVINCE, province_code=HANOI, actor="test",
-                 reason="persona")
+    grant_create(
+        user=hcdc, role=Role.MANAGER, level=Level.PROVINCE, province_code=HCM, actor="test", reason="persona"
+    )
+    grant_create(
+        user=other,
+        role=Role.MANAGER,
+        level=Level.PROVINCE,
+        province_code=HANOI,
+        actor="test",
+        reason="persona",
+    )
     site = make_site(HCM)
-    grant_create(user=nurse, role=Role.VACCINATOR, level=Level.SITE, site=site, actor="test", reason="persona")
+    grant_create(
+        user=nurse, role=Role.VACCINATOR, level=Level.SITE, site=site, actor="test", reason="persona"
+    )
     citizen = get_user_model().objects.create_user(username="citizen", password="test-password-123")
-    return Personas(national=national, hcdc=hcdc, other_province=other, nurse=nurse, nurse_site=site,
-                    citizen=citizen)
-
+    return Personas(
+        national=national, hcdc=hcdc, other_province=other, nurse=nurse, nurse_site=site, citizen=citizen
+    )

@@ -27,8 +27,11 @@ urlpatterns = [
     path("my/phone/detach/", citizen_views.my_phone_detach, name="citizen_phone_detach"),
     path("my/phone/forget/", citizen_views.my_phone_forget, name="citizen_phone_forget"),
     path("my/certificates/<str:handle>/", certificate_views.my_certificate, name="citizen_certificate"),
-    path("my/certificates/<str:handle>/<str:name>", certificate_views.my_certificate_file,
-         name="citizen_certificate_file"),
+    path(
+        "my/certificates/<str:handle>/<str:name>",
+        certificate_views.my_certificate_file,
+        name="citizen_certificate_file",
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -42,8 +42,11 @@ def documented_layers(text: str) -> list[tuple[str, ...]]:
     """The layers a page lists under "## Layers", bottom first: one numbered line per layer, its units in backticks
     before an optional " — " description."""
     section = text.split("\n## Layers\n", 1)[1].split("\n## ", 1)[0]
-    return [tuple(re.findall(r"`([^`]+)`", line.split(" — ", 1)[0]))
-            for line in section.splitlines() if re.match(r"\d+\. ", line)]
+    return [
+        tuple(re.findall(r"`([^`]+)`", line.split(" — ", 1)[0]))
+        for line in section.splitlines()
+        if re.match(r"\d+\. ", line)
+    ]
 
 
 def _exempt(relative: Path) -> bool:
@@ -72,9 +75,13 @@ def _imported(tree: ast.AST, *, module: str, is_package: bool) -> list[tuple[int
                 found += [(node.lineno, f"sotiem.{alias.name}") for alias in node.names]
             else:
                 found.append((node.lineno, origin))
-        elif (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
-              and isinstance(node.args[0].value, str)
-              and getattr(node.func, "attr", getattr(node.func, "id", None)) == "import_module"):
+        elif (
+            isinstance(node, ast.Call)
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+            and getattr(node.func, "attr", getattr(node.func, "id", None)) == "import_module"
+        ):
             found.append((node.lineno, node.args[0].value))
     return [(line, name) for line, name in found if name == "sotiem" or name.startswith("sotiem.")]
 
@@ -86,8 +93,10 @@ def upward_imports(source: str, *, path: Path) -> list[str]:
     module = ".".join(["sotiem", *(parts[:-1] if is_package else parts)])
     own = _unit(module)
     if own not in RANK:
-        return [f"sotiem/{path}: `{own}` is in no layer; add it to LAYERS in tests/test_import_graph.py and to "
-                f"docs/design.md"]
+        return [
+            f"sotiem/{path}: `{own}` is in no layer; add it to LAYERS in tests/test_import_graph.py and to "
+            f"docs/design.md"
+        ]
     problems = []
     for line, name in _imported(ast.parse(source), module=module, is_package=is_package):
         target = _unit(name)
@@ -95,9 +104,11 @@ def upward_imports(source: str, *, path: Path) -> list[str]:
             problems.append(f"sotiem/{path}:{line}: {module} imports {name}, and `{target}` is in no layer")
         elif RANK[target] > RANK[own]:
             below = ", ".join(unit for units in LAYERS[: RANK[own] + 1] for unit in units)
-            problems.append(f"sotiem/{path}:{line}: {module} imports {name}, which points up the layer order: "
-                            f"`{own}` may import only from {below} (a lower app is told through a hook, e.g. "
-                            f"people.hooks, not imported)")
+            problems.append(
+                f"sotiem/{path}:{line}: {module} imports {name}, which points up the layer order: "
+                f"`{own}` may import only from {below} (a lower app is told through a hook, e.g. "
+                f"people.hooks, not imported)"
+            )
     return problems
 
 
@@ -114,8 +125,11 @@ def test_no_module_imports_up_the_layer_order():
 
 
 def test_every_app_and_top_level_module_is_in_a_layer():
-    names = {p.name if p.is_dir() else p.stem for p in PACKAGE.iterdir()
-             if (p.is_dir() and (p / "__init__.py").exists()) or p.suffix == ".py"}
+    names = {
+        p.name if p.is_dir() else p.stem
+        for p in PACKAGE.iterdir()
+        if (p.is_dir() and (p / "__init__.py").exists()) or p.suffix == ".py"
+    }
     assert names - set(RANK) == set()
 
 
@@ -126,15 +140,19 @@ def test_the_design_document_shows_the_order_this_test_enforces():
 
 # the test of the test: an upward import is reported wherever it hides, and a downward one is not
 
-@pytest.mark.parametrize("source", [
-    "from sotiem.immunizations.models import Dose\n",
-    "def move():\n    from sotiem.immunizations.models import Dose\n    return Dose\n",
-    "import sotiem.immunizations.services\n",
-    "from sotiem import immunizations\n",
-    "from ..immunizations.models import Dose\n",
-    "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from sotiem.immunizations.models import Dose\n",
-    "import importlib\nmodels = importlib.import_module('sotiem.immunizations.models')\n",
-])
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from sotiem.immunizations.models import Dose\n",
+        "def move():\n    from sotiem.immunizations.models import Dose\n    return Dose\n",
+        "import sotiem.immunizations.services\n",
+        "from sotiem import immunizations\n",
+        "from ..immunizations.models import Dose\n",
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from sotiem.immunizations.models import Dose\n",
+        "import importlib\nmodels = importlib.import_module('sotiem.immunizations.models')\n",
+    ],
+)
 def test_an_upward_import_in_a_people_module_is_reported_with_the_module_the_import_and_the_rule(source):
     [problem] = upward_imports(source, path=Path("people/merging.py"))
     assert problem.startswith("sotiem/people/merging.py:")
@@ -143,15 +161,23 @@ def test_an_upward_import_in_a_people_module_is_reported_with_the_module_the_imp
 
 
 def test_an_import_from_the_same_or_a_lower_layer_is_not_reported():
-    source = ("from sotiem.people.models import Person\nfrom sotiem.audit.services import audit_record\n"
-              "from . import hooks\nfrom .models import Person as P\nfrom sotiem.db.bulk import insert_rows\n")
+    source = (
+        "from sotiem.people.models import Person\nfrom sotiem.audit.services import audit_record\n"
+        "from . import hooks\nfrom .models import Person as P\nfrom sotiem.db.bulk import insert_rows\n"
+    )
     assert upward_imports(source, path=Path("people/merging.py")) == []
-    assert upward_imports("from sotiem.people.models import Person\n",
-                          path=Path("immunizations/management/commands/x.py")) == []
+    assert (
+        upward_imports(
+            "from sotiem.people.models import Person\n", path=Path("immunizations/management/commands/x.py")
+        )
+        == []
+    )
 
 
 def test_an_app_outside_the_layer_order_is_reported():
     [problem] = upward_imports("x = 1\n", path=Path("complaints/models.py"))
     assert "`complaints` is in no layer" in problem
-    [problem] = upward_imports("from sotiem.complaints.models import Complaint\n", path=Path("people/models.py"))
+    [problem] = upward_imports(
+        "from sotiem.complaints.models import Complaint\n", path=Path("people/models.py")
+    )
     assert "`complaints` is in no layer" in problem

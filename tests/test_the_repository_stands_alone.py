@@ -40,7 +40,9 @@ def scanned_files() -> list[Path]:
 
 def test_no_code_test_or_build_file_refers_to_a_path_outside_the_repository() -> None:
     files = scanned_files()
-    assert len(files) > 100 and REPOSITORY / "Makefile" in files  # the scan sees the tree, not an empty folder
+    assert (
+        len(files) > 100 and REPOSITORY / "Makefile" in files
+    )  # the scan sees the tree, not an empty folder
     found = {
         str(path.relative_to(REPOSITORY)): lines
         for path in files
@@ -49,12 +51,15 @@ def test_no_code_test_or_build_file_refers_to_a_path_outside_the_repository() ->
     assert found == {}
 
 
-@pytest.mark.parametrize("line", [
-    'TESTDATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "testdata"',
-    "Path(os.environ.get('SOTIEM_SHARED_DIR', '.'))",
-    'DCC = Path(os.environ.get("SOTIEM_DCC_TESTDATA", "/work/shared/testdata/dcc"))',
-    "check out ../shared/testdata/hl7 next to the repository",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        'TESTDATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "testdata"',
+        "Path(os.environ.get('SOTIEM_SHARED_DIR', '.'))",
+        'DCC = Path(os.environ.get("SOTIEM_DCC_TESTDATA", "/work/shared/testdata/dcc"))',
+        "check out ../shared/testdata/hl7 next to the repository",
+    ],
+)
 def test_the_scan_finds_each_way_out_of_the_repository(line: str) -> None:
     assert outside_references(f"import os\n{line}\n") == [line]
 

@@ -13,6 +13,11 @@ def development_secret_key(app_configs: Any, **kwargs: Any) -> list[Error]:
     """The built-in development SECRET_KEY signs sessions and keys the one-time-code hashes: never in production."""
     if settings.SECRET_KEY != settings.DEVELOPMENT_SECRET_KEY:
         return []
-    return [Error("SECRET_KEY is the built-in development key (no SECRET_KEY was set).",
-                  hint="Set SECRET_KEY to 50 or more random characters; production (SOTIEM_ENV=production, DEBUG=0 "
-                       "or gunicorn sotiem.wsgi) refuses to start without it.", id="sotiem.E001")]
+    return [
+        Error(
+            "SECRET_KEY is the built-in development key (no SECRET_KEY was set).",
+            hint="Set SECRET_KEY to 50 or more random characters; production (SOTIEM_ENV=production, DEBUG=0 "
+            "or gunicorn sotiem.wsgi) refuses to start without it.",
+            id="sotiem.E001",
+        )
+    ]

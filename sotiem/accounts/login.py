@@ -28,30 +28,47 @@ class SignInThrottle(AxesStandaloneBackend):
     would raise instead, which breaks `Client.login` and scripts that check a password.
     """
 
-    def authenticate(self, request: HttpRequest | None, username: str | None = None, password: str | None = None,
-                     **kwargs: Any) -> None:
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 
-def lockout_response(request: HttpRequest, original_response: HttpResponse | None = None,
-                     credentials: dict[str, Any] | None = None) -> HttpResponse:
+def lockout_response(
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: dict[str, Any] | None = None,
+) -> HttpResponse:
     """The sign-in page's answer while locked: 429, saying it is locked and until when (Vietnam time)."""
     username = str((credentials or {}).get("username") or request.POST.get("username") or "")[:150]
     until = login_lockout_until(username=username, address=client_address(request)).astimezone(VIETNAM)
-    return render(request, "accounts/lockout.html", {
-        "until_vi": f"{until:%H:%M} ngày {until:%d/%m/%Y}",
-        "until_en": f"{until:%H:%M} on {until.day} {MONTHS[until.month - 1]} {until.year}",
-    }, status=429)
+    return render(
+        request,
+        "accounts/lockout.html",
+        {
+            "until_vi": f"{until:%H:%M} ngày {until:%d/%m/%Y}",
+            "until_en": f"{until:%H:%M} on {until.day} {MONTHS[until.month - 1]} {until.year}",
+        },
+        status=429,
+    )
 
 
-def on_login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None,
-                    **kwargs: Any) -> None:
+def on_login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
     """Django's user_login_failed: audit the failure (axes has counted it, and may have locked, just before)."""
     if request is None:  # not a sign-in over HTTP (e.g. a test's client.login): nothing to throttle or audit
         return
     username = str(credentials.get("username") or "")[:150]
-    login_failure_record(username=username, address=client_address(request),
-                         locked=bool(getattr(request, "axes_locked_out", False)),
-                         failures=int(getattr(request, "axes_failures_since_start", 0) or 0))
+    login_failure_record(
+        username=username,
+        address=client_address(request),
+        locked=bool(getattr(request, "axes_locked_out", False)),
+        failures=int(getattr(request, "axes_failures_since_start", 0) or 0),
+    )

@@ -45,7 +45,8 @@ class Grant(models.Model):
                 name="grant_jurisdiction_matches_level",
                 condition=(
                     models.Q(level="national", province_code="", commune_code="", site__isnull=True)
-                    | models.Q(level="province", commune_code="", site__isnull=True) & ~models.Q(province_code="")
+                    | models.Q(level="province", commune_code="", site__isnull=True)
+                    & ~models.Q(province_code="")
                     | models.Q(level="commune", site__isnull=True) & ~models.Q(commune_code="")
                     | models.Q(level="site", site__isnull=False)
                 ),
@@ -53,8 +54,12 @@ class Grant(models.Model):
         ]
 
     def __str__(self) -> str:
-        where = {"national": "VN", "province": self.province_code, "commune": self.commune_code,
-                 "site": str(self.site_id)}[self.level]
+        where = {
+            "national": "VN",
+            "province": self.province_code,
+            "commune": self.commune_code,
+            "site": str(self.site_id),
+        }[self.level]
         return f"{self.user} {self.role}@{self.level}:{where}"
 
     def allows(self, action: str) -> bool:
@@ -67,12 +72,22 @@ class ApiKey(models.Model):
 
     prefix = models.CharField(max_length=16, unique=True, help_text="the public part, shown in lists")
     secret_hash = models.CharField(max_length=64, help_text="sha256 of the secret part")
-    source = models.CharField(max_length=64, db_index=True,
-                              help_text="the sender code its records are held under (a site code or a team code)")
-    site = models.ForeignKey("places.Site", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                             help_text="a site key may send only that site's doses")
-    province_code = models.CharField(max_length=2, blank=True,
-                                     help_text="a team key may send doses of any site of this 2025 province")
+    source = models.CharField(
+        max_length=64,
+        db_index=True,
+        help_text="the sender code its records are held under (a site code or a team code)",
+    )
+    site = models.ForeignKey(
+        "places.Site",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="a site key may send only that site's doses",
+    )
+    province_code = models.CharField(
+        max_length=2, blank=True, help_text="a team key may send doses of any site of this 2025 province"
+    )
     label = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -82,8 +97,10 @@ class ApiKey(models.Model):
         verbose_name = "Khóa API / API key"
         verbose_name_plural = "Khóa API / API keys"
         constraints = [
-            models.CheckConstraint(name="apikey_site_or_province",
-                                   condition=models.Q(site__isnull=False) | ~models.Q(province_code=""))
+            models.CheckConstraint(
+                name="apikey_site_or_province",
+                condition=models.Q(site__isnull=False) | ~models.Q(province_code=""),
+            )
         ]
 
     def __str__(self) -> str:

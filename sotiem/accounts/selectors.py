@@ -25,8 +25,12 @@ def grant_list(*, viewer: Any) -> QuerySet[Grant]:
 
 def login_lockout_until(*, username: str, address: str) -> Any:
     """When a sign-in lock on this account or client address ends: the cool-off after the last wrong try of either."""
-    last = AccessAttempt.objects.filter(Q(username=username) | Q(ip_address=address or None)).aggregate(
-        last=Max("attempt_time"))["last"] or timezone.now()
+    last = (
+        AccessAttempt.objects.filter(Q(username=username) | Q(ip_address=address or None)).aggregate(
+            last=Max("attempt_time")
+        )["last"]
+        or timezone.now()
+    )
     return last + (get_cool_off() or dt.timedelta(0))
 
 

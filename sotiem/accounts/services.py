@@ -21,8 +21,9 @@ from sotiem.places.models import AdminUnit, Era, Site
 ANONYMOUS = "anonymous"  # the audit actor of a sign-in that failed: nobody is known to be there
 
 
-def official_create(*, username: str, password: str, full_name: str, actor: Any, reason: str = "",
-                    staff: bool = True) -> Any:
+def official_create(
+    *, username: str, password: str, full_name: str, actor: Any, reason: str = "", staff: bool = True
+) -> Any:
     """Create an official's login (staff, so the admin is reachable; powers come only from grants)."""
     User = get_user_model()
     with transaction.atomic():
@@ -31,37 +32,59 @@ def official_create(*, username: str, password: str, full_name: str, actor: Any,
         user.set_password(password)
         user.full_clean(exclude=["password"])
         user.save()
-        audit_record(actor=actor, action="official.create", obj=user,
-                     after={"username": username, "full_name": full_name}, reason=reason)
+        audit_record(
+            actor=actor,
+            action="official.create",
+            obj=user,
+            after={"username": username, "full_name": full_name},
+            reason=reason,
+        )
     return user
 
 
-def grant_create(*, user: Any, role: str, level: str, province_code: str = "", commune_code: str = "",
-                 site: Site | None = None, actor: Any, reason: str) -> Grant:
+def grant_create(
+    *,
+    user: Any,
+    role: str,
+    level: str,
+    province_code: str = "",
+    commune_code: str = "",
+    site: Site | None = None,
+    actor: Any,
+    reason: str,
+) -> Grant:
     """Give an official a role over one jurisdiction; the jurisdiction must exist in the 2025 era."""
     if role not in Role.values:
         raise ValidationError(f"Vai trò không hợp lệ / Unknown role: {role!r}")
     if level not in Level.values:
         raise ValidationError(f"Cấp không hợp lệ / Unknown level: {level!r}")
-    if level == Level.PROVINCE and not AdminUnit.objects.filter(
-        era=Era.Y2025, level="province", code=province_code
-    ).exists():
-        raise ValidationError(f"Không có tỉnh mã {province_code!r} (2025) / No 2025 province {province_code!r}")
+    if (
+        level == Level.PROVINCE
+        and not AdminUnit.objects.filter(era=Era.Y2025, level="province", code=province_code).exists()
+    ):
+        raise ValidationError(
+            f"Không có tỉnh mã {province_code!r} (2025) / No 2025 province {province_code!r}"
+        )
     if level == Level.COMMUNE:
         commune = AdminUnit.objects.filter(era=Era.Y2025, level="commune", code=commune_code).first()
         if commune is None:
-            raise ValidationError(f"Không có xã mã {commune_code!r} (2025) / No 2025 commune {commune_code!r}")
+            raise ValidationError(
+                f"Không có xã mã {commune_code!r} (2025) / No 2025 commune {commune_code!r}"
+            )
         province_code = commune.province_code
     if level == Level.SITE:
         if site is None:
             raise ValidationError("Cần chọn điểm tiêm / A site grant needs a site")
         province_code = site.province.code
     if role == Role.VACCINATOR and level != Level.SITE:
-        raise ValidationError("Nhân viên điểm tiêm chỉ được cấp quyền tại một điểm tiêm / "
-                              "A vaccinator's grant is for one site")
+        raise ValidationError(
+            "Nhân viên điểm tiêm chỉ được cấp quyền tại một điểm tiêm / A vaccinator's grant is for one site"
+        )
     with transaction.atomic():
         grant = Grant.objects.create(
-            user=user, role=role, level=level,
+            user=user,
+            role=role,
+            level=level,
             province_code=province_code if level != Level.NATIONAL else "",
             commune_code=commune_code if level == Level.COMMUNE else "",
             site=site if level == Level.SITE else None,
@@ -78,8 +101,9 @@ def grant_revoke(*, grant: Grant, actor: Any, reason: str) -> Grant:
         before = snapshot(grant)
         grant.revoked_at = timezone.now()
         grant.save(update_fields=["revoked_at"])
-        audit_record(actor=actor, action="grant.revoke", obj=grant, before=before, after=snapshot(grant),
-                     reason=reason)
+        audit_record(
+            actor=actor, action="grant.revoke", obj=grant, before=before, after=snapshot(grant), reason=reason
+        )
     return grant
 
 
@@ -87,32 +111,57 @@ def _hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def apikey_create(*, site: Site | None = None, team_code: str = "", province_code: str = "", label: str = "",
-                  actor: Any, reason: str = "") -> tuple[ApiKey, str]:
+def apikey_create(
+    *,
+    site: Site | None = None,
+    team_code: str = "",
+    province_code: str = "",
+    label: str = "",
+    actor: Any,
+    reason: str = "",
+) -> tuple[ApiKey, str]:
     """Issue a sender key for one site, or for a province's data-entry team; returns the key and its secret text.
 
     The secret is shown once: only its hash is stored.
     """
     if site is None and not (team_code and province_code):
-        raise ValidationError("Cần một điểm tiêm, hoặc mã nhóm và tỉnh / A key is for a site, or a team code and a "
-                              "province")
-    if site is None and not AdminUnit.objects.filter(era=Era.Y2025, level="province", code=province_code).exists():
-        raise ValidationError(f"Không có tỉnh mã {province_code!r} (2025) / No 2025 province {province_code!r}")
+        raise ValidationError(
+            "Cần một điểm tiêm, hoặc mã nhóm và tỉnh / A key is for a site, or a team code and a province"
+        )
+    if (
+        site is None
+        and not AdminUnit.objects.filter(era=Era.Y2025, level="province", code=province_code).exists()
+    ):
+        raise ValidationError(
+            f"Không có tỉnh mã {province_code!r} (2025) / No 2025 province {province_code!r}"
+        )
     if team_code and Site.objects.filter(code=team_code).exists():
-        raise ValidationError(f"Mã nhóm {team_code!r} trùng mã một điểm tiêm / The team code is a site's code")
+        raise ValidationError(
+            f"Mã nhóm {team_code!r} trùng mã một điểm tiêm / The team code is a site's code"
+        )
     if team_code and not team_code_belongs(team_code.strip(), province_code):
-        raise ValidationError(f"Mã nhóm {team_code!r} thuộc tỉnh khác hoặc cả nước / The team code {team_code!r} "
-                              "belongs to another province or to the national team")
+        raise ValidationError(
+            f"Mã nhóm {team_code!r} thuộc tỉnh khác hoặc cả nước / The team code {team_code!r} "
+            "belongs to another province or to the national team"
+        )
     prefix = secrets.token_hex(4)
     secret = secrets.token_urlsafe(24)
     with transaction.atomic():
         key = ApiKey.objects.create(
-            prefix=prefix, secret_hash=_hash_secret(secret), source=site.code if site else team_code.strip(),
-            site=site, province_code=site.province.code if site else province_code, label=label,
+            prefix=prefix,
+            secret_hash=_hash_secret(secret),
+            source=site.code if site else team_code.strip(),
+            site=site,
+            province_code=site.province.code if site else province_code,
+            label=label,
         )
-        audit_record(actor=actor, action="apikey.create", obj=key,
-                     after={"prefix": prefix, "source": key.source, "province_code": key.province_code},
-                     reason=reason)
+        audit_record(
+            actor=actor,
+            action="apikey.create",
+            obj=key,
+            after={"prefix": prefix, "source": key.source, "province_code": key.province_code},
+            reason=reason,
+        )
     return key, f"sk_{prefix}_{secret}"
 
 
@@ -121,8 +170,9 @@ def apikey_revoke(*, key: ApiKey, actor: Any, reason: str) -> ApiKey:
     with transaction.atomic():
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
-        audit_record(actor=actor, action="apikey.revoke", obj=key, after={"revoked_at": key.revoked_at},
-                     reason=reason)
+        audit_record(
+            actor=actor, action="apikey.revoke", obj=key, after={"revoked_at": key.revoked_at}, reason=reason
+        )
     return key
 
 
@@ -139,13 +189,19 @@ def apikey_authenticate(text: str) -> ApiKey | None:
 
 def login_failure_record(*, username: str, address: str, locked: bool, failures: int) -> None:
     """Audit a wrong sign-in, and the lock it began or prolonged, on the account (or axes' count of the name)."""
-    obj = (get_user_model()._default_manager.filter(username=username).first()
-           or AccessAttempt.objects.filter(username=username).order_by("-attempt_time").first())
+    obj = (
+        get_user_model()._default_manager.filter(username=username).first()
+        or AccessAttempt.objects.filter(username=username).order_by("-attempt_time").first()
+    )
     if obj is None:  # axes keeps no count (disabled): nothing to point the event at
         return
     after = {"username": username, "address": address, "failures": failures}
     with transaction.atomic():
         audit_record(actor=ANONYMOUS, action="login.failed", obj=obj, after=after)
         if locked:
-            audit_record(actor=ANONYMOUS, action="login.lockout", obj=obj,
-                         after={**after, "until": login_lockout_until(username=username, address=address)})
+            audit_record(
+                actor=ANONYMOUS,
+                action="login.lockout",
+                obj=obj,
+                after={**after, "until": login_lockout_until(username=username, address=address)},
+            )

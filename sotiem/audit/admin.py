@@ -31,6 +31,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):  # type: ignore[no-untyped-def]
         term = searchable(search_term)
         if term != search_term:
-            messages.warning(request, f"Đã tìm theo {len(term)} ký tự đầu, bỏ ký tự điều khiển / Searched for the "
-                                      f"first {len(term)} characters, control characters removed")
+            messages.warning(
+                request,
+                f"Đã tìm theo {len(term)} ký tự đầu, bỏ ký tự điều khiển / Searched for the "
+                f"first {len(term)} characters, control characters removed",
+            )
         return super().get_search_results(request, queryset, term)

@@ -20,15 +20,22 @@ class AuditEvent(models.Model):
     """One state change of registry data, written in the same transaction as the change itself."""
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+")
-    actor_label = models.CharField(max_length=120, help_text="who acted when not a user: system, an API key, an import")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(
+        max_length=120, help_text="who acted when not a user: system, an API key, an import"
+    )
     action = models.CharField(max_length=64, db_index=True)
     object_type = models.CharField(max_length=64)
     object_id = models.CharField(max_length=64)
     object_repr = models.CharField(max_length=200, blank=True)
-    person_id = models.BigIntegerField(null=True, blank=True, db_index=True,
-                                       help_text="the person whose record this touches, for a person's history")
+    person_id = models.BigIntegerField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="the person whose record this touches, for a person's history",
+    )
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
     reason = models.TextField(blank=True)

@@ -10,8 +10,9 @@ from django.db.models import Q, QuerySet
 from sotiem.audit.models import AuditEvent
 
 
-def audit_event_list(*, person_id: int | None = None, obj: Any = None,
-                     batches: Sequence[tuple[str, str]] = ()) -> QuerySet[AuditEvent]:
+def audit_event_list(
+    *, person_id: int | None = None, obj: Any = None, batches: Sequence[tuple[str, str]] = ()
+) -> QuerySet[AuditEvent]:
     """Audit events of one person's record or of one object, newest first.
 
     `batches` are (object type, id) of received batches that wrote to the person's record: ingestion audits a

@@ -60,7 +60,9 @@ def audit_event(
     person_id: int | None = None,
 ) -> AuditEvent:
     """An unsaved event, for services that write many rows at once (see `audit_record_many`)."""
-    user = actor if (actor is not None and not isinstance(actor, str) and getattr(actor, "pk", None)) else None
+    user = (
+        actor if (actor is not None and not isinstance(actor, str) and getattr(actor, "pk", None)) else None
+    )
     return AuditEvent(
         actor=user,
         actor_label=actor_label_of(actor)[:120],
@@ -83,8 +85,9 @@ def audit_record_many(events: list[AuditEvent]) -> list[AuditEvent]:
 AuditEntry = tuple[str, str, int | None, dict[str, Any] | None]  # object id, object repr, person id, after
 
 
-def audit_record_entries(*, actor: Any, action: str, object_type: str, entries: list[AuditEntry],
-                         reason: str = "") -> None:
+def audit_record_entries(
+    *, actor: Any, action: str, object_type: str, entries: list[AuditEntry], reason: str = ""
+) -> None:
     """One event per object created by one act (an ingested batch), written in one statement.
 
     The same events as `audit_event` + `audit_record_many` would write, without building a model instance per
@@ -92,16 +95,34 @@ def audit_record_entries(*, actor: Any, action: str, object_type: str, entries: 
     """
     if not entries:
         return
-    user = actor if (actor is not None and not isinstance(actor, str) and getattr(actor, "pk", None)) else None
+    user = (
+        actor if (actor is not None and not isinstance(actor, str) and getattr(actor, "pk", None)) else None
+    )
     now = timezone.now()
     head = (now, user.pk if user else None, actor_label_of(actor)[:120], action, object_type)
-    insert_rows(AuditEvent, AUDIT_COLUMNS,
-                [(*head, object_id, object_repr[:200], person_id, None, after, reason)
-                 for object_id, object_repr, person_id, after in entries])
+    insert_rows(
+        AuditEvent,
+        AUDIT_COLUMNS,
+        [
+            (*head, object_id, object_repr[:200], person_id, None, after, reason)
+            for object_id, object_repr, person_id, after in entries
+        ],
+    )
 
 
-AUDIT_COLUMNS = ["created_at", "actor_id", "actor_label", "action", "object_type", "object_id", "object_repr",
-                 "person_id", "before", "after", "reason"]
+AUDIT_COLUMNS = [
+    "created_at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "person_id",
+    "before",
+    "after",
+    "reason",
+]
 
 
 def audit_record(
@@ -118,7 +139,8 @@ def audit_record(
 
     `actor` is a user, a label string (an API key, an import run) or None for the system itself.
     """
-    event = audit_event(actor=actor, action=action, obj=obj, before=before, after=after, reason=reason,
-                        person_id=person_id)
+    event = audit_event(
+        actor=actor, action=action, obj=obj, before=before, after=after, reason=reason, person_id=person_id
+    )
     event.save()
     return event

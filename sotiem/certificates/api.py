@@ -47,8 +47,11 @@ class VerifyWarning(Schema):
     """A deviation the DCC specification leaves to business rules; the certificate stays valid."""
 
     path: str = Field(description="JSON Pointer into the hcert, e.g. /v/0/dt", examples=["/v/0/ma"])
-    code: str = Field(description="format (a date or date-time not as the schema writes it) or value-set (a code "
-                                  "outside the EU value sets 2.12.0)", examples=["value-set"])
+    code: str = Field(
+        description="format (a date or date-time not as the schema writes it) or value-set (a code "
+        "outside the EU value sets 2.12.0)",
+        examples=["value-set"],
+    )
     reason: str = Field(examples=["'ORG-1000030215' is not in the vaccine-mah-manf value set"])
 
 
@@ -59,7 +62,8 @@ class VerifyOut(Schema):
     payload: dict[str, Any] | None
     warnings: list[VerifyWarning] = Field(
         description="Format and value-set deviations, shown beside valid=true (and on a revoked certificate); "
-                    "what the DCC specification makes mandatory fails at `step` instead")
+        "what the DCC specification makes mandatory fails at `step` instead"
+    )
 
 
 @router.get("/trust-list", response={200: list[TrustEntry]}, auth=None)

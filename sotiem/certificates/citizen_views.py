@@ -38,25 +38,37 @@ from sotiem.people.services import CITIZEN_ACTOR, birth_date_try_record
 UNLOCKED_KEY = "citizen_certificates"  # {"unlocked": [person ids]}; wrong tries are counted in the database
 WRONG_BIRTH = "Ngày sinh không khớp, còn {left} lần thử / The birth date does not match; {left} tries left"
 LOCKED = {
-    LockScope.PERSON: ("Đã nhập sai ngày sinh của người này quá nhiều lần; chứng nhận của họ bị khóa đến {vi} (giờ "
-                       "Việt Nam). Nếu cần sớm hơn, hãy liên hệ trạm y tế / Too many wrong birth dates for this "
-                       "person; their certificate is locked until {en} (Vietnam time). If you need it sooner, "
-                       "contact your health station"),
-    LockScope.PHONE: ("Đã nhập sai ngày sinh quá nhiều lần từ số điện thoại này; việc mở chứng nhận bị khóa đến {vi} "
-                      "(giờ Việt Nam). Nếu cần sớm hơn, hãy liên hệ trạm y tế / Too many wrong birth dates from this "
-                      "phone; opening certificates is locked until {en} (Vietnam time). If you need it sooner, "
-                      "contact your health station"),
-    LockScope.ADDRESS: ("Đã nhập sai ngày sinh quá nhiều lần từ địa chỉ mạng này; việc mở chứng nhận bị khóa đến {vi} "
-                        "(giờ Việt Nam). Nếu cần sớm hơn, hãy liên hệ trạm y tế / Too many wrong birth dates from "
-                        "this network address; opening certificates is locked until {en} (Vietnam time). If you need "
-                        "it sooner, contact your health station"),
+    LockScope.PERSON: (
+        "Đã nhập sai ngày sinh của người này quá nhiều lần; chứng nhận của họ bị khóa đến {vi} (giờ "
+        "Việt Nam). Nếu cần sớm hơn, hãy liên hệ trạm y tế / Too many wrong birth dates for this "
+        "person; their certificate is locked until {en} (Vietnam time). If you need it sooner, "
+        "contact your health station"
+    ),
+    LockScope.PHONE: (
+        "Đã nhập sai ngày sinh quá nhiều lần từ số điện thoại này; việc mở chứng nhận bị khóa đến {vi} "
+        "(giờ Việt Nam). Nếu cần sớm hơn, hãy liên hệ trạm y tế / Too many wrong birth dates from this "
+        "phone; opening certificates is locked until {en} (Vietnam time). If you need it sooner, "
+        "contact your health station"
+    ),
+    LockScope.ADDRESS: (
+        "Đã nhập sai ngày sinh quá nhiều lần từ địa chỉ mạng này; việc mở chứng nhận bị khóa đến {vi} "
+        "(giờ Việt Nam). Nếu cần sớm hơn, hãy liên hệ trạm y tế / Too many wrong birth dates from "
+        "this network address; opening certificates is locked until {en} (Vietnam time). If you need "
+        "it sooner, contact your health station"
+    ),
 }
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-NO_BIRTH = ("Hồ sơ chưa có ngày sinh; hãy liên hệ trạm y tế để bổ sung / The record has no birth date; ask your "
-            "health station to add it")
-FILES = {"qr.svg": "image/svg+xml", "qr.png": "image/png", "a4.pdf": "application/pdf",
-         "card.pdf": "application/pdf"}
+NO_BIRTH = (
+    "Hồ sơ chưa có ngày sinh; hãy liên hệ trạm y tế để bổ sung / The record has no birth date; ask your "
+    "health station to add it"
+)
+FILES = {
+    "qr.svg": "image/svg+xml",
+    "qr.png": "image/png",
+    "a4.pdf": "application/pdf",
+    "card.pdf": "application/pdf",
+}
 
 
 def _person(request: HttpRequest, handle: str) -> tuple[str, Person]:
@@ -65,9 +77,15 @@ def _person(request: HttpRequest, handle: str) -> tuple[str, Person]:
     if phone is None:
         raise Http404
     contact_pk = request.session[PROOF_KEY]["handles"].get(handle)
-    contact = (ContactPoint.objects.filter(pk=contact_pk, phone=phone, active=True,
-                                           person__status=PersonStatus.ACTIVE).select_related("person").first()
-               if contact_pk else None)
+    contact = (
+        ContactPoint.objects.filter(
+            pk=contact_pk, phone=phone, active=True, person__status=PersonStatus.ACTIVE
+        )
+        .select_related("person")
+        .first()
+        if contact_pk
+        else None
+    )
     if contact is None:
         raise Http404
     return phone, contact.person
@@ -82,9 +100,10 @@ def _state(request: HttpRequest) -> dict[str, Any]:
 def _lock_message(lock: BirthDateLock) -> str:
     """What the lock refuses and until when, in Vietnam's local time, with the health station to turn to."""
     until = lock.until.astimezone(VIETNAM)
-    return LOCKED[LockScope(lock.scope)].format(vi=f"{until:%H:%M} ngày {until:%d/%m/%Y}",
-                                                en=f"{until:%H:%M} on {until.day} {MONTHS[until.month - 1]} "
-                                                   f"{until.year}")
+    return LOCKED[LockScope(lock.scope)].format(
+        vi=f"{until:%H:%M} ngày {until:%d/%m/%Y}",
+        en=f"{until:%H:%M} on {until.day} {MONTHS[until.month - 1]} {until.year}",
+    )
 
 
 def _birth_matches(person: Person, text: str) -> bool:
@@ -99,23 +118,43 @@ def _birth_matches(person: Person, text: str) -> bool:
     if person.birth_precision == "year":
         return date.year == person.birth_date.year
     if person.birth_precision == "month":
-        return (date.year, date.month) == (person.birth_date.year, person.birth_date.month) and precision != "year"
+        return (date.year, date.month) == (
+            person.birth_date.year,
+            person.birth_date.month,
+        ) and precision != "year"
     return precision == "day" and date == person.birth_date
 
 
-def _unlock_page(request: HttpRequest, person: Person, handle: str, *, error: str = "",
-                 lock: BirthDateLock | None = None, status: int = 200) -> HttpResponse:
-    return render(request, "certificates/citizen/unlock.html",
-                  {"name": person.full_name, "handle": handle, "error": error,
-                   "locked": _lock_message(lock) if lock else "",
-                   "no_birth": person.birth_date is None}, status=status)
+def _unlock_page(
+    request: HttpRequest,
+    person: Person,
+    handle: str,
+    *,
+    error: str = "",
+    lock: BirthDateLock | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "certificates/citizen/unlock.html",
+        {
+            "name": person.full_name,
+            "handle": handle,
+            "error": error,
+            "locked": _lock_message(lock) if lock else "",
+            "no_birth": person.birth_date is None,
+        },
+        status=status,
+    )
 
 
 def _read(phone: str, person: Person, what: str) -> Certificate | None:
     """The person's current certificate (issued or replaced first if the record changed), the read audited."""
     actor = CITIZEN_ACTOR.format(phone=phone)
     certificate = certificate_current(person=person, actor=actor, reason=f"citizen asked: {what}")
-    audit_record(actor=actor, action="person.read", obj=person, person_id=person.pk, reason=f"certificate {what}")
+    audit_record(
+        actor=actor, action="person.read", obj=person, person_id=person.pk, reason=f"certificate {what}"
+    )
     return certificate
 
 
@@ -123,14 +162,23 @@ def _doses(person: Person) -> tuple[Any, list[DoseLine], list[str]]:
     """The status, one printable line per counted dose and one explained line per dose."""
     facts = selectors.person_facts([person.pk])[0]
     status = vaccination_status(facts.doses, rules_from_catalogue(), on=timezone.localdate())
-    rows = {str(d["public_id"]): d for d in Dose.objects.filter(person=person).values(
-        "public_id", "vaccine__name", "site__name", "administered_on")}
+    rows = {
+        str(d["public_id"]): d
+        for d in Dose.objects.filter(person=person).values(
+            "public_id", "vaccine__name", "site__name", "administered_on"
+        )
+    }
     lines = []
     for counted in status.counted:
         row = rows[counted.public_id]
-        lines.append(DoseLine(number_label=counted.label,
-                              administered_on=row["administered_on"], vaccine=row["vaccine__name"],
-                              site=row["site__name"]))
+        lines.append(
+            DoseLine(
+                number_label=counted.label,
+                administered_on=row["administered_on"],
+                vaccine=row["vaccine__name"],
+                site=row["site__name"],
+            )
+        )
     return status, lines, status.explain(rules_from_catalogue())
 
 
@@ -151,8 +199,9 @@ def my_certificate(request: HttpRequest, handle: str) -> HttpResponse:
             outcome = birth_date_try_record(person=person, phone=phone, address=address)
             if outcome.lock is not None:
                 return _unlock_page(request, person, handle, lock=outcome.lock, status=429)
-            return _unlock_page(request, person, handle, error=WRONG_BIRTH.format(left=outcome.tries_left),
-                                status=400)
+            return _unlock_page(
+                request, person, handle, error=WRONG_BIRTH.format(left=outcome.tries_left), status=400
+            )
         if person.pk not in state["unlocked"]:
             state["unlocked"].append(person.pk)
         return redirect("citizen_certificate", handle=handle)
@@ -161,10 +210,18 @@ def my_certificate(request: HttpRequest, handle: str) -> HttpResponse:
         return _unlock_page(request, person, handle, lock=lock)
     certificate = _read(phone, person, "page")
     status, _lines, explained = _doses(person)
-    return render(request, "certificates/citizen/certificate.html", {
-        "handle": handle, "person": person, "certificate": certificate, "status": status, "explained": explained,
-        "qr": qr_svg(certificate.hc1) if certificate else "",
-    })
+    return render(
+        request,
+        "certificates/citizen/certificate.html",
+        {
+            "handle": handle,
+            "person": person,
+            "certificate": certificate,
+            "status": status,
+            "explained": explained,
+            "qr": qr_svg(certificate.hc1) if certificate else "",
+        },
+    )
 
 
 @never_cache
@@ -194,11 +251,19 @@ def my_certificate_file(request: HttpRequest, handle: str, name: str) -> HttpRes
 
 def _view(person: Person, certificate: Certificate, status: Any, lines: list[DoseLine]) -> CertificateView:
     born = person.birth_date
-    birth = "" if born is None else {"year": f"{born:%Y}", "month": f"{born:%m/%Y}"}.get(person.birth_precision,
-                                                                                          f"{born:%d/%m/%Y}")
-    return CertificateView(full_name=person.full_name, birth_date=birth, uvci=certificate.uvci,
-                           issued_at=timezone.localtime(certificate.issued_at),
-                           expires_at=timezone.localtime(certificate.expires_at),
-                           status_vi=status.label_vi, status_en=status.label_en, doses=tuple(lines),
-                           hc1=certificate.hc1)
-
+    birth = (
+        ""
+        if born is None
+        else {"year": f"{born:%Y}", "month": f"{born:%m/%Y}"}.get(person.birth_precision, f"{born:%d/%m/%Y}")
+    )
+    return CertificateView(
+        full_name=person.full_name,
+        birth_date=birth,
+        uvci=certificate.uvci,
+        issued_at=timezone.localtime(certificate.issued_at),
+        expires_at=timezone.localtime(certificate.expires_at),
+        status_vi=status.label_vi,
+        status_en=status.label_en,
+        doses=tuple(lines),
+        hc1=certificate.hc1,
+    )

@@ -95,7 +95,9 @@ class Outcome:
     """What became of one person's certificates in one pass."""
 
     issued: list[Issued]
-    revoked: list[Held]  # current certificates revoked: replaced by an issued one, or none (no dose counts any more)
+    revoked: list[
+        Held
+    ]  # current certificates revoked: replaced by an issued one, or none (no dose counts any more)
     kept: int
 
     @property
@@ -131,8 +133,12 @@ def holder_name(full_name: str) -> dict[str, str]:
     if len(words) < 2:
         return {"fnt": _icao_word(full_name)[:80]}
     given = " ".join(words[1:])
-    return {"fn": words[0][:80], "fnt": _icao_word(words[0])[:80], "gn": given[:80],
-            "gnt": "<".join(filter(None, map(_icao_word, words[1:])))[:80]}
+    return {
+        "fn": words[0][:80],
+        "fnt": _icao_word(words[0])[:80],
+        "gn": given[:80],
+        "gnt": "<".join(filter(None, map(_icao_word, words[1:])))[:80],
+    }
 
 
 def content(facts: PersonFacts, status: Status, rules: Mapping[str, VaccineRule]) -> dict | None:
@@ -141,8 +147,12 @@ def content(facts: PersonFacts, status: Status, rules: Mapping[str, VaccineRule]
     if entry is None:
         return None
     entry.update({"co": COUNTRY, "is": ISSUER_NAME})
-    return {"ver": SCHEMA_VERSION, "nam": holder_name(facts.full_name),
-            "dob": birth_text(facts.birth_date, facts.birth_precision), "v": [entry]}
+    return {
+        "ver": SCHEMA_VERSION,
+        "nam": holder_name(facts.full_name),
+        "dob": birth_text(facts.birth_date, facts.birth_precision),
+        "v": [entry],
+    }
 
 
 def fingerprint(hcert: dict) -> str:
@@ -156,7 +166,7 @@ def fingerprint(hcert: dict) -> str:
 
 @lru_cache(maxsize=8)
 def _uvci_body_start(issuer: str) -> str:
-    """"URN:UVCI:01:VN:<issuer>/", checked once by building a whole identifier the slow, validating way."""
+    """ "URN:UVCI:01:VN:<issuer>/", checked once by building a whole identifier the slow, validating way."""
     sample = uvci(country=COUNTRY, issuer=issuer, opaque="A")
     return sample[: -len("A#") - 1]
 
@@ -173,8 +183,17 @@ def signer_for(kid: bytes, key_path: str) -> Signer:
     return Signer.from_key(load_private(key_path), kid)
 
 
-def plan(people: Iterable[PersonFacts], held: Mapping[int, Held], *, now: dt.datetime, signer: SignerInfo,
-         validity: dt.timedelta, issuer: str, on: dt.date, force: bool = False) -> Outcome:
+def plan(
+    people: Iterable[PersonFacts],
+    held: Mapping[int, Held],
+    *,
+    now: dt.datetime,
+    signer: SignerInfo,
+    validity: dt.timedelta,
+    issuer: str,
+    on: dt.date,
+    force: bool = False,
+) -> Outcome:
     """Decide and sign, for each person: keep, replace (revoking the old) or revoke their certificate.
 
     `force` replaces even unchanged certificates (a signing key that must no longer be trusted).
@@ -183,14 +202,25 @@ def plan(people: Iterable[PersonFacts], held: Mapping[int, Held], *, now: dt.dat
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _plan(people, held, now=now, signer=signer, validity=validity, issuer=issuer, on=on, force=force)
+        return _plan(
+            people, held, now=now, signer=signer, validity=validity, issuer=issuer, on=on, force=force
+        )
     finally:
         if collecting:
             gc.enable()
 
 
-def _plan(people: Iterable[PersonFacts], held: Mapping[int, Held], *, now: dt.datetime, signer: SignerInfo,
-          validity: dt.timedelta, issuer: str, on: dt.date, force: bool) -> Outcome:
+def _plan(
+    people: Iterable[PersonFacts],
+    held: Mapping[int, Held],
+    *,
+    now: dt.datetime,
+    signer: SignerInfo,
+    validity: dt.timedelta,
+    issuer: str,
+    on: dt.date,
+    force: bool,
+) -> Outcome:
     rules = rules_from_catalogue()
     sign = signer_for(signer.kid, signer.key_path)
     expires = min(now + validity, signer.not_after)
@@ -208,17 +238,30 @@ def _plan(people: Iterable[PersonFacts], held: Mapping[int, Held], *, now: dt.da
                 revoked.append(current)
             continue
         mark = fingerprint(hcert)
-        if not force and current is not None and current.fingerprint == mark and current.expires_at - now > RENEW_BEFORE:
+        if (
+            not force
+            and current is not None
+            and current.fingerprint == mark
+            and current.expires_at - now > RENEW_BEFORE
+        ):
             kept += 1
             continue
         ci = new_uvci(issuer)
         hcert["v"][0]["ci"] = ci
         signed = sign.sign_claims(issuer=COUNTRY, issued_at=issued_at, expires_at=expires_ts, hcert=hcert)
-        issued.append(Issued(
-            person_id=facts.person_id, uvci=ci, hc1=signed.hc1, fingerprint=mark, state=status.state,
-            issued_at=now, expires_at=expires, hashes=revocation_hashes(uci=ci, country=COUNTRY,
-                                                                        signature=signed.signature),
-            replaces=head.certificate_id if head else None))
+        issued.append(
+            Issued(
+                person_id=facts.person_id,
+                uvci=ci,
+                hc1=signed.hc1,
+                fingerprint=mark,
+                state=status.state,
+                issued_at=now,
+                expires_at=expires,
+                hashes=revocation_hashes(uci=ci, country=COUNTRY, signature=signed.signature),
+                replaces=head.certificate_id if head else None,
+            )
+        )
         if current is not None:
             revoked.append(current)
     return Outcome(issued=issued, revoked=revoked, kept=kept)

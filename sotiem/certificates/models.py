@@ -16,9 +16,13 @@ class SigningKeyStatus(models.TextChoices):
 class SigningKey(models.Model):
     """A document signer (DSC): its X.509 certificate is published; its private key is a file named by key_path."""
 
-    kid = models.CharField(max_length=24, unique=True, help_text="base64 of the first 8 bytes of SHA-256(DER)")
+    kid = models.CharField(
+        max_length=24, unique=True, help_text="base64 of the first 8 bytes of SHA-256(DER)"
+    )
     certificate_der = models.BinaryField(help_text="the document signer certificate, DER")
-    key_path = models.CharField(max_length=500, help_text="PEM file of the private key (outside the database)")
+    key_path = models.CharField(
+        max_length=500, help_text="PEM file of the private key (outside the database)"
+    )
     not_before = models.DateTimeField()
     not_after = models.DateTimeField()
     status = models.CharField(max_length=8, choices=SigningKeyStatus.choices, default=SigningKeyStatus.ACTIVE)
@@ -46,24 +50,36 @@ class Certificate(models.Model):
     current certificate unless it is revoked (no dose counts any more).
     """
 
-    SCOPE = {"province": ["person__province_code"], "commune": ["person__commune_code"],
-             "site": ["person__doses__site_id"]}
+    SCOPE = {
+        "province": ["person__province_code"],
+        "commune": ["person__commune_code"],
+        "site": ["person__doses__site_id"],
+    }
 
     # the UVCI is the certificate's public identifier: no UUID of its own
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="certificates")
     uvci = models.CharField(max_length=80, help_text="the certificate identifier (ci); unique (Meta)")
     hc1 = models.TextField(help_text="the signed certificate as the QR code carries it")
-    fingerprint = models.CharField(max_length=32, help_text="hash of the certified content, to reissue only on change")
+    fingerprint = models.CharField(
+        max_length=32, help_text="hash of the certified content, to reissue only on change"
+    )
     state = models.CharField(max_length=8, help_text="status when issued: partial, complete, booster")
     # no database-level foreign key: checking it locks the one signing key row once per certificate, ~5 us of
     # PostgreSQL's time each (a quarter of its share in issuing); keys are never deleted (PROTECT here, and no
     # service deletes one) and issuing reads the key row first
-    signing_key = models.ForeignKey(SigningKey, on_delete=models.PROTECT, related_name="+", db_index=False,
-                                    db_constraint=False)
+    signing_key = models.ForeignKey(
+        SigningKey, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     issued_at = models.DateTimeField()
     expires_at = models.DateTimeField()
-    replaces = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="replaced_by", help_text="the person's previous certificate")
+    replaces = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        help_text="the person's previous certificate",
+    )
     # EU DCC revocation hashes (first 16 bytes of SHA-256), published once revoked
     hash_uci = models.BinaryField(max_length=16)
     hash_country_uci = models.BinaryField(max_length=16)
@@ -77,8 +93,11 @@ class Certificate(models.Model):
         constraints = [
             # a constraint rather than unique=True: on PostgreSQL that would add a second (LIKE) index on every insert
             models.UniqueConstraint(fields=["uvci"], name="certificate_uvci_unique"),
-            models.UniqueConstraint(fields=["person"], condition=models.Q(replaces__isnull=True),
-                                    name="certificate_one_chain_per_person"),
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=models.Q(replaces__isnull=True),
+                name="certificate_one_chain_per_person",
+            ),
         ]
         ordering = ["-issued_at", "-id"]
 
@@ -98,8 +117,9 @@ class Revocation(models.Model):
     hashes from the certificate, and reads the whole table (no index on the time: one index less to write per
     revocation, a million at a time when a key is replaced)."""
 
-    certificate = models.OneToOneField(Certificate, on_delete=models.PROTECT, primary_key=True,
-                                       related_name="revocation")
+    certificate = models.OneToOneField(
+        Certificate, on_delete=models.PROTECT, primary_key=True, related_name="revocation"
+    )
     revoked_at = models.DateTimeField()
     reason = models.CharField(max_length=200, blank=True)
     hash_uci = models.BinaryField(max_length=16)

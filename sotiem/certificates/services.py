@@ -31,8 +31,20 @@ from sotiem.people.models import Person
 
 log = logging.getLogger(__name__)
 SYSTEM = "system:certificates"
-CERT_COLUMNS = ["person_id", "uvci", "hc1", "fingerprint", "state", "signing_key_id", "issued_at", "expires_at",
-                "replaces_id", "hash_uci", "hash_country_uci", "hash_signature"]
+CERT_COLUMNS = [
+    "person_id",
+    "uvci",
+    "hc1",
+    "fingerprint",
+    "state",
+    "signing_key_id",
+    "issued_at",
+    "expires_at",
+    "replaces_id",
+    "hash_uci",
+    "hash_country_uci",
+    "hash_signature",
+]
 REVOCATION_COLUMNS = ["certificate_id", "revoked_at", "reason", "hash_uci"]
 CHUNK = 5000
 
@@ -44,16 +56,30 @@ def _validity() -> dt.timedelta:
 def signing_key_create(*, actor: Any, reason: str, now: dt.datetime | None = None) -> SigningKey:
     """Make a new document signer (private key to a file) and sign with it from now on; older keys retire."""
     now = now or timezone.now()
-    made = make_signer(settings.SOTIEM_SIGNING_KEY_DIR, now=now.replace(microsecond=0),
-                       days=settings.SOTIEM_SIGNER_VALIDITY_DAYS)
+    made = make_signer(
+        settings.SOTIEM_SIGNING_KEY_DIR,
+        now=now.replace(microsecond=0),
+        days=settings.SOTIEM_SIGNER_VALIDITY_DAYS,
+    )
     with transaction.atomic():
-        retired = list(SigningKey.objects.filter(status=SigningKeyStatus.ACTIVE).values_list("kid", flat=True))
+        retired = list(
+            SigningKey.objects.filter(status=SigningKeyStatus.ACTIVE).values_list("kid", flat=True)
+        )
         SigningKey.objects.filter(status=SigningKeyStatus.ACTIVE).update(status=SigningKeyStatus.RETIRED)
-        key = SigningKey.objects.create(kid=made.kid, certificate_der=made.certificate_der,
-                                        key_path=str(made.key_path), not_before=made.not_before,
-                                        not_after=made.not_after)
-        audit_record(actor=actor, action="signing_key.create", obj=key, after={"kid": key.kid, "retired": retired,
-                     "not_after": key.not_after}, reason=reason or "rotation")
+        key = SigningKey.objects.create(
+            kid=made.kid,
+            certificate_der=made.certificate_der,
+            key_path=str(made.key_path),
+            not_before=made.not_before,
+            not_after=made.not_after,
+        )
+        audit_record(
+            actor=actor,
+            action="signing_key.create",
+            obj=key,
+            after={"kid": key.kid, "retired": retired, "not_after": key.not_after},
+            reason=reason or "rotation",
+        )
     return key
 
 
@@ -65,13 +91,16 @@ def signing_key_for_issue(*, now: dt.datetime) -> SigningKey:
     if not settings.SOTIEM_SIGNING_KEY_AUTO_ROTATE and key is not None and key.not_after > now:
         return key  # certificates are then shortened to the signer's notAfter
     if not settings.SOTIEM_SIGNING_KEY_AUTO_ROTATE:
-        raise ValidationError("Không có khóa ký còn hiệu lực / No valid signing key: run `sotiem certificate keygen`")
+        raise ValidationError(
+            "Không có khóa ký còn hiệu lực / No valid signing key: run `sotiem certificate keygen`"
+        )
     return signing_key_create(actor=SYSTEM, reason="no key outlives a certificate issued now", now=now)
 
 
 def _signer_info(key: SigningKey) -> SignerInfo:
-    return SignerInfo(key_id=key.pk, kid=kid_of(bytes(key.certificate_der)), key_path=key.key_path,
-                      not_after=key.not_after)
+    return SignerInfo(
+        key_id=key.pk, kid=kid_of(bytes(key.certificate_der)), key_path=key.key_path, not_after=key.not_after
+    )
 
 
 @dataclass(frozen=True)
@@ -87,10 +116,28 @@ def _store(outcome: Outcome, *, key_id: int, now: dt.datetime, actor: Any, reaso
     """Append the revocations and the new certificates, and audit, in the caller's transaction (nothing is updated:
     a certificate that two refreshes both try to replace or revoke makes the later one fail on its unique key)."""
     if outcome.revoked:
-        write_rows(Revocation, REVOCATION_COLUMNS, [(h.certificate_id, now, reason[:200], h.hash_uci)
-                                                    for h in outcome.revoked])
-    rows = [(i.person_id, i.uvci, i.hc1, i.fingerprint, i.state, key_id, i.issued_at, i.expires_at, i.replaces,
-             i.hashes["UCI"], i.hashes["COUNTRYCODEUCI"], i.hashes["SIGNATURE"]) for i in outcome.issued]
+        write_rows(
+            Revocation,
+            REVOCATION_COLUMNS,
+            [(h.certificate_id, now, reason[:200], h.hash_uci) for h in outcome.revoked],
+        )
+    rows = [
+        (
+            i.person_id,
+            i.uvci,
+            i.hc1,
+            i.fingerprint,
+            i.state,
+            key_id,
+            i.issued_at,
+            i.expires_at,
+            i.replaces,
+            i.hashes["UCI"],
+            i.hashes["COUNTRYCODEUCI"],
+            i.hashes["SIGNATURE"],
+        )
+        for i in outcome.issued
+    ]
     if rows:
         write_rows(Certificate, CERT_COLUMNS, rows)  # ids from the table's own sequence: none are needed here
     changed = {i.person_id: i.uvci for i in outcome.issued}
@@ -99,13 +146,29 @@ def _store(outcome: Outcome, *, key_id: int, now: dt.datetime, actor: Any, reaso
         only = outcome.revoked_only
         marker = Certificate(pk=0, uvci="batch")
         person_id = next(iter(changed)) if len(changed) == 1 and not only else None
-        audit_record_many([audit_event(actor=actor, action="certificate.issue", obj=marker, person_id=person_id,
-                                       after={"issued": changed, "revoked": revoked}, reason=reason)])
+        audit_record_many(
+            [
+                audit_event(
+                    actor=actor,
+                    action="certificate.issue",
+                    obj=marker,
+                    person_id=person_id,
+                    after={"issued": changed, "revoked": revoked},
+                    reason=reason,
+                )
+            ]
+        )
     return Refreshed(issued=len(rows), revoked=len(outcome.revoked), kept=outcome.kept)
 
 
-def certificates_refresh(*, person_ids: Iterable[int], actor: Any, reason: str, holders_only: bool = False,
-                         now: dt.datetime | None = None) -> Refreshed:
+def certificates_refresh(
+    *,
+    person_ids: Iterable[int],
+    actor: Any,
+    reason: str,
+    holders_only: bool = False,
+    now: dt.datetime | None = None,
+) -> Refreshed:
     """Bring these persons' certificates in line with their records: issue, replace and revoke as needed."""
     now = (now or timezone.now()).replace(microsecond=0)
     ids = sorted(set(person_ids))
@@ -117,9 +180,15 @@ def certificates_refresh(*, person_ids: Iterable[int], actor: Any, reason: str, 
     with transaction.atomic():
         # one refresh at a time per person: lock the rows, then read what is held
         list(Person.objects.select_for_update().filter(id__in=ids).values_list("id", flat=True))
-        outcome = plan(selectors.person_facts(ids), selectors.held_certificates(ids), now=now,
-                       signer=_signer_info(key), validity=_validity(), issuer=settings.SOTIEM_UVCI_ISSUER,
-                       on=timezone.localdate(now))
+        outcome = plan(
+            selectors.person_facts(ids),
+            selectors.held_certificates(ids),
+            now=now,
+            signer=_signer_info(key),
+            validity=_validity(),
+            issuer=settings.SOTIEM_UVCI_ISSUER,
+            on=timezone.localdate(now),
+        )
         return _store(outcome, key_id=key.pk, now=now, actor=actor, reason=reason)
 
 
@@ -129,9 +198,17 @@ def certificate_current(*, person: Person, actor: Any, reason: str = "requested"
     return selectors.certificate_current_get(person=person)
 
 
-def certificates_refresh_all(*, actor: Any, reason: str, workers: int = 2, chunk: int = CHUNK, force: bool = False,
-                             now: dt.datetime | None = None, progress: Any = None,
-                             id_range: tuple[int, int] | None = None) -> Refreshed:
+def certificates_refresh_all(
+    *,
+    actor: Any,
+    reason: str,
+    workers: int = 2,
+    chunk: int = CHUNK,
+    force: bool = False,
+    now: dt.datetime | None = None,
+    progress: Any = None,
+    id_range: tuple[int, int] | None = None,
+) -> Refreshed:
     """Refresh every person's certificate, by id ranges, each range read, signed and written in one transaction.
 
     On PostgreSQL `workers` processes each take whole ranges (their own connection: read, sign, COPY, revoke), so
@@ -148,8 +225,10 @@ def certificates_refresh_all(*, actor: Any, reason: str, workers: int = 2, chunk
     last = persons.order_by("-id").values_list("id", flat=True).first()
     if first is None or last is None:
         return Refreshed(0, 0, 0)
-    tasks = [(start, min(start + chunk - 1, last), now, info, force, actor, reason)
-             for start in range(first, last + 1, chunk)]
+    tasks = [
+        (start, min(start + chunk - 1, last), now, info, force, actor, reason)
+        for start in range(first, last + 1, chunk)
+    ]
     totals = Refreshed(0, 0, 0)
     parallel = workers > 0 and connection.vendor == "postgresql" and not connection.in_atomic_block
     if not parallel:  # inside a transaction the connection cannot be closed, and SQLite has one writer
@@ -190,18 +269,28 @@ def _refresh_range(task: tuple[int, int, dt.datetime, SignerInfo, bool, Any, str
         try:
             with transaction.atomic():
                 facts = selectors.person_facts_range(first, last)
-                outcome = plan(facts, selectors.held_certificates_range(first, last), now=now, signer=info,
-                               validity=_validity(), issuer=settings.SOTIEM_UVCI_ISSUER,
-                               on=timezone.localdate(now), force=force)
+                outcome = plan(
+                    facts,
+                    selectors.held_certificates_range(first, last),
+                    now=now,
+                    signer=info,
+                    validity=_validity(),
+                    issuer=settings.SOTIEM_UVCI_ISSUER,
+                    on=timezone.localdate(now),
+                    force=force,
+                )
                 return _store(outcome, key_id=info.key_id, now=now, actor=actor, reason=reason), len(facts)
         except IntegrityError:
             if attempt == RANGE_ATTEMPTS:
                 raise
-            log.warning("certificates of persons %s-%s changed during the refresh; reading them again", first, last)
+            log.warning(
+                "certificates of persons %s-%s changed during the refresh; reading them again", first, last
+            )
     raise AssertionError("unreachable")
 
 
 def persons_changed(*, person_ids: Iterable[int]) -> Refreshed:
     """After a committed change to these persons: reissue (and revoke) the certificates of those holding one."""
-    return certificates_refresh(person_ids=person_ids, actor=SYSTEM, reason="hồ sơ thay đổi / record changed",
-                                holders_only=True)
+    return certificates_refresh(
+        person_ids=person_ids, actor=SYSTEM, reason="hồ sơ thay đổi / record changed", holders_only=True
+    )

@@ -83,10 +83,19 @@ __all__ = [
 ]
 
 STATES = ("none", "partial", "complete", "booster")
-REASON_CODES = frozenset({
-    "voided", "disputed", "unknown_status", "future", "unknown_vaccine", "same_day", "too_early",
-    "mix_not_allowed", "superseded",
-})
+REASON_CODES = frozenset(
+    {
+        "voided",
+        "disputed",
+        "unknown_status",
+        "future",
+        "unknown_vaccine",
+        "same_day",
+        "too_early",
+        "mix_not_allowed",
+        "superseded",
+    }
+)
 LABELS = {
     "none": ("Chưa tiêm", "Not vaccinated"),
     "partial": ("Tiêm chưa đủ liều", "Partially vaccinated"),
@@ -250,7 +259,9 @@ class Status(NamedTuple):
             head = f"{item.administered_on:%d/%m/%Y} {name(item.vaccine_code)}: "
             if isinstance(item, CountedDose):
                 if item.role == "primary":
-                    lines.append(f"{head}mũi cơ bản {item.number}/{item.of} / primary dose {item.number} of {item.of}")
+                    lines.append(
+                        f"{head}mũi cơ bản {item.number}/{item.of} / primary dose {item.number} of {item.of}"
+                    )
                 else:
                     lines.append(f"{head}mũi nhắc lại {item.number} / booster {item.number}")
             else:
@@ -291,62 +302,107 @@ def _for_status(fact: DoseFact) -> NotCounted:
     """Why a dose that is not valid does not count."""
     why = fact.reason.strip()
     if fact.status == "voided":
-        return _refuse(fact, "voided", "",
-                       "mũi tiêm đã bị hủy" + (f" ({why})" if why else ""),
-                       "the dose was voided" + (f" ({why})" if why else ""))
+        return _refuse(
+            fact,
+            "voided",
+            "",
+            "mũi tiêm đã bị hủy" + (f" ({why})" if why else ""),
+            "the dose was voided" + (f" ({why})" if why else ""),
+        )
     if fact.status == "disputed":
-        return _refuse(fact, "disputed", "",
-                       "mũi tiêm đang bị khiếu nại, chỉ được tính khi cán bộ xác nhận" + (f" ({why})" if why else ""),
-                       "the dose is disputed and counts only once an official confirms it"
-                       + (f" ({why})" if why else ""))
-    return _refuse(fact, "unknown_status", "", f"trạng thái không rõ: {fact.status!r}",
-                   f"unknown dose status {fact.status!r}")
+        return _refuse(
+            fact,
+            "disputed",
+            "",
+            "mũi tiêm đang bị khiếu nại, chỉ được tính khi cán bộ xác nhận" + (f" ({why})" if why else ""),
+            "the dose is disputed and counts only once an official confirms it"
+            + (f" ({why})" if why else ""),
+        )
+    return _refuse(
+        fact,
+        "unknown_status",
+        "",
+        f"trạng thái không rõ: {fact.status!r}",
+        f"unknown dose status {fact.status!r}",
+    )
 
 
 def _primary_mix(fact: DoseFact, number: int, first: VaccineRule, rule: VaccineRule) -> NotCounted:
     if first.code == "AZ":
-        rid, vi, en = ("R2", "sau mũi 1 AstraZeneca chỉ được tiêm AstraZeneca hoặc Pfizer",
-                       "after a first dose of AstraZeneca only AstraZeneca or Pfizer may follow")
+        rid, vi, en = (
+            "R2",
+            "sau mũi 1 AstraZeneca chỉ được tiêm AstraZeneca hoặc Pfizer",
+            "after a first dose of AstraZeneca only AstraZeneca or Pfizer may follow",
+        )
     else:
-        rid, vi, en = ("R1", "các mũi cơ bản phải cùng loại vắc xin với mũi 1, trừ AstraZeneca rồi Pfizer (R2) "
-                       "và Moderna với Pfizer (R3)",
-                       "every primary dose must be the same product as dose 1, except AstraZeneca then Pfizer (R2) "
-                       "and Moderna with Pfizer (R3)")
-    return _refuse(fact, "mix_not_allowed", rid,
-                   f"mũi {number} là {rule.name} sau mũi 1 {first.name}: không được phối hợp ({rid}: {vi})",
-                   f"dose {number} of {rule.name} after dose 1 of {first.name} is not an allowed combination "
-                   f"({rid}: {en})")
+        rid, vi, en = (
+            "R1",
+            "các mũi cơ bản phải cùng loại vắc xin với mũi 1, trừ AstraZeneca rồi Pfizer (R2) "
+            "và Moderna với Pfizer (R3)",
+            "every primary dose must be the same product as dose 1, except AstraZeneca then Pfizer (R2) "
+            "and Moderna with Pfizer (R3)",
+        )
+    return _refuse(
+        fact,
+        "mix_not_allowed",
+        rid,
+        f"mũi {number} là {rule.name} sau mũi 1 {first.name}: không được phối hợp ({rid}: {vi})",
+        f"dose {number} of {rule.name} after dose 1 of {first.name} is not an allowed combination "
+        f"({rid}: {en})",
+    )
 
 
 def _booster_mix(fact: DoseFact, number: int, first: VaccineRule, rule: VaccineRule) -> NotCounted:
     if number == 1:
-        rid, vi, en = ("R7", "chỉ cùng loại với liệu trình cơ bản, vắc xin mRNA hoặc AstraZeneca",
-                       "only the primary series' product, an mRNA vaccine or AstraZeneca")
+        rid, vi, en = (
+            "R7",
+            "chỉ cùng loại với liệu trình cơ bản, vắc xin mRNA hoặc AstraZeneca",
+            "only the primary series' product, an mRNA vaccine or AstraZeneca",
+        )
     else:
-        rid, vi, en = ("R10", "chỉ vắc xin mRNA (Pfizer, Moderna) hoặc AstraZeneca",
-                       "only an mRNA vaccine (Pfizer, Moderna) or AstraZeneca")
-    return _refuse(fact, "mix_not_allowed", rid,
-                   f"{rule.name} không được dùng làm mũi nhắc lại {number} sau liệu trình cơ bản {first.name} "
-                   f"({rid}: {vi})",
-                   f"{rule.name} is not allowed as booster {number} after a {first.name} primary series ({rid}: {en})")
+        rid, vi, en = (
+            "R10",
+            "chỉ vắc xin mRNA (Pfizer, Moderna) hoặc AstraZeneca",
+            "only an mRNA vaccine (Pfizer, Moderna) or AstraZeneca",
+        )
+    return _refuse(
+        fact,
+        "mix_not_allowed",
+        rid,
+        f"{rule.name} không được dùng làm mũi nhắc lại {number} sau liệu trình cơ bản {first.name} "
+        f"({rid}: {vi})",
+        f"{rule.name} is not allowed as booster {number} after a {first.name} primary series ({rid}: {en})",
+    )
 
 
-def _booster_early(fact: DoseFact, number: int, months: int, base: date, earliest: date, rid: str) -> NotCounted:
+def _booster_early(
+    fact: DoseFact, number: int, months: int, base: date, earliest: date, rid: str
+) -> NotCounted:
     gap = (fact.administered_on - base).days
-    ref_vi, ref_en = (("mũi cơ bản cuối", "the last primary dose") if number == 1
-                      else ("mũi nhắc lại trước", "the previous booster"))
-    vi = (f"mũi nhắc lại {number} phải cách {ref_vi} ({_vi(base)}) ít nhất {months} tháng, tức từ {_vi(earliest)}; "
-          f"mũi này chỉ cách {gap} ngày ({rid})")
-    en = (f"booster {number} must come at least {months} months after {ref_en} ({base.isoformat()}), that is from "
-          f"{earliest.isoformat()}; this one came after {gap} days ({rid})")
+    ref_vi, ref_en = (
+        ("mũi cơ bản cuối", "the last primary dose")
+        if number == 1
+        else ("mũi nhắc lại trước", "the previous booster")
+    )
+    vi = (
+        f"mũi nhắc lại {number} phải cách {ref_vi} ({_vi(base)}) ít nhất {months} tháng, tức từ {_vi(earliest)}; "
+        f"mũi này chỉ cách {gap} ngày ({rid})"
+    )
+    en = (
+        f"booster {number} must come at least {months} months after {ref_en} ({base.isoformat()}), that is from "
+        f"{earliest.isoformat()}; this one came after {gap} days ({rid})"
+    )
     if number == 1 and gap >= 28:
         vi += "; nếu đây là liều bổ sung cho người suy giảm miễn dịch (R6), cán bộ cần ghi nhận riêng"
-        en += "; if it was an additional dose for an immunocompromised person (R6), an official must record it"
+        en += (
+            "; if it was an additional dose for an immunocompromised person (R6), an official must record it"
+        )
     return _refuse(fact, "too_early", rid, vi, en)
 
 
-def _evaluate(facts: list[DoseFact], rules: Mapping[str, VaccineRule], today: date,
-              start: int) -> tuple[Status, list[int]]:
+def _evaluate(
+    facts: list[DoseFact], rules: Mapping[str, VaccineRule], today: date, start: int
+) -> tuple[Status, list[int]]:
     """One pass over the dated doses; doses before index `start` are superseded by a series starting there."""
     counted: list[CountedDose] = []
     refused: list[NotCounted] = []
@@ -361,33 +417,57 @@ def _evaluate(facts: list[DoseFact], rules: Mapping[str, VaccineRule], today: da
             continue
         day = fact.administered_on
         if day > today:
-            refused.append(_refuse(fact, "future", "", f"ngày tiêm {_vi(day)} sau ngày hôm nay ({_vi(today)})",
-                                   f"dated {day.isoformat()}, after today ({today.isoformat()})"))
+            refused.append(
+                _refuse(
+                    fact,
+                    "future",
+                    "",
+                    f"ngày tiêm {_vi(day)} sau ngày hôm nay ({_vi(today)})",
+                    f"dated {day.isoformat()}, after today ({today.isoformat()})",
+                )
+            )
             continue
         rule = rules.get(fact.vaccine_code)
         if rule is None:
-            refused.append(_refuse(fact, "unknown_vaccine", "", f"vắc xin {fact.vaccine_code} không có trong danh mục",
-                                   f"vaccine {fact.vaccine_code} is not in the catalogue"))
+            refused.append(
+                _refuse(
+                    fact,
+                    "unknown_vaccine",
+                    "",
+                    f"vắc xin {fact.vaccine_code} không có trong danh mục",
+                    f"vaccine {fact.vaccine_code} is not in the catalogue",
+                )
+            )
             continue
         if index < start:
             new = facts[start]
             new_name = rules[new.vaccine_code].name
-            refused.append(_refuse(
-                fact, "superseded", "",
-                f"thuộc liệu trình cơ bản trước chưa hoàn thành; liệu trình {new_name} bắt đầu ngày "
-                f"{_vi(new.administered_on)} đã hoàn thành và được tính thay",
-                f"part of an earlier primary series that was never completed; the {new_name} series started on "
-                f"{new.administered_on.isoformat()} is complete and counts instead"))
+            refused.append(
+                _refuse(
+                    fact,
+                    "superseded",
+                    "",
+                    f"thuộc liệu trình cơ bản trước chưa hoàn thành; liệu trình {new_name} bắt đầu ngày "
+                    f"{_vi(new.administered_on)} đã hoàn thành và được tính thay",
+                    f"part of an earlier primary series that was never completed; the {new_name} series started on "
+                    f"{new.administered_on.isoformat()} is complete and counts instead",
+                )
+            )
             continue
         if day == prev_day:
             if complete_on is None and rule.product_family != prev.product_family:
                 restarts.append(index)  # two products on one day: one is a recording error; try either
             other = counted[-1].vaccine_code
-            refused.append(_refuse(
-                fact, "same_day", "",
-                f"cùng ngày đã có một mũi được tính ({other}); mỗi ngày chỉ tính một mũi, mũi này có thể bị ghi hai lần",
-                f"another dose ({other}) already counts on the same day; only one dose a day counts and this one "
-                "is probably recorded twice"))
+            refused.append(
+                _refuse(
+                    fact,
+                    "same_day",
+                    "",
+                    f"cùng ngày đã có một mũi được tính ({other}); mỗi ngày chỉ tính một mũi, mũi này có thể bị ghi hai lần",
+                    f"another dose ({other}) already counts on the same day; only one dose a day counts and this one "
+                    "is probably recorded twice",
+                )
+            )
             continue
 
         if not counted:  # dose 1 starts the series of its product
@@ -395,7 +475,9 @@ def _evaluate(facts: list[DoseFact], rules: Mapping[str, VaccineRule], today: da
             prev_day = day
             required = rule.primary_doses
             n_primary = 1
-            counted.append(CountedDose(fact.public_id, fact.vaccine_code, day, "primary", 1, required, 1, required))
+            counted.append(
+                CountedDose(fact.public_id, fact.vaccine_code, day, "primary", 1, required, 1, required)
+            )
             if required == 1:
                 complete_on = day
             continue
@@ -410,25 +492,36 @@ def _evaluate(facts: list[DoseFact], rules: Mapping[str, VaccineRule], today: da
             gap = (day - prev_day).days
             if gap < need:
                 earliest = prev_day + timedelta(days=need)
-                refused.append(_refuse(
-                    fact, "too_early", "",
-                    f"mũi {number} cách mũi trước {gap} ngày, cần ít nhất {need} ngày (sớm nhất ngày {_vi(earliest)})",
-                    f"dose {number} came {gap} days after the previous dose; at least {need} days are needed "
-                    f"(earliest {earliest.isoformat()})"))
+                refused.append(
+                    _refuse(
+                        fact,
+                        "too_early",
+                        "",
+                        f"mũi {number} cách mũi trước {gap} ngày, cần ít nhất {need} ngày (sớm nhất ngày {_vi(earliest)})",
+                        f"dose {number} came {gap} days after the previous dose; at least {need} days are needed "
+                        f"(earliest {earliest.isoformat()})",
+                    )
+                )
                 continue
             n_primary = number
             prev, prev_day = rule, day
-            counted.append(CountedDose(fact.public_id, fact.vaccine_code, day, "primary", number, required,
-                                       number, required))
+            counted.append(
+                CountedDose(
+                    fact.public_id, fact.vaccine_code, day, "primary", number, required, number, required
+                )
+            )
             if number == required:
                 complete_on = day
             continue
 
         number = n_booster + 1  # after a complete series: a booster
         if number == 1:
-            allowed = (rule.platform == MRNA or rule.code in BOOSTER_PRODUCTS
-                       or rule.product_family == first.product_family
-                       or rule.product_family == prev.product_family)
+            allowed = (
+                rule.platform == MRNA
+                or rule.code in BOOSTER_PRODUCTS
+                or rule.product_family == first.product_family
+                or rule.product_family == prev.product_family
+            )
             months, rid = (6, "R7") if day < BOOSTER_3_MONTHS_FROM else (3, "R8")
         else:
             allowed = rule.platform == MRNA or rule.code in BOOSTER_PRODUCTS
@@ -453,7 +546,9 @@ def _evaluate(facts: list[DoseFact], rules: Mapping[str, VaccineRule], today: da
         state = "booster" if n_booster else "complete"
     vi, en = LABELS[state]
     status = Status(
-        state=state, label_vi=vi, label_en=en,
+        state=state,
+        label_vi=vi,
+        label_en=en,
         primary_vaccine=first.code,
         primary_doses_required=required,
         primary_counted=n_primary,
@@ -466,8 +561,9 @@ def _evaluate(facts: list[DoseFact], rules: Mapping[str, VaccineRule], today: da
     return status, restarts
 
 
-def vaccination_status(doses: Iterable[DoseFact], rules: Mapping[str, VaccineRule], *,
-                       on: date | None = None) -> Status:
+def vaccination_status(
+    doses: Iterable[DoseFact], rules: Mapping[str, VaccineRule], *, on: date | None = None
+) -> Status:
     """The status a person's doses give on `on` (today by default); see the module docstring for the rules."""
     facts = sorted(doses, key=_ORDER)
     today = on if on is not None else date.today()
@@ -491,7 +587,11 @@ class _DccCodes(NamedTuple):
 
 @functools.cache
 def _dcc_codes() -> _DccCodes:
-    text = resources.files("sotiem.certificates").joinpath("data", "dcc_vaccines.json").read_text(encoding="utf-8")
+    text = (
+        resources.files("sotiem.certificates")
+        .joinpath("data", "dcc_vaccines.json")
+        .read_text(encoding="utf-8")
+    )
     data = json.loads(text)
     return _DccCodes(
         tg=data["tg"]["code"],
@@ -500,8 +600,9 @@ def _dcc_codes() -> _DccCodes:
     )
 
 
-def dcc_vaccination(status: Status, fact_for_last: DoseFact | None,
-                    rules: Mapping[str, VaccineRule]) -> dict[str, Any] | None:
+def dcc_vaccination(
+    status: Status, fact_for_last: DoseFact | None, rules: Mapping[str, VaccineRule]
+) -> dict[str, Any] | None:
     """The EU DCC 1.3 `v` entry (tg, vp, mp, ma, dn, sd, dt) for the latest counted dose; None if none counts.
 
     `fact_for_last`, if given, must be that dose (a guard against pairing a status with the wrong person's
@@ -522,7 +623,16 @@ def dcc_vaccination(status: Status, fact_for_last: DoseFact | None,
     if mp not in codes.products:
         mp = codes.vaccines.get(last.vaccine_code, "")
     if mp not in codes.products:
-        raise LookupError(f"no EU DCC product code for vaccine {last.vaccine_code!r} (data/dcc_vaccines.json)")
+        raise LookupError(
+            f"no EU DCC product code for vaccine {last.vaccine_code!r} (data/dcc_vaccines.json)"
+        )
     ma, vp = codes.products[mp]
-    return {"tg": codes.tg, "vp": vp, "mp": mp, "ma": ma, "dn": last.dn, "sd": last.sd,
-            "dt": last.administered_on.isoformat()}
+    return {
+        "tg": codes.tg,
+        "vp": vp,
+        "mp": mp,
+        "ma": ma,
+        "dn": last.dn,
+        "sd": last.sd,
+        "dt": last.administered_on.isoformat(),
+    }

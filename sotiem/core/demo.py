@@ -71,27 +71,41 @@ def load_population(directory: Path, *, progress: Callable[[int], None] = lambda
     with transaction.atomic():
         for row in _read(directory / "sites.csv"):
             sites[row["site_code"]] = site_create(
-                code=row["site_code"], name=row["name"], kind=row["kind"],
+                code=row["site_code"],
+                name=row["name"],
+                kind=row["kind"],
                 province=units[(Era.Y2025, UnitLevel.PROVINCE, row["province"])],
-                commune=units.get((Era.Y2025, UnitLevel.COMMUNE, row["commune"])), actor=ACTOR,
-                reason="demo population")
+                commune=units.get((Era.Y2025, UnitLevel.COMMUNE, row["commune"])),
+                actor=ACTOR,
+                reason="demo population",
+            )
             counts["sites"] += 1
 
     persons: dict[str, Person] = {}
     for chunk in _chunks(_read(directory / "truth_persons.csv"), CHUNK):
         items = []
         for row in chunk:
-            ids = tuple(IdentifierIn(scheme, row[col]) for scheme, col in
-                        (("CCCD", "cccd"), ("CMND", "cmnd"), ("BHYT", "bhyt")) if row.get(col))
+            ids = tuple(
+                IdentifierIn(scheme, row[col])
+                for scheme, col in (("CCCD", "cccd"), ("CMND", "cmnd"), ("BHYT", "bhyt"))
+                if row.get(col)
+            )
             contacts = []
             if row.get("phone"):
                 contacts.append(ContactIn(row["phone"], "self"))
             if row.get("household_phone") and row["household_phone"] != row.get("phone"):
                 contacts.append(ContactIn(row["household_phone"], row.get("relationship") or "relative"))
-            items.append(PersonIn(
-                full_name=row["full_name"], birth_date=dt.date.fromisoformat(row["birth_date"]), sex=row["sex"],
-                commune=units.get((Era.Y2021, UnitLevel.COMMUNE, row["commune_2021"])),
-                address=row.get("address", ""), identifiers=ids, contacts=tuple(contacts)))
+            items.append(
+                PersonIn(
+                    full_name=row["full_name"],
+                    birth_date=dt.date.fromisoformat(row["birth_date"]),
+                    sex=row["sex"],
+                    commune=units.get((Era.Y2021, UnitLevel.COMMUNE, row["commune_2021"])),
+                    address=row.get("address", ""),
+                    identifiers=ids,
+                    contacts=tuple(contacts),
+                )
+            )
         created = person_create_many(items=items, actor=ACTOR, reason="demo population")
         persons.update({row["person_key"]: person for row, person in zip(chunk, created, strict=True)})
         counts["persons"] += len(chunk)
@@ -111,15 +125,25 @@ def load_population(directory: Path, *, progress: Callable[[int], None] = lambda
                 for row in chunk:
                     meta = sessions_meta[row["session_key"]]
                     wanted[row["session_key"]] = SessionIn(
-                        site=site, date=dt.date.fromisoformat(meta["date"]),
+                        site=site,
+                        date=dt.date.fromisoformat(meta["date"]),
                         commune=units.get((Era.Y2025, UnitLevel.COMMUNE, meta["commune"])),
-                        place_text=meta.get("place_text", ""))
+                        place_text=meta.get("place_text", ""),
+                    )
                 sessions = sessions_find_or_create_many(items=list(wanted.values()), actor=ACTOR)
-                dose_items = [DoseIn(person=persons[row["person_key"]], vaccine=vaccines[row["vaccine"]], site=site,
-                                administered_on=dt.date.fromisoformat(row["administered_on"]),
-                                lot_number=row.get("lot_number", ""), dose_number=int(row["dose_number"]),
-                                session=sessions[wanted[row["session_key"]].key()], source_record_id=row["dose_key"])
-                         for row in chunk]
+                dose_items = [
+                    DoseIn(
+                        person=persons[row["person_key"]],
+                        vaccine=vaccines[row["vaccine"]],
+                        site=site,
+                        administered_on=dt.date.fromisoformat(row["administered_on"]),
+                        lot_number=row.get("lot_number", ""),
+                        dose_number=int(row["dose_number"]),
+                        session=sessions[wanted[row["session_key"]].key()],
+                        source_record_id=row["dose_key"],
+                    )
+                    for row in chunk
+                ]
                 dose_record_many(items=dose_items, source=site_code, actor=ACTOR, reason="demo population")
             counts["doses"] += len(chunk)
             progress(len(chunk))
@@ -128,9 +152,14 @@ def load_population(directory: Path, *, progress: Callable[[int], None] = lambda
         for row in _read(directory / "appointments.csv"):
             if row.get("kept") == "1":
                 continue  # kept appointments were fulfilled by the doses above; only missed ones stay open
-            appointment_schedule(person=persons[row["person_key"]], dose_number=int(row["dose_number"]),
-                                 due_on=dt.date.fromisoformat(row["due_on"]), vaccine=vaccines.get(row["vaccine"]),
-                                 actor=ACTOR, reason="demo population")
+            appointment_schedule(
+                person=persons[row["person_key"]],
+                dose_number=int(row["dose_number"]),
+                due_on=dt.date.fromisoformat(row["due_on"]),
+                vaccine=vaccines.get(row["vaccine"]),
+                actor=ACTOR,
+                reason="demo population",
+            )
             counts["appointments"] += 1
     return counts
 
@@ -149,12 +178,19 @@ def create_demo_officials(*, nurse_site: Site | None) -> list[DemoLogin]:
     for login in DEMO_LOGINS:
         user = User.objects.filter(username=login.username).first()
         if user is None:
-            user = official_create(username=login.username, password=login.password, full_name=login.who,
-                                   actor=ACTOR, reason="demo login")
+            user = official_create(
+                username=login.username,
+                password=login.password,
+                full_name=login.who,
+                actor=ACTOR,
+                reason="demo login",
+            )
         else:
             user.set_password(login.password)
             user.save(update_fields=["password"])
         spec = grants[login.username]
-        if not user.grants.filter(revoked_at__isnull=True).exists() and (spec.get("site") or spec["level"] != "site"):
+        if not user.grants.filter(revoked_at__isnull=True).exists() and (
+            spec.get("site") or spec["level"] != "site"
+        ):
             grant_create(user=user, actor=ACTOR, reason="demo login", **spec)
     return DEMO_LOGINS

@@ -51,13 +51,17 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
     table = model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                           [table, count])
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
+            )
             return [r[0] for r in cursor.fetchall()]
         # SQLite: transactions begin IMMEDIATE (settings), so this one holds the write lock and no other writer
         # can take the same ids between this read and the insert; AUTOINCREMENT keeps ids of deleted rows out.
-        cursor.execute(f'SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), '
-                       f'coalesce((SELECT max(id) FROM "{table}"), 0))', [table])
+        cursor.execute(
+            f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
+            f'coalesce((SELECT max(id) FROM "{table}"), 0))',
+            [table],
+        )
         start = int(cursor.fetchone()[0]) + 1
         return list(range(start, start + count))
 
@@ -89,8 +93,9 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Sequenc
         params = [value for row in _converted(rows, convert) for value in row]
         with connection.cursor() as cursor:
             # PostgreSQL returns the rows of a multi-row VALUES in order (Django's bulk_create relies on it too)
-            cursor.execute(f"INSERT INTO {table} ({quoted}) VALUES {', '.join([marks] * len(rows))} RETURNING id",
-                           params)
+            cursor.execute(
+                f"INSERT INTO {table} ({quoted}) VALUES {', '.join([marks] * len(rows))} RETURNING id", params
+            )
             return [r[0] for r in cursor.fetchall()]
     ids = reserve_ids(model, len(rows))
     write_rows(model, ["id", *columns], [(pk, *row) for pk, row in zip(ids, rows, strict=True)])
@@ -107,13 +112,17 @@ def write_rows(model: type[models.Model], columns: Sequence[str], rows: Sequence
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            raw = cursor.cursor  # the psycopg cursor under Django's wrapper, whose errors Django's wrapper maps
+            raw = (
+                cursor.cursor
+            )  # the psycopg cursor under Django's wrapper, whose errors Django's wrapper maps
             with connection.wrap_database_errors, raw.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
                 for row in _converted(rows, convert):
                     copy.write_row(row)
         else:
             marks = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", list(_converted(rows, convert)))
+            cursor.executemany(
+                f"INSERT INTO {table} ({quoted}) VALUES ({marks})", list(_converted(rows, convert))
+            )
 
 
 def insert_objects(objs: list[M]) -> list[M]:

@@ -36,8 +36,19 @@ class DoseInline(admin.TabularInline):
     fk_name = "person"
     extra = 0
     can_delete = False
-    fields = readonly_fields = ("administered_on", "vaccine", "site", "session", "lot_number", "dose_number_stated",
-                                "dose_number_derived", "status", "status_reason", "source", "source_record_id")
+    fields = readonly_fields = (
+        "administered_on",
+        "vaccine",
+        "site",
+        "session",
+        "lot_number",
+        "dose_number_stated",
+        "dose_number_derived",
+        "status",
+        "status_reason",
+        "source",
+        "source_record_id",
+    )
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False

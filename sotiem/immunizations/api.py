@@ -39,7 +39,9 @@ class SenderKey(HttpBearer):
 
 
 def sender_of(key: ApiKey) -> Sender:
-    return Sender(source=key.source, site=key.site, province_code=key.province_code, label=f"apikey:{key.prefix}")
+    return Sender(
+        source=key.source, site=key.site, province_code=key.province_code, label=f"apikey:{key.prefix}"
+    )
 
 
 def _refuse(status: int, vi: str, en: str) -> JsonResponse:
@@ -66,18 +68,41 @@ class Results(Schema):
     results: list[Result]
 
 
-@router.post("/dose-records", auth=SenderKey(), response={200: Results, **problems(400, 401, 413)},
-             summary="Send up to 1,000 dose records; one result per record, in order, after commit",
-             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
-                 "type": "array", "maxItems": MAX_BATCH,
-                 "items": {"type": "object", "required": ["record_id"],
-                           "properties": {spec.name: {"type": ["string", "number", "null"],
-                                                      "maxLength": spec.max_length} for spec in RECORD_FIELDS}}}}}}},
-             description=f"The body must be JSON as RFC 8259 defines it (no NaN or Infinity) nested at most "
-                         f"{MAX_JSON_DEPTH} levels deep, else it is refused whole with 400 and the reason. Inside "
-                         "it, a value that cannot be its field (too long, a control character or lone surrogate, a "
-                         "number out of range or of too many digits, a list or object) makes only its own record "
-                         "`rejected`, each error naming the field.")
+@router.post(
+    "/dose-records",
+    auth=SenderKey(),
+    response={200: Results, **problems(400, 401, 413)},
+    summary="Send up to 1,000 dose records; one result per record, in order, after commit",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "array",
+                        "maxItems": MAX_BATCH,
+                        "items": {
+                            "type": "object",
+                            "required": ["record_id"],
+                            "properties": {
+                                spec.name: {
+                                    "type": ["string", "number", "null"],
+                                    "maxLength": spec.max_length,
+                                }
+                                for spec in RECORD_FIELDS
+                            },
+                        },
+                    }
+                }
+            },
+        }
+    },
+    description=f"The body must be JSON as RFC 8259 defines it (no NaN or Infinity) nested at most "
+    f"{MAX_JSON_DEPTH} levels deep, else it is refused whole with 400 and the reason. Inside "
+    "it, a value that cannot be its field (too long, a control character or lone surrogate, a "
+    "number out of range or of too many digits, a list or object) makes only its own record "
+    "`rejected`, each error naming the field.",
+)
 def dose_records(request: HttpRequest) -> Any:
     key: ApiKey = request.auth  # type: ignore[attr-defined]
     try:
@@ -91,12 +116,17 @@ def dose_records(request: HttpRequest) -> Any:
     if not isinstance(records, list):
         return _refuse(400, "Cần một danh sách bản ghi JSON", "The body must be a JSON list of records")
     if len(records) > MAX_BATCH:
-        return _refuse(413, f"Tối đa {MAX_BATCH} bản ghi một lần", f"At most {MAX_BATCH} records per batch "
-                       f"(got {len(records)})")
+        return _refuse(
+            413,
+            f"Tối đa {MAX_BATCH} bản ghi một lần",
+            f"At most {MAX_BATCH} records per batch (got {len(records)})",
+        )
     now = timezone.now()
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:  # not a write per request
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
-    results = ingest_records(sender=sender_of(key), records=records, channel="api", actor=f"apikey:{key.prefix}")
+    results = ingest_records(
+        sender=sender_of(key), records=records, channel="api", actor=f"apikey:{key.prefix}"
+    )
     return {"results": [r.as_dict() for r in results]}
 
 
@@ -126,25 +156,42 @@ def _after(cursor: str) -> int | None:
     return after if after is not None and 0 <= after < 2**63 else None  # beyond a bigint the database refuses
 
 
-@router.get("/receipts", auth=SenderKey(), response={200: Receipts, **problems(400, 401, 422)},
-            summary="Every record the registry holds from the calling sender, page by page")
-def receipts(request: HttpRequest, since: Instant = None, cursor: str | None = None, limit: int = 1000) -> Any:
+@router.get(
+    "/receipts",
+    auth=SenderKey(),
+    response={200: Receipts, **problems(400, 401, 422)},
+    summary="Every record the registry holds from the calling sender, page by page",
+)
+def receipts(
+    request: HttpRequest, since: Instant = None, cursor: str | None = None, limit: int = 1000
+) -> Any:
     key: ApiKey = request.auth  # type: ignore[attr-defined]
     qs = Dose.objects.filter(source=key.source).exclude(source_record_id="").order_by("id")
     if since:
-        qs = qs.filter(created_at__gte=parse_instant(since, name="since"))  # ParamError: a 400 with the reason
+        qs = qs.filter(
+            created_at__gte=parse_instant(since, name="since")
+        )  # ParamError: a 400 with the reason
     if cursor:
         after = _after(cursor)
         if after is None:
             return _refuse(400, "Con trỏ không hợp lệ", "The cursor is not one this API gave")
         qs = qs.filter(id__gt=after)
     limit = max(1, min(limit, 1000))
-    rows = list(qs.values("id", "source_record_id", "public_id", "content_hash", "status", "created_at")[:limit + 1])
+    rows = list(
+        qs.values("id", "source_record_id", "public_id", "content_hash", "status", "created_at")[: limit + 1]
+    )
     more = len(rows) > limit
     rows = rows[:limit]
     return {
-        "results": [{"record_id": r["source_record_id"], "dose_id": str(r["public_id"]),
-                     "content_hash": r["content_hash"], "status": r["status"], "received_at": r["created_at"]}
-                    for r in rows],
+        "results": [
+            {
+                "record_id": r["source_record_id"],
+                "dose_id": str(r["public_id"]),
+                "content_hash": r["content_hash"],
+                "status": r["status"],
+                "received_at": r["created_at"],
+            }
+            for r in rows
+        ],
         "next_cursor": _cursor(rows[-1]["id"]) if more and rows else None,
     }

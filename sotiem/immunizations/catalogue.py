@@ -41,20 +41,24 @@ def catalogue_rows() -> list[dict[str, Any]]:
     for row in vaccine_rows():
         code = row["key"]
         eu = (row.get("eu_dcc_mp_code") or "").strip()  # None when the CSV holds only a note
-        rows.append({
-            "code": code,
-            "name": row["vn_common_name"],
-            "product": row["product"],
-            "manufacturer": row["manufacturer"],
-            "platform": row.get("platform") or "",
-            "approved_on": _date(row.get("vn_conditional_approval_date")),
-            "primary_doses": _int(row.get("primary_series_doses")) or 1,
-            "min_interval_days": _int(row.get("min_interval_days")),
-            "max_interval_days": _int(row.get("max_recommended_interval_days")),
-            "icd11_code": row.get("icd11_who_ddcc") or "",
-            "eu_product_code": "" if eu.startswith("(") else eu,
-            "aliases": sorted({name_key(a) for a in [*ALIASES.get(code, []), row["vn_common_name"], code]}),
-        })
+        rows.append(
+            {
+                "code": code,
+                "name": row["vn_common_name"],
+                "product": row["product"],
+                "manufacturer": row["manufacturer"],
+                "platform": row.get("platform") or "",
+                "approved_on": _date(row.get("vn_conditional_approval_date")),
+                "primary_doses": _int(row.get("primary_series_doses")) or 1,
+                "min_interval_days": _int(row.get("min_interval_days")),
+                "max_interval_days": _int(row.get("max_recommended_interval_days")),
+                "icd11_code": row.get("icd11_who_ddcc") or "",
+                "eu_product_code": "" if eu.startswith("(") else eu,
+                "aliases": sorted(
+                    {name_key(a) for a in [*ALIASES.get(code, []), row["vn_common_name"], code]}
+                ),
+            }
+        )
     return rows
 
 

@@ -52,8 +52,9 @@ from sotiem.places.selectors import unit_index_warm
 
 REFUSED = {"rejected", "conflict"}
 REQUIRED_COLUMNS = TEMPLATE_REQUIRED | {"record_id", "site_code"}
-EXAMPLE_REFUSAL = ("Dòng mẫu của biểu mẫu, hãy xóa trước khi nhập / The template's example row: delete it "
-                   "before importing")
+EXAMPLE_REFUSAL = (
+    "Dòng mẫu của biểu mẫu, hãy xóa trước khi nhập / The template's example row: delete it before importing"
+)
 # A run keeps the first refused rows for its report (and counts all of them): a file of a million refused rows
 # must not become a million-element JSON list saved after every batch.
 MAX_REFUSED_LISTED = 10_000
@@ -61,9 +62,11 @@ MAX_REASON_CHARS = 1_000
 # A web run's worker saves `updated_at` at least every HEARTBEAT; one silent for STALE_AFTER has no worker left.
 HEARTBEAT = dt.timedelta(seconds=20)
 STALE_AFTER = dt.timedelta(minutes=2)
-INTERRUPTED = ("Lần nhập bị gián đoạn (máy chủ khởi động lại hoặc tiến trình bị dừng): hãy tải lại đúng tệp này "
-               "để tiếp tục từ chỗ đã dừng. / The import was interrupted (the server restarted or the process "
-               "stopped): upload the same file again to resume where it stopped.")
+INTERRUPTED = (
+    "Lần nhập bị gián đoạn (máy chủ khởi động lại hoặc tiến trình bị dừng): hãy tải lại đúng tệp này "
+    "để tiếp tục từ chỗ đã dừng. / The import was interrupted (the server restarted or the process "
+    "stopped): upload the same file again to resume where it stopped."
+)
 
 logger = logging.getLogger(__name__)
 
@@ -91,20 +94,29 @@ def import_sources_for(*, user: Any) -> list[ImportSource]:
     """
     found: dict[str, ImportSource] = {}
     if has_national(user, "change"):
-        found[NATIONAL_SOURCE] = ImportSource(NATIONAL_SOURCE, "Nhóm nhập liệu toàn quốc / National backlog team")
+        found[NATIONAL_SOURCE] = ImportSource(
+            NATIONAL_SOURCE, "Nhóm nhập liệu toàn quốc / National backlog team"
+        )
     for grant in grants_of(user):
         if not grant.allows("change"):
             continue
         if grant.level == "province" and grant.province_code:
             code = team_source(grant.province_code)
-            found.setdefault(code, ImportSource(code, f"Nhóm nhập liệu tỉnh {grant.province_code} / Province "
-                                                      f"{grant.province_code} backlog team",
-                                                province_code=grant.province_code))
+            found.setdefault(
+                code,
+                ImportSource(
+                    code,
+                    f"Nhóm nhập liệu tỉnh {grant.province_code} / Province "
+                    f"{grant.province_code} backlog team",
+                    province_code=grant.province_code,
+                ),
+            )
         elif grant.level == "site" and grant.site is not None:
             site = grant.site
             label = site.name if site.name.startswith(site.code) else f"{site.code} — {site.name}"
-            found.setdefault(site.code, ImportSource(site.code, label, site=site,
-                                                     province_code=site.province.code))
+            found.setdefault(
+                site.code, ImportSource(site.code, label, site=site, province_code=site.province.code)
+            )
     return list(found.values())
 
 
@@ -121,8 +133,9 @@ def _batches(rows: Iterator[SheetRow], size: int) -> Iterator[list[SheetRow]]:
         yield batch
 
 
-def import_run_start(*, path: Path, source: str, user: Any = None, resume: bool = True, file_name: str = "",
-                     count: bool = True) -> ImportRun:
+def import_run_start(
+    *, path: Path, source: str, user: Any = None, resume: bool = True, file_name: str = "", count: bool = True
+) -> ImportRun:
     """A run for this file, sender and starter (None: the command line): the unfinished one to resume, or a new one.
 
     `count=False` leaves the rows to be counted by `import_run_process` (a web request must not read the file).
@@ -130,17 +143,25 @@ def import_run_start(*, path: Path, source: str, user: Any = None, resume: bool 
     digest = file_sha256(path)
     if resume:
         # only the starter's own run: another official of the same team resumes nothing they cannot open
-        unfinished = ImportRun.objects.filter(source=source, file_sha256=digest, started_by=user,
-                                              status__in=[ImportStatus.RUNNING, ImportStatus.FAILED]).first()
+        unfinished = ImportRun.objects.filter(
+            source=source,
+            file_sha256=digest,
+            started_by=user,
+            status__in=[ImportStatus.RUNNING, ImportStatus.FAILED],
+        ).first()
         if unfinished is not None:
             unfinished.was_running = unfinished.status == ImportStatus.RUNNING  # type: ignore[attr-defined]
             if unfinished.status == ImportStatus.FAILED:
                 unfinished.status, unfinished.error = ImportStatus.RUNNING, ""
                 unfinished.save(update_fields=["status", "error", "updated_at"])
             return unfinished
-    return ImportRun.objects.create(source=source, file_name=(file_name or path.name)[:255], file_sha256=digest,
-                                    total_rows=count_rows(path, limits=import_limits()) if count else 0,
-                                    started_by=user)
+    return ImportRun.objects.create(
+        source=source,
+        file_name=(file_name or path.name)[:255],
+        file_sha256=digest,
+        total_rows=count_rows(path, limits=import_limits()) if count else 0,
+        started_by=user,
+    )
 
 
 def import_run_is_stale(run: ImportRun, *, now: dt.datetime | None = None) -> bool:
@@ -156,7 +177,8 @@ def import_runs_fail_stale(*, now: dt.datetime | None = None) -> int:
     """
     cutoff = (now or timezone.now()) - STALE_AFTER
     return ImportRun.objects.filter(status=ImportStatus.RUNNING, updated_at__lt=cutoff).update(
-        status=ImportStatus.FAILED, error=INTERRUPTED, updated_at=timezone.now())
+        status=ImportStatus.FAILED, error=INTERRUPTED, updated_at=timezone.now()
+    )
 
 
 def import_run_heartbeat(run: ImportRun) -> None:
@@ -171,9 +193,11 @@ def _public_error(exc: BaseException, path: Path, file_name: str) -> str:
         for private in (str(path.resolve()), str(path), path.name):
             text = text.replace(private, file_name)
         return text[:2000]
-    return (f"Lỗi hệ thống khi nhập ({type(exc).__name__}); các dòng đã lưu vẫn được giữ: hãy tải lại tệp để tiếp "
-            f"tục. / A system error stopped the import ({type(exc).__name__}); the rows saved are kept: upload the "
-            f"file again to resume.")
+    return (
+        f"Lỗi hệ thống khi nhập ({type(exc).__name__}); các dòng đã lưu vẫn được giữ: hãy tải lại tệp để tiếp "
+        f"tục. / A system error stopped the import ({type(exc).__name__}); the rows saved are kept: upload the "
+        f"file again to resume."
+    )
 
 
 def _fail(run: ImportRun, exc: BaseException, path: Path) -> None:
@@ -201,12 +225,15 @@ def import_run_process(*, run: ImportRun, path: Path, sender: Sender, actor: Any
 
 def _split_examples(rows: Iterator[SheetRow]) -> Iterator[tuple[list[SheetRow], list[SheetRow]]]:
     for batch in _batches(rows, MAX_BATCH):
-        yield ([row for row in batch if not is_example_row(row.values)],
-               [row for row in batch if is_example_row(row.values)])
+        yield (
+            [row for row in batch if not is_example_row(row.values)],
+            [row for row in batch if is_example_row(row.values)],
+        )
 
 
-def _prepared_batches(rows: Iterator[SheetRow], workers: int
-                      ) -> Iterator[tuple[list[SheetRow], list[SheetRow], list[Prepared] | None]]:
+def _prepared_batches(
+    rows: Iterator[SheetRow], workers: int
+) -> Iterator[tuple[list[SheetRow], list[SheetRow], list[Prepared] | None]]:
     """(rows, template example rows, prepared records) per batch, in file order.
 
     With workers, the database-free checks (`prepare_records`) of the next batches run in worker processes
@@ -234,8 +261,15 @@ def _prepared_batches(rows: Iterator[SheetRow], workers: int
             yield done_batch, done_examples, future.result()
 
 
-def import_run_execute(*, run: ImportRun, path: Path, sender: Sender, actor: Any,
-                       progress: Callable[[int], None] = lambda n: None, workers: int = 0) -> ImportRun:
+def import_run_execute(
+    *,
+    run: ImportRun,
+    path: Path,
+    sender: Sender,
+    actor: Any,
+    progress: Callable[[int], None] = lambda n: None,
+    workers: int = 0,
+) -> ImportRun:
     """Process the rows not yet done, batch by batch, saving progress, counts and refused rows after each.
 
     `workers` > 0 runs the database-free checks in that many forked processes (the command line does; a web
@@ -256,8 +290,17 @@ def import_run_execute(*, run: ImportRun, path: Path, sender: Sender, actor: Any
     analyze_at = FIRST_ANALYZE
     try:
         for batch, examples, prepared in _prepared_batches(rows, workers):
-            results = ingest_records(sender=sender, records=[row.values for row in batch], channel="import",
-                                     actor=actor, prepared=prepared) if batch else []
+            results = (
+                ingest_records(
+                    sender=sender,
+                    records=[row.values for row in batch],
+                    channel="import",
+                    actor=actor,
+                    prepared=prepared,
+                )
+                if batch
+                else []
+            )
             listed = len(refused)
             for row in examples:
                 counts["rejected"] += 1
@@ -266,8 +309,9 @@ def import_run_execute(*, run: ImportRun, path: Path, sender: Sender, actor: Any
             for row, result in zip(batch, results, strict=True):
                 counts[result.status] += 1
                 if result.status in REFUSED and len(refused) < MAX_REFUSED_LISTED:
-                    reasons = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"]
-                                        for e in result.errors)
+                    reasons = "; ".join(
+                        f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in result.errors
+                    )
                     refused.append([row.line, result.record_id, result.status, reasons[:MAX_REASON_CHARS]])
             run.rows_done += len(batch) + len(examples)
             run.counts = dict(counts)
@@ -303,7 +347,9 @@ def _analyze() -> None:
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(m._meta.db_table) for m in ANALYZED_TABLES))
+        cursor.execute(
+            "ANALYZE " + ", ".join(connection.ops.quote_name(m._meta.db_table) for m in ANALYZED_TABLES)
+        )
 
 
 def import_run_unlisted(run: ImportRun) -> int:
@@ -316,12 +362,22 @@ def import_run_report(*, run: ImportRun, path: Path) -> Path:
 
     Past MAX_REFUSED_LISTED, a last line says how many more were refused and not listed.
     """
-    rows = [ReportRow(line=line, record_id=rid, status=status, reasons=reasons)
-            for line, rid, status, reasons in run.refused]
+    rows = [
+        ReportRow(line=line, record_id=rid, status=status, reasons=reasons)
+        for line, rid, status, reasons in run.refused
+    ]
     unlisted = import_run_unlisted(run)
     if unlisted:
-        rows.append(ReportRow(line=0, record_id="", status="", reasons=(
-            f"… và {unlisted:,} dòng bị từ chối khác không liệt kê (chỉ giữ {MAX_REFUSED_LISTED:,} dòng đầu). / … "
-            f"and {unlisted:,} more refused rows not listed (only the first {MAX_REFUSED_LISTED:,} are kept).")))
+        rows.append(
+            ReportRow(
+                line=0,
+                record_id="",
+                status="",
+                reasons=(
+                    f"… và {unlisted:,} dòng bị từ chối khác không liệt kê (chỉ giữ {MAX_REFUSED_LISTED:,} dòng đầu). / … "
+                    f"and {unlisted:,} more refused rows not listed (only the first {MAX_REFUSED_LISTED:,} are kept)."
+                ),
+            )
+        )
     write_report(path, rows)
     return path

@@ -49,8 +49,12 @@ class FieldSpec:
 
     name: str
     max_length: int
-    kind: str = "text"  # "text"; "count": a whole number from 1 to MAX_DOSE_NUMBER; "key": text or a whole number
-    column: str = ""  # "app.Model.field" whose max_length this is; "" for text that is only looked up or parsed
+    kind: str = (
+        "text"  # "text"; "count": a whole number from 1 to MAX_DOSE_NUMBER; "key": text or a whole number
+    )
+    column: str = (
+        ""  # "app.Model.field" whose max_length this is; "" for text that is only looked up or parsed
+    )
 
 
 MAX_DOSE_NUMBER = 20
@@ -80,8 +84,17 @@ MAX_JSON_DEPTH = 32  # a batch is depth 1, a record 2; nothing deeper can be a f
 MAX_NUMBER_DIGITS = 100  # longer than any field: kept as its digits (never an int) and refused by its record
 
 ID_SCHEMES = frozenset(IdScheme.values)
-SEX_WORDS: dict[str, str] = {"nam": Sex.MALE, "m": Sex.MALE, "male": Sex.MALE, "trai": Sex.MALE,
-             "nu": Sex.FEMALE, "nữ": Sex.FEMALE, "f": Sex.FEMALE, "female": Sex.FEMALE, "gai": Sex.FEMALE}
+SEX_WORDS: dict[str, str] = {
+    "nam": Sex.MALE,
+    "m": Sex.MALE,
+    "male": Sex.MALE,
+    "trai": Sex.MALE,
+    "nu": Sex.FEMALE,
+    "nữ": Sex.FEMALE,
+    "f": Sex.FEMALE,
+    "female": Sex.FEMALE,
+    "gai": Sex.FEMALE,
+}
 
 
 @dataclass(frozen=True)
@@ -105,9 +118,15 @@ class RecordResult:
     flags: list[dict[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"record_id": self.record_id, "status": self.status, "dose_id": self.dose_id,
-                "person_id": self.person_id, "content_hash": self.content_hash, "errors": self.errors,
-                "flags": self.flags}
+        return {
+            "record_id": self.record_id,
+            "status": self.status,
+            "dose_id": self.dose_id,
+            "person_id": self.person_id,
+            "content_hash": self.content_hash,
+            "errors": self.errors,
+            "flags": self.flags,
+        }
 
 
 def issue(field_name: str, code: str, vi: str, en: str) -> dict[str, str]:
@@ -165,11 +184,15 @@ def records_json(body: bytes) -> Any:
     with RecursionError (no stack is exhausted), anything deeper than MAX_JSON_DEPTH is refused after parsing;
     an integer too long for any field is kept as a `LongNumber`, refused by its record alone.
     """
-    too_deep = BodyError(f"Dữ liệu JSON lồng sâu quá {MAX_JSON_DEPTH} cấp",
-                         f"The JSON nests deeper than {MAX_JSON_DEPTH} levels; at most {MAX_JSON_DEPTH} are read")
+    too_deep = BodyError(
+        f"Dữ liệu JSON lồng sâu quá {MAX_JSON_DEPTH} cấp",
+        f"The JSON nests deeper than {MAX_JSON_DEPTH} levels; at most {MAX_JSON_DEPTH} are read",
+    )
     try:
         value = json.loads(body, parse_constant=_json_constant, parse_int=_json_int)
-    except RecursionError as exc:  # the C parser counts its depth against the recursion limit, and stops there
+    except (
+        RecursionError
+    ) as exc:  # the C parser counts its depth against the recursion limit, and stops there
         raise too_deep from exc
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BodyError("Dữ liệu không phải JSON hợp lệ", f"The body is not valid JSON ({exc})") from exc
@@ -195,32 +218,58 @@ def _value_problem(value: Any, spec: FieldSpec) -> tuple[str, str, str] | None:
         return None
     if isinstance(value, dict | list):
         return "not_text", "Giá trị phải là chữ hoặc số", "The value must be text or a number"
-    if isinstance(value, LongNumber) or (isinstance(value, int) and value.bit_length() > 3 * MAX_NUMBER_DIGITS):
-        return ("number_too_long", "Số quá dài, không trường nào chứa được",
-                "The number has too many digits to be any field")
+    if isinstance(value, LongNumber) or (
+        isinstance(value, int) and value.bit_length() > 3 * MAX_NUMBER_DIGITS
+    ):
+        return (
+            "number_too_long",
+            "Số quá dài, không trường nào chứa được",
+            "The number has too many digits to be any field",
+        )
     if isinstance(value, float) and not math.isfinite(value):
-        return ("number_out_of_range", "Số vượt quá giới hạn (vô cùng hoặc không phải số)",
-                "The number is out of range (infinite or not a number)")
+        return (
+            "number_out_of_range",
+            "Số vượt quá giới hạn (vô cùng hoặc không phải số)",
+            "The number is out of range (infinite or not a number)",
+        )
     if spec.kind == "key" and isinstance(value, float):
-        return ("not_a_key", "Mã bản ghi phải là chữ hoặc số nguyên, không phải số thập phân",
-                "A record id must be text or a whole number, not a decimal (-0.0 and 1.10 would read as other ids)")
-    if spec.kind == "count" and isinstance(value, int | float) and not (
-            float(value).is_integer() and 1 <= value <= MAX_DOSE_NUMBER):
-        return ("invalid_number", f"Mũi số {value} không hợp lệ",
-                f"Dose number {value} is not a number from 1 to {MAX_DOSE_NUMBER}")
+        return (
+            "not_a_key",
+            "Mã bản ghi phải là chữ hoặc số nguyên, không phải số thập phân",
+            "A record id must be text or a whole number, not a decimal (-0.0 and 1.10 would read as other ids)",
+        )
+    if (
+        spec.kind == "count"
+        and isinstance(value, int | float)
+        and not (float(value).is_integer() and 1 <= value <= MAX_DOSE_NUMBER)
+    ):
+        return (
+            "invalid_number",
+            f"Mũi số {value} không hợp lệ",
+            f"Dose number {value} is not a number from 1 to {MAX_DOSE_NUMBER}",
+        )
     if isinstance(value, str):
         bad = _UNSTORABLE.search(value)
         if bad:
             point = ord(bad.group())
             if 0xD800 <= point <= 0xDFFF:
-                return ("lone_surrogate", f"Ký tự U+{point:04X} (nửa cặp UTF-16) ở vị trí {bad.start() + 1}",
-                        f"Character {bad.start() + 1} is U+{point:04X}, half of a UTF-16 pair: not text")
-            return ("control_character", f"Ký tự điều khiển U+{point:04X} ở vị trí {bad.start() + 1}",
-                    f"Character {bad.start() + 1} is the control character U+{point:04X}")
+                return (
+                    "lone_surrogate",
+                    f"Ký tự U+{point:04X} (nửa cặp UTF-16) ở vị trí {bad.start() + 1}",
+                    f"Character {bad.start() + 1} is U+{point:04X}, half of a UTF-16 pair: not text",
+                )
+            return (
+                "control_character",
+                f"Ký tự điều khiển U+{point:04X} ở vị trí {bad.start() + 1}",
+                f"Character {bad.start() + 1} is the control character U+{point:04X}",
+            )
     length = len(_text(value))
     if length > spec.max_length:
-        return ("too_long", f"Dài {length} ký tự, tối đa {spec.max_length}",
-                f"{length} characters; at most {spec.max_length}")
+        return (
+            "too_long",
+            f"Dài {length} ký tự, tối đa {spec.max_length}",
+            f"{length} characters; at most {spec.max_length}",
+        )
     return None
 
 
@@ -328,7 +377,11 @@ def prepare_records(records: list[Any], *, today: dt.date | None = None) -> list
     out = []
     for index, record in enumerate(records):
         if not isinstance(record, dict):
-            out.append(Prepared(index=index, record_id="", canon={}, hash="", structure_errors=_structure_errors(record)))
+            out.append(
+                Prepared(
+                    index=index, record_id="", canon={}, hash="", structure_errors=_structure_errors(record)
+                )
+            )
             continue
         value_errors = _value_errors(record)
         if value_errors:  # never hashed: its text may not even be encodable; "" is its content hash
@@ -337,12 +390,24 @@ def prepare_records(records: list[Any], *, today: dt.date | None = None) -> list
                 shown = _escaped(rid)
             else:
                 shown = "" if _value_problem(rid, FIELD_SPECS["record_id"]) else _text(rid)
-            out.append(Prepared(index=index, record_id=shown, canon={}, hash="",
-                                structure_errors=value_errors + _structure_errors(record, checked=True)))
+            out.append(
+                Prepared(
+                    index=index,
+                    record_id=shown,
+                    canon={},
+                    hash="",
+                    structure_errors=value_errors + _structure_errors(record, checked=True),
+                )
+            )
             continue
         canon = canonical(record)
-        item = Prepared(index=index, record_id=_text(record.get("record_id")), canon=canon, hash=content_hash(canon),
-                        structure_errors=_structure_errors(record))
+        item = Prepared(
+            index=index,
+            record_id=_text(record.get("record_id")),
+            canon=canon,
+            hash=content_hash(canon),
+            structure_errors=_structure_errors(record),
+        )
         if not item.structure_errors:
             _check_fields(item, today)
         out.append(item)
@@ -357,13 +422,21 @@ def _check_fields(item: Prepared, today: dt.date) -> None:
     else:
         vaccine = vaccine_find(c["vaccine"])
         if vaccine is None:
-            errors.append(issue("vaccine", "unknown_vaccine", f"Không có vắc xin “{c['vaccine']}” trong danh mục",
-                                f"“{c['vaccine']}” is not a vaccine of the catalogue"))
+            errors.append(
+                issue(
+                    "vaccine",
+                    "unknown_vaccine",
+                    f"Không có vắc xin “{c['vaccine']}” trong danh mục",
+                    f"“{c['vaccine']}” is not a vaccine of the catalogue",
+                )
+            )
         else:
             item.vaccine_id = vaccine.pk
 
     if not c["administered_on"]:
-        errors.append(issue("administered_on", "required", "Thiếu ngày tiêm", "The date of vaccination is missing"))
+        errors.append(
+            issue("administered_on", "required", "Thiếu ngày tiêm", "The date of vaccination is missing")
+        )
     else:
         given = _date(c["administered_on"])
         if isinstance(given, str):
@@ -374,15 +447,31 @@ def _check_fields(item: Prepared, today: dt.date) -> None:
     item.lot_number = c["lot_number"]
 
     if c["dose_number"]:
-        if c["dose_number"].isascii() and c["dose_number"].isdigit() and 1 <= int(c["dose_number"]) <= MAX_DOSE_NUMBER:
+        if (
+            c["dose_number"].isascii()
+            and c["dose_number"].isdigit()
+            and 1 <= int(c["dose_number"]) <= MAX_DOSE_NUMBER
+        ):
             item.dose_number = int(c["dose_number"])
         else:
-            errors.append(issue("dose_number", "invalid_number", f"Mũi số “{c['dose_number']}” không hợp lệ",
-                                f"Dose number “{c['dose_number']}” is not a number from 1 to 20"))
+            errors.append(
+                issue(
+                    "dose_number",
+                    "invalid_number",
+                    f"Mũi số “{c['dose_number']}” không hợp lệ",
+                    f"Dose number “{c['dose_number']}” is not a number from 1 to 20",
+                )
+            )
 
     if not c["full_name"] and not c["national_id"]:
-        errors.append(issue("full_name", "required", "Thiếu họ tên người được tiêm",
-                            "The vaccinated person's name is missing"))
+        errors.append(
+            issue(
+                "full_name",
+                "required",
+                "Thiếu họ tên người được tiêm",
+                "The vaccinated person's name is missing",
+            )
+        )
     birth_date: dt.date | None = None
     precision: str = DatePrecision.DAY
     if c["birth_date"]:
@@ -392,13 +481,21 @@ def _check_fields(item: Prepared, today: dt.date) -> None:
         else:
             birth_date, precision = born
     else:
-        flags.append(issue("birth_date", "birth_date_missing", "Thiếu ngày sinh", "The birth date is missing"))
+        flags.append(
+            issue("birth_date", "birth_date_missing", "Thiếu ngày sinh", "The birth date is missing")
+        )
     sex: str = Sex.UNKNOWN
     if c["sex"]:
         sex = SEX_WORDS.get(c["sex"].lower(), "")
         if not sex:
-            errors.append(issue("sex", "invalid_sex", f"Giới tính “{c['sex']}” không hợp lệ (Nam/Nữ hoặc M/F)",
-                                f"Sex “{c['sex']}” is not one of Nam/Nữ or M/F"))
+            errors.append(
+                issue(
+                    "sex",
+                    "invalid_sex",
+                    f"Giới tính “{c['sex']}” không hợp lệ (Nam/Nữ hoặc M/F)",
+                    f"Sex “{c['sex']}” is not one of Nam/Nữ or M/F",
+                )
+            )
     if errors:
         return
     administered_on = item.administered_on
@@ -407,8 +504,14 @@ def _check_fields(item: Prepared, today: dt.date) -> None:
 
     late = item.late_errors
     if not c["full_name"]:
-        late.append(issue("full_name", "required", "Thiếu họ tên người được tiêm",
-                          "The vaccinated person's name is missing"))
+        late.append(
+            issue(
+                "full_name",
+                "required",
+                "Thiếu họ tên người được tiêm",
+                "The vaccinated person's name is missing",
+            )
+        )
         return
 
     identifiers: tuple[IdentifierIn, ...] = ()
@@ -416,43 +519,94 @@ def _check_fields(item: Prepared, today: dt.date) -> None:
     if national_id.isdigit() and len(national_id) in (8, 11):
         # a number typed into Excel loses its leading zero (079190000123 -> 79190000123)
         national_id = "0" + national_id
-        flags.append(issue("national_id", "id_leading_zero_restored", "Đã thêm số 0 đầu bị mất của số giấy tờ",
-                           "The ID number's lost leading zero was restored"))
+        flags.append(
+            issue(
+                "national_id",
+                "id_leading_zero_restored",
+                "Đã thêm số 0 đầu bị mất của số giấy tờ",
+                "The ID number's lost leading zero was restored",
+            )
+        )
     if national_id:
-        check = check_national_id(national_id, sex=sex if sex in (Sex.MALE, Sex.FEMALE) else None,
-                                  birth_year=birth_date.year if birth_date and precision != "month" else None)
+        check = check_national_id(
+            national_id,
+            sex=sex if sex in (Sex.MALE, Sex.FEMALE) else None,
+            birth_year=birth_date.year if birth_date and precision != "month" else None,
+        )
         if check.scheme in ID_SCHEMES:
             identifiers = (IdentifierIn(scheme=check.scheme, value=national_id),)
         if not check.valid:
-            flags.append(issue("national_id", "id_inconsistent" if check.scheme in ID_SCHEMES else "id_invalid",
-                               *_split("; ".join(check.errors) or "Số giấy tờ không hợp lệ / Invalid ID")))
+            flags.append(
+                issue(
+                    "national_id",
+                    "id_inconsistent" if check.scheme in ID_SCHEMES else "id_invalid",
+                    *_split("; ".join(check.errors) or "Số giấy tờ không hợp lệ / Invalid ID"),
+                )
+            )
     contacts: tuple[ContactIn, ...] = ()
     if c["phone"]:
         try:
             contacts = (ContactIn(phone=normalize_phone(c["phone"]), relationship=Relationship.UNSTATED),)
         except PhoneError as exc:
             flags.append(issue("phone", "phone_invalid", *_split(str(exc))))
-    commune_id, resolved = _place(c["province"], c["commune"]) if (c["province"] or c["commune"]) else (None, True)
+    commune_id, resolved = (
+        _place(c["province"], c["commune"]) if (c["province"] or c["commune"]) else (None, True)
+    )
     if not resolved:
-        flags.append(issue("commune", "address_unresolved", "Không xác định được tỉnh/xã đã ghi",
-                           f"The province/commune written (“{c['province']}”, “{c['commune']}”) was not found"))
+        flags.append(
+            issue(
+                "commune",
+                "address_unresolved",
+                "Không xác định được tỉnh/xã đã ghi",
+                f"The province/commune written (“{c['province']}”, “{c['commune']}”) was not found",
+            )
+        )
     if not c["lot_number"]:
-        flags.append(issue("lot_number", "lot_missing", "Thiếu số lô vắc xin", "The vaccine lot number is missing"))
+        flags.append(
+            issue("lot_number", "lot_missing", "Thiếu số lô vắc xin", "The vaccine lot number is missing")
+        )
     if administered_on > today:
-        flags.append(issue("administered_on", "dose_in_future", "Ngày tiêm ở tương lai",
-                           "The date of vaccination is in the future"))
+        flags.append(
+            issue(
+                "administered_on",
+                "dose_in_future",
+                "Ngày tiêm ở tương lai",
+                "The date of vaccination is in the future",
+            )
+        )
     if birth_date and administered_on < birth_date:
-        flags.append(issue("administered_on", "dose_before_birth", "Ngày tiêm trước ngày sinh",
-                           "The date of vaccination is before the birth date"))
+        flags.append(
+            issue(
+                "administered_on",
+                "dose_before_birth",
+                "Ngày tiêm trước ngày sinh",
+                "The date of vaccination is before the birth date",
+            )
+        )
     if vaccine.approved_on and administered_on < vaccine.approved_on:
-        flags.append(issue("administered_on", "before_approval", f"Tiêm trước ngày {vaccine.name} được cấp phép",
-                           f"Given before {vaccine.name} was approved in Vietnam ({vaccine.approved_on:%d/%m/%Y})"))
+        flags.append(
+            issue(
+                "administered_on",
+                "before_approval",
+                f"Tiêm trước ngày {vaccine.name} được cấp phép",
+                f"Given before {vaccine.name} was approved in Vietnam ({vaccine.approved_on:%d/%m/%Y})",
+            )
+        )
     if birth_date and birth_date > today:
-        late.append(issue("birth_date", "birth_in_future", "Ngày sinh ở tương lai", "The birth date is in the future"))
+        late.append(
+            issue("birth_date", "birth_in_future", "Ngày sinh ở tương lai", "The birth date is in the future")
+        )
         return
 
-    person = PersonIn(full_name=c["full_name"], birth_date=birth_date, birth_precision=precision, sex=sex,
-                      address=c["address"], identifiers=identifiers, contacts=contacts)
+    person = PersonIn(
+        full_name=c["full_name"],
+        birth_date=birth_date,
+        birth_precision=precision,
+        sex=sex,
+        address=c["address"],
+        identifiers=identifiers,
+        contacts=contacts,
+    )
     problems = person_in_problems(person)  # the service's own checks, so one record can never fail a batch
     if problems:
         late.extend(issue("full_name", "invalid_person", *_split(p)) for p in problems)
@@ -476,15 +630,32 @@ class _Sites:
             return None, [issue("site_code", "required", "Thiếu mã điểm tiêm", "The site code is missing")]
         site = self.by_code.get(code) or (own if own and own.code == code else None)
         if site is None:
-            return None, [issue("site_code", "unknown_site", f"Không có điểm tiêm mã “{code}”",
-                                f"No site with code “{code}” (import it first: sotiem import-sites)")]
+            return None, [
+                issue(
+                    "site_code",
+                    "unknown_site",
+                    f"Không có điểm tiêm mã “{code}”",
+                    f"No site with code “{code}” (import it first: sotiem import-sites)",
+                )
+            ]
         if own is not None and site.pk != own.pk:
-            return None, [issue("site_code", "not_your_site", f"Khóa này chỉ gửi được cho điểm tiêm {own.code}",
-                                f"This key may send only doses of site {own.code}")]
+            return None, [
+                issue(
+                    "site_code",
+                    "not_your_site",
+                    f"Khóa này chỉ gửi được cho điểm tiêm {own.code}",
+                    f"This key may send only doses of site {own.code}",
+                )
+            ]
         if self.sender.province_code and site.province.code != self.sender.province_code:
-            return None, [issue("site_code", "not_your_province",
-                                f"Điểm tiêm {site.code} không thuộc tỉnh {self.sender.province_code}",
-                                f"Site {site.code} is outside this sender's province {self.sender.province_code}")]
+            return None, [
+                issue(
+                    "site_code",
+                    "not_your_province",
+                    f"Điểm tiêm {site.code} không thuộc tỉnh {self.sender.province_code}",
+                    f"Site {site.code} is outside this sender's province {self.sender.province_code}",
+                )
+            ]
         return site, []
 
 
@@ -493,8 +664,9 @@ def _resolve(item: Prepared, sites: _Sites) -> tuple[Parsed | None, list[dict[st
     site, site_errors = sites.check(item.site_code)
     if item.errors or site_errors:
         errors = list(item.errors)
-        position = next((i for i, e in enumerate(errors) if e["field"] not in ("vaccine", "administered_on")),
-                        len(errors))
+        position = next(
+            (i for i, e in enumerate(errors) if e["field"] not in ("vaccine", "administered_on")), len(errors)
+        )
         errors[position:position] = site_errors
         return None, errors
     if item.late_errors:
@@ -504,9 +676,19 @@ def _resolve(item: Prepared, sites: _Sites) -> tuple[Parsed | None, list[dict[st
     person = item.person
     if item.commune_id is not None:
         person = replace(person, commune=unit_get(item.commune_id))
-    return Parsed(index=item.index, record_id=item.record_id, canon=item.canon, hash=item.hash, person=person,
-                  vaccine=vaccines_by_id()[item.vaccine_id], site=site, administered_on=item.administered_on,
-                  dose_number=item.dose_number, lot_number=item.lot_number, flags=item.flags), []
+    return Parsed(
+        index=item.index,
+        record_id=item.record_id,
+        canon=item.canon,
+        hash=item.hash,
+        person=person,
+        vaccine=vaccines_by_id()[item.vaccine_id],
+        site=site,
+        administered_on=item.administered_on,
+        dose_number=item.dose_number,
+        lot_number=item.lot_number,
+        flags=item.flags,
+    ), []
 
 
 def _split(message: str) -> tuple[str, str]:
@@ -518,14 +700,22 @@ def _split(message: str) -> tuple[str, str]:
 def _structure_errors(record: Any, *, checked: bool = False) -> list[dict[str, str]]:
     """Not an object, unknown fields, no record id; `checked`: the values were refused already (not read again)."""
     if not isinstance(record, dict):
-        return [issue("", "not_an_object", "Bản ghi phải là một đối tượng JSON", "A record must be a JSON object")]
+        return [
+            issue("", "not_an_object", "Bản ghi phải là một đối tượng JSON", "A record must be a JSON object")
+        ]
     errors = []
     unknown = sorted(set(record) - set(FIELDS))
     if unknown:
         names = _escaped(", ".join(unknown))
         names = names if len(names) <= 200 else names[:200] + "…"  # only the message is shortened
-        errors.append(issue(_escaped(unknown[0])[:64], "unknown_field", f"Trường không có trong mẫu: {names}",
-                            f"Fields not in the template: {names}"))
+        errors.append(
+            issue(
+                _escaped(unknown[0])[:64],
+                "unknown_field",
+                f"Trường không có trong mẫu: {names}",
+                f"Fields not in the template: {names}",
+            )
+        )
     if checked:
         return errors
     rid = _text(record.get("record_id"))
@@ -536,16 +726,30 @@ def _structure_errors(record: Any, *, checked: bool = False) -> list[dict[str, s
 
 def _differences(held: dict[str, str] | None, sent: dict[str, str]) -> list[dict[str, str]]:
     if not held:
-        return [issue("", "conflict", "Mã bản ghi đã có với nội dung khác",
-                      "This record id is held with different content")]
+        return [
+            issue(
+                "",
+                "conflict",
+                "Mã bản ghi đã có với nội dung khác",
+                "This record id is held with different content",
+            )
+        ]
     fields = [name for name in CONTENT_FIELDS if held.get(name, "") != sent.get(name, "")]
-    return [issue(name, "conflict", f"Khác với bản đã lưu: “{held.get(name, '')}” → “{sent.get(name, '')}”",
-                  f"Differs from the record held: “{held.get(name, '')}” → “{sent.get(name, '')}”; "
-                  "a correction is a separate, audited act") for name in fields]
+    return [
+        issue(
+            name,
+            "conflict",
+            f"Khác với bản đã lưu: “{held.get(name, '')}” → “{sent.get(name, '')}”",
+            f"Differs from the record held: “{held.get(name, '')}” → “{sent.get(name, '')}”; "
+            "a correction is a separate, audited act",
+        )
+        for name in fields
+    ]
 
 
-def _store(parsed: list[Parsed], results: list[RecordResult | None], sender: Sender, actor: Any,
-           batch: InboxBatch) -> None:
+def _store(
+    parsed: list[Parsed], results: list[RecordResult | None], sender: Sender, actor: Any, batch: InboxBatch
+) -> None:
     """Identify the persons, find the sessions and record the doses of records that passed every check.
 
     The batch's writes are audited by one `ingest.batch` event naming every dose and session it created (persons
@@ -555,39 +759,79 @@ def _store(parsed: list[Parsed], results: list[RecordResult | None], sender: Sen
     identified = identify_persons(items=[p.person for p in parsed], actor=actor, reason=reason)
     sessions_created: list[list[Any]] = []
     sessions = sessions_find_or_create_many(
-        items=[SessionIn(site=p.site, date=p.administered_on) for p in parsed], actor=actor,
-        batch_audit=sessions_created)
+        items=[SessionIn(site=p.site, date=p.administered_on) for p in parsed],
+        actor=actor,
+        batch_audit=sessions_created,
+    )
     doses_created: list[list[Any]] = []
-    doses = dose_record_batch(items=[
-        DoseIn(person=who.person, vaccine=p.vaccine, site=p.site, administered_on=p.administered_on,
-               lot_number=p.lot_number, dose_number=p.dose_number,
-               session=sessions[(p.site.pk, p.administered_on, "")], source_record_id=p.record_id,
-               content_hash=p.hash, sent_record=p.canon, quality_flags=p.flags)
-        for p, who in zip(parsed, identified, strict=True)
-    ], source=sender.source, actor=actor, reason=reason, inbox_batch=batch, batch_audit=doses_created)
-    audit_record(actor=actor, action="ingest.batch", obj=batch, reason=reason,
-                 after={"source": sender.source, "channel": batch.channel, "doses": doses_created,
-                        "sessions": sessions_created,
-                        "persons_created": sorted({w.person.pk for w in identified if w.created})})
+    doses = dose_record_batch(
+        items=[
+            DoseIn(
+                person=who.person,
+                vaccine=p.vaccine,
+                site=p.site,
+                administered_on=p.administered_on,
+                lot_number=p.lot_number,
+                dose_number=p.dose_number,
+                session=sessions[(p.site.pk, p.administered_on, "")],
+                source_record_id=p.record_id,
+                content_hash=p.hash,
+                sent_record=p.canon,
+                quality_flags=p.flags,
+            )
+            for p, who in zip(parsed, identified, strict=True)
+        ],
+        source=sender.source,
+        actor=actor,
+        reason=reason,
+        inbox_batch=batch,
+        batch_audit=doses_created,
+    )
+    audit_record(
+        actor=actor,
+        action="ingest.batch",
+        obj=batch,
+        reason=reason,
+        after={
+            "source": sender.source,
+            "channel": batch.channel,
+            "doses": doses_created,
+            "sessions": sessions_created,
+            "persons_created": sorted({w.person.pk for w in identified if w.created}),
+        },
+    )
     # a new dose on a person who already holds a certificate reissues it (after commit; new persons hold none)
     person_changed_on_commit(person_ids=[w.person.pk for w in identified if not w.created])
     for p, who, dose in zip(parsed, identified, doses, strict=True):
-        results[p.index] = RecordResult(record_id=p.record_id, status="accepted", dose_id=str(dose.public_id),
-                                        person_id=str(who.person.public_id), content_hash=p.hash,
-                                        flags=dose.quality_flags)
+        results[p.index] = RecordResult(
+            record_id=p.record_id,
+            status="accepted",
+            dose_id=str(dose.public_id),
+            person_id=str(who.person.public_id),
+            content_hash=p.hash,
+            flags=dose.quality_flags,
+        )
 
 
-def _process(sender: Sender, records: list[Any], actor: Any, batch: InboxBatch,
-             prepared: list[Prepared] | None = None) -> list[RecordResult]:
+def _process(
+    sender: Sender, records: list[Any], actor: Any, batch: InboxBatch, prepared: list[Prepared] | None = None
+) -> list[RecordResult]:
     results: list[RecordResult | None] = [None] * len(records)
     if prepared is None:
         prepared = prepare_records(records)
     canons = [p.canon for p in prepared]
     ids = [p.record_id for p in prepared]
-    readable = {p.record_id for p in prepared if p.record_id and not p.structure_errors}  # refused ids: never queried
-    held = {d["source_record_id"]: d for d in Dose.objects.filter(  # the exclude lets the partial unique index serve
-        source=sender.source, source_record_id__in=readable
-    ).exclude(source_record_id="").values("source_record_id", "public_id", "person__public_id", "content_hash", "sent_record")}
+    readable = {
+        p.record_id for p in prepared if p.record_id and not p.structure_errors
+    }  # refused ids: never queried
+    held = {
+        d["source_record_id"]: d
+        for d in Dose.objects.filter(  # the exclude lets the partial unique index serve
+            source=sender.source, source_record_id__in=readable
+        )
+        .exclude(source_record_id="")
+        .values("source_record_id", "public_id", "person__public_id", "content_hash", "sent_record")
+    }
     sites = _Sites(prepared, sender)
 
     first_in_batch: dict[str, int] = {}
@@ -595,23 +839,30 @@ def _process(sender: Sender, records: list[Any], actor: Any, batch: InboxBatch,
     for index, item in enumerate(prepared):
         rid, digest, canon = item.record_id, item.hash, item.canon
         if item.structure_errors:
-            results[index] = RecordResult(record_id=rid, status="rejected", content_hash=digest,
-                                          errors=item.structure_errors)
+            results[index] = RecordResult(
+                record_id=rid, status="rejected", content_hash=digest, errors=item.structure_errors
+            )
             continue
         if rid in held:
             prior = held[rid]
             same = prior["content_hash"] == digest
             results[index] = RecordResult(
-                record_id=rid, status="duplicate" if same else "conflict", dose_id=str(prior["public_id"]),
-                person_id=str(prior["person__public_id"]), content_hash=prior["content_hash"],
-                errors=[] if same else _differences(prior["sent_record"], canon))
+                record_id=rid,
+                status="duplicate" if same else "conflict",
+                dose_id=str(prior["public_id"]),
+                person_id=str(prior["person__public_id"]),
+                content_hash=prior["content_hash"],
+                errors=[] if same else _differences(prior["sent_record"], canon),
+            )
             continue
         if rid in first_in_batch:
             continue  # answered after the first occurrence is stored
         first_in_batch[rid] = index
         resolved, errors = _resolve(item, sites)
         if resolved is None:
-            results[index] = RecordResult(record_id=rid, status="rejected", content_hash=digest, errors=errors)
+            results[index] = RecordResult(
+                record_id=rid, status="rejected", content_hash=digest, errors=errors
+            )
         else:
             parsed.append(resolved)
 
@@ -628,8 +879,11 @@ def _process(sender: Sender, records: list[Any], actor: Any, batch: InboxBatch,
                         _store([one], results, sender, actor, batch)
                 except ValidationError as exc:
                     results[one.index] = RecordResult(
-                        record_id=one.record_id, status="rejected", content_hash=one.hash,
-                        errors=[issue("", "invalid", *_split(m)) for m in exc.messages])
+                        record_id=one.record_id,
+                        status="rejected",
+                        content_hash=one.hash,
+                        errors=[issue("", "invalid", *_split(m)) for m in exc.messages],
+                    )
 
     for index, rid in enumerate(ids):  # later copies of a record id inside the same batch
         if results[index] is None:
@@ -637,13 +891,18 @@ def _process(sender: Sender, records: list[Any], actor: Any, batch: InboxBatch,
             assert first is not None
             same = first.content_hash == prepared[index].hash
             if first.status == "rejected":
-                results[index] = RecordResult(record_id=rid, status="rejected", content_hash=first.content_hash,
-                                              errors=first.errors)
+                results[index] = RecordResult(
+                    record_id=rid, status="rejected", content_hash=first.content_hash, errors=first.errors
+                )
             else:
                 results[index] = RecordResult(
-                    record_id=rid, status="duplicate" if same else "conflict", dose_id=first.dose_id,
-                    person_id=first.person_id, content_hash=first.content_hash,
-                    errors=[] if same else _differences(canons[first_in_batch[rid]], canons[index]))
+                    record_id=rid,
+                    status="duplicate" if same else "conflict",
+                    dose_id=first.dose_id,
+                    person_id=first.person_id,
+                    content_hash=first.content_hash,
+                    errors=[] if same else _differences(canons[first_in_batch[rid]], canons[index]),
+                )
     return [r for r in results if r is not None]
 
 
@@ -676,24 +935,30 @@ def inbox_payload(records: list[Any]) -> list[Any]:
 
 def inbox_records(payload: list[Any]) -> list[Any]:
     """The records of an inbox payload, as they were sent (the inverse of `inbox_payload`)."""
-    return [json.loads(r[INBOX_ESCAPE], parse_int=_json_int)
-            if isinstance(r, dict) and set(r) == {INBOX_ESCAPE} and isinstance(r[INBOX_ESCAPE], str) else r
-            for r in payload]
+    return [
+        json.loads(r[INBOX_ESCAPE], parse_int=_json_int)
+        if isinstance(r, dict) and set(r) == {INBOX_ESCAPE} and isinstance(r[INBOX_ESCAPE], str)
+        else r
+        for r in payload
+    ]
 
 
-def ingest_records(*, sender: Sender, records: list[Any], channel: str, actor: Any,
-                   prepared: list[Prepared] | None = None) -> list[RecordResult]:
+def ingest_records(
+    *, sender: Sender, records: list[Any], channel: str, actor: Any, prepared: list[Prepared] | None = None
+) -> list[RecordResult]:
     """Hold each record exactly once (or refuse it with reasons); answers in order, after the commit.
 
     `prepared` is `prepare_records(records)` when the caller already ran it (in a worker process).
     """
-    batch = InboxBatch.objects.create(source=sender.source, channel=channel, payload=inbox_payload(records),
-                                      record_count=len(records))
+    batch = InboxBatch.objects.create(
+        source=sender.source, channel=channel, payload=inbox_payload(records), record_count=len(records)
+    )
     return process_inbox_batch(batch=batch, sender=sender, actor=actor, prepared=prepared)
 
 
-def process_inbox_batch(*, batch: InboxBatch, sender: Sender, actor: Any,
-                        prepared: list[Prepared] | None = None) -> list[RecordResult]:
+def process_inbox_batch(
+    *, batch: InboxBatch, sender: Sender, actor: Any, prepared: list[Prepared] | None = None
+) -> list[RecordResult]:
     """Process one stored batch; a failure leaves it in the inbox with its error, to be re-run."""
     last_error: Exception | None = None
     for _attempt in range(3):
@@ -701,14 +966,20 @@ def process_inbox_batch(*, batch: InboxBatch, sender: Sender, actor: Any,
             with transaction.atomic():
                 results = _process(sender, inbox_records(batch.payload), actor, batch, prepared)
                 InboxBatch.objects.filter(pk=batch.pk).update(
-                    status=InboxStatus.PROCESSED, processed_at=timezone.now(), error="",
-                    attempts=batch.attempts + 1)
+                    status=InboxStatus.PROCESSED,
+                    processed_at=timezone.now(),
+                    error="",
+                    attempts=batch.attempts + 1,
+                )
             return results
-        except IntegrityError as exc:  # the same record id stored concurrently: re-read, it is now a duplicate
+        except (
+            IntegrityError
+        ) as exc:  # the same record id stored concurrently: re-read, it is now a duplicate
             last_error = exc
         except Exception as exc:
-            InboxBatch.objects.filter(pk=batch.pk).update(status=InboxStatus.FAILED, error=repr(exc)[:2000],
-                                                          attempts=batch.attempts + 1)
+            InboxBatch.objects.filter(pk=batch.pk).update(
+                status=InboxStatus.FAILED, error=repr(exc)[:2000], attempts=batch.attempts + 1
+            )
             raise
     InboxBatch.objects.filter(pk=batch.pk).update(status=InboxStatus.FAILED, error=repr(last_error)[:2000])
     assert last_error is not None

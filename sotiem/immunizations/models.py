@@ -21,7 +21,9 @@ class Vaccine(models.Model):
     min_interval_days = models.PositiveSmallIntegerField(null=True, blank=True)
     max_interval_days = models.PositiveSmallIntegerField(null=True, blank=True)
     icd11_code = models.CharField(max_length=16, blank=True)
-    eu_product_code = models.CharField(max_length=40, blank=True, help_text="EU DCC value set vaccines-covid-19-names")
+    eu_product_code = models.CharField(
+        max_length=40, blank=True, help_text="EU DCC value set vaccines-covid-19-names"
+    )
     aliases = models.JSONField(default=list, blank=True, help_text="names people write for it, for parsing")
     active = models.BooleanField(default=True)
 
@@ -52,29 +54,52 @@ class Dose(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # person and site lookups are served by the (person, date) and (site, date) indexes; vaccines and users are
     # never deleted, so their foreign keys need no index of their own (fewer indexes: faster backlog imports)
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="doses", db_index=False)
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="doses", db_index=False
+    )
     vaccine = models.ForeignKey(Vaccine, on_delete=models.PROTECT, related_name="doses", db_index=False)
     site = models.ForeignKey("places.Site", on_delete=models.PROTECT, related_name="doses", db_index=False)
-    session = models.ForeignKey("places.SiteSession", null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="doses")
+    session = models.ForeignKey(
+        "places.SiteSession", null=True, blank=True, on_delete=models.PROTECT, related_name="doses"
+    )
     administered_on = models.DateField()
     lot_number = models.CharField(max_length=40, blank=True)
-    dose_number_stated = models.PositiveSmallIntegerField(null=True, blank=True, help_text="as the sender wrote it")
-    dose_number_derived = models.PositiveSmallIntegerField(null=True, blank=True,
-                                                           help_text="its place among the person's valid doses")
+    dose_number_stated = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="as the sender wrote it"
+    )
+    dose_number_derived = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="its place among the person's valid doses"
+    )
     source = models.CharField(max_length=64, help_text="who sent it: a site, an API key, an import")
     source_record_id = models.CharField(max_length=64, blank=True, help_text="the sender's own record id")
-    content_hash = models.CharField(max_length=80, blank=True,
-                                    help_text="hash of the record as the sender sent it, for receipts")
-    quality_flags = models.JSONField(default=list, blank=True,
-                                     help_text="data-quality flags for an official: the dose is kept")
-    sent_record = models.JSONField(null=True, blank=True, help_text="the record exactly as the sender sent it")
+    content_hash = models.CharField(
+        max_length=80, blank=True, help_text="hash of the record as the sender sent it, for receipts"
+    )
+    quality_flags = models.JSONField(
+        default=list, blank=True, help_text="data-quality flags for an official: the dose is kept"
+    )
+    sent_record = models.JSONField(
+        null=True, blank=True, help_text="the record exactly as the sender sent it"
+    )
     status = models.CharField(max_length=8, choices=DoseStatus.choices, default=DoseStatus.VALID)
     status_reason = models.TextField(blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+", db_index=False)
-    inbox_batch = models.ForeignKey("InboxBatch", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                    db_index=False, help_text="the received batch it came in: its payload and audit")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    inbox_batch = models.ForeignKey(
+        "InboxBatch",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        help_text="the received batch it came in: its payload and audit",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -84,11 +109,17 @@ class Dose(models.Model):
         verbose_name = "Mũi tiêm / dose"
         verbose_name_plural = "Mũi tiêm / doses"
         constraints = [
-            models.UniqueConstraint(fields=["source", "source_record_id"], condition=~models.Q(source_record_id=""),
-                                    name="dose_source_record_unique"),
+            models.UniqueConstraint(
+                fields=["source", "source_record_id"],
+                condition=~models.Q(source_record_id=""),
+                name="dose_source_record_unique",
+            ),
         ]
-        indexes = [models.Index(fields=["person", "administered_on"]), models.Index(fields=["site", "administered_on"]),
-                   models.Index(fields=["source", "created_at"])]
+        indexes = [
+            models.Index(fields=["person", "administered_on"]),
+            models.Index(fields=["site", "administered_on"]),
+            models.Index(fields=["source", "created_at"]),
+        ]
         ordering = ["administered_on", "id"]
 
     def __str__(self) -> str:
@@ -115,8 +146,12 @@ class Appointment(models.Model):
     dose_number = models.PositiveSmallIntegerField()
     due_on = models.DateField()
     site = models.ForeignKey("places.Site", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(max_length=10, choices=AppointmentStatus.choices, default=AppointmentStatus.SCHEDULED)
-    fulfilled_by = models.OneToOneField(Dose, null=True, blank=True, on_delete=models.PROTECT, related_name="appointment")
+    status = models.CharField(
+        max_length=10, choices=AppointmentStatus.choices, default=AppointmentStatus.SCHEDULED
+    )
+    fulfilled_by = models.OneToOneField(
+        Dose, null=True, blank=True, on_delete=models.PROTECT, related_name="appointment"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = RestrictedQuerySet.as_manager()
@@ -131,7 +166,11 @@ class Appointment(models.Model):
 
     def is_missed(self, today) -> bool:  # type: ignore[no-untyped-def]
         """A scheduled appointment past its date with no dose recorded: still not a dose."""
-        return self.status == AppointmentStatus.SCHEDULED and self.fulfilled_by_id is None and self.due_on < today
+        return (
+            self.status == AppointmentStatus.SCHEDULED
+            and self.fulfilled_by_id is None
+            and self.due_on < today
+        )
 
 
 class InboxStatus(models.TextChoices):
@@ -148,8 +187,9 @@ class InboxBatch(models.Model):
     channel = models.CharField(max_length=16, help_text="api, import, hl7")
     payload = models.JSONField(help_text="the records as sent (or the raw HL7 text)")
     record_count = models.PositiveIntegerField(default=0)
-    status = models.CharField(max_length=10, choices=InboxStatus.choices, default=InboxStatus.RECEIVED,
-                              db_index=True)
+    status = models.CharField(
+        max_length=10, choices=InboxStatus.choices, default=InboxStatus.RECEIVED, db_index=True
+    )
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -180,11 +220,14 @@ class ImportRun(models.Model):
     total_rows = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
     counts = models.JSONField(default=dict, blank=True, help_text="results by status")
-    refused = models.JSONField(default=list, blank=True, help_text="[line, record_id, status, reasons] per refused row")
+    refused = models.JSONField(
+        default=list, blank=True, help_text="[line, record_id, status, reasons] per refused row"
+    )
     status = models.CharField(max_length=8, choices=ImportStatus.choices, default=ImportStatus.RUNNING)
     error = models.TextField(blank=True)
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     started_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -199,4 +242,6 @@ class ImportRun(models.Model):
 
     def progress(self) -> float:
         """The share of rows processed, 0..1, for progress bars."""
-        return self.rows_done / self.total_rows if self.total_rows else (1.0 if self.status == "done" else 0.0)
+        return (
+            self.rows_done / self.total_rows if self.total_rows else (1.0 if self.status == "done" else 0.0)
+        )

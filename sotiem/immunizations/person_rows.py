@@ -34,19 +34,29 @@ def _split(person: Person, dose_ids: Sequence[int]) -> dict[str, list[int]]:
         raise ValidationError("Chọn ít nhất một mũi tiêm để tách / Choose at least one dose to split off")
     strangers = sorted(set(wanted) - set(_ids(Dose.objects.filter(person=person, pk__in=wanted))))
     if strangers:
-        raise ValidationError(f"Mũi tiêm không thuộc hồ sơ {person} / Doses not on {person}: "
-                              f"{', '.join(map(str, strangers))}")
+        raise ValidationError(
+            f"Mũi tiêm không thuộc hồ sơ {person} / Doses not on {person}: {', '.join(map(str, strangers))}"
+        )
     # an appointment fulfilled by a dose that leaves goes with it, so no appointment points at another's dose
     fulfilled = Appointment.objects.filter(person=person, fulfilled_by__in=wanted)
     return {"doses": wanted, "appointments": _ids(fulfilled)}
 
 
 def _dose_counts(person_ids: Sequence[int]) -> dict[int, int]:
-    return dict(Dose.objects.filter(person_id__in=person_ids).values("person_id")
-                .annotate(n=Count("id")).values_list("person_id", "n"))
+    return dict(
+        Dose.objects.filter(person_id__in=person_ids)
+        .values("person_id")
+        .annotate(n=Count("id"))
+        .values_list("person_id", "n")
+    )
 
 
 def register() -> None:
     """Tell `people` about doses and appointments (called once, from ImmunizationsConfig.ready())."""
-    register_person_rows("immunizations", tables={"doses": Dose, "appointments": Appointment}, moved=_renumber,
-                         split=_split, weight=_dose_counts)
+    register_person_rows(
+        "immunizations",
+        tables={"doses": Dose, "appointments": Appointment},
+        moved=_renumber,
+        split=_split,
+        weight=_dose_counts,
+    )

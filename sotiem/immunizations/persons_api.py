@@ -43,10 +43,22 @@ def person_detail(request: HttpRequest, person_id: uuid.UUID) -> PersonOut:
     if person is None:
         raise HttpError(404, "Không tìm thấy / Not found")
     doses = [
-        DoseOut(id=d.public_id, vaccine=d.vaccine.code, administered_on=d.administered_on, site_code=d.site.code,
-                dose_number=d.dose_number_derived, status=d.status)
+        DoseOut(
+            id=d.public_id,
+            vaccine=d.vaccine.code,
+            administered_on=d.administered_on,
+            site_code=d.site.code,
+            dose_number=d.dose_number_derived,
+            status=d.status,
+        )
         for d in dose_list(viewer=request.user, person=person)
     ]
-    return PersonOut(id=person.public_id, full_name=person.full_name, birth_date=person.birth_date,
-                     birth_precision=person.birth_precision, sex=person.sex, province_code=person.province_code,
-                     doses=doses)
+    return PersonOut(
+        id=person.public_id,
+        full_name=person.full_name,
+        birth_date=person.birth_date,
+        birth_precision=person.birth_precision,
+        sex=person.sex,
+        province_code=person.province_code,
+        doses=doses,
+    )

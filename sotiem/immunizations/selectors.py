@@ -65,7 +65,11 @@ def person_history(*, viewer: Any, person: Person) -> QuerySet[AuditEvent]:
     see the person."""
     if not Person.objects.restrict(viewer, "view").filter(pk=person.pk).exists():
         return AuditEvent.objects.none()
-    batch_ids = (Dose.objects.filter(person_id=person.pk, inbox_batch__isnull=False)
-                 .values_list("inbox_batch_id", flat=True).distinct())
-    return audit_event_list(person_id=person.pk,
-                            batches=[(InboxBatch._meta.label_lower, str(pk)) for pk in batch_ids])
+    batch_ids = (
+        Dose.objects.filter(person_id=person.pk, inbox_batch__isnull=False)
+        .values_list("inbox_batch_id", flat=True)
+        .distinct()
+    )
+    return audit_event_list(
+        person_id=person.pk, batches=[(InboxBatch._meta.label_lower, str(pk)) for pk in batch_ids]
+    )

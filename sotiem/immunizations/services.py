@@ -21,9 +21,21 @@ from sotiem.people.models import Person
 from sotiem.people.signals import person_changed_on_commit
 from sotiem.places.models import Site, SiteSession
 
-DOSE_FIELDS = ["person_id", "vaccine_id", "site_id", "session_id", "administered_on", "lot_number",
-               "dose_number_stated", "dose_number_derived", "source", "source_record_id", "content_hash", "status",
-               "status_reason"]
+DOSE_FIELDS = [
+    "person_id",
+    "vaccine_id",
+    "site_id",
+    "session_id",
+    "administered_on",
+    "lot_number",
+    "dose_number_stated",
+    "dose_number_derived",
+    "source",
+    "source_record_id",
+    "content_hash",
+    "status",
+    "status_reason",
+]
 
 
 def _require_reason(reason: str) -> None:
@@ -35,8 +47,11 @@ def persons_dose_numbers_recompute(*, person_ids: Iterable[int]) -> None:
     """Number each person's valid doses 1, 2, 3… by date; voided and disputed doses get no number."""
     changed: list[Dose] = []
     number: dict[int, int] = defaultdict(int)
-    rows = (Dose.objects.filter(person_id__in=set(person_ids)).order_by("person_id", "administered_on", "id")
-            .only("id", "person_id", "status", "dose_number_derived"))
+    rows = (
+        Dose.objects.filter(person_id__in=set(person_ids))
+        .order_by("person_id", "administered_on", "id")
+        .only("id", "person_id", "status", "dose_number_derived")
+    )
     for dose in rows:
         derived = None
         if dose.status == DoseStatus.VALID:
@@ -98,17 +113,22 @@ class _Held:
 
 def _check_item(item: DoseIn) -> None:
     if item.person.is_merged():
-        raise ValidationError("Hồ sơ đã gộp; ghi vào hồ sơ chính / This person was merged; record on the survivor")
+        raise ValidationError(
+            "Hồ sơ đã gộp; ghi vào hồ sơ chính / This person was merged; record on the survivor"
+        )
     if item.administered_on is None:
         raise ValidationError("Thiếu ngày tiêm / The date of vaccination is missing")
     if item.session is not None and item.session.site_id != item.site.pk:
         raise ValidationError("Buổi tiêm không thuộc điểm tiêm này / The session belongs to another site")
     if item.dose_number is not None and not 1 <= item.dose_number <= 20:
-        raise ValidationError(f"Mũi tiêm số {item.dose_number} không hợp lệ / "
-                              f"Dose number {item.dose_number} is out of range")
+        raise ValidationError(
+            f"Mũi tiêm số {item.dose_number} không hợp lệ / Dose number {item.dose_number} is out of range"
+        )
     # refused, never cut: a shortened lot number could name another lot in a recall
-    for name, value, vi, en in (("lot_number", (item.lot_number or "").strip(), "Số lô", "The lot number"),
-                                ("source_record_id", item.source_record_id or "", "Mã bản ghi", "The record id")):
+    for name, value, vi, en in (
+        ("lot_number", (item.lot_number or "").strip(), "Số lô", "The lot number"),
+        ("source_record_id", item.source_record_id or "", "Mã bản ghi", "The record id"),
+    ):
         limit = getattr(Dose._meta.get_field(name), "max_length", None)
         if limit is not None and len(value) > limit:
             raise ValidationError(f"{vi} dài quá {limit} ký tự / {en} is over {limit} characters")
@@ -129,8 +149,16 @@ def dose_record(
     reason: str = "",
 ) -> Dose:
     """Record one administration event; fulfils the matching appointment, if any, and renumbers the person's doses."""
-    item = DoseIn(person=person, vaccine=vaccine, site=site, administered_on=administered_on, lot_number=lot_number,
-                  dose_number=dose_number, session=session, source_record_id=source_record_id)
+    item = DoseIn(
+        person=person,
+        vaccine=vaccine,
+        site=site,
+        administered_on=administered_on,
+        lot_number=lot_number,
+        dose_number=dose_number,
+        session=session,
+        source_record_id=source_record_id,
+    )
     return dose_record_many(items=[item], source=source, actor=actor, reason=reason)[0]
 
 
@@ -145,16 +173,40 @@ def dose_record_many(*, items: list[DoseIn], source: str, actor: Any, reason: st
     return [by_id[w.pk] for w in written]
 
 
-DOSE_COLUMNS = ["public_id", "person_id", "vaccine_id", "site_id", "session_id", "administered_on", "lot_number",
-                "dose_number_stated", "dose_number_derived", "source", "source_record_id", "content_hash",
-                "quality_flags", "sent_record", "status", "status_reason", "recorded_by_id", "inbox_batch_id",
-                "created_at", "updated_at"]
+DOSE_COLUMNS = [
+    "public_id",
+    "person_id",
+    "vaccine_id",
+    "site_id",
+    "session_id",
+    "administered_on",
+    "lot_number",
+    "dose_number_stated",
+    "dose_number_derived",
+    "source",
+    "source_record_id",
+    "content_hash",
+    "quality_flags",
+    "sent_record",
+    "status",
+    "status_reason",
+    "recorded_by_id",
+    "inbox_batch_id",
+    "created_at",
+    "updated_at",
+]
 
 
 @transaction.atomic
-def dose_record_batch(*, items: list[DoseIn], source: str, actor: Any, reason: str = "",
-                      inbox_batch: InboxBatch | None = None, batch_audit: list[list[Any]] | None = None
-                      ) -> list[DoseWritten]:
+def dose_record_batch(
+    *,
+    items: list[DoseIn],
+    source: str,
+    actor: Any,
+    reason: str = "",
+    inbox_batch: InboxBatch | None = None,
+    batch_audit: list[list[Any]] | None = None,
+) -> list[DoseWritten]:
     """`dose_record_many` for ingestion: the same checks, numbering, flags and appointments, written with one COPY
     per table and answered with light receipts instead of model instances.
 
@@ -168,19 +220,48 @@ def dose_record_batch(*, items: list[DoseIn], source: str, actor: Any, reason: s
             _check_item(item)
         except ValidationError as exc:
             raise ValidationError(f"#{index + 1}: {'; '.join(exc.messages)}") from exc
-    written = [DoseWritten(pk=0, public_id=uuid.uuid4(), person_id=item.person.pk, vaccine_id=item.vaccine.pk,
-                           administered_on=item.administered_on, dose_number_stated=item.dose_number,
-                           quality_flags=list(item.quality_flags)) for item in items]
+    written = [
+        DoseWritten(
+            pk=0,
+            public_id=uuid.uuid4(),
+            person_id=item.person.pk,
+            vaccine_id=item.vaccine.pk,
+            administered_on=item.administered_on,
+            dose_number_stated=item.dose_number,
+            quality_flags=list(item.quality_flags),
+        )
+        for item in items
+    ]
     person_ids = {w.person_id for w in written}
     _number_and_flag(written, person_ids)
     now = timezone.now()
     source = source[:64]
     user_id = user.pk if user else None
-    rows = [(w.public_id, w.person_id, w.vaccine_id, item.site.pk, item.session.pk if item.session else None,
-             item.administered_on, (item.lot_number or "").strip(), item.dose_number, w.dose_number_derived,
-             source, (item.source_record_id or ""), item.content_hash, w.quality_flags, item.sent_record,
-             DoseStatus.VALID, "", user_id, inbox_batch.pk if inbox_batch else None, now, now)
-            for item, w in zip(items, written, strict=True)]
+    rows = [
+        (
+            w.public_id,
+            w.person_id,
+            w.vaccine_id,
+            item.site.pk,
+            item.session.pk if item.session else None,
+            item.administered_on,
+            (item.lot_number or "").strip(),
+            item.dose_number,
+            w.dose_number_derived,
+            source,
+            (item.source_record_id or ""),
+            item.content_hash,
+            w.quality_flags,
+            item.sent_record,
+            DoseStatus.VALID,
+            "",
+            user_id,
+            inbox_batch.pk if inbox_batch else None,
+            now,
+            now,
+        )
+        for item, w in zip(items, written, strict=True)
+    ]
     ids = insert_rows(Dose, DOSE_COLUMNS, rows)
     for w, pk in zip(written, ids, strict=True):
         w.pk = pk
@@ -189,17 +270,28 @@ def dose_record_batch(*, items: list[DoseIn], source: str, actor: Any, reason: s
         batch_audit.extend([w.pk, w.person_id] for w in written)
         return written
     audit_record_entries(
-        actor=actor, action="dose.record", object_type=Dose._meta.label_lower, reason=reason,
-        entries=[(str(w.pk), f"{w.vaccine_id} {w.administered_on:%d/%m/%Y} ({DoseStatus.VALID})", w.person_id,
-                  snapshot_values(dict(zip(DOSE_COLUMNS, row, strict=True)), DOSE_FIELDS))
-                 for w, row in zip(written, rows, strict=True)])
+        actor=actor,
+        action="dose.record",
+        object_type=Dose._meta.label_lower,
+        reason=reason,
+        entries=[
+            (
+                str(w.pk),
+                f"{w.vaccine_id} {w.administered_on:%d/%m/%Y} ({DoseStatus.VALID})",
+                w.person_id,
+                snapshot_values(dict(zip(DOSE_COLUMNS, row, strict=True)), DOSE_FIELDS),
+            )
+            for w, row in zip(written, rows, strict=True)
+        ],
+    )
     return written
 
 
 def _fulfil_appointments(doses: list[DoseWritten], person_ids: set[int]) -> None:
     open_appointments: dict[tuple[int, int], list[Appointment]] = defaultdict(list)
-    for appointment in (Appointment.objects.filter(person_id__in=person_ids, status=AppointmentStatus.SCHEDULED,
-                                                   fulfilled_by__isnull=True).order_by("due_on")):
+    for appointment in Appointment.objects.filter(
+        person_id__in=person_ids, status=AppointmentStatus.SCHEDULED, fulfilled_by__isnull=True
+    ).order_by("due_on"):
         open_appointments[(appointment.person_id, appointment.dose_number)].append(appointment)
     if not open_appointments:
         return
@@ -219,10 +311,13 @@ def _number_and_flag(new: list[DoseWritten], person_ids: set[int]) -> None:
     Doses already held are renumbered only when a new dose lands before them (a late paper record).
     """
     held: dict[int, list[_Held]] = defaultdict(list)
-    for row in (Dose.objects.filter(person_id__in=person_ids, status=DoseStatus.VALID)
-                .order_by("administered_on", "id")
-                .values_list("id", "person_id", "vaccine_id", "administered_on", "dose_number_stated",
-                             "dose_number_derived")):
+    for row in (
+        Dose.objects.filter(person_id__in=person_ids, status=DoseStatus.VALID)
+        .order_by("administered_on", "id")
+        .values_list(
+            "id", "person_id", "vaccine_id", "administered_on", "dose_number_stated", "dose_number_derived"
+        )
+    ):
         held[row[1]].append(_Held(*row))
     vaccines = vaccines_by_id()
     mine: dict[int, list[DoseWritten]] = defaultdict(list)
@@ -232,7 +327,12 @@ def _number_and_flag(new: list[DoseWritten], person_ids: set[int]) -> None:
     for person_id, fresh in mine.items():
         timeline: list[_Held | DoseWritten] = sorted(
             [*held.get(person_id, []), *fresh],
-            key=lambda d: (d.administered_on, isinstance(d, DoseWritten), d.pk if isinstance(d, _Held) else 0))
+            key=lambda d: (
+                d.administered_on,
+                isinstance(d, DoseWritten),
+                d.pk if isinstance(d, _Held) else 0,
+            ),
+        )
         previous: _Held | DoseWritten | None = None
         for number, entry in enumerate(timeline, start=1):
             if isinstance(entry, _Held):
@@ -253,31 +353,48 @@ class _Sequenced(Protocol):
     dose_number_derived: int | None
 
 
-def sequence_flags(dose: _Sequenced, previous: _Sequenced | None, vaccines: dict[int, Vaccine]
-                   ) -> list[dict[str, str]]:
+def sequence_flags(
+    dose: _Sequenced, previous: _Sequenced | None, vaccines: dict[int, Vaccine]
+) -> list[dict[str, str]]:
     """Data-quality flags from a dose's place in the person's history: too early, or a number out of sequence."""
     flags = []
     if previous is not None:
         before = vaccines[previous.vaccine_id]
         gap = (dose.administered_on - previous.administered_on).days
-        if before.min_interval_days and (dose.dose_number_derived or 0) <= before.primary_doses \
-                and gap < before.min_interval_days:
-            flags.append({"field": "administered_on", "code": "interval_too_short",
-                          "message": f"Cách mũi trước {gap} ngày, ít hơn {before.min_interval_days} ngày / "
-                                     f"{gap} days after the previous dose, under the minimum "
-                                     f"{before.min_interval_days} days"})
+        if (
+            before.min_interval_days
+            and (dose.dose_number_derived or 0) <= before.primary_doses
+            and gap < before.min_interval_days
+        ):
+            flags.append(
+                {
+                    "field": "administered_on",
+                    "code": "interval_too_short",
+                    "message": f"Cách mũi trước {gap} ngày, ít hơn {before.min_interval_days} ngày / "
+                    f"{gap} days after the previous dose, under the minimum "
+                    f"{before.min_interval_days} days",
+                }
+            )
     if dose.dose_number_stated and dose.dose_number_stated != dose.dose_number_derived:
-        flags.append({"field": "dose_number", "code": "dose_number_mismatch",
-                      "message": f"Ghi mũi {dose.dose_number_stated} nhưng là mũi thứ {dose.dose_number_derived} "
-                                 f"trong hồ sơ / Stated dose {dose.dose_number_stated}, but it is dose "
-                                 f"{dose.dose_number_derived} in the person's record"})
+        flags.append(
+            {
+                "field": "dose_number",
+                "code": "dose_number_mismatch",
+                "message": f"Ghi mũi {dose.dose_number_stated} nhưng là mũi thứ {dose.dose_number_derived} "
+                f"trong hồ sơ / Stated dose {dose.dose_number_stated}, but it is dose "
+                f"{dose.dose_number_derived} in the person's record",
+            }
+        )
     return flags
 
 
-def _dose_set_status(dose: Dose, status: str, *, allowed_from: set[str], refusal: str, actor: Any, reason: str,
-                     action: str) -> Dose:
+def _dose_set_status(
+    dose: Dose, status: str, *, allowed_from: set[str], refusal: str, actor: Any, reason: str, action: str
+) -> Dose:
     _require_reason(reason)
-    dose = Dose.objects.select_for_update().get(pk=dose.pk)  # decide on the row as committed, not a stale copy
+    dose = Dose.objects.select_for_update().get(
+        pk=dose.pk
+    )  # decide on the row as committed, not a stale copy
     if dose.status not in allowed_from:
         raise ValidationError(refusal)
     before = snapshot(dose, DOSE_FIELDS)
@@ -286,8 +403,15 @@ def _dose_set_status(dose: Dose, status: str, *, allowed_from: set[str], refusal
     dose.save(update_fields=["status", "status_reason", "updated_at"])
     person_dose_numbers_recompute(person=dose.person)
     dose.refresh_from_db()
-    audit_record(actor=actor, action=action, obj=dose, person_id=dose.person_id, before=before,
-                 after=snapshot(dose, DOSE_FIELDS), reason=reason)
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=dose,
+        person_id=dose.person_id,
+        before=before,
+        after=snapshot(dose, DOSE_FIELDS),
+        reason=reason,
+    )
     person_changed_on_commit(person_ids=[dose.person_id])  # the certificate follows the undisputed doses
     return dose
 
@@ -295,37 +419,70 @@ def _dose_set_status(dose: Dose, status: str, *, allowed_from: set[str], refusal
 @transaction.atomic
 def dose_void(*, dose: Dose, actor: Any, reason: str) -> Dose:
     """Void a dose recorded in error; the row, its history and its provenance stay."""
-    return _dose_set_status(dose, DoseStatus.VOIDED, allowed_from={DoseStatus.VALID, DoseStatus.DISPUTED},
-                            refusal="Mũi tiêm đã bị hủy / The dose is already voided",
-                            actor=actor, reason=reason, action="dose.void")
+    return _dose_set_status(
+        dose,
+        DoseStatus.VOIDED,
+        allowed_from={DoseStatus.VALID, DoseStatus.DISPUTED},
+        refusal="Mũi tiêm đã bị hủy / The dose is already voided",
+        actor=actor,
+        reason=reason,
+        action="dose.void",
+    )
 
 
 @transaction.atomic
 def dose_restore(*, dose: Dose, actor: Any, reason: str) -> Dose:
     """Undo a void or settle a dispute in the dose's favour: it counts again."""
-    return _dose_set_status(dose, DoseStatus.VALID, allowed_from={DoseStatus.VOIDED, DoseStatus.DISPUTED},
-                            refusal="Mũi tiêm đang hợp lệ / The dose is already valid",
-                            actor=actor, reason=reason, action="dose.restore")
+    return _dose_set_status(
+        dose,
+        DoseStatus.VALID,
+        allowed_from={DoseStatus.VOIDED, DoseStatus.DISPUTED},
+        refusal="Mũi tiêm đang hợp lệ / The dose is already valid",
+        actor=actor,
+        reason=reason,
+        action="dose.restore",
+    )
 
 
 @transaction.atomic
 def dose_dispute(*, dose: Dose, actor: Any, reason: str) -> Dose:
     """A citizen says "I did not receive this dose": it stops counting at once, until an official decides."""
-    return _dose_set_status(dose, DoseStatus.DISPUTED, allowed_from={DoseStatus.VALID},
-                            refusal="Chỉ khiếu nại được mũi tiêm hợp lệ / Only a valid dose can be disputed",
-                            actor=actor, reason=reason, action="dose.dispute")
+    return _dose_set_status(
+        dose,
+        DoseStatus.DISPUTED,
+        allowed_from={DoseStatus.VALID},
+        refusal="Chỉ khiếu nại được mũi tiêm hợp lệ / Only a valid dose can be disputed",
+        actor=actor,
+        reason=reason,
+        action="dose.dispute",
+    )
 
 
 @transaction.atomic
-def appointment_schedule(*, person: Person, dose_number: int, due_on: dt.date, vaccine: Vaccine | None = None,
-                         site: Site | None = None, actor: Any, reason: str = "") -> Appointment:
+def appointment_schedule(
+    *,
+    person: Person,
+    dose_number: int,
+    due_on: dt.date,
+    vaccine: Vaccine | None = None,
+    site: Site | None = None,
+    actor: Any,
+    reason: str = "",
+) -> Appointment:
     """Plan a dose. The plan is never a dose: it stays an appointment, kept or missed."""
     if person.is_merged():
         raise ValidationError("Hồ sơ đã gộp / This person was merged")
-    appointment = Appointment.objects.create(person=person, vaccine=vaccine, dose_number=dose_number,
-                                             due_on=due_on, site=site)
-    audit_record(actor=actor, action="appointment.schedule", obj=appointment, person_id=person.pk,
-                 after=snapshot(appointment), reason=reason)
+    appointment = Appointment.objects.create(
+        person=person, vaccine=vaccine, dose_number=dose_number, due_on=due_on, site=site
+    )
+    audit_record(
+        actor=actor,
+        action="appointment.schedule",
+        obj=appointment,
+        person_id=person.pk,
+        after=snapshot(appointment),
+        reason=reason,
+    )
     return appointment
 
 
@@ -336,7 +493,13 @@ def appointment_cancel(*, appointment: Appointment, actor: Any, reason: str) -> 
     before = snapshot(appointment)
     appointment.status = AppointmentStatus.CANCELLED
     appointment.save(update_fields=["status"])
-    audit_record(actor=actor, action="appointment.cancel", obj=appointment, person_id=appointment.person_id,
-                 before=before, after=snapshot(appointment), reason=reason)
+    audit_record(
+        actor=actor,
+        action="appointment.cancel",
+        obj=appointment,
+        person_id=appointment.person_id,
+        before=before,
+        after=snapshot(appointment),
+        reason=reason,
+    )
     return appointment
-

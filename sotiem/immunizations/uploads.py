@@ -18,8 +18,10 @@ def upload_kind(file_name: str) -> str | None:
 
 def too_large_message(limit: int) -> str:
     mb = limit / 1024 / 1024
-    return (f"Tệp lớn hơn {mb:,.0f} MB: hãy chia thành nhiều tệp nhỏ hơn. / The file is larger than {mb:,.0f} MB: "
-            f"split it into smaller files.")
+    return (
+        f"Tệp lớn hơn {mb:,.0f} MB: hãy chia thành nhiều tệp nhỏ hơn. / The file is larger than {mb:,.0f} MB: "
+        f"split it into smaller files."
+    )
 
 
 class LimitedUploadHandler(TemporaryFileUploadHandler):

@@ -38,8 +38,10 @@ UPLOADS = "uploads"
 # Imports running at once in one server process; more wait their turn (their heartbeat keeps them alive).
 _SLOTS = threading.BoundedSemaphore(2)
 WRONG_KIND = "Hãy chọn tệp .xlsx hoặc .csv / Choose an .xlsx or .csv file"
-NOT_YOURS = ("Bạn không được nhập với mã đơn vị gửi này: chỉ với đơn vị trong phân quyền của bạn. / You may not "
-             "import as this sender: only as one your grants allow.")
+NOT_YOURS = (
+    "Bạn không được nhập với mã đơn vị gửi này: chỉ với đơn vị trong phân quyền của bạn. / You may not "
+    "import as this sender: only as one your grants allow."
+)
 
 
 def _runs_for(user: Any) -> Any:
@@ -49,6 +51,7 @@ def _runs_for(user: Any) -> Any:
 
 def _run_in_background(run_id: int, path: Path, sender: Sender, actor: str) -> None:
     """Count and import off the request, beating the run's heartbeat until done; the run records any failure."""
+
     def work() -> None:
         done = threading.Event()
 
@@ -63,7 +66,9 @@ def _run_in_background(run_id: int, path: Path, sender: Sender, actor: str) -> N
         beater.start()
         try:
             with _SLOTS:
-                import_run_process(run=ImportRun.objects.get(pk=run_id), path=path, sender=sender, actor=actor)
+                import_run_process(
+                    run=ImportRun.objects.get(pk=run_id), path=path, sender=sender, actor=actor
+                )
         finally:
             done.set()
             close_old_connections()
@@ -95,15 +100,21 @@ def _import_list(request: HttpRequest) -> HttpResponse:
     error, status = "", 200
     if request.method == "POST":
         limit = max(settings.SOTIEM_IMPORT_MAX_BYTES.values())
-        if int(request.META.get("CONTENT_LENGTH") or 0) > limit + 64 * 1024:  # refused before reading the body
+        if (
+            int(request.META.get("CONTENT_LENGTH") or 0) > limit + 64 * 1024
+        ):  # refused before reading the body
             error, status = too_large_message(limit), 413
         else:
             error, status, response = _start_upload(request, sources)
             if response is not None:
                 return response
     runs = _runs_for(request.user)[:50]
-    return render(request, "immunizations/imports.html", {"runs": runs, "error": error, "sources": sources},
-                  status=status)
+    return render(
+        request,
+        "immunizations/imports.html",
+        {"runs": runs, "error": error, "sources": sources},
+        status=status,
+    )
 
 
 def _start_upload(request: HttpRequest, sources: list[ImportSource]) -> tuple[str, int, HttpResponse | None]:
@@ -140,10 +151,21 @@ def import_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     if import_run_is_stale(run):
         import_runs_fail_stale()
         run.refresh_from_db()
-    template = "immunizations/partials/import_progress.html" if request.GET.get("partial") else \
-        "immunizations/import_detail.html"
-    return render(request, template, {"run": run, "done": run.status != ImportStatus.RUNNING,
-                                      "percent": round(100 * run.progress()), "unlisted": import_run_unlisted(run)})
+    template = (
+        "immunizations/partials/import_progress.html"
+        if request.GET.get("partial")
+        else "immunizations/import_detail.html"
+    )
+    return render(
+        request,
+        template,
+        {
+            "run": run,
+            "done": run.status != ImportStatus.RUNNING,
+            "percent": round(100 * run.progress()),
+            "unlisted": import_run_unlisted(run),
+        },
+    )
 
 
 @login_required
@@ -155,7 +177,9 @@ def import_report(request: HttpRequest, public_id: uuid.UUID) -> FileResponse:
     folder = Path(settings.VAR_DIR) / UPLOADS
     folder.mkdir(parents=True, exist_ok=True)
     path = import_run_report(run=run, path=folder / f"report-{run.public_id}.xlsx")
-    return FileResponse(path.open("rb"), as_attachment=True, filename=f"bao-cao-{Path(run.file_name).stem}.xlsx")
+    return FileResponse(
+        path.open("rb"), as_attachment=True, filename=f"bao-cao-{Path(run.file_name).stem}.xlsx"
+    )
 
 
 @login_required

@@ -32,12 +32,27 @@ def _record_issues(results: list[Any], rxa_sequences: list[int]) -> list[Hl7Issu
     for n, result in zip(rxa_sequences, results, strict=True):
         if result.status in ("rejected", "conflict"):
             for error in result.errors or [{"message": result.status}]:
-                issues.append(Hl7Issue(segment="RXA", sequence=n, field=None,
-                                       code="207" if result.status == "conflict" else "102", severity="E",
-                                       message=f"{result.record_id}: {_named(error)}"))
+                issues.append(
+                    Hl7Issue(
+                        segment="RXA",
+                        sequence=n,
+                        field=None,
+                        code="207" if result.status == "conflict" else "102",
+                        severity="E",
+                        message=f"{result.record_id}: {_named(error)}",
+                    )
+                )
         for flag in result.flags:
-            issues.append(Hl7Issue(segment="RXA", sequence=n, field=None, code="0", severity="W",
-                                   message=f"{result.record_id}: {_named(flag)}"))
+            issues.append(
+                Hl7Issue(
+                    segment="RXA",
+                    sequence=n,
+                    field=None,
+                    code="0",
+                    severity="W",
+                    message=f"{result.record_id}: {_named(flag)}",
+                )
+            )
     return issues
 
 
@@ -47,8 +62,14 @@ def _named(issue: dict[str, str]) -> str:
 
 
 def _keep_raw(source: str, payload: dict[str, str]) -> None:
-    InboxBatch.objects.create(source=source, channel="hl7-raw", payload=payload, record_count=0,
-                              status=InboxStatus.PROCESSED, processed_at=timezone.now())
+    InboxBatch.objects.create(
+        source=source,
+        channel="hl7-raw",
+        payload=payload,
+        record_count=0,
+        status=InboxStatus.PROCESSED,
+        processed_at=timezone.now(),
+    )
 
 
 def _leading_header(head: HttpRequest | bytes) -> str:
@@ -61,26 +82,41 @@ def _leading_header(head: HttpRequest | bytes) -> str:
             return ""
     text = head.decode("utf-8", errors="replace")
     complete = re.split(r"\r\n|\r|\n", text)[:-1]  # the last piece may be cut anywhere
-    return next((line.lstrip("\ufeff\x0b ") for line in complete if line.lstrip("\ufeff\x0b ").startswith("MSH")), "")
+    return next(
+        (line.lstrip("\ufeff\x0b ") for line in complete if line.lstrip("\ufeff\x0b ").startswith("MSH")), ""
+    )
 
 
 def _refused_whole(msh: str, reason: str) -> HttpResponse:
     """An ACK^V04 AR with the reason, for a payload that is not read as messages at all."""
     # only the header of what parse_vxu() reads from the MSH alone is used: the sender's ids and MSH-10
     result = dataclasses.replace(parse_vxu(msh), records=[], errors=[], rxa_sequences=[], ack_code="AR")
-    ack = build_ack(result=result, now=timezone.now(), ack_code="AR",
-                    issues=[Hl7Issue(segment="MSH", sequence=1, field=None, code="207", severity="E", message=reason)])
+    ack = build_ack(
+        result=result,
+        now=timezone.now(),
+        ack_code="AR",
+        issues=[Hl7Issue(segment="MSH", sequence=1, field=None, code="207", severity="E", message=reason)],
+    )
     return HttpResponse(ack + "\r", content_type=CONTENT_TYPE)
 
 
-@router.post("/hl7", auth=SenderKey(), summary="HL7 v2 VXU^V04 (one message or a batch); answers ACK^V04",
-             description="Every payload is answered 200 with one ACK^V04 per message (AA, AE with ERR segments, "
-                         "or AR with the reason), also one too large to read or not UTF-8 text.",
-             response=problems(401),
-             openapi_extra={
-                 "requestBody": {"required": True, "content": {HL7_MEDIA_TYPE: {"schema": {"type": "string"}}}},
-                 "responses": {200: {"description": "ACK^V04 messages, segments joined with CR",
-                                     "content": {HL7_MEDIA_TYPE: {"schema": {"type": "string"}}}}}})
+@router.post(
+    "/hl7",
+    auth=SenderKey(),
+    summary="HL7 v2 VXU^V04 (one message or a batch); answers ACK^V04",
+    description="Every payload is answered 200 with one ACK^V04 per message (AA, AE with ERR segments, "
+    "or AR with the reason), also one too large to read or not UTF-8 text.",
+    response=problems(401),
+    openapi_extra={
+        "requestBody": {"required": True, "content": {HL7_MEDIA_TYPE: {"schema": {"type": "string"}}}},
+        "responses": {
+            200: {
+                "description": "ACK^V04 messages, segments joined with CR",
+                "content": {HL7_MEDIA_TYPE: {"schema": {"type": "string"}}},
+            }
+        },
+    },
+)
 def hl7_messages(request: HttpRequest) -> HttpResponse:
     key = request.auth  # type: ignore[attr-defined]
     sender = sender_of(key)
@@ -88,19 +124,25 @@ def hl7_messages(request: HttpRequest) -> HttpResponse:
         body = request.body
     except RequestDataTooBig:
         size = f"{(settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0) / 2**20:g} MB"
-        return _refused_whole(_leading_header(request),
-                              f"Thông điệp quá lớn (tối đa {size}); hãy gửi thành nhiều lần / "
-                              f"The payload is too large (at most {size}); send it in parts")
+        return _refused_whole(
+            _leading_header(request),
+            f"Thông điệp quá lớn (tối đa {size}); hãy gửi thành nhiều lần / "
+            f"The payload is too large (at most {size}); send it in parts",
+        )
     # the raw body is kept before anything is parsed, so what arrived can always be looked at again (as base64
     # when it is not text a database column can hold: not UTF-8, or with NUL characters)
     try:
         raw = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         _keep_raw(sender.source, {"hl7_base64": base64.b64encode(body).decode()})
-        return _refused_whole(_leading_header(body[:HEADER_LIMIT]),
-                              f"Thông điệp không phải văn bản UTF-8 (byte {exc.start}) / The payload is not UTF-8 "
-                              f"text (byte {exc.start})")
-    _keep_raw(sender.source, {"hl7_base64": base64.b64encode(body).decode()} if "\x00" in raw else {"hl7": raw})
+        return _refused_whole(
+            _leading_header(body[:HEADER_LIMIT]),
+            f"Thông điệp không phải văn bản UTF-8 (byte {exc.start}) / The payload is not UTF-8 "
+            f"text (byte {exc.start})",
+        )
+    _keep_raw(
+        sender.source, {"hl7_base64": base64.b64encode(body).decode()} if "\x00" in raw else {"hl7": raw}
+    )
     acks = []
     for message in split_messages(raw) or [raw]:
         result = parse_vxu(message)
@@ -111,11 +153,17 @@ def hl7_messages(request: HttpRequest) -> HttpResponse:
         records = result.records
         if sender.site is not None:
             # a site's own system names itself by its HL7 facility id, not by its registry site code
-            known = set(Site.objects.filter(code__in={r["site_code"] for r in records}).values_list("code", flat=True))
-            records = [r if r["site_code"] in known else {**r, "site_code": sender.site.code} for r in records]
+            known = set(
+                Site.objects.filter(code__in={r["site_code"] for r in records}).values_list("code", flat=True)
+            )
+            records = [
+                r if r["site_code"] in known else {**r, "site_code": sender.site.code} for r in records
+            ]
         results = ingest_records(sender=sender, records=records, channel="hl7", actor=f"apikey:{key.prefix}")
         issues = _record_issues(results, result.rxa_sequences)
         refused = any(r.status in ("rejected", "conflict") for r in results)
         code = "AE" if refused or any(i.severity == "E" for i in result.errors) else "AA"
-        acks.append(build_ack(result=result, now=timezone.now(), ack_code=code, issues=[*result.errors, *issues]))
+        acks.append(
+            build_ack(result=result, now=timezone.now(), ack_code=code, issues=[*result.errors, *issues])
+        )
     return HttpResponse("".join(a if a.endswith("\r") else a + "\r" for a in acks), content_type=CONTENT_TYPE)

@@ -423,7 +423,9 @@ def _vaccine(rxa: Segment, issues: list[Hl7Issue]) -> tuple[str, str]:
         cvx = code
     canonical = canonical_cvx(cvx)
     if canonical is None:
-        shown = cvx if len(cvx) <= 20 else f"{cvx[:20]}… ({len(cvx)} characters)"  # only the message is shortened
+        shown = (
+            cvx if len(cvx) <= 20 else f"{cvx[:20]}… ({len(cvx)} characters)"
+        )  # only the message is shortened
         issues.append(
             _issue(
                 *where,

@@ -40,9 +40,12 @@ def parse_instant(text: str, *, name: str) -> dt.datetime:
     try:
         return moment.astimezone(dt.UTC)
     except OverflowError:
-        raise ParamError(name, "instant_out_of_range",
-                         f"'{text}' đổi sang UTC nằm ngoài khoảng 0001-01-01 – 9999-12-31",
-                         f"'{text}' in UTC falls outside 0001-01-01 – 9999-12-31") from None
+        raise ParamError(
+            name,
+            "instant_out_of_range",
+            f"'{text}' đổi sang UTC nằm ngoài khoảng 0001-01-01 – 9999-12-31",
+            f"'{text}' in UTC falls outside 0001-01-01 – 9999-12-31",
+        ) from None
 
 
 def _from_parts(match: re.Match[str], name: str) -> dt.datetime:
@@ -50,22 +53,38 @@ def _from_parts(match: re.Match[str], name: str) -> dt.datetime:
     text = match[0]
     year, month, day = int(match["year"]), int(match["month"]), int(match["day"])
     if year < 1:
-        raise ParamError(name, "invalid_instant", f"năm {year} không tồn tại trong '{text}'",
-                         f"year {year} does not exist in '{text}'")
+        raise ParamError(
+            name,
+            "invalid_instant",
+            f"năm {year} không tồn tại trong '{text}'",
+            f"year {year} does not exist in '{text}'",
+        )
     if not 1 <= month <= 12:
-        raise ParamError(name, "invalid_instant", f"tháng {month} không tồn tại trong '{text}'",
-                         f"month {month} does not exist in '{text}'")
+        raise ParamError(
+            name,
+            "invalid_instant",
+            f"tháng {month} không tồn tại trong '{text}'",
+            f"month {month} does not exist in '{text}'",
+        )
     try:
         day_of = dt.date(year, month, day)
     except ValueError:
-        raise ParamError(name, "invalid_instant", f"ngày {day:02d}/{month:02d}/{year:04d} không tồn tại",
-                         f"{year:04d}-{month:02d}-{day:02d} is not a real date") from None
+        raise ParamError(
+            name,
+            "invalid_instant",
+            f"ngày {day:02d}/{month:02d}/{year:04d} không tồn tại",
+            f"{year:04d}-{month:02d}-{day:02d} is not a real date",
+        ) from None
     if match["hour"] is None:
         return dt.datetime.combine(day_of, dt.time())
     hour, minute, second = int(match["hour"]), int(match["minute"]), int(match["second"] or 0)
     if hour > 23 or minute > 59 or second > 59:
-        raise ParamError(name, "invalid_instant", f"giờ {hour:02d}:{minute:02d}:{second:02d} không tồn tại",
-                         f"the time {hour:02d}:{minute:02d}:{second:02d} does not exist")
+        raise ParamError(
+            name,
+            "invalid_instant",
+            f"giờ {hour:02d}:{minute:02d}:{second:02d} không tồn tại",
+            f"the time {hour:02d}:{minute:02d}:{second:02d} does not exist",
+        )
     micro = int((match["fraction"] or "")[:6].ljust(6, "0"))  # Python holds at most microseconds
     return dt.datetime.combine(day_of, dt.time(hour, minute, second, micro), _zone(match["zone"], name))
 
@@ -78,8 +97,12 @@ def _zone(zone: str | None, name: str) -> dt.tzinfo | None:
     digits = zone[1:].replace(":", "").ljust(4, "0")
     hours, minutes = int(digits[:2]), int(digits[2:])
     if hours > 23 or minutes > 59:
-        raise ParamError(name, "invalid_instant", f"độ lệch múi giờ {zone} không tồn tại",
-                         f"the UTC offset {zone} does not exist")
+        raise ParamError(
+            name,
+            "invalid_instant",
+            f"độ lệch múi giờ {zone} không tồn tại",
+            f"the UTC offset {zone} does not exist",
+        )
     offset = dt.timedelta(hours=hours, minutes=minutes)
     return dt.timezone(-offset if zone[0] == "-" else offset)
 
@@ -89,5 +112,9 @@ def _from_isoformat(text: str, name: str) -> dt.datetime:
     try:
         return dt.datetime.fromisoformat(text)
     except ValueError:
-        raise ParamError(name, "invalid_instant", f"'{text}' không phải thời điểm ISO 8601 (ví dụ 2021-08-01T07:30:00Z)",
-                         f"'{text}' is not an ISO 8601 time (e.g. 2021-08-01T07:30:00Z)") from None
+        raise ParamError(
+            name,
+            "invalid_instant",
+            f"'{text}' không phải thời điểm ISO 8601 (ví dụ 2021-08-01T07:30:00Z)",
+            f"'{text}' is not an ISO 8601 time (e.g. 2021-08-01T07:30:00Z)",
+        ) from None

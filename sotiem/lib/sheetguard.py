@@ -93,25 +93,32 @@ def _check_xlsx_zip(path: Path, limits: SheetLimits) -> None:
             total = sum(m.file_size for m in members)
             if total > limits.xlsx_uncompressed:
                 raise _xml_too_large(
-                    "(zip)", f"giải nén ra {total:,} byte, quá giới hạn {limits.xlsx_uncompressed:,}",
-                    f"uncompresses to {total:,} bytes, more than the limit of {limits.xlsx_uncompressed:,}")
+                    "(zip)",
+                    f"giải nén ra {total:,} byte, quá giới hạn {limits.xlsx_uncompressed:,}",
+                    f"uncompresses to {total:,} bytes, more than the limit of {limits.xlsx_uncompressed:,}",
+                )
             for member in members:
                 size, packed = member.file_size, max(1, member.compress_size)
                 if size > limits.xlsx_ratio_from and size / packed > limits.xlsx_ratio:
                     raise _xml_too_large(
-                        member.filename, f"nén {size / packed:,.0f} lần (giới hạn {limits.xlsx_ratio})",
-                        f"is compressed {size / packed:,.0f} times (limit {limits.xlsx_ratio})")
-                if member.filename.lower().endswith("sharedstrings.xml") and size > limits.xlsx_shared_strings:
+                        member.filename,
+                        f"nén {size / packed:,.0f} lần (giới hạn {limits.xlsx_ratio})",
+                        f"is compressed {size / packed:,.0f} times (limit {limits.xlsx_ratio})",
+                    )
+                if (
+                    member.filename.lower().endswith("sharedstrings.xml")
+                    and size > limits.xlsx_shared_strings
+                ):
                     raise _xml_too_large(
-                        member.filename, f"dài {size:,} byte (giới hạn {limits.xlsx_shared_strings:,})",
-                        f"holds {size:,} bytes (limit {limits.xlsx_shared_strings:,})")
+                        member.filename,
+                        f"dài {size:,} byte (giới hạn {limits.xlsx_shared_strings:,})",
+                        f"holds {size:,} bytes (limit {limits.xlsx_shared_strings:,})",
+                    )
             for member in members:
                 if member.filename.lower().endswith((".xml", ".rels", ".vml")):
                     _scan_xml(archive, member, limits)
     except zipfile.BadZipFile as exc:
-        raise SheetError(
-            f"Tệp Excel bị hỏng ({exc}). / The Excel file is damaged ({exc})."
-        ) from exc
+        raise SheetError(f"Tệp Excel bị hỏng ({exc}). / The Excel file is damaged ({exc}).") from exc
 
 
 _DTD_MARKS = (b"<!DOCTYPE", b"<!ENTITY")
@@ -130,21 +137,25 @@ def _scan_xml(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limits: SheetLi
             if first < 0:
                 run += len(chunk)
             else:
-                longest = max(run + first, max(map(len, chunk[first + 1:].split(b"<"))))
+                longest = max(run + first, max(map(len, chunk[first + 1 :].split(b"<"))))
                 run = len(chunk) - chunk.rfind(b"<") - 1
                 if longest > limits.xml_run_bytes:
                     run = longest
             if run > limits.xml_run_bytes:
                 raise _xml_too_large(
-                    member.filename, f"có một giá trị dài hơn {limits.xml_run_bytes:,} byte",
-                    f"holds a value longer than {limits.xml_run_bytes:,} bytes")
+                    member.filename,
+                    f"có một giá trị dài hơn {limits.xml_run_bytes:,} byte",
+                    f"holds a value longer than {limits.xml_run_bytes:,} bytes",
+                )
             if shape is not None:
                 shape.feed(chunk)
 
 
 def _is_cell_part(name: str) -> bool:
     lower = name.lower()
-    return lower.endswith("sharedstrings.xml") or (lower.startswith("xl/worksheets/") and lower.endswith(".xml"))
+    return lower.endswith("sharedstrings.xml") or (
+        lower.startswith("xl/worksheets/") and lower.endswith(".xml")
+    )
 
 
 class _ShapeCheck:
@@ -159,7 +170,9 @@ class _ShapeCheck:
     def __init__(self, part: str, limits: SheetLimits) -> None:
         self.part, self.limits = part, limits
         self.parser: Any = ElementTree.XMLPullParser(events=("start", "end"))
-        self.holders: list[ElementTree.Element] = []  # <sheetData> or <sst>: what finished rows are dropped from
+        self.holders: list[
+            ElementTree.Element
+        ] = []  # <sheetData> or <sst>: what finished rows are dropped from
         self.cells = self.row_chars = self.value_chars = 0
         self.line = 0
 
@@ -169,8 +182,9 @@ class _ShapeCheck:
             for event, element in self.parser.read_events():
                 self._see(event, element)
         except ElementTree.ParseError as exc:
-            raise SheetError(f"Tệp Excel bị hỏng ({self.part}: {exc}). / The Excel file is damaged ({self.part}: "
-                             f"{exc}).") from exc
+            raise SheetError(
+                f"Tệp Excel bị hỏng ({self.part}: {exc}). / The Excel file is damaged ({self.part}: {exc})."
+            ) from exc
 
     def _see(self, event: str, element: ElementTree.Element) -> None:
         tag = element.tag.rpartition("}")[2]
@@ -186,20 +200,28 @@ class _ShapeCheck:
                 self.cells += 1
                 self.value_chars = 0
                 if self.cells > limits.xlsx_row_cells:
-                    raise _xml_too_large(self.part, f"có dòng {self.line} với hơn {limits.xlsx_row_cells:,} ô",
-                                         f"has a row {self.line} of more than {limits.xlsx_row_cells:,} cells")
+                    raise _xml_too_large(
+                        self.part,
+                        f"có dòng {self.line} với hơn {limits.xlsx_row_cells:,} ô",
+                        f"has a row {self.line} of more than {limits.xlsx_row_cells:,} cells",
+                    )
             return
         if tag in ("t", "v", "f"):
             size = len(element.text or "")
             self.value_chars += size
             self.row_chars += size
             if self.value_chars > limits.xlsx_value_chars:
-                raise _xml_too_large(self.part, f"có một ô dài hơn {limits.xlsx_value_chars:,} ký tự (dòng "
-                                                f"{self.line})", f"has a cell longer than "
-                                                f"{limits.xlsx_value_chars:,} characters (row {self.line})")
+                raise _xml_too_large(
+                    self.part,
+                    f"có một ô dài hơn {limits.xlsx_value_chars:,} ký tự (dòng {self.line})",
+                    f"has a cell longer than {limits.xlsx_value_chars:,} characters (row {self.line})",
+                )
             if self.row_chars > limits.xlsx_row_chars:
-                raise _xml_too_large(self.part, f"có dòng {self.line} dài hơn {limits.xlsx_row_chars:,} ký tự",
-                                     f"has a row {self.line} longer than {limits.xlsx_row_chars:,} characters")
+                raise _xml_too_large(
+                    self.part,
+                    f"có dòng {self.line} dài hơn {limits.xlsx_row_chars:,} ký tự",
+                    f"has a row {self.line} longer than {limits.xlsx_row_chars:,} characters",
+                )
             element.text = None
         elif tag in ("row", "si") and self.holders:
             holder = self.holders[-1]

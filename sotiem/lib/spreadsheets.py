@@ -36,8 +36,20 @@ from openpyxl.utils import get_column_letter
 from sotiem.lib.sheetguard import DEFAULT_LIMITS, SheetError, SheetLimits, check_xlsx_zip
 
 TEMPLATE_COLUMNS: tuple[str, ...] = (
-    "record_id", "full_name", "birth_date", "sex", "national_id", "phone", "province", "commune", "address",
-    "vaccine", "dose_number", "administered_on", "site_code", "lot_number",
+    "record_id",
+    "full_name",
+    "birth_date",
+    "sex",
+    "national_id",
+    "phone",
+    "province",
+    "commune",
+    "address",
+    "vaccine",
+    "dose_number",
+    "administered_on",
+    "site_code",
+    "lot_number",
 )
 # Without these a row cannot become a dose; the others may be missing from the file altogether.
 TEMPLATE_REQUIRED: frozenset[str] = frozenset({"full_name", "birth_date", "vaccine", "administered_on"})
@@ -70,30 +82,91 @@ HEADERS: dict[str, str] = {
     "reasons": "Lý do",
 }
 
-REPORT_HEADERS: tuple[str, ...] = ("Dòng / Line", "Mã bản ghi / Record id", "Trạng thái / Status", "Lý do / Reason")
+REPORT_HEADERS: tuple[str, ...] = (
+    "Dòng / Line",
+    "Mã bản ghi / Record id",
+    "Trạng thái / Status",
+    "Lý do / Reason",
+)
 
 # What people type as a header instead of ours. Compared through `header_key`, so diacritics, case, spacing
 # and punctuation do not matter, and a hint in brackets ("Ngày sinh (dd/mm/yyyy)") is ignored.
 HEADER_VARIANTS: dict[str, tuple[str, ...]] = {
     "record_id": ("Mã hồ sơ", "Mã bản ghi / Record id", "Record id"),
     # Not "Tên" alone: sheets that split "Họ đệm" and "Tên" would import only the given name.
-    "full_name": ("Họ tên", "Họ và tên người được tiêm", "Tên người được tiêm", "Họ và tên đối tượng",
-                  "Full name", "Name"),
-    "birth_date": ("Ngày tháng năm sinh", "Ngày/tháng/năm sinh", "Năm sinh", "NS", "Date of birth", "DOB",
-                   "Birth date", "Birthdate"),
+    "full_name": (
+        "Họ tên",
+        "Họ và tên người được tiêm",
+        "Tên người được tiêm",
+        "Họ và tên đối tượng",
+        "Full name",
+        "Name",
+    ),
+    "birth_date": (
+        "Ngày tháng năm sinh",
+        "Ngày/tháng/năm sinh",
+        "Năm sinh",
+        "NS",
+        "Date of birth",
+        "DOB",
+        "Birth date",
+        "Birthdate",
+    ),
     "sex": ("Giới", "Nam/Nữ", "Gender", "Sex"),
-    "national_id": ("CCCD", "CMND", "Số CCCD", "Số CMND", "CCCD/CMND", "CMND/CCCD", "Số CMND/CCCD",
-                    "Số định danh", "Số định danh cá nhân", "Mã định danh", "National id", "ID number"),
-    "phone": ("SĐT", "Số ĐT", "Điện thoại", "ĐT", "ĐTDĐ", "Điện thoại di động", "Phone", "Phone number",
-              "Mobile"),
+    "national_id": (
+        "CCCD",
+        "CMND",
+        "Số CCCD",
+        "Số CMND",
+        "CCCD/CMND",
+        "CMND/CCCD",
+        "Số CMND/CCCD",
+        "Số định danh",
+        "Số định danh cá nhân",
+        "Mã định danh",
+        "National id",
+        "ID number",
+    ),
+    "phone": (
+        "SĐT",
+        "Số ĐT",
+        "Điện thoại",
+        "ĐT",
+        "ĐTDĐ",
+        "Điện thoại di động",
+        "Phone",
+        "Phone number",
+        "Mobile",
+    ),
     "province": ("Tỉnh", "Tỉnh/TP", "Tỉnh thành", "Tỉnh/Thành", "Mã tỉnh", "Province"),
-    "commune": ("Xã", "Phường", "Phường/Xã", "Xã/Phường/Thị trấn", "Phường/Xã/Thị trấn", "Mã xã", "Commune",
-                "Ward"),
-    "address": ("Địa chỉ thường trú", "Địa chỉ cụ thể", "Nơi ở", "Nơi ở hiện tại", "Chỗ ở hiện tại", "Address"),
+    "commune": (
+        "Xã",
+        "Phường",
+        "Phường/Xã",
+        "Xã/Phường/Thị trấn",
+        "Phường/Xã/Thị trấn",
+        "Mã xã",
+        "Commune",
+        "Ward",
+    ),
+    "address": (
+        "Địa chỉ thường trú",
+        "Địa chỉ cụ thể",
+        "Nơi ở",
+        "Nơi ở hiện tại",
+        "Chỗ ở hiện tại",
+        "Address",
+    ),
     "vaccine": ("Vắc-xin", "Vacxin", "Vaccine", "Loại vắc xin", "Tên vắc xin", "Loại vaccine", "Tên vaccine"),
     "dose_number": ("Mũi tiêm", "Mũi", "Mũi thứ", "Mũi tiêm số", "Lần tiêm", "Dose", "Dose number"),
-    "administered_on": ("Ngày tiêm chủng", "Ngày tiêm mũi", "Ngày, tháng, năm tiêm", "Date administered",
-                        "Vaccination date", "Date"),
+    "administered_on": (
+        "Ngày tiêm chủng",
+        "Ngày tiêm mũi",
+        "Ngày, tháng, năm tiêm",
+        "Date administered",
+        "Vaccination date",
+        "Date",
+    ),
     "site_code": ("Mã cơ sở", "Mã cơ sở tiêm chủng", "Mã CSTC", "Mã điểm", "Site code", "Site"),
     "lot_number": ("Lô", "Lô vắc xin", "Số lô vắc xin", "Lô vaccine", "Lot", "Lot number", "Batch"),
     "name": ("Tên", "Tên cơ sở", "Tên cơ sở tiêm chủng", "Tên điểm", "Name", "Site name"),
@@ -141,8 +214,6 @@ _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # What a CSV line holds when its row is empty: separators, spaces and perhaps the BOM.
 _BLANK_BYTES = b" \t\r\n,;\x00\xef\xbb\xbf\xff\xfe"
-
-
 
 
 @dataclass(frozen=True)
@@ -231,8 +302,13 @@ class _Header:
     positions: dict[str, int]  # column -> index of the cell holding it
 
 
-def read_rows(path: Path | str, *, columns: Sequence[str] = TEMPLATE_COLUMNS,
-              required: Iterable[str] | None = None, limits: SheetLimits = DEFAULT_LIMITS) -> Iterator[SheetRow]:
+def read_rows(
+    path: Path | str,
+    *,
+    columns: Sequence[str] = TEMPLATE_COLUMNS,
+    required: Iterable[str] | None = None,
+    limits: SheetLimits = DEFAULT_LIMITS,
+) -> Iterator[SheetRow]:
     """Stream the data rows of a CSV or XLSX file as text, keyed by our column names.
 
     The header is found and checked before this returns, so a file that cannot be read raises SheetError
@@ -252,8 +328,9 @@ def read_rows(path: Path | str, *, columns: Sequence[str] = TEMPLATE_COLUMNS,
     return _data_rows(raw, header, columns, _threshold(columns, required_set), lookup)
 
 
-def count_rows(path: Path | str, *, columns: Sequence[str] = TEMPLATE_COLUMNS,
-               limits: SheetLimits = DEFAULT_LIMITS) -> int:
+def count_rows(
+    path: Path | str, *, columns: Sequence[str] = TEMPLATE_COLUMNS, limits: SheetLimits = DEFAULT_LIMITS
+) -> int:
     """How many data rows a file holds, quickly, for a progress bar.
 
     Exact for CSV unless cells hold line breaks (then an overestimate). For XLSX it comes from the size
@@ -320,8 +397,9 @@ def _is_header_row(cells: list[str], lookup: dict[str, str], columns: Sequence[s
     return len(_matches(cells, lookup, frozenset(columns))) >= threshold
 
 
-def _find_header(raw: _RawRows, columns: Sequence[str], required: frozenset[str],
-                 lookup: dict[str, str]) -> _Header:
+def _find_header(
+    raw: _RawRows, columns: Sequence[str], required: frozenset[str], lookup: dict[str, str]
+) -> _Header:
     basis = required or frozenset(columns)
     threshold = _threshold(columns, required)
     seen = 0
@@ -341,8 +419,9 @@ def _find_header(raw: _RawRows, columns: Sequence[str], required: frozenset[str]
     )
 
 
-def _header_of(line: int, cells: list[str], columns: Sequence[str], required: frozenset[str],
-               lookup: dict[str, str]) -> _Header:
+def _header_of(
+    line: int, cells: list[str], columns: Sequence[str], required: frozenset[str], lookup: dict[str, str]
+) -> _Header:
     positions: dict[str, int] = {}
     duplicates: list[str] = []
     for index, cell in enumerate(cells):
@@ -368,8 +447,9 @@ def _header_of(line: int, cells: list[str], columns: Sequence[str], required: fr
     return _Header(line, positions)
 
 
-def _data_rows(raw: _RawRows, header: _Header, columns: Sequence[str], threshold: int,
-               lookup: dict[str, str]) -> Iterator[SheetRow]:
+def _data_rows(
+    raw: _RawRows, header: _Header, columns: Sequence[str], threshold: int, lookup: dict[str, str]
+) -> Iterator[SheetRow]:
     positions = [(column, header.positions.get(column)) for column in columns]
     first = True
     for line, cells in raw:
@@ -478,9 +558,7 @@ def _xlsx_sheet_rows(workbook: Any) -> _RawRows:
             if any(cells):
                 yield line, cells
     except (zipfile.BadZipFile, KeyError, ValueError, SyntaxError) as exc:  # SyntaxError: XML ParseError
-        raise SheetError(
-            f"Tệp Excel bị hỏng ({exc}). / The Excel file is damaged ({exc})."
-        ) from exc
+        raise SheetError(f"Tệp Excel bị hỏng ({exc}). / The Excel file is damaged ({exc}).") from exc
     finally:
         workbook.close()
 
@@ -501,9 +579,9 @@ def _sniff_encoding(sample: bytes, complete: bool) -> str:
 
 def _not_utf8(line: int) -> SheetError:
     return SheetError(
-        f"Tệp CSV không phải mã UTF-8 (lỗi ở dòng {line}): trong Excel chọn Lưu thành > \"CSV UTF-8\", "
+        f'Tệp CSV không phải mã UTF-8 (lỗi ở dòng {line}): trong Excel chọn Lưu thành > "CSV UTF-8", '
         f"hoặc gửi tệp .xlsx. / The CSV file is not UTF-8 (error at line {line}): in Excel use Save As > "
-        f"\"CSV UTF-8\", or send the .xlsx file."
+        f'"CSV UTF-8", or send the .xlsx file.'
     )
 
 
@@ -526,7 +604,7 @@ def _sniff_delimiter(sample: str, complete: bool, lookup: dict[str, str]) -> str
     lines = sample.splitlines()
     if not complete and len(lines) > 1:
         lines = lines[:-1]  # the sample may end halfway through a line
-    lines = lines[:_HEADER_SEARCH_ROWS * 2]
+    lines = lines[: _HEADER_SEARCH_ROWS * 2]
     best, best_score = ",", (-1, -1)
     for delimiter in _CSV_DELIMITERS:
         known = 0
@@ -610,7 +688,6 @@ def csv_safe_cell(value: Any) -> Any:
     return value
 
 
-
 def write_report(path: Path | str, rows: Iterable[ReportRow]) -> None:
     """Write an import report as CSV (UTF-8 with BOM, for Excel) or XLSX, chosen by the file's extension.
 
@@ -624,8 +701,14 @@ def write_report(path: Path | str, rows: Iterable[ReportRow]) -> None:
             writer = csv.writer(target)
             writer.writerow(REPORT_HEADERS)
             for row in rows:
-                writer.writerow((row.line, csv_safe_cell(row.record_id), csv_safe_cell(row.status),
-                                 csv_safe_cell(row.reasons)))
+                writer.writerow(
+                    (
+                        row.line,
+                        csv_safe_cell(row.record_id),
+                        csv_safe_cell(row.status),
+                        csv_safe_cell(row.reasons),
+                    )
+                )
         return
     if suffix != ".xlsx":
         raise ValueError(f"a report is written as .csv or .xlsx, not {suffix!r}")
@@ -642,7 +725,9 @@ def write_report(path: Path | str, rows: Iterable[ReportRow]) -> None:
         header_cells.append(cell)
     sheet.append(header_cells)
     for row in rows:
-        sheet.append([row.line, *(_text_cell(sheet, value) for value in (row.record_id, row.status, row.reasons))])
+        sheet.append(
+            [row.line, *(_text_cell(sheet, value) for value in (row.record_id, row.status, row.reasons))]
+        )
     workbook.save(path)
 
 
@@ -668,20 +753,20 @@ _GUIDE_NOTES = (
 
 _TEMPLATE_GUIDE: dict[str, str] = {
     "record_id": "Mã riêng của địa phương cho dòng này, không trùng lặp; gửi lại tệp sẽ không tạo bản ghi "
-                 "trùng. / Your own unique id for the row; lets a re-sent file be recognised.",
+    "trùng. / Your own unique id for the row; lets a re-sent file be recognised.",
     "full_name": "Họ và tên đầy đủ, có dấu hoặc không dấu. / Full name, with or without diacritics.",
     "birth_date": "dd/mm/yyyy; mm/yyyy hoặc yyyy nếu chỉ biết tháng hoặc năm sinh. / dd/mm/yyyy; mm/yyyy "
-                  "or yyyy when only the month or year is known.",
+    "or yyyy when only the month or year is known.",
     "sex": "Nam/Nữ hoặc M/F.",
     "national_id": "CCCD 12 số hoặc CMND 9 số. / 12-digit citizen ID or 9-digit ID card number.",
     "phone": "0912345678 hoặc +84912345678.",
     "province": "Tên hoặc mã tỉnh, theo danh mục 63 tỉnh (2021) hoặc 34 tỉnh (2025). / Province name or "
-                "code, from the 63-province (2021) or 34-province (2025) list.",
+    "code, from the 63-province (2021) or 34-province (2025) list.",
     "commune": "Tên hoặc mã xã/phường, theo danh mục trước hoặc sau sáp nhập 2025. / Commune name or code, "
-               "from before or after the 2025 merger.",
+    "from before or after the 2025 merger.",
     "address": "Số nhà, đường, thôn/ấp/tổ. / House number, street, hamlet.",
     "vaccine": "Mã danh mục (AZ, PFIZER, MODERNA, VEROCELL, ...) hoặc tên thường gọi: AstraZeneca, Pfizer, "
-               "Moderna, Vero Cell, Sputnik V, Janssen, Hayat-Vax, Abdala. / Catalogue code or common name.",
+    "Moderna, Vero Cell, Sputnik V, Janssen, Hayat-Vax, Abdala. / Catalogue code or common name.",
     "dose_number": "1, 2, 3, ... (mũi nhắc lại đếm tiếp). / 1, 2, 3, ... (boosters continue the count).",
     "administered_on": "dd/mm/yyyy.",
     "site_code": "Mã điểm tiêm trong danh sách điểm tiêm của hệ thống. / Site code from the registry's list.",
@@ -693,15 +778,28 @@ _SITE_GUIDE: dict[str, str] = {
     "name": "Tên đầy đủ của điểm tiêm. / Full name of the site.",
     # The kinds of sotiem.places.models.SiteKind, repeated here to keep this module free of models.
     "kind": "fixed (cố định), hospital (bệnh viện), mobile (lưu động), school (trường học), workplace "
-            "(nơi làm việc).",
+    "(nơi làm việc).",
     "province": "Mã hoặc tên tỉnh, danh mục 2021 hoặc 2025. / Province code or name, 2021 or 2025 list.",
     "commune": "Mã hoặc tên xã/phường, danh mục 2021 hoặc 2025. / Commune code or name, 2021 or 2025 list.",
 }
 
 _WIDTHS: dict[str, int] = {
-    "record_id": 18, "full_name": 26, "birth_date": 13, "sex": 10, "national_id": 16, "phone": 15,
-    "province": 18, "commune": 22, "address": 28, "vaccine": 15, "dose_number": 9, "administered_on": 13,
-    "site_code": 14, "lot_number": 12, "name": 34, "kind": 12,
+    "record_id": 18,
+    "full_name": 26,
+    "birth_date": 13,
+    "sex": 10,
+    "national_id": 16,
+    "phone": 15,
+    "province": 18,
+    "commune": 22,
+    "address": 28,
+    "vaccine": 15,
+    "dose_number": 9,
+    "administered_on": 13,
+    "site_code": 14,
+    "lot_number": 12,
+    "name": 34,
+    "kind": 12,
 }
 
 _BOLD = Font(bold=True)
@@ -712,14 +810,16 @@ _TEXT = "@"  # Excel's "Text" format: keeps leading zeros and stops 02/08/2021 t
 
 def write_template(path_or_file: str | os.PathLike[str] | IO[bytes]) -> None:
     """The downloadable backlog template: headers, an example row, and a guide sheet."""
-    _write_template(path_or_file, TEMPLATE_COLUMNS, TEMPLATE_REQUIRED, EXAMPLE_ROW, _TEMPLATE_GUIDE,
-                    "Tiêm chủng - Doses")
+    _write_template(
+        path_or_file, TEMPLATE_COLUMNS, TEMPLATE_REQUIRED, EXAMPLE_ROW, _TEMPLATE_GUIDE, "Tiêm chủng - Doses"
+    )
 
 
 def write_sites_template(path_or_file: str | os.PathLike[str] | IO[bytes]) -> None:
     """The downloadable template for importing vaccination sites."""
-    _write_template(path_or_file, SITE_COLUMNS, SITE_REQUIRED, SITE_EXAMPLE_ROW, _SITE_GUIDE,
-                    "Điểm tiêm - Sites")
+    _write_template(
+        path_or_file, SITE_COLUMNS, SITE_REQUIRED, SITE_EXAMPLE_ROW, _SITE_GUIDE, "Điểm tiêm - Sites"
+    )
 
 
 def is_example_row(values: dict[str, str]) -> bool:
@@ -731,9 +831,14 @@ def is_example_row(values: dict[str, str]) -> bool:
     return False
 
 
-def _write_template(path_or_file: str | os.PathLike[str] | IO[bytes], columns: Sequence[str],
-                    required: frozenset[str], example: dict[str, str], guide: dict[str, str],
-                    title: str) -> None:
+def _write_template(
+    path_or_file: str | os.PathLike[str] | IO[bytes],
+    columns: Sequence[str],
+    required: frozenset[str],
+    example: dict[str, str],
+    guide: dict[str, str],
+    title: str,
+) -> None:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = title  # sheet names may not contain "/"
@@ -752,9 +857,14 @@ def _write_template(path_or_file: str | os.PathLike[str] | IO[bytes], columns: S
         cell.number_format = _TEXT
     sheet["A2"].comment = Comment(
         "Chương trình nhận dòng tên cột tiếng Việt (dòng 1) hoặc dòng tên máy này; có thể xoá một trong "
-        "hai. / The importer accepts either header row; you may delete one.", "sotiem", width=300, height=90)
-    sheet["A3"].comment = Comment("Dòng ví dụ: xoá trước khi gửi. / Example row: delete before sending.",
-                                  "sotiem", width=260, height=60)
+        "hai. / The importer accepts either header row; you may delete one.",
+        "sotiem",
+        width=300,
+        height=90,
+    )
+    sheet["A3"].comment = Comment(
+        "Dòng ví dụ: xoá trước khi gửi. / Example row: delete before sending.", "sotiem", width=260, height=60
+    )
     sheet.freeze_panes = "A3"
 
     help_sheet = workbook.create_sheet("Hướng dẫn - Guide")
@@ -765,13 +875,26 @@ def _write_template(path_or_file: str | os.PathLike[str] | IO[bytes], columns: S
         help_sheet.cell(row=row, column=1, value=note)
         row += 1
     row += 1
-    for index, text in enumerate(("Cột / Column", "Tên máy / Machine name", "Bắt buộc / Required",
-                                  "Cách ghi / Accepted forms", "Ví dụ / Example"), start=1):
+    for index, text in enumerate(
+        (
+            "Cột / Column",
+            "Tên máy / Machine name",
+            "Bắt buộc / Required",
+            "Cách ghi / Accepted forms",
+            "Ví dụ / Example",
+        ),
+        start=1,
+    ):
         help_sheet.cell(row=row, column=index, value=text).font = _BOLD
     for column in columns:
         row += 1
-        values = (HEADERS[column], column, "Có / Yes" if column in required else "Không / No",
-                  guide.get(column, ""), example[column])
+        values = (
+            HEADERS[column],
+            column,
+            "Có / Yes" if column in required else "Không / No",
+            guide.get(column, ""),
+            example[column],
+        )
         for index, value in enumerate(values, start=1):
             cell = help_sheet.cell(row=row, column=index, value=value)
             cell.number_format = _TEXT
@@ -789,9 +912,31 @@ def file_sha256(path: Path | str) -> str:
 
 
 __all__ = [
-    "EXAMPLE_ROW", "HEADERS", "HEADER_VARIANTS", "REPORT_COLUMNS", "REPORT_HEADERS", "SITE_COLUMNS",
-    "SITE_EXAMPLE_ROW", "SITE_REQUIRED", "DEFAULT_LIMITS", "TEMPLATE_COLUMNS", "TEMPLATE_REQUIRED", "ReportRow", "SheetError",
-    "SheetLimits", "SheetRow", "cell_text", "check_xlsx_zip", "count_rows", "csv_safe_cell", "file_sha256", "header_key", "header_label", "is_example_row",
-    "read_rows", "write_report", "write_sites_template", "write_template",
+    "EXAMPLE_ROW",
+    "HEADERS",
+    "HEADER_VARIANTS",
+    "REPORT_COLUMNS",
+    "REPORT_HEADERS",
+    "SITE_COLUMNS",
+    "SITE_EXAMPLE_ROW",
+    "SITE_REQUIRED",
+    "DEFAULT_LIMITS",
+    "TEMPLATE_COLUMNS",
+    "TEMPLATE_REQUIRED",
+    "ReportRow",
+    "SheetError",
+    "SheetLimits",
+    "SheetRow",
+    "cell_text",
+    "check_xlsx_zip",
+    "count_rows",
+    "csv_safe_cell",
+    "file_sha256",
+    "header_key",
+    "header_label",
+    "is_example_row",
+    "read_rows",
+    "write_report",
+    "write_sites_template",
+    "write_template",
 ]
-

@@ -49,11 +49,13 @@ def person_records() -> Iterator[tuple[int, MatchRecord]]:
     schemes = ", ".join(f"'{s}'" for s in sorted(LINKING_SCHEMES))  # fixed choices, not input
     # every person at once: grouped joins (one scan each), not the per-person subqueries of identity._held_rows
     ids = joined("scheme || ':' || value")
-    sql = (f"SELECT {HELD_COLUMNS}, i.ids, c.phones FROM {Person._meta.db_table} p "
-           f"LEFT JOIN (SELECT person_id, {ids} AS ids FROM {Identifier._meta.db_table} "
-           f"WHERE active AND validated AND scheme IN ({schemes}) GROUP BY person_id) i ON i.person_id = p.id "
-           f"LEFT JOIN (SELECT person_id, {joined('phone')} AS phones FROM {ContactPoint._meta.db_table} "
-           f"WHERE active GROUP BY person_id) c ON c.person_id = p.id WHERE p.status = 'active'")
+    sql = (
+        f"SELECT {HELD_COLUMNS}, i.ids, c.phones FROM {Person._meta.db_table} p "
+        f"LEFT JOIN (SELECT person_id, {ids} AS ids FROM {Identifier._meta.db_table} "
+        f"WHERE active AND validated AND scheme IN ({schemes}) GROUP BY person_id) i ON i.person_id = p.id "
+        f"LEFT JOIN (SELECT person_id, {joined('phone')} AS phones FROM {ContactPoint._meta.db_table} "
+        f"WHERE active GROUP BY person_id) c ON c.person_id = p.id WHERE p.status = 'active'"
+    )
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql)
         while rows := cursor.fetchmany(10000):
@@ -61,8 +63,14 @@ def person_records() -> Iterator[tuple[int, MatchRecord]]:
                 yield row[0], held_record(row)
 
 
-def score_pairs(records: dict[int, MatchRecord], model: MatchModel, *, engine: str = "duckdb",
-                spark: Any = None, threshold: float | None = None) -> Any:
+def score_pairs(
+    records: dict[int, MatchRecord],
+    model: MatchModel,
+    *,
+    engine: str = "duckdb",
+    spark: Any = None,
+    threshold: float | None = None,
+) -> Any:
     """Splink's predictions (unique_id_l, unique_id_r, match_weight) at or above the review weight (or `threshold`)."""
     from splink import DuckDBAPI, Linker
 
@@ -127,15 +135,20 @@ def linkage_run(*, actor: Any, engine: str = "duckdb", spark: Any = None, apply:
             keep, gone = sorted((final(a), final(b)))
             if keep == gone:
                 continue
-            person_merge(survivor=Person.objects.get(pk=keep), merged=Person.objects.get(pk=gone), actor=actor,
-                         reason="registry-wide deduplication: near-certain duplicate (match weight ≥ "
-                                f"{django_settings.SOTIEM_MATCH_AUTOMERGE_WEIGHT:g})")
+            person_merge(
+                survivor=Person.objects.get(pk=keep),
+                merged=Person.objects.get(pk=gone),
+                actor=actor,
+                reason="registry-wide deduplication: near-certain duplicate (match weight ≥ "
+                f"{django_settings.SOTIEM_MATCH_AUTOMERGE_WEIGHT:g})",
+            )
             survivor[gone] = keep
             result.merged += 1
         merged_ids = set(survivor)
         queue = [c for c in queue if c.person_a_id not in merged_ids and c.person_b_id not in merged_ids]
-        result.queued = len(review_candidates_queue(candidates=queue, actor=actor,
-                                                    reason="registry-wide deduplication"))
+        result.queued = len(
+            review_candidates_queue(candidates=queue, actor=actor, reason="registry-wide deduplication")
+        )
     else:
         result.merged, result.queued = len(merges), len(queue)
     result.seconds["apply"] = time.perf_counter() - started
@@ -147,12 +160,19 @@ def _candidate(a: int, b: int, records: dict[int, MatchRecord], model: MatchMode
     from sotiem.people.models import ReviewCandidate, ReviewOrigin
 
     ra, rb = records[a], records[b]
-    return ReviewCandidate(person_a_id=a, person_b_id=b, origin=ReviewOrigin.LINKAGE, weight=round(weight, 3),
-                           probability=model.probability(weight),
-                           evidence=model.explain(ra, rb, display_values(ra), display_values(rb)),
-                           model_version=model.version, province_code=ra.province_code,
-                           other_province_code=rb.province_code, commune_code=ra.commune_code,
-                           other_commune_code=rb.commune_code)
+    return ReviewCandidate(
+        person_a_id=a,
+        person_b_id=b,
+        origin=ReviewOrigin.LINKAGE,
+        weight=round(weight, 3),
+        probability=model.probability(weight),
+        evidence=model.explain(ra, rb, display_values(ra), display_values(rb)),
+        model_version=model.version,
+        province_code=ra.province_code,
+        other_province_code=rb.province_code,
+        commune_code=ra.commune_code,
+        other_commune_code=rb.commune_code,
+    )
 
 
 def links_export(out: Any) -> int:
@@ -171,8 +191,11 @@ def links_export(out: Any) -> int:
     writer = csv.writer(out)
     writer.writerow(["source", "record_id", "person_id"])
     count = 0
-    rows = Dose.objects.exclude(source_record_id="").order_by("id").values_list("source", "source_record_id",
-                                                                               "person_id")
+    rows = (
+        Dose.objects.exclude(source_record_id="")
+        .order_by("id")
+        .values_list("source", "source_record_id", "person_id")
+    )
     pending: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for source, record_id, pid in rows.iterator(chunk_size=20000):
         hops = 0

@@ -30,10 +30,16 @@ def record_of(row: dict[str, Any]) -> MatchRecord:
     ident = str(row.get("national_id") or "").strip()
     phone = "".join(ch for ch in str(row.get("phone") or "") if ch.isdigit())
     city = str(row.get("city") or "").strip().lower()
-    return MatchRecord.of(full_name=str(row.get("full_name") or ""), birth_date=birth,
-                          precision=str(row.get("birth_precision") or "day"), sex=str(row.get("sex") or ""),
-                          province_code=city, commune_code=str(row.get("postcode") or "").strip().lower(),
-                          ids=[("PASSPORT", ident)] if ident else [], phones=[phone] if len(phone) >= 7 else [])
+    return MatchRecord.of(
+        full_name=str(row.get("full_name") or ""),
+        birth_date=birth,
+        precision=str(row.get("birth_precision") or "day"),
+        sex=str(row.get("sex") or ""),
+        province_code=city,
+        commune_code=str(row.get("postcode") or "").strip().lower(),
+        ids=[("PASSPORT", ident)] if ident else [],
+        phones=[phone] if len(phone) >= 7 else [],
+    )
 
 
 def _decide(weight: float, levels: tuple[int, ...], link_at: float, review_at: float, guards: bool) -> str:
@@ -44,8 +50,12 @@ def _decide(weight: float, levels: tuple[int, ...], link_at: float, review_at: f
 
 
 def _trained(records: dict[str, MatchRecord], name: str) -> MatchModel:
-    return train(frame([feature_row(uid, r) for uid, r in records.items()]), version=f"eval-{name}",
-                 source=name, max_pairs=1e6)
+    return train(
+        frame([feature_row(uid, r) for uid, r in records.items()]),
+        version=f"eval-{name}",
+        source=name,
+        max_pairs=1e6,
+    )
 
 
 def _dedup(records: dict[str, MatchRecord], model: MatchModel, link_at: float, guards: bool) -> set[tuple]:
@@ -71,7 +81,9 @@ def ours_report(*, link_at: float, review_at: float, guards: bool = True) -> dic
     table, labels = load_fake_1000()
     report["fake_1000"] = _set_report("fake_1000", table, link_at, guards)
     label_of = {(a, b): m for a, b, m in labels.itertuples(index=False)}
-    report["fake_1000"]["clerical_labels"] = metrics.labelled_pair_scores(report["fake_1000"].pop("links"), label_of)
+    report["fake_1000"]["clerical_labels"] = metrics.labelled_pair_scores(
+        report["fake_1000"].pop("links"), label_of
+    )
     report["historical_50k"] = _set_report("historical_50k", load_historical_50k(), link_at, guards)
     report["historical_50k"].pop("links")
 
@@ -85,8 +97,18 @@ def ours_report(*, link_at: float, review_at: float, guards: bool = True) -> dic
     results = []
     for p in pairs:
         levels = compare(records[f"{p.test_id}-a"], records[f"{p.test_id}-b"])
-        results.append((p.expect, _decide(model.score(levels), levels, link_at if guards else AIRA_LINK,
-                                          review_at if guards else AIRA_REVIEW, guards)))
+        results.append(
+            (
+                p.expect,
+                _decide(
+                    model.score(levels),
+                    levels,
+                    link_at if guards else AIRA_LINK,
+                    review_at if guards else AIRA_REVIEW,
+                    guards,
+                ),
+            )
+        )
     report["aira"] = {"seconds": time.perf_counter() - started, **metrics.aira_accuracy(results)}
     return report
 
@@ -102,5 +124,7 @@ def _set_report(name: str, table: pd.DataFrame, link_at: float, guards: bool) ->
     model = _trained(records, name)
     links = _dedup(records, model, link_at, guards)
     seconds = time.perf_counter() - started
-    truth = metrics.pairs_from_clusters(dict(zip(table["unique_id"].astype(str), table["cluster"], strict=True)))
+    truth = metrics.pairs_from_clusters(
+        dict(zip(table["unique_id"].astype(str), table["cluster"], strict=True))
+    )
     return {"seconds": seconds, "pairwise": metrics.pairwise_scores(links, truth), "links": links}

@@ -39,8 +39,9 @@ def _scores(tp: int, fp: int, fn: int) -> dict[str, float | int]:
     return {"precision": precision, "recall": recall, "f1": f1, "tp": tp, "fp": fp, "fn": fn}
 
 
-def pairwise_scores(predicted_links: Iterable[tuple[Any, Any]],
-                    truth_links: Iterable[tuple[Any, Any]]) -> dict[str, float | int]:
+def pairwise_scores(
+    predicted_links: Iterable[tuple[Any, Any]], truth_links: Iterable[tuple[Any, Any]]
+) -> dict[str, float | int]:
     """Precision, recall and F1 of the predicted links against the true links (pairs in either order).
 
     Every pair not predicted is a non-link, so a true pair the matcher never looked at is missed (fn): this
@@ -52,8 +53,9 @@ def pairwise_scores(predicted_links: Iterable[tuple[Any, Any]],
     return _scores(tp, len(predicted) - tp, len(truth) - tp)
 
 
-def labelled_pair_scores(predicted_links: Iterable[tuple[Any, Any]],
-                         labels: Mapping[tuple[Any, Any], bool | int]) -> dict[str, float | int]:
+def labelled_pair_scores(
+    predicted_links: Iterable[tuple[Any, Any]], labels: Mapping[tuple[Any, Any], bool | int]
+) -> dict[str, float | int]:
     """Precision, recall and F1 over the clerically labelled pairs only (label truthy = a match).
 
     A predicted link that nobody labelled counts neither way; a labelled match that was not predicted is
@@ -104,13 +106,16 @@ def clusters_from_links(record_ids: Iterable[Any], links: Iterable[tuple[Any, An
     return {r: root(r) for r in list(parent)}
 
 
-def cluster_scores(predicted: Mapping[Any, Hashable], truth: Mapping[Any, Hashable]) -> dict[str, float | int]:
+def cluster_scores(
+    predicted: Mapping[Any, Hashable], truth: Mapping[Any, Hashable]
+) -> dict[str, float | int]:
     """Pairwise precision, recall and F1 of a clustering against the true one, counted without listing pairs.
 
     A pair is predicted when both records share a predicted cluster, true when they share a true cluster;
     records missing from `predicted` are singletons. Same figures as
     `pairwise_scores(pairs_from_clusters(predicted), pairs_from_clusters(truth))`.
     """
+
     def n_pairs(counts: Iterable[int]) -> int:
         return sum(n * (n - 1) // 2 for n in counts)
 

@@ -12,7 +12,9 @@ from sotiem.people.matching import MatchRecord
 from sotiem.places.selectors import unit_get
 
 
-def match_records(rows: Iterable[dict[str, Any]], chunk: int = 5000) -> Iterator[tuple[str, MatchRecord | None]]:
+def match_records(
+    rows: Iterable[dict[str, Any]], chunk: int = 5000
+) -> Iterator[tuple[str, MatchRecord | None]]:
     """(record_id, features) of each record, read with ingestion's own checks; None when it names no person."""
     from dataclasses import replace
 
@@ -52,8 +54,12 @@ def held_rows(chunk: int = 20000) -> Iterator[dict[str, Any]]:
 
     last = 0
     while True:
-        batch = list(Dose.objects.filter(pk__gt=last).exclude(sent_record__isnull=True).order_by("pk")
-                     .values_list("pk", "sent_record")[:chunk])
+        batch = list(
+            Dose.objects.filter(pk__gt=last)
+            .exclude(sent_record__isnull=True)
+            .order_by("pk")
+            .values_list("pk", "sent_record")[:chunk]
+        )
         if not batch:
             return
         for pk, record in batch:

@@ -95,7 +95,9 @@ def fake_1000_settings() -> Any:
     )
 
 
-def splink_default_fake_1000(table: Any = None, *, threshold_match_probability: float | None = None) -> pd.DataFrame:
+def splink_default_fake_1000(
+    table: Any = None, *, threshold_match_probability: float | None = None
+) -> pd.DataFrame:
     """Train Splink's example model on fake_1000 and return its scored pairs (unique_id_l/_r, probability, weight).
 
     `table` is fake_1000 in Splink's layout (pyarrow Table or pandas; default: the vendored file read the way
@@ -164,8 +166,9 @@ def historical_50k_settings() -> Any:
     )
 
 
-def splink_default_historical_50k(table: Any = None, *,
-                                  threshold_match_probability: float | None = None) -> pd.DataFrame:
+def splink_default_historical_50k(
+    table: Any = None, *, threshold_match_probability: float | None = None
+) -> pd.DataFrame:
     """Train Splink's example model on historical_50k and return its scored pairs.
 
     As the example: a first_name_surname_concat column is added (for the term frequencies of the
@@ -179,8 +182,11 @@ def splink_default_historical_50k(table: Any = None, *,
     table = read_splink_dataset("historical_50k") if table is None else table
     with quiet_splink():
         db_api = _db_api()
-        relation = db_api.duckdb_con.from_arrow(table) if not isinstance(table, pd.DataFrame) \
+        relation = (
+            db_api.duckdb_con.from_arrow(table)
+            if not isinstance(table, pd.DataFrame)
             else db_api.duckdb_con.from_df(table)
+        )
         relation = relation.project("*, first_name || ' ' || surname as first_name_surname_concat")
         linker = Linker(db_api.register(relation), historical_50k_settings(), log_level=None)
         linker.training.estimate_probability_two_random_records_match(
@@ -212,17 +218,19 @@ def aira_table(pairs: Sequence[AiraPair]) -> pd.DataFrame:
     rows = []
     for p in pairs:
         for record in (p.a, p.b):
-            rows.append({
-                "unique_id": record["unique_id"],
-                "test_id": p.test_id,
-                "given_name": record["given_name"].lower(),
-                "family_name": record["family_name"].lower(),
-                "birth_date": record["birth_date"],
-                "sex": record["sex"] if record["sex"] in {"M", "F"} else "",
-                "postcode": record["postcode"][:5],
-                "phone": _digits(record["phone"]),
-                "national_id": _digits(record["national_id"]),
-            })
+            rows.append(
+                {
+                    "unique_id": record["unique_id"],
+                    "test_id": p.test_id,
+                    "given_name": record["given_name"].lower(),
+                    "family_name": record["family_name"].lower(),
+                    "birth_date": record["birth_date"],
+                    "sex": record["sex"] if record["sex"] in {"M", "F"} else "",
+                    "postcode": record["postcode"][:5],
+                    "phone": _digits(record["phone"]),
+                    "national_id": _digits(record["national_id"]),
+                }
+            )
     frame = pd.DataFrame(rows)
     text = [c for c in frame.columns if c not in {"unique_id", "test_id", "birth_date"}]
     frame[text] = frame[text].where(frame[text] != "", None)
@@ -266,7 +274,9 @@ def aira_outcome(match_probability: float) -> str:
     return "new"
 
 
-def splink_default_aira(pairs: Sequence[AiraPair] | None = None, *, use_national_id: bool = False) -> pd.DataFrame:
+def splink_default_aira(
+    pairs: Sequence[AiraPair] | None = None, *, use_national_id: bool = False
+) -> pd.DataFrame:
     """Train the generic model on the AIRA records and score exactly the AIRA pairs.
 
     Returns one row per pair, in the order given: test_id, scenario, expect, match_probability, match_weight,
@@ -279,8 +289,9 @@ def splink_default_aira(pairs: Sequence[AiraPair] | None = None, *, use_national
     pairs = load_aira_pairs() if pairs is None else list(pairs)
     with quiet_splink():
         db_api = _db_api()
-        linker = Linker(db_api.register(aira_table(pairs)), aira_settings(use_national_id=use_national_id),
-                        log_level=None)
+        linker = Linker(
+            db_api.register(aira_table(pairs)), aira_settings(use_national_id=use_national_id), log_level=None
+        )
         linker.training.estimate_probability_two_random_records_match(
             [block_on("given_name", "birth_date"), block_on("family_name", "birth_date"), block_on("phone")],
             recall=0.7,
@@ -293,9 +304,16 @@ def splink_default_aira(pairs: Sequence[AiraPair] | None = None, *, use_national
     rows = []
     for p in pairs:
         probability, weight = by_pair[metrics.pair(p.a["unique_id"], p.b["unique_id"])]
-        rows.append({"test_id": p.test_id, "scenario": p.scenario, "expect": p.expect,
-                     "match_probability": probability, "match_weight": weight,
-                     "outcome": aira_outcome(probability)})
+        rows.append(
+            {
+                "test_id": p.test_id,
+                "scenario": p.scenario,
+                "expect": p.expect,
+                "match_probability": probability,
+                "match_weight": weight,
+                "outcome": aira_outcome(probability),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -343,7 +361,9 @@ def splink_default_report(threshold: float = PAIR_THRESHOLD) -> dict[str, Any]:
     }
 
     table = read_splink_dataset("historical_50k")
-    cluster_of = dict(zip(table.column("unique_id").to_pylist(), table.column("cluster").to_pylist(), strict=True))
+    cluster_of = dict(
+        zip(table.column("unique_id").to_pylist(), table.column("cluster").to_pylist(), strict=True)
+    )
     started = time.perf_counter()
     predictions = splink_default_historical_50k(table)
     seconds = time.perf_counter() - started

@@ -36,13 +36,18 @@ def comparisons() -> list[Any]:
     conditions = sql_levels()
     for name in COMPARISONS:
         labels = [label for _, label in LEVELS[name]]
-        levels: list[Any] = [cll.CustomLevel(SQL_NULL[name], labels[0], base_dialect_str="duckdb")
-                             .configure(is_null_level=True)]
+        levels: list[Any] = [
+            cll.CustomLevel(SQL_NULL[name], labels[0], base_dialect_str="duckdb").configure(
+                is_null_level=True
+            )
+        ]
         if name == "phone":
             levels += [cll.ArrayIntersectLevel("phones", 1), cll.ElseLevel()]
         else:
-            levels += [cll.ElseLevel() if sql == "1 = 1" else cll.CustomLevel(sql, label, base_dialect_str="duckdb")
-                       for sql, label in zip(conditions[name], labels[1:], strict=True)]
+            levels += [
+                cll.ElseLevel() if sql == "1 = 1" else cll.CustomLevel(sql, label, base_dialect_str="duckdb")
+                for sql, label in zip(conditions[name], labels[1:], strict=True)
+            ]
         out.append(cl.CustomComparison(levels, output_column_name=name))
     return out
 
@@ -51,10 +56,14 @@ def settings(*, prior: float = 1e-5, model: MatchModel | None = None, dialect: s
     """Splink settings for our comparisons; with a model, its trained m and u in every level."""
     from splink import SettingsCreator, block_on
 
-    creator = SettingsCreator(link_type="dedupe_only", comparisons=comparisons(),
-                              blocking_rules_to_generate_predictions=[block_on(c) for c in PREDICT_BLOCKS],
-                              probability_two_random_records_match=model.prior if model else prior,
-                              retain_intermediate_calculation_columns=False, retain_matching_columns=False)
+    creator = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=comparisons(),
+        blocking_rules_to_generate_predictions=[block_on(c) for c in PREDICT_BLOCKS],
+        probability_two_random_records_match=model.prior if model else prior,
+        retain_intermediate_calculation_columns=False,
+        retain_matching_columns=False,
+    )
     if model is None:
         return creator
     data = creator.get_settings(dialect).as_dict()
@@ -80,8 +89,9 @@ def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return df
 
 
-def train(features: pd.DataFrame, *, version: str, source: str, max_pairs: float = 5e6, seed: int = 2021
-          ) -> MatchModel:
+def train(
+    features: pd.DataFrame, *, version: str, source: str, max_pairs: float = 5e6, seed: int = 2021
+) -> MatchModel:
     """Train the match weights on a feature table with Splink: prior, u by sampling, m by EM."""
     from splink import DuckDBAPI, Linker, block_on
 
@@ -89,18 +99,32 @@ def train(features: pd.DataFrame, *, version: str, source: str, max_pairs: float
     api = DuckDBAPI()
     linker = Linker(api.register(features), settings())
     linker.training.estimate_probability_two_random_records_match(
-        [block_on(*cols) for cols in (["cccd"], ["passport"], ["key", "dn"])
-         if features.dropna(subset=cols).duplicated(subset=cols).any()], recall=0.8)
+        [
+            block_on(*cols)
+            for cols in (["cccd"], ["passport"], ["key", "dn"])
+            if features.dropna(subset=cols).duplicated(subset=cols).any()
+        ],
+        recall=0.8,
+    )
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
     # only blocks some pairs share (a data set without CCCDs has none on cccd; Splink would refuse it)
     used = [cols for cols in TRAINING_BLOCKS if features.dropna(subset=cols).duplicated(subset=cols).any()]
     for columns in used:
         linker.training.estimate_parameters_using_expectation_maximisation(block_on(*columns))
     trained = linker.misc.save_model_to_json()
-    return from_splink(trained, version=version, trained={
-        "source": source, "records": len(features), "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "splink": __import__("splink").__version__, "em_blocks": used, "u_max_pairs": max_pairs,
-        "seed": seed})
+    return from_splink(
+        trained,
+        version=version,
+        trained={
+            "source": source,
+            "records": len(features),
+            "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "splink": __import__("splink").__version__,
+            "em_blocks": used,
+            "u_max_pairs": max_pairs,
+            "seed": seed,
+        },
+    )
 
 
 def from_splink(data: dict[str, Any], *, version: str, trained: dict[str, Any]) -> MatchModel:
@@ -114,6 +138,13 @@ def from_splink(data: dict[str, Any], *, version: str, trained: dict[str, Any]) 
             raise ValueError(f"{name}: Splink has {len(levels)} levels, matching has {len(LEVELS[name])}")
         m[name] = [None if lv.get("is_null_level") else lv.get("m_probability") for lv in levels]
         u[name] = [None if lv.get("is_null_level") else lv.get("u_probability") for lv in levels]
-    return MatchModel.from_json({"version": version, "prior": data["probability_two_random_records_match"], "m": m,
-                                 "u": u, "trained": trained,
-                                 "levels": {n: [code for code, _ in lv] for n, lv in LEVELS.items()}})
+    return MatchModel.from_json(
+        {
+            "version": version,
+            "prior": data["probability_two_random_records_match"],
+            "m": m,
+            "u": u,
+            "trained": trained,
+            "levels": {n: [code for code, _ in lv] for n, lv in LEVELS.items()},
+        }
+    )

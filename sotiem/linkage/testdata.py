@@ -41,8 +41,21 @@ import pandas as pd
 from sotiem.lib.testdata import TESTDATA
 
 RECORD_FIELDS = (
-    "unique_id", "full_name", "given_name", "family_name", "birth_date", "birth_precision", "sex",
-    "address", "city", "postcode", "national_id", "phone", "email", "cluster", "extra",
+    "unique_id",
+    "full_name",
+    "given_name",
+    "family_name",
+    "birth_date",
+    "birth_precision",
+    "sex",
+    "address",
+    "city",
+    "postcode",
+    "national_id",
+    "phone",
+    "email",
+    "cluster",
+    "extra",
 )
 LINKAGE_DIR = TESTDATA / "linkage"
 SPLINK_DIR = LINKAGE_DIR / "splink_datasets"
@@ -83,9 +96,21 @@ def _join(*parts: str) -> str:
 
 def _record(**values: Any) -> dict[str, Any]:
     record: dict[str, Any] = {
-        "unique_id": "", "full_name": "", "given_name": "", "family_name": "", "birth_date": None,
-        "birth_precision": "day", "sex": "U", "address": "", "city": "", "postcode": "", "national_id": "",
-        "phone": "", "email": "", "cluster": None, "extra": {},
+        "unique_id": "",
+        "full_name": "",
+        "given_name": "",
+        "family_name": "",
+        "birth_date": None,
+        "birth_precision": "day",
+        "sex": "U",
+        "address": "",
+        "city": "",
+        "postcode": "",
+        "national_id": "",
+        "phone": "",
+        "email": "",
+        "cluster": None,
+        "extra": {},
     }
     unknown = set(values) - set(record)
     if unknown:
@@ -140,11 +165,13 @@ def load_fake_1000(
         for row in raw.itertuples(index=False)
     )
     labels_raw = pd.read_csv(_require(labels_path), dtype=str)
-    labels = pd.DataFrame({
-        "unique_id_l": labels_raw["unique_id_l"],
-        "unique_id_r": labels_raw["unique_id_r"],
-        "match": labels_raw["clerical_match_score"].astype(float).round().astype(int),
-    })
+    labels = pd.DataFrame(
+        {
+            "unique_id_l": labels_raw["unique_id_l"],
+            "unique_id_r": labels_raw["unique_id_r"],
+            "match": labels_raw["clerical_match_score"].astype(float).round().astype(int),
+        }
+    )
     return records, labels
 
 
@@ -168,17 +195,19 @@ def load_historical_50k(path: Path = HISTORICAL_50K_PARQUET) -> pd.DataFrame:
             "occupation": _text(row.occupation),
             "first_and_surname": _text(row.first_and_surname),
         }
-        records.append(_record(
-            unique_id=row.unique_id,
-            full_name=_text(row.full_name),
-            given_name=_text(row.first_name),
-            family_name=_text(row.surname),
-            birth_date=birth_date,
-            sex=HISTORICAL_SEX.get(_text(row.gender), "U"),
-            postcode=_text(row.postcode_fake),
-            cluster=row.cluster,
-            extra=_with_written_date(extra, _text(row.dob), birth_date),
-        ))
+        records.append(
+            _record(
+                unique_id=row.unique_id,
+                full_name=_text(row.full_name),
+                given_name=_text(row.first_name),
+                family_name=_text(row.surname),
+                birth_date=birth_date,
+                sex=HISTORICAL_SEX.get(_text(row.gender), "U"),
+                postcode=_text(row.postcode_fake),
+                cluster=row.cluster,
+                extra=_with_written_date(extra, _text(row.dob), birth_date),
+            )
+        )
     return _frame(records)
 
 
@@ -202,8 +231,16 @@ class AiraPair:
 # name (the AIRA Patient class says so), so it stays in extra. nameMiddle and nameSuffix are part of full_name
 # and stay in extra as well, for a matcher that compares middle names on their own.
 _AIRA_MAPPED = {
-    "nameFirst", "nameLast", "birthDate", "gender", "ssn", "phone",
-    "addressStreet1", "addressStreet2", "addressCity", "addressZip",
+    "nameFirst",
+    "nameLast",
+    "birthDate",
+    "gender",
+    "ssn",
+    "phone",
+    "addressStreet1",
+    "addressStreet2",
+    "addressCity",
+    "addressZip",
 }
 
 
@@ -224,8 +261,9 @@ def parse_aira_fields(text: str) -> dict[str, str]:
 def aira_record(unique_id: str, fields: dict[str, str]) -> dict[str, Any]:
     """An AIRA patient as a record of the common schema."""
     get = fields.get
-    given, middle, family, suffix = (get(k, "").strip() for k in ("nameFirst", "nameMiddle", "nameLast",
-                                                                  "nameSuffix"))
+    given, middle, family, suffix = (
+        get(k, "").strip() for k in ("nameFirst", "nameMiddle", "nameLast", "nameSuffix")
+    )
     sex = get("gender", "").strip().upper()
     birth_date = _compact_date(get("birthDate", ""))
     extra = {k: v for k, v in fields.items() if k not in _AIRA_MAPPED}
@@ -236,7 +274,9 @@ def aira_record(unique_id: str, fields: dict[str, str]) -> dict[str, Any]:
         family_name=family,
         birth_date=birth_date,
         sex=sex if sex in {"M", "F"} else "U",
-        address=", ".join(p for p in (get("addressStreet1", "").strip(), get("addressStreet2", "").strip()) if p),
+        address=", ".join(
+            p for p in (get("addressStreet1", "").strip(), get("addressStreet2", "").strip()) if p
+        ),
         city=get("addressCity", "").strip(),
         postcode=get("addressZip", "").strip(),
         national_id=get("ssn", "").strip(),
@@ -264,13 +304,21 @@ def _aira_tests(text: str) -> Iterator[AiraPair]:
             return
         missing = {"test", "expect", "a", "b"} - set(current)
         if missing:
-            raise ValueError(f"AIRA test ending before line {lineno} lacks {sorted(missing)}: {current.get('test')}")
+            raise ValueError(
+                f"AIRA test ending before line {lineno} lacks {sorted(missing)}: {current.get('test')}"
+            )
         test_id, scenario, quality = current["test"]
         if test_id in seen:
             raise ValueError(f"AIRA test id {test_id} repeated (line {lineno})")
         seen.add(test_id)
-        yield AiraPair(test_id=test_id, scenario=scenario, quality=quality, expect=current["expect"],
-                       a=aira_record(f"{test_id}:A", current["a"]), b=aira_record(f"{test_id}:B", current["b"]))
+        yield AiraPair(
+            test_id=test_id,
+            scenario=scenario,
+            quality=quality,
+            expect=current["expect"],
+            a=aira_record(f"{test_id}:A", current["a"]),
+            b=aira_record(f"{test_id}:B", current["b"]),
+        )
         current.clear()
 
     lineno = 0
@@ -311,8 +359,9 @@ def read_splink_dataset(name: str) -> Any:
     import pyarrow.parquet as pq
 
     if name == "fake_1000":
-        return pa_csv.read_csv(_require(FAKE_1000_CSV),
-                               convert_options=pa_csv.ConvertOptions(strings_can_be_null=True))
+        return pa_csv.read_csv(
+            _require(FAKE_1000_CSV), convert_options=pa_csv.ConvertOptions(strings_can_be_null=True)
+        )
     if name == "historical_50k":
         return pq.read_table(_require(HISTORICAL_50K_PARQUET))
     raise ValueError(f"unknown Splink dataset {name!r}")

@@ -47,7 +47,6 @@ class PersonAdmin(ReadOnlyAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
 
-
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
     """The audit log, scoped: a national official sees it all, others only events of persons they may see."""

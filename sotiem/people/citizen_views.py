@@ -38,10 +38,14 @@ CODE_EXPIRED = "Mã đã hết hạn, hãy yêu cầu mã mới / The code expir
 CODE_SPENT = "Đã nhập sai 5 lần, hãy yêu cầu mã mới / Five wrong codes; ask for a new one"
 CODE_USED = "Mã này đã được dùng, hãy yêu cầu mã mới / This code was already used; ask for a new one"
 NO_CODE = "Chưa có mã nào được gửi, hãy nhập số điện thoại / No code was sent yet; enter your phone number"
-PROOF_EXPIRED = ("Phiên xác nhận số điện thoại đã hết hạn (30 phút), hãy xác nhận lại / Your phone proof expired "
-                 "(30 minutes); prove it again")
-DETACHED = ("Đã tách {name} khỏi số {phone}; hồ sơ và các mũi tiêm của họ giữ nguyên / Detached from this phone; "
-            "their record and doses are unchanged")
+PROOF_EXPIRED = (
+    "Phiên xác nhận số điện thoại đã hết hạn (30 phút), hãy xác nhận lại / Your phone proof expired "
+    "(30 minutes); prove it again"
+)
+DETACHED = (
+    "Đã tách {name} khỏi số {phone}; hồ sơ và các mũi tiêm của họ giữ nguyên / Detached from this phone; "
+    "their record and doses are unchanged"
+)
 
 
 def _proved_phone(request: HttpRequest) -> str | None:
@@ -67,7 +71,9 @@ def _household_rows(request: HttpRequest, phone: str) -> tuple[list[dict[str, An
     Each row carries an opaque handle, kept in the session, that the detach form sends back: neither the
     person's nor the contact point's identifiers reach the page.
     """
-    shown, total = household_citizen_read(phone=phone, actor=CITIZEN_ACTOR.format(phone=phone), limit=LIST_LIMIT)
+    shown, total = household_citizen_read(
+        phone=phone, actor=CITIZEN_ACTOR.format(phone=phone), limit=LIST_LIMIT
+    )
     proof = request.session[PROOF_KEY]
     handle_of = {pk: handle for handle, pk in proof["handles"].items()}
     rows = []
@@ -75,8 +81,13 @@ def _household_rows(request: HttpRequest, phone: str) -> tuple[list[dict[str, An
         handle = handle_of.get(contact.pk) or secrets.token_urlsafe(12)
         proof["handles"][handle] = contact.pk
         person = contact.person
-        rows.append({"handle": handle, "name": person.full_name,
-                     "birth_year": person.birth_date.year if person.birth_date else None})
+        rows.append(
+            {
+                "handle": handle,
+                "name": person.full_name,
+                "birth_year": person.birth_date.year if person.birth_date else None,
+            }
+        )
     request.session.modified = True
     return rows, total
 
@@ -89,7 +100,9 @@ def _page(request: HttpRequest, *, error: str = "", raw: str = "", status: int =
     if phone:
         rows, total = _household_rows(request, phone)
         context.update(step="household", phone=phone, rows=rows, total=total)
-    elif challenge and not (challenge.verified_at or challenge.is_expired() or challenge.attempts_left() == 0):
+    elif challenge and not (
+        challenge.verified_at or challenge.is_expired() or challenge.attempts_left() == 0
+    ):
         context.update(step="code", phone=challenge.phone, attempts_left=challenge.attempts_left())
     else:
         context.update(step="phone")
@@ -123,8 +136,11 @@ def my_phone_verify(request: HttpRequest) -> HttpResponse:
     if phone_challenge_verify(challenge=challenge, code=request.POST.get("code") or ""):
         request.session.cycle_key()  # a proved session gets a new id, so a planted one proves nothing
         del request.session[CHALLENGE_KEY]
-        request.session[PROOF_KEY] = {"phone": challenge.phone, "until": time.time() + PROOF_SECONDS,
-                                      "handles": {}}
+        request.session[PROOF_KEY] = {
+            "phone": challenge.phone,
+            "until": time.time() + PROOF_SECONDS,
+            "handles": {},
+        }
         return redirect("citizen_phone")
     if challenge.verified_at:
         error = CODE_USED
@@ -146,14 +162,23 @@ def my_phone_detach(request: HttpRequest) -> HttpResponse:
         return redirect("citizen_phone")
     contact_pk = request.session[PROOF_KEY]["handles"].get(request.POST.get("member") or "")
     # the handle came from this session, but the phone is checked again: only the proved phone's links go
-    contact = (ContactPoint.objects.filter(pk=contact_pk, phone=phone, active=True,
-                                           person__status=PersonStatus.ACTIVE).select_related("person").first()
-               if contact_pk else None)
+    contact = (
+        ContactPoint.objects.filter(
+            pk=contact_pk, phone=phone, active=True, person__status=PersonStatus.ACTIVE
+        )
+        .select_related("person")
+        .first()
+        if contact_pk
+        else None
+    )
     if contact is None:
         raise Http404
     try:
-        contact_point_detach(contact=contact, actor=CITIZEN_ACTOR.format(phone=phone),
-                             reason=(request.POST.get("reason") or "").strip())
+        contact_point_detach(
+            contact=contact,
+            actor=CITIZEN_ACTOR.format(phone=phone),
+            reason=(request.POST.get("reason") or "").strip(),
+        )
     except ValidationError as exc:
         return _page(request, error="; ".join(exc.messages), status=400)
     messages.success(request, DETACHED.format(name=contact.person.full_name, phone=phone))

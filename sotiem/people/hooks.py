@@ -39,10 +39,14 @@ class PersonRows:
 _registry: dict[str, PersonRows] = {}
 
 
-def register_person_rows(owner: str, *, tables: Mapping[str, type[models.Model]],
-                         moved: Callable[[tuple[int, int]], None] | None = None,
-                         split: Callable[[Person, Sequence[int]], dict[str, list[int]]] | None = None,
-                         weight: Callable[[Sequence[int]], dict[int, int]] | None = None) -> PersonRows:
+def register_person_rows(
+    owner: str,
+    *,
+    tables: Mapping[str, type[models.Model]],
+    moved: Callable[[tuple[int, int]], None] | None = None,
+    split: Callable[[Person, Sequence[int]], dict[str, list[int]]] | None = None,
+    weight: Callable[[Sequence[int]], dict[int, int]] | None = None,
+) -> PersonRows:
     """Declare an app's per-person rows (once, from its AppConfig.ready()); a second declaration replaces the first."""
     taken = {key for other in _registry.values() if other.owner != owner for key in other.tables}
     clash = (set(tables) & taken) | (set(tables) & RESERVED)

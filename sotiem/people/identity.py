@@ -57,7 +57,9 @@ NAME, BIRTH, SEX, PLACE, IDENT, PHONE = range(len(COMPARISONS))
 class Identified:
     person: Person
     created: bool
-    via: str  # "national_id" or "match" when linked to a person held, "new" when created, "review" when queued
+    via: (
+        str  # "national_id" or "match" when linked to a person held, "new" when created, "review" when queued
+    )
     weight: float | None = None
 
 
@@ -75,8 +77,9 @@ class Candidate:
     def person(self) -> Person | None:
         """The held person as a model instance, made only for the candidate chosen (most are only scored)."""
         if self._person is None and self.pk is not None:
-            self._person = loaded(Person, id=self.pk, public_id=self.public_id, status=PersonStatus.ACTIVE,
-                                  merged_into_id=None)
+            self._person = loaded(
+                Person, id=self.pk, public_id=self.public_id, status=PersonStatus.ACTIVE, merged_into_id=None
+            )
         return self._person
 
 
@@ -96,7 +99,9 @@ def checked_ids(item: PersonIn) -> list[tuple[str, str]]:
         if not ident.value.strip():
             continue
         try:
-            scheme, value, valid, _ = check_identifier(ident.scheme, ident.value, sex=item.sex, birth_year=birth_year)
+            scheme, value, valid, _ = check_identifier(
+                ident.scheme, ident.value, sex=item.sex, birth_year=birth_year
+            )
         except Exception:  # noqa: BLE001 (an unusable identifier simply does not link)
             continue
         if valid and scheme in LINKING_SCHEMES:
@@ -107,9 +112,16 @@ def checked_ids(item: PersonIn) -> list[tuple[str, str]]:
 def record_of(item: PersonIn, ids: list[tuple[str, str]]) -> MatchRecord:
     """The match features of a record's person (its commune's 2025 codes, its checked IDs, its phones)."""
     province_code, commune_code = codes_2025_of(item.commune) if item.commune is not None else ("", "")
-    return MatchRecord.of(full_name=item.full_name, birth_date=item.birth_date, precision=item.birth_precision,
-                          sex=item.sex, commune_code=commune_code, province_code=province_code, ids=ids,
-                          phones=[c.phone for c in item.contacts if c.phone])
+    return MatchRecord.of(
+        full_name=item.full_name,
+        birth_date=item.birth_date,
+        precision=item.birth_precision,
+        sex=item.sex,
+        commune_code=commune_code,
+        province_code=province_code,
+        ids=ids,
+        phones=[c.phone for c in item.contacts if c.phone],
+    )
 
 
 def _in(column: str, values: Iterable[Any]) -> tuple[str, list[Any]]:
@@ -121,14 +133,19 @@ def _in(column: str, values: Iterable[Any]) -> tuple[str, list[Any]]:
 
 
 # The person columns `held_record` reads, then the person's linking IDs and phones as comma-joined text.
-HELD_COLUMNS = ("p.id, p.public_id, p.full_name, p.birth_date, p.birth_precision, p.sex, p.commune_code, "
-                "p.province_code, p.status, p.merged_into_id")
+HELD_COLUMNS = (
+    "p.id, p.public_id, p.full_name, p.birth_date, p.birth_precision, p.sex, p.commune_code, "
+    "p.province_code, p.status, p.merged_into_id"
+)
 
 
 def joined(expression: str) -> str:
     """SQL aggregating `expression` into comma-joined text, on this database."""
-    return (f"string_agg({expression}, ',')" if connection.vendor == "postgresql"
-            else f"group_concat({expression}, ',')")
+    return (
+        f"string_agg({expression}, ',')"
+        if connection.vendor == "postgresql"
+        else f"group_concat({expression}, ',')"
+    )
 
 
 def _held_rows(person_ids: Iterable[int]) -> list[tuple[Any, ...]]:
@@ -136,12 +153,14 @@ def _held_rows(person_ids: Iterable[int]) -> list[tuple[Any, ...]]:
     where, params = _in("p.id", person_ids)
     schemes, scheme_params = _in("i.scheme", sorted(LINKING_SCHEMES))
     ids = joined("i.scheme || ':' || i.value")
-    sql = (f"SELECT {HELD_COLUMNS}, "
-           f"(SELECT {ids} FROM {Identifier._meta.db_table} i "
-           f"WHERE i.person_id = p.id AND i.active AND i.validated AND {schemes}), "
-           f"(SELECT {joined('c.phone')} FROM {ContactPoint._meta.db_table} c "
-           f"WHERE c.person_id = p.id AND c.active) "
-           f"FROM {Person._meta.db_table} p WHERE {where}")
+    sql = (
+        f"SELECT {HELD_COLUMNS}, "
+        f"(SELECT {ids} FROM {Identifier._meta.db_table} i "
+        f"WHERE i.person_id = p.id AND i.active AND i.validated AND {schemes}), "
+        f"(SELECT {joined('c.phone')} FROM {ContactPoint._meta.db_table} c "
+        f"WHERE c.person_id = p.id AND c.active) "
+        f"FROM {Person._meta.db_table} p WHERE {where}"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*scheme_params, *params])
         return cursor.fetchall()
@@ -152,10 +171,16 @@ def held_record(row: tuple[Any, ...]) -> MatchRecord:
     _, _, full_name, birth_date, precision, sex, commune_code, province_code, _, _, ids, phones = row
     if isinstance(birth_date, str):
         birth_date = dt.date.fromisoformat(birth_date)
-    return MatchRecord.of(full_name=full_name, birth_date=birth_date, precision=precision, sex=sex,
-                          commune_code=commune_code, province_code=province_code,
-                          ids=[tuple(x.split(":", 1)) for x in ids.split(",")] if ids else [],  # type: ignore[misc]
-                          phones=phones.split(",") if phones else [])
+    return MatchRecord.of(
+        full_name=full_name,
+        birth_date=birth_date,
+        precision=precision,
+        sex=sex,
+        commune_code=commune_code,
+        province_code=province_code,
+        ids=[tuple(x.split(":", 1)) for x in ids.split(",")] if ids else [],  # type: ignore[misc]
+        phones=phones.split(",") if phones else [],
+    )
 
 
 def held_records(person_ids: set[int]) -> dict[int, Candidate]:
@@ -188,18 +213,34 @@ def _uuid(value: Any) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
-def candidates_held(records: list[MatchRecord], id_lists: list[list[tuple[str, str]]]
-                    ) -> tuple[list[set[int]], dict[int, Candidate]]:
+def candidates_held(
+    records: list[MatchRecord], id_lists: list[list[tuple[str, str]]]
+) -> tuple[list[set[int]], dict[int, Candidate]]:
     """For each record, the ids of the persons held that share its blocking key, an ID number or a phone."""
     keys = [block_keys(r.name, r.birth_date, r.precision, r.province_code) for r in records]
-    wanted = {"b": {k for k, _ in keys if k}, "d": {k for _, k in keys if k},
-              "i": {v for ids in id_lists for _, v in ids}, "p": {p for r in records for p in r.phones}}
+    wanted = {
+        "b": {k for k, _ in keys if k},
+        "d": {k for _, k in keys if k},
+        "i": {v for ids in id_lists for _, v in ids},
+        "p": {p for r in records for p in r.phones},
+    }
     parts, params = [], []
-    tables = {"b": (f"SELECT id, 'b', block_key FROM {Person._meta.db_table} WHERE status = 'active' AND ", "block_key"),
-              "d": (f"SELECT id, 'd', birth_key FROM {Person._meta.db_table} WHERE status = 'active' AND ", "birth_key"),
-              "i": (f"SELECT person_id, 'i', value FROM {Identifier._meta.db_table} WHERE active AND validated AND "
-                    f"scheme IN ({', '.join(repr(str(s)) for s in sorted(LINKING_SCHEMES))}) AND ", "value"),
-              "p": (f"SELECT person_id, 'p', phone FROM {ContactPoint._meta.db_table} WHERE active AND ", "phone")}
+    tables = {
+        "b": (
+            f"SELECT id, 'b', block_key FROM {Person._meta.db_table} WHERE status = 'active' AND ",
+            "block_key",
+        ),
+        "d": (
+            f"SELECT id, 'd', birth_key FROM {Person._meta.db_table} WHERE status = 'active' AND ",
+            "birth_key",
+        ),
+        "i": (
+            f"SELECT person_id, 'i', value FROM {Identifier._meta.db_table} WHERE active AND validated AND "
+            f"scheme IN ({', '.join(repr(str(s)) for s in sorted(LINKING_SCHEMES))}) AND ",
+            "value",
+        ),
+        "p": (f"SELECT person_id, 'p', phone FROM {ContactPoint._meta.db_table} WHERE active AND ", "phone"),
+    }
     for kind, values in wanted.items():
         if values:
             head, column = tables[kind]
@@ -312,8 +353,11 @@ def identify_persons(*, items: list[PersonIn], actor: Any, reason: str = "") -> 
     for record, decision, slot in zip(records, decisions, slots, strict=True):
         if slot is None:
             assert decision.candidate is not None and decision.candidate.person is not None
-            results.append(Identified(person=decision.candidate.person, created=False, via=decision.via,
-                                      weight=decision.weight))
+            results.append(
+                Identified(
+                    person=decision.candidate.person, created=False, via=decision.via, weight=decision.weight
+                )
+            )
             continue
         person = created[slot]
         is_new = slot not in first_use
@@ -330,8 +374,15 @@ def identify_persons(*, items: list[PersonIn], actor: Any, reason: str = "") -> 
 
 
 def _fresh_keys(record: MatchRecord) -> list[str]:
-    keys = [f"k:{key}" for key in block_keys(record.name, record.birth_date, record.precision,
-                                             record.province_code) if key] if record.name else []
+    keys = (
+        [
+            f"k:{key}"
+            for key in block_keys(record.name, record.birth_date, record.precision, record.province_code)
+            if key
+        ]
+        if record.name
+        else []
+    )
     keys += [f"i:{v}" for v in (record.cccd, record.cmnd, record.passport) if v]
     keys += [f"p:{p}" for p in record.phones]
     return keys
@@ -342,15 +393,25 @@ def display_values(record: MatchRecord) -> dict[str, str]:
     birth = ""
     if record.birth_date:
         birth = {"year": f"{record.birth_date:%Y}", "month": f"{record.birth_date:%m/%Y}"}.get(
-            record.precision, f"{record.birth_date:%d/%m/%Y}")
-    return {"name": record.name, "birth": birth, "sex": {"M": "Nam / M", "F": "Nữ / F"}.get(record.sex, ""),
-            "place": " ".join(filter(None, (record.commune_code, record.province_code))),
-            "national_id": " ".join(filter(None, (record.cccd, record.cmnd, record.passport))),
-            "phone": ", ".join(sorted(record.phones))}
+            record.precision, f"{record.birth_date:%d/%m/%Y}"
+        )
+    return {
+        "name": record.name,
+        "birth": birth,
+        "sex": {"M": "Nam / M", "F": "Nữ / F"}.get(record.sex, ""),
+        "place": " ".join(filter(None, (record.commune_code, record.province_code))),
+        "national_id": " ".join(filter(None, (record.cccd, record.cmnd, record.passport))),
+        "phone": ", ".join(sorted(record.phones)),
+    }
 
 
-def _queue_reviews(reviews: list[tuple[Person, MatchRecord, Candidate, float | None, str]], created: list[Person],
-                   model: MatchModel, actor: Any, reason: str) -> None:
+def _queue_reviews(
+    reviews: list[tuple[Person, MatchRecord, Candidate, float | None, str]],
+    created: list[Person],
+    model: MatchModel,
+    actor: Any,
+    reason: str,
+) -> None:
     """Queue each (new person, candidate) pair once for an official's decision, audited."""
     pairs: dict[tuple[int, int], ReviewCandidate] = {}
     for person, record, cand, weight, via in reviews:
@@ -360,11 +421,20 @@ def _queue_reviews(reviews: list[tuple[Person, MatchRecord, Candidate, float | N
             continue
         (a, rec_a), (b, rec_b) = sorted([(person, record), (other, cand.record)], key=lambda x: x[0].pk)
         score = weight if weight is not None else model.score(compare(rec_a, rec_b))
-        pairs.setdefault((a.pk, b.pk), ReviewCandidate(
-            person_a_id=a.pk, person_b_id=b.pk,
-            origin=ReviewOrigin.ID_CONFLICT if via == "national_id_conflict" else ReviewOrigin.INGEST,
-            weight=round(score, 3), probability=model.probability(score),
-            evidence=model.explain(rec_a, rec_b, display_values(rec_a), display_values(rec_b)), model_version=model.version,
-            province_code=rec_a.province_code, other_province_code=rec_b.province_code,
-            commune_code=rec_a.commune_code, other_commune_code=rec_b.commune_code))
+        pairs.setdefault(
+            (a.pk, b.pk),
+            ReviewCandidate(
+                person_a_id=a.pk,
+                person_b_id=b.pk,
+                origin=ReviewOrigin.ID_CONFLICT if via == "national_id_conflict" else ReviewOrigin.INGEST,
+                weight=round(score, 3),
+                probability=model.probability(score),
+                evidence=model.explain(rec_a, rec_b, display_values(rec_a), display_values(rec_b)),
+                model_version=model.version,
+                province_code=rec_a.province_code,
+                other_province_code=rec_b.province_code,
+                commune_code=rec_a.commune_code,
+                other_commune_code=rec_b.commune_code,
+            ),
+        )
     review_candidates_queue(candidates=list(pairs.values()), actor=actor, reason=reason)

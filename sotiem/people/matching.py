@@ -42,30 +42,53 @@ M_FLOOR = 1e-3
 
 # The levels of each comparison, in the order they are tested; level 0 is "no evidence" (a value is missing).
 LEVELS: dict[str, list[tuple[str, str]]] = {
-    "name": [("missing", "Thiếu / Missing"), ("exact", "Trùng khớp / Identical"),
-             ("key", "Trùng khi bỏ dấu / Same without diacritics"),
-             ("core", "Trùng khi bỏ Văn/Thị, đổi thứ tự / Same without Văn/Thị or in another order"),
-             ("folded", "Đọc giống nhau / Sounds alike (Hoàng~Huỳnh, Vũ~Võ, tr~ch…)"),
-             ("given_same", "Cùng tên, khác họ/đệm / Same given name, other family or middle name"),
-             ("given_typo", "Tên gần giống (một ký tự) / Given name one letter apart"),
-             ("different", "Khác tên / Different given name")],
-    "birth": [("missing", "Thiếu / Missing"), ("exact", "Trùng ngày sinh / Same date"),
-              ("partial", "Khớp phần đã ghi (năm, tháng) / Agrees where only year or month is known"),
-              ("swapped", "Đảo ngày và tháng / Day and month swapped"),
-              ("off_by_one", "Lệch một ngày hoặc một năm / One day or one year apart"),
-              ("same_year", "Cùng năm sinh / Same year"), ("different", "Khác / Different")],
+    "name": [
+        ("missing", "Thiếu / Missing"),
+        ("exact", "Trùng khớp / Identical"),
+        ("key", "Trùng khi bỏ dấu / Same without diacritics"),
+        ("core", "Trùng khi bỏ Văn/Thị, đổi thứ tự / Same without Văn/Thị or in another order"),
+        ("folded", "Đọc giống nhau / Sounds alike (Hoàng~Huỳnh, Vũ~Võ, tr~ch…)"),
+        ("given_same", "Cùng tên, khác họ/đệm / Same given name, other family or middle name"),
+        ("given_typo", "Tên gần giống (một ký tự) / Given name one letter apart"),
+        ("different", "Khác tên / Different given name"),
+    ],
+    "birth": [
+        ("missing", "Thiếu / Missing"),
+        ("exact", "Trùng ngày sinh / Same date"),
+        ("partial", "Khớp phần đã ghi (năm, tháng) / Agrees where only year or month is known"),
+        ("swapped", "Đảo ngày và tháng / Day and month swapped"),
+        ("off_by_one", "Lệch một ngày hoặc một năm / One day or one year apart"),
+        ("same_year", "Cùng năm sinh / Same year"),
+        ("different", "Khác / Different"),
+    ],
     "sex": [("missing", "Thiếu / Missing"), ("same", "Trùng / Same"), ("different", "Khác / Different")],
-    "place": [("missing", "Thiếu / Missing"), ("commune", "Cùng xã/phường / Same commune"),
-              ("province", "Cùng tỉnh / Same province"), ("different", "Khác tỉnh / Different province")],
-    "national_id": [("missing", "Không so được / Not comparable"), ("exact", "Trùng số giấy tờ / Same ID number"),
-                    ("near", "Lệch một, hai chữ số / One or two digits apart"),
-                    ("different", "Khác số / Different ID number")],
-    "phone": [("missing", "Thiếu / Missing"), ("shared", "Dùng chung số điện thoại / Share a phone"),
-              ("none_shared", "Không chung số / No phone in common")],
+    "place": [
+        ("missing", "Thiếu / Missing"),
+        ("commune", "Cùng xã/phường / Same commune"),
+        ("province", "Cùng tỉnh / Same province"),
+        ("different", "Khác tỉnh / Different province"),
+    ],
+    "national_id": [
+        ("missing", "Không so được / Not comparable"),
+        ("exact", "Trùng số giấy tờ / Same ID number"),
+        ("near", "Lệch một, hai chữ số / One or two digits apart"),
+        ("different", "Khác số / Different ID number"),
+    ],
+    "phone": [
+        ("missing", "Thiếu / Missing"),
+        ("shared", "Dùng chung số điện thoại / Share a phone"),
+        ("none_shared", "Không chung số / No phone in common"),
+    ],
 }
 COMPARISONS = list(LEVELS)
-FIELD_LABELS = {"name": "Họ tên / Name", "birth": "Ngày sinh / Birth date", "sex": "Giới tính / Sex",
-                "place": "Nơi ở / Address", "national_id": "Số giấy tờ / ID number", "phone": "Điện thoại / Phone"}
+FIELD_LABELS = {
+    "name": "Họ tên / Name",
+    "birth": "Ngày sinh / Birth date",
+    "sex": "Giới tính / Sex",
+    "place": "Nơi ở / Address",
+    "national_id": "Số giấy tờ / ID number",
+    "phone": "Điện thoại / Phone",
+}
 LINKABLE_NAME_LEVELS = frozenset({1, 2, 3, 4})  # exact … folded: a match may be linked without an official
 
 
@@ -73,7 +96,7 @@ def _fold_word(word: str) -> str:
     word = _WORD_FOLDS.get(word, word)
     for old, new in _INITIAL_FOLDS:
         if word.startswith(old) and not (old == "gi" and word == "gi"):
-            word = new + word[len(old):]
+            word = new + word[len(old) :]
             break
     if word.endswith("y") and len(word) > 1 and word[-2] not in "aeiouy":
         word = word[:-1] + "i"
@@ -98,8 +121,9 @@ def name_features(raw: str) -> tuple[str, str, str, str, str, str]:
     return display, key, " ".join(sorted(core_words)), " ".join(folded), given, _fold_word(family)
 
 
-def block_keys(raw_name: str, birth_date: dt.date | None, precision: str = "day", province_code: str = ""
-               ) -> tuple[str, str]:
+def block_keys(
+    raw_name: str, birth_date: dt.date | None, precision: str = "day", province_code: str = ""
+) -> tuple[str, str]:
     """The two blocking keys of a person: (names, birth year, province) and (names, birth date).
 
     "Names" are the family and given name, folded, in either order. Candidates for a record are the persons
@@ -136,19 +160,39 @@ class MatchRecord:
     phones: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
-    def of(cls, *, full_name: str, birth_date: dt.date | None, precision: str = "day", sex: str = "",
-           commune_code: str = "", province_code: str = "", ids: Iterable[tuple[str, str]] = (),
-           phones: Iterable[str] = ()) -> MatchRecord:
+    def of(
+        cls,
+        *,
+        full_name: str,
+        birth_date: dt.date | None,
+        precision: str = "day",
+        sex: str = "",
+        commune_code: str = "",
+        province_code: str = "",
+        ids: Iterable[tuple[str, str]] = (),
+        phones: Iterable[str] = (),
+    ) -> MatchRecord:
         """Features of a record; `ids` are (scheme, value) pairs already normalised and checked."""
         display, key, core, folded, given, _ = name_features(full_name)
         by_scheme: dict[str, str] = {}
         for scheme, value in ids:
             by_scheme.setdefault(scheme, value)
-        return cls(name=display, key=key, core=core, folded=folded, given=given, birth_date=birth_date,
-                   precision=precision or "day", sex=sex if sex in ("M", "F") else "",
-                   commune_code=commune_code or "", province_code=province_code or "",
-                   cccd=by_scheme.get("CCCD", ""), cmnd=by_scheme.get("CMND", ""),
-                   passport=by_scheme.get("PASSPORT", ""), phones=frozenset(p for p in phones if p))
+        return cls(
+            name=display,
+            key=key,
+            core=core,
+            folded=folded,
+            given=given,
+            birth_date=birth_date,
+            precision=precision or "day",
+            sex=sex if sex in ("M", "F") else "",
+            commune_code=commune_code or "",
+            province_code=province_code or "",
+            cccd=by_scheme.get("CCCD", ""),
+            cmnd=by_scheme.get("CMND", ""),
+            passport=by_scheme.get("PASSPORT", ""),
+            phones=frozenset(p for p in phones if p),
+        )
 
 
 def _swap(day: dt.date) -> dt.date | None:
@@ -188,7 +232,9 @@ def compare(a: MatchRecord, b: MatchRecord) -> tuple[int, int, int, int, int, in
             birth = 1
         elif _swap(da) == db:
             birth = 3
-        elif abs((da - db).days) <= 1 or ((da.month, da.day) == (db.month, db.day) and abs(da.year - db.year) == 1):
+        elif abs((da - db).days) <= 1 or (
+            (da.month, da.day) == (db.month, db.day) and abs(da.year - db.year) == 1
+        ):
             birth = 4
         elif da.year == db.year:
             birth = 5
@@ -210,7 +256,11 @@ def compare(a: MatchRecord, b: MatchRecord) -> tuple[int, int, int, int, int, in
     # national ID: comparable only within one scheme
     if not ((a.cccd and b.cccd) or (a.cmnd and b.cmnd) or (a.passport and b.passport)):
         ident = 0
-    elif (a.cccd and a.cccd == b.cccd) or (a.cmnd and a.cmnd == b.cmnd) or (a.passport and a.passport == b.passport):
+    elif (
+        (a.cccd and a.cccd == b.cccd)
+        or (a.cmnd and a.cmnd == b.cmnd)
+        or (a.passport and a.passport == b.passport)
+    ):
         ident = 1
     elif a.cccd and b.cccd and a.cccd[:6] == b.cccd[:6] and Levenshtein.distance(a.cccd, b.cccd) <= 2:
         ident = 2
@@ -250,32 +300,56 @@ class MatchModel:
 
     @staticmethod
     def probability(weight: float) -> float:
-        return 1 / (1 + 2 ** -weight)
+        return 1 / (1 + 2**-weight)
 
-    def explain(self, a: MatchRecord, b: MatchRecord, values_a: dict[str, str], values_b: dict[str, str]
-                ) -> list[dict[str, Any]]:
+    def explain(
+        self, a: MatchRecord, b: MatchRecord, values_a: dict[str, str], values_b: dict[str, str]
+    ) -> list[dict[str, Any]]:
         """Field by field: both values, the level and its weight (for the review page)."""
         levels = compare(a, b)
-        return [{"field": name, "label": FIELD_LABELS[name], "a": values_a.get(name, ""), "b": values_b.get(name, ""),
-                 "level": LEVELS[name][level][0], "level_label": LEVELS[name][level][1],
-                 "weight": round(self.weights[name][level], 2)}
-                for name, level in zip(COMPARISONS, levels, strict=True)]
+        return [
+            {
+                "field": name,
+                "label": FIELD_LABELS[name],
+                "a": values_a.get(name, ""),
+                "b": values_b.get(name, ""),
+                "level": LEVELS[name][level][0],
+                "level_label": LEVELS[name][level][1],
+                "weight": round(self.weights[name][level], 2),
+            }
+            for name, level in zip(COMPARISONS, levels, strict=True)
+        ]
 
     def to_json(self) -> dict[str, Any]:
-        return {"version": self.version, "prior": self.prior, "m": self.m, "u": self.u, "trained": self.trained,
-                "levels": {name: [code for code, _ in levels] for name, levels in LEVELS.items()}}
+        return {
+            "version": self.version,
+            "prior": self.prior,
+            "m": self.m,
+            "u": self.u,
+            "trained": self.trained,
+            "levels": {name: [code for code, _ in levels] for name, levels in LEVELS.items()},
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> MatchModel:
         """A model from its file; refuses a file written for other levels than this code compares."""
         levels = {name: [code for code, _ in lv] for name, lv in LEVELS.items()}
         if data.get("levels") != levels:
-            raise ValueError("the match model was trained for other comparison levels; retrain it "
-                             "(sotiem linkage train)")
-        weights = {name: [_weight(name, m, u) for m, u in zip(data["m"][name], data["u"][name], strict=True)]
-                   for name in COMPARISONS}
-        return cls(version=data["version"], prior=data["prior"], weights=weights, m=data["m"], u=data["u"],
-                   trained=data.get("trained", {}))
+            raise ValueError(
+                "the match model was trained for other comparison levels; retrain it (sotiem linkage train)"
+            )
+        weights = {
+            name: [_weight(name, m, u) for m, u in zip(data["m"][name], data["u"][name], strict=True)]
+            for name in COMPARISONS
+        }
+        return cls(
+            version=data["version"],
+            prior=data["prior"],
+            weights=weights,
+            m=data["m"],
+            u=data["u"],
+            trained=data.get("trained", {}),
+        )
 
 
 def _weight(name: str, m: float | None, u: float | None) -> float:
@@ -296,6 +370,7 @@ def load_model(path: str = "") -> MatchModel:
 
 # -- the same levels in SQL, for Splink (DuckDB and Spark) --------------------------------------------------------
 
+
 def sql_levels() -> dict[str, list[str]]:
     """The SQL condition of each level (after level 0), over the feature columns of `feature_row`.
 
@@ -303,18 +378,31 @@ def sql_levels() -> dict[str, list[str]]:
     """
     both_day = "prec_l = 'day' AND prec_r = 'day'"
     return {
-        "name": ["name_l = name_r", "key_l = key_r", "core_l = core_r", "folded_l = folded_r", "given_l = given_r",
-                 "levenshtein(given_l, given_r) = 1 AND least(length(given_l), length(given_r)) >= 4", "1 = 1"],
-        "birth": [f"{both_day} AND dn_l = dn_r",
-                  f"NOT ({both_day}) AND yr_l = yr_r AND (prec_l = 'year' OR prec_r = 'year' OR ym_l = ym_r)",
-                  f"{both_day} AND swap_dn_l = dn_r",
-                  f"{both_day} AND (abs(dn_l - dn_r) <= 1 OR (md_l = md_r AND abs(yr_l - yr_r) = 1))",
-                  "yr_l = yr_r", "1 = 1"],
+        "name": [
+            "name_l = name_r",
+            "key_l = key_r",
+            "core_l = core_r",
+            "folded_l = folded_r",
+            "given_l = given_r",
+            "levenshtein(given_l, given_r) = 1 AND least(length(given_l), length(given_r)) >= 4",
+            "1 = 1",
+        ],
+        "birth": [
+            f"{both_day} AND dn_l = dn_r",
+            f"NOT ({both_day}) AND yr_l = yr_r AND (prec_l = 'year' OR prec_r = 'year' OR ym_l = ym_r)",
+            f"{both_day} AND swap_dn_l = dn_r",
+            f"{both_day} AND (abs(dn_l - dn_r) <= 1 OR (md_l = md_r AND abs(yr_l - yr_r) = 1))",
+            "yr_l = yr_r",
+            "1 = 1",
+        ],
         "sex": ["sex_l = sex_r", "1 = 1"],
         "place": ["commune_l IS NOT NULL AND commune_l = commune_r", "province_l = province_r", "1 = 1"],
-        "national_id": ["cccd_l = cccd_r OR cmnd_l = cmnd_r OR passport_l = passport_r",
-                        "cccd_l IS NOT NULL AND cccd_r IS NOT NULL AND substr(cccd_l, 1, 6) = substr(cccd_r, 1, 6) "
-                        "AND levenshtein(cccd_l, cccd_r) <= 2", "1 = 1"],
+        "national_id": [
+            "cccd_l = cccd_r OR cmnd_l = cmnd_r OR passport_l = passport_r",
+            "cccd_l IS NOT NULL AND cccd_r IS NOT NULL AND substr(cccd_l, 1, 6) = substr(cccd_r, 1, 6) "
+            "AND levenshtein(cccd_l, cccd_r) <= 2",
+            "1 = 1",
+        ],
     }  # the phone's "shared" level is an array intersection, written by Splink's own ArrayIntersectLevel
 
 
@@ -324,7 +412,7 @@ SQL_NULL = {
     "sex": "sex_l IS NULL OR sex_r IS NULL",
     "place": "province_l IS NULL OR province_r IS NULL",
     "national_id": "NOT ((cccd_l IS NOT NULL AND cccd_r IS NOT NULL) OR (cmnd_l IS NOT NULL AND cmnd_r IS NOT NULL) "
-                   "OR (passport_l IS NOT NULL AND passport_r IS NOT NULL))",
+    "OR (passport_l IS NOT NULL AND passport_r IS NOT NULL))",
     "phone": "phones_l IS NULL OR phones_r IS NULL",
 }
 
@@ -335,13 +423,25 @@ def feature_row(uid: Any, r: MatchRecord) -> dict[str, Any]:
     swapped = _swap(d) if d is not None and r.precision == "day" else None
     keys = block_keys(r.name, d, r.precision, r.province_code) if r.name else ("", "")
     return {
-        "unique_id": uid, "name": r.name or None, "key": r.key or None, "core": r.core or None,
-        "folded": r.folded or None, "given": r.given or None,
-        "dn": d.toordinal() if d else None, "prec": r.precision if d else None, "yr": d.year if d else None,
-        "ym": f"{d.year}-{d.month:02d}" if d else None, "md": d.month * 100 + d.day if d else None,
-        "swap_dn": swapped.toordinal() if swapped else None, "sex": r.sex or None,
-        "commune": r.commune_code or None, "province": r.province_code or None, "cccd": r.cccd or None,
-        "cmnd": r.cmnd or None, "passport": r.passport or None,
+        "unique_id": uid,
+        "name": r.name or None,
+        "key": r.key or None,
+        "core": r.core or None,
+        "folded": r.folded or None,
+        "given": r.given or None,
+        "dn": d.toordinal() if d else None,
+        "prec": r.precision if d else None,
+        "yr": d.year if d else None,
+        "ym": f"{d.year}-{d.month:02d}" if d else None,
+        "md": d.month * 100 + d.day if d else None,
+        "swap_dn": swapped.toordinal() if swapped else None,
+        "sex": r.sex or None,
+        "commune": r.commune_code or None,
+        "province": r.province_code or None,
+        "cccd": r.cccd or None,
+        "cmnd": r.cmnd or None,
+        "passport": r.passport or None,
         "phones": sorted(r.phones) if r.phones else None,
-        "block": keys[0] or None, "birth_block": keys[1] or None,
+        "block": keys[0] or None,
+        "birth_block": keys[1] or None,
     }

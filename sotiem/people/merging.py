@@ -47,9 +47,11 @@ def _require_reason(reason: str) -> None:
 def _require_active(*persons: Person) -> None:
     for person in persons:
         if person.is_merged():
-            raise ValidationError(f"Hồ sơ {person} đã được gộp vào hồ sơ khác; hãy dùng hồ sơ đó, hoặc hoàn tác lần "
-                                  f"gộp đó trước / {person} was merged into another person; use that person, or "
-                                  f"undo that merge first")
+            raise ValidationError(
+                f"Hồ sơ {person} đã được gộp vào hồ sơ khác; hãy dùng hồ sơ đó, hoặc hoàn tác lần "
+                f"gộp đó trước / {person} was merged into another person; use that person, or "
+                f"undo that merge first"
+            )
 
 
 def _lock(*persons: Person) -> None:
@@ -85,16 +87,32 @@ def _set_aside(moved: dict[str, Any], *, active: bool) -> None:
             OWN[table]._default_manager.filter(pk__in=ids).update(active=active)
 
 
-def _audit_pair(obj: models.Model, *, person_ids: tuple[int, int], action: str, actor: Any, reason: str,
-                before: dict[str, Any] | None) -> None:
+def _audit_pair(
+    obj: models.Model,
+    *,
+    person_ids: tuple[int, int],
+    action: str,
+    actor: Any,
+    reason: str,
+    before: dict[str, Any] | None,
+) -> None:
     """One event in each person's history: both records changed."""
     after = snapshot(obj, REVIEW_FIELDS if isinstance(obj, ReviewCandidate) else None)
     for person_id in person_ids:
-        audit_record(actor=actor, action=action, obj=obj, person_id=person_id, before=before, after=after,
-                     reason=reason)
+        audit_record(
+            actor=actor,
+            action=action,
+            obj=obj,
+            person_id=person_id,
+            before=before,
+            after=after,
+            reason=reason,
+        )
 
 
-def _finish(record: PersonMerge, *, action: str, actor: Any, reason: str, before: dict[str, Any] | None) -> None:
+def _finish(
+    record: PersonMerge, *, action: str, actor: Any, reason: str, before: dict[str, Any] | None
+) -> None:
     """Let the apps redo what follows from their rows (doses renumbered), audit the act on both, and tell other apps
     once it has committed."""
     pair = (record.survivor_id, record.merged_id)
@@ -105,10 +123,25 @@ def _finish(record: PersonMerge, *, action: str, actor: Any, reason: str, before
     person_changed_on_commit(person_ids=pair)
 
 
-def _record(*, kind: str, survivor: Person, merged: Person, moved: dict[str, Any], actor: Any, reason: str,
-            review: ReviewCandidate | None = None) -> PersonMerge:
-    return PersonMerge.objects.create(kind=kind, survivor=survivor, merged=merged, moved=moved, review=review,
-                                      actor_label=actor_label_of(actor)[:120], reason=reason.strip())
+def _record(
+    *,
+    kind: str,
+    survivor: Person,
+    merged: Person,
+    moved: dict[str, Any],
+    actor: Any,
+    reason: str,
+    review: ReviewCandidate | None = None,
+) -> PersonMerge:
+    return PersonMerge.objects.create(
+        kind=kind,
+        survivor=survivor,
+        merged=merged,
+        moved=moved,
+        review=review,
+        actor_label=actor_label_of(actor)[:120],
+        reason=reason.strip(),
+    )
 
 
 def _merge_plan(survivor: Person, merged: Person) -> dict[str, Any]:
@@ -118,20 +151,24 @@ def _merge_plan(survivor: Person, merged: Person) -> dict[str, Any]:
     unique constraint, and is worth nothing twice: it stays on the tombstone, inactive, and unmerge reactivates it.
     """
     held_ids = set(Identifier.objects.filter(person=survivor).values_list("scheme", "value"))
-    held_phones = set(ContactPoint.objects.filter(person=survivor, active=True).values_list("phone", flat=True))
-    plan: dict[str, Any] = {table: _ids(model._default_manager.filter(person=merged))
-                            for table, model in person_tables().items()}
-    plan |= {"identifiers": [], "contact_points": [],
-                            "set_aside": {"identifiers": [], "contact_points": []}}
-    for pk, scheme, value, active in (Identifier.objects.filter(person=merged).order_by("pk")
-                                      .values_list("pk", "scheme", "value", "active")):
+    held_phones = set(
+        ContactPoint.objects.filter(person=survivor, active=True).values_list("phone", flat=True)
+    )
+    plan: dict[str, Any] = {
+        table: _ids(model._default_manager.filter(person=merged)) for table, model in person_tables().items()
+    }
+    plan |= {"identifiers": [], "contact_points": [], "set_aside": {"identifiers": [], "contact_points": []}}
+    for pk, scheme, value, active in (
+        Identifier.objects.filter(person=merged).order_by("pk").values_list("pk", "scheme", "value", "active")
+    ):
         if (scheme, value) not in held_ids:
             plan["identifiers"].append(pk)
         elif active:
             plan["set_aside"]["identifiers"].append(pk)
         # an inactive duplicate simply stays where it is: nothing about it changes
-    for pk, phone, active in (ContactPoint.objects.filter(person=merged).order_by("pk")
-                              .values_list("pk", "phone", "active")):
+    for pk, phone, active in (
+        ContactPoint.objects.filter(person=merged).order_by("pk").values_list("pk", "phone", "active")
+    ):
         duplicate = active and phone in held_phones
         (plan["set_aside"]["contact_points"] if duplicate else plan["contact_points"]).append(pk)
     return plan
@@ -140,46 +177,78 @@ def _merge_plan(survivor: Person, merged: Person) -> dict[str, Any]:
 def _review_lock_pending(review: ReviewCandidate) -> None:
     review.refresh_from_db(from_queryset=ReviewCandidate.objects.select_for_update())
     if not review.is_pending():
-        raise ValidationError(f"Cặp này đã được quyết định ({review.get_status_display()}) / This pair was already "
-                              f"decided; a pair is decided once")
+        raise ValidationError(
+            f"Cặp này đã được quyết định ({review.get_status_display()}) / This pair was already "
+            f"decided; a pair is decided once"
+        )
 
 
-def _review_set(review: ReviewCandidate, fields: dict[str, Any], *, action: str, actor: Any, reason: str) -> None:
+def _review_set(
+    review: ReviewCandidate, fields: dict[str, Any], *, action: str, actor: Any, reason: str
+) -> None:
     before = snapshot(review, REVIEW_FIELDS)
     for name, value in fields.items():
         setattr(review, name, value)
     review.save(update_fields=list(fields))
-    _audit_pair(review, person_ids=(review.person_a_id, review.person_b_id), action=action, actor=actor,
-                reason=reason, before=before)
+    _audit_pair(
+        review,
+        person_ids=(review.person_a_id, review.person_b_id),
+        action=action,
+        actor=actor,
+        reason=reason,
+        before=before,
+    )
 
 
 def _review_decided(review: ReviewCandidate, status: str, *, actor: Any, reason: str) -> None:
-    _review_set(review, {"status": status, "decided_by": _user(actor), "decided_at": timezone.now(),
-                         "reason": reason.strip()}, action="review.decide", actor=actor, reason=reason)
+    _review_set(
+        review,
+        {
+            "status": status,
+            "decided_by": _user(actor),
+            "decided_at": timezone.now(),
+            "reason": reason.strip(),
+        },
+        action="review.decide",
+        actor=actor,
+        reason=reason,
+    )
 
 
 @transaction.atomic
-def person_merge(*, survivor: Person, merged: Person, actor: Any, reason: str,
-                 review: ReviewCandidate | None = None) -> PersonMerge:
+def person_merge(
+    *, survivor: Person, merged: Person, actor: Any, reason: str, review: ReviewCandidate | None = None
+) -> PersonMerge:
     """Move every registered row (doses, appointments), identifier and phone of `merged` to `survivor`, keeping
     `merged` as a tombstone."""
     _require_reason(reason)
     if survivor.pk == merged.pk:
-        raise ValidationError("Không thể gộp một người vào chính họ / A person cannot be merged into themselves")
+        raise ValidationError(
+            "Không thể gộp một người vào chính họ / A person cannot be merged into themselves"
+        )
     _lock(survivor, merged)
     _require_active(merged, survivor)
     moved = _merge_plan(survivor, merged)
     if review is not None:
         _review_lock_pending(review)
         if {review.person_a_id, review.person_b_id} != {survivor.pk, merged.pk}:
-            raise ValidationError("Cặp xem xét không phải hai người này / The review pair is not these two persons")
+            raise ValidationError(
+                "Cặp xem xét không phải hai người này / The review pair is not these two persons"
+            )
         moved["review_reason"] = review.reason  # restored by unmerge, which reopens the pair
     _move(moved, to=survivor)
     _set_aside(moved, active=False)
     merged.status, merged.merged_into = PersonStatus.MERGED, survivor
     merged.save(update_fields=["status", "merged_into", "updated_at"])
-    record = _record(kind=MergeKind.MERGE, survivor=survivor, merged=merged, moved=moved, actor=actor, reason=reason,
-                     review=review)
+    record = _record(
+        kind=MergeKind.MERGE,
+        survivor=survivor,
+        merged=merged,
+        moved=moved,
+        actor=actor,
+        reason=reason,
+        review=review,
+    )
     if review is not None:
         _review_decided(review, ReviewStatus.LINKED, actor=actor, reason=reason)
     _finish(record, action="person.merge", actor=actor, reason=reason, before=None)
@@ -196,20 +265,30 @@ def _check_undoable(merge: PersonMerge, *, holder: Person) -> None:
     else:
         _require_active(survivor)
         if merged.merged_into_id != survivor.pk:
-            raise ValidationError(f"Hồ sơ {merged} không còn trỏ tới {survivor} / {merged} no longer points at "
-                                  f"{survivor}")
+            raise ValidationError(
+                f"Hồ sơ {merged} không còn trỏ tới {survivor} / {merged} no longer points at {survivor}"
+            )
     movable = _movable()
     for table, model in movable.items():
         if model._default_manager.filter(pk__in=merge.moved.get(table, [])).exclude(person=holder).exists():
-            raise ValidationError(f"Một số bản ghi ({table}) đã được chuyển đi sau đó; hãy hoàn tác thay đổi đó "
-                                  f"trước / Some {table} it moved have moved again since (a later split or "
-                                  f"merge); undo that first")
+            raise ValidationError(
+                f"Một số bản ghi ({table}) đã được chuyển đi sau đó; hãy hoàn tác thay đổi đó "
+                f"trước / Some {table} it moved have moved again since (a later split or "
+                f"merge); undo that first"
+            )
     if merge.kind == MergeKind.SPLIT:
         for table in (t for t in merge.moved if t in movable and t not in OWN):
-            if movable[table]._default_manager.filter(person=merged).exclude(pk__in=merge.moved[table]).exists():
-                raise ValidationError(f"Hồ sơ {merged} có thêm bản ghi ({table}) sau khi tách; hãy gộp hai hồ sơ "
-                                      f"thay vì hoàn tác / {merged} has {table} recorded since the split; merge "
-                                      f"the two persons instead of undoing the split")
+            if (
+                movable[table]
+                ._default_manager.filter(person=merged)
+                .exclude(pk__in=merge.moved[table])
+                .exists()
+            ):
+                raise ValidationError(
+                    f"Hồ sơ {merged} có thêm bản ghi ({table}) sau khi tách; hãy gộp hai hồ sơ "
+                    f"thay vì hoàn tác / {merged} has {table} recorded since the split; merge "
+                    f"the two persons instead of undoing the split"
+                )
 
 
 @transaction.atomic
@@ -228,26 +307,45 @@ def person_unmerge(*, merge: PersonMerge, actor: Any, reason: str) -> PersonMerg
             _move(merge.moved, to=owner)
             _set_aside(merge.moved, active=True)
     except IntegrityError as exc:  # rows added to the tombstone since (say an identifier) now clash
-        raise ValidationError(f"Không thể hoàn tác chính xác: hồ sơ {owner} đã có bản ghi trùng sau đó / Cannot "
-                              f"undo exactly: {owner} was given a clashing record since") from exc
+        raise ValidationError(
+            f"Không thể hoàn tác chính xác: hồ sơ {owner} đã có bản ghi trùng sau đó / Cannot "
+            f"undo exactly: {owner} was given a clashing record since"
+        ) from exc
     # a split is undone by making the new person a tombstone of the original (persons are never deleted); the
     # identifiers and phones it was created with stay on it, so a record carrying them now finds the original
-    merged.status, merged.merged_into = (PersonStatus.MERGED, survivor) if is_split else (PersonStatus.ACTIVE, None)
+    merged.status, merged.merged_into = (
+        (PersonStatus.MERGED, survivor) if is_split else (PersonStatus.ACTIVE, None)
+    )
     merged.save(update_fields=["status", "merged_into", "updated_at"])
     if merge.review is not None:  # the pair's decision was this merge: ask it again
-        _review_set(merge.review, {"status": ReviewStatus.PENDING, "decided_by": None, "decided_at": None,
-                                   "reason": merge.moved.get("review_reason", "")},
-                    action="review.reopen", actor=actor, reason=reason)
+        _review_set(
+            merge.review,
+            {
+                "status": ReviewStatus.PENDING,
+                "decided_by": None,
+                "decided_at": None,
+                "reason": merge.moved.get("review_reason", ""),
+            },
+            action="review.reopen",
+            actor=actor,
+            reason=reason,
+        )
     merge.undone_at, merge.undo_reason = timezone.now(), reason.strip()
     merge.save(update_fields=["undone_at", "undo_reason"])
-    _finish(merge, action="person.unsplit" if is_split else "person.unmerge", actor=actor, reason=reason,
-            before=before)
+    _finish(
+        merge,
+        action="person.unsplit" if is_split else "person.unmerge",
+        actor=actor,
+        reason=reason,
+        before=before,
+    )
     return merge
 
 
 @transaction.atomic
-def person_split(*, person: Person, dose_ids: list[int], new_person: PersonIn, actor: Any,
-                 reason: str) -> PersonMerge:
+def person_split(
+    *, person: Person, dose_ids: list[int], new_person: PersonIn, actor: Any, reason: str
+) -> PersonMerge:
     """Give some of a person's doses to a new person (two people recorded as one); `person_unmerge` undoes it.
 
     The app that owns doses (people.hooks `split`) checks the choice and says which rows go with it.
@@ -261,7 +359,9 @@ def person_split(*, person: Person, dose_ids: list[int], new_person: PersonIn, a
     # splitting off every dose is allowed: the person's own details (identifiers, phones) stay with them
     new = person_create_many(items=[new_person], actor=actor, reason=reason)[0]
     _move(moved, to=new)
-    record = _record(kind=MergeKind.SPLIT, survivor=person, merged=new, moved=moved, actor=actor, reason=reason)
+    record = _record(
+        kind=MergeKind.SPLIT, survivor=person, merged=new, moved=moved, actor=actor, reason=reason
+    )
     _finish(record, action="person.split", actor=actor, reason=reason, before=None)
     return record
 
@@ -277,8 +377,9 @@ def _more_doses(a: Person, b: Person) -> Person:
 
 
 @transaction.atomic
-def review_decide(*, candidate: ReviewCandidate, decision: str, actor: Any, reason: str,
-                  survivor: Person | None = None) -> ReviewCandidate:
+def review_decide(
+    *, candidate: ReviewCandidate, decision: str, actor: Any, reason: str, survivor: Person | None = None
+) -> ReviewCandidate:
     """Decide a review pair once: "linked" merges it (into `survivor`, else the one with more doses); or "not_same"."""
     _require_reason(reason)
     if decision not in (ReviewStatus.LINKED, ReviewStatus.NOT_SAME):
@@ -290,6 +391,10 @@ def review_decide(*, candidate: ReviewCandidate, decision: str, actor: Any, reas
     a, b = candidate.person_a, candidate.person_b
     keep = survivor or _more_doses(a, b)
     if keep.pk not in (a.pk, b.pk):
-        raise ValidationError("Hồ sơ giữ lại phải là một trong hai người / The survivor must be one of the pair")
-    person_merge(survivor=keep, merged=b if keep.pk == a.pk else a, actor=actor, reason=reason, review=candidate)
+        raise ValidationError(
+            "Hồ sơ giữ lại phải là một trong hai người / The survivor must be one of the pair"
+        )
+    person_merge(
+        survivor=keep, merged=b if keep.pk == a.pk else a, actor=actor, reason=reason, review=candidate
+    )
     return candidate

@@ -37,26 +37,43 @@ class Person(models.Model):
     }
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    full_name = models.CharField(max_length=200, help_text="normalised for display: NFC, spacing, case, tone marks")
-    name_as_given = models.CharField(max_length=200, blank=True, help_text="exactly as the sender wrote it (NFC)")
+    full_name = models.CharField(
+        max_length=200, help_text="normalised for display: NFC, spacing, case, tone marks"
+    )
+    name_as_given = models.CharField(
+        max_length=200, blank=True, help_text="exactly as the sender wrote it (NFC)"
+    )
     name_key = models.CharField(max_length=200, help_text="diacritics-free, lower case")
     birth_date = models.DateField(null=True, blank=True)
     birth_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
     sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
-    commune = models.ForeignKey("places.AdminUnit", null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="+", help_text="address commune, of either era")
-    province_code = models.CharField(max_length=2, blank=True,
-                                     help_text="2025-era province of the address (the owning jurisdiction)")
-    commune_code = models.CharField(max_length=8, blank=True,
-                                    help_text="2025-era commune of the address")
+    commune = models.ForeignKey(
+        "places.AdminUnit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="address commune, of either era",
+    )
+    province_code = models.CharField(
+        max_length=2, blank=True, help_text="2025-era province of the address (the owning jurisdiction)"
+    )
+    commune_code = models.CharField(max_length=8, blank=True, help_text="2025-era commune of the address")
     address = models.CharField(max_length=300, blank=True)
-    block_key = models.CharField(max_length=120, blank=True,
-                                 help_text="names (folded), birth year and province: a blocking key of matching")
-    birth_key = models.CharField(max_length=120, blank=True,
-                                 help_text="names (folded) and birth date (when the day is known): a blocking key")
+    block_key = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="names (folded), birth year and province: a blocking key of matching",
+    )
+    birth_key = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="names (folded) and birth date (when the day is known): a blocking key",
+    )
     status = models.CharField(max_length=8, choices=PersonStatus.choices, default=PersonStatus.ACTIVE)
-    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="merged_from")
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -67,9 +84,13 @@ class Person(models.Model):
         verbose_name_plural = "Người / persons"
         # plain indexes (no LIKE variants: jurisdiction codes are matched exactly); name_key alone is served by
         # the (name_key, birth_date) index
-        indexes = [models.Index(fields=["name_key", "birth_date"]), models.Index(fields=["province_code"]),
-                   models.Index(fields=["commune_code"]), models.Index(fields=["block_key"]),
-                   models.Index(fields=["birth_key"])]
+        indexes = [
+            models.Index(fields=["name_key", "birth_date"]),
+            models.Index(fields=["province_code"]),
+            models.Index(fields=["commune_code"]),
+            models.Index(fields=["block_key"]),
+            models.Index(fields=["birth_key"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="person_merged_has_target",
@@ -97,8 +118,11 @@ class IdScheme(models.TextChoices):
 class Identifier(models.Model):
     """A national identifier as recorded; one number may (wrongly) appear on two persons, so it is not unique."""
 
-    SCOPE = {"province": ["person__province_code"], "commune": ["person__commune_code"],
-             "site": ["person__doses__site_id"]}
+    SCOPE = {
+        "province": ["person__province_code"],
+        "commune": ["person__commune_code"],
+        "site": ["person__doses__site_id"],
+    }
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="identifiers")
     scheme = models.CharField(max_length=10, choices=IdScheme.choices)
@@ -115,7 +139,9 @@ class Identifier(models.Model):
         verbose_name_plural = "Giấy tờ tùy thân / identifiers"
         indexes = [models.Index(fields=["scheme", "value"])]
         constraints = [
-            models.UniqueConstraint(fields=["person", "scheme", "value"], name="identifier_person_scheme_value")
+            models.UniqueConstraint(
+                fields=["person", "scheme", "value"], name="identifier_person_scheme_value"
+            )
         ]
 
     def __str__(self) -> str:
@@ -133,8 +159,11 @@ class Relationship(models.TextChoices):
 class ContactPoint(models.Model):
     """A phone a person gave, and whose phone it is; many persons may share one, and it never identifies them."""
 
-    SCOPE = {"province": ["person__province_code"], "commune": ["person__commune_code"],
-             "site": ["person__doses__site_id"]}
+    SCOPE = {
+        "province": ["person__province_code"],
+        "commune": ["person__commune_code"],
+        "site": ["person__doses__site_id"],
+    }
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="contact_points")
     phone = models.CharField(max_length=16, help_text="E.164, e.g. +84912345678")
@@ -150,8 +179,11 @@ class ContactPoint(models.Model):
         verbose_name_plural = "Số điện thoại / contact phones"
         indexes = [models.Index(fields=["phone"])]
         constraints = [
-            models.UniqueConstraint(fields=["person", "phone"], condition=models.Q(active=True),
-                                    name="contactpoint_active_person_phone")
+            models.UniqueConstraint(
+                fields=["person", "phone"],
+                condition=models.Q(active=True),
+                name="contactpoint_active_person_phone",
+            )
         ]
 
     def __str__(self) -> str:
@@ -173,12 +205,16 @@ class ReviewStatus(models.TextChoices):
 class ReviewCandidate(models.Model):
     """A pair of persons that may be one human being, for an official to decide; asked once per pair."""
 
-    SCOPE = {"province": ["province_code", "other_province_code"], "commune": ["commune_code", "other_commune_code"],
-             "site": ["person_a__doses__site_id", "person_b__doses__site_id"]}
+    SCOPE = {
+        "province": ["province_code", "other_province_code"],
+        "commune": ["commune_code", "other_commune_code"],
+        "site": ["person_a__doses__site_id", "person_b__doses__site_id"],
+    }
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    person_a = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+",
-                                 help_text="the lower id of the pair")
+    person_a = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="+", help_text="the lower id of the pair"
+    )
     person_b = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     origin = models.CharField(max_length=12, choices=ReviewOrigin.choices)
     weight = models.FloatField(help_text="Fellegi-Sunter match weight (log2 Bayes factor with the prior)")
@@ -190,7 +226,9 @@ class ReviewCandidate(models.Model):
     commune_code = models.CharField(max_length=8, blank=True)
     other_commune_code = models.CharField(max_length=8, blank=True)
     status = models.CharField(max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PENDING)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -203,8 +241,9 @@ class ReviewCandidate(models.Model):
         indexes = [models.Index(fields=["status", "province_code"]), models.Index(fields=["person_b"])]
         constraints = [
             models.UniqueConstraint(fields=["person_a", "person_b"], name="review_candidate_pair_once"),
-            models.CheckConstraint(name="review_candidate_ordered_pair",
-                                   condition=models.Q(person_a__lt=models.F("person_b"))),
+            models.CheckConstraint(
+                name="review_candidate_ordered_pair", condition=models.Q(person_a__lt=models.F("person_b"))
+            ),
         ]
 
     def __str__(self) -> str:
@@ -223,18 +262,30 @@ class MergeKind(models.TextChoices):
 class PersonMerge(models.Model):
     """One merge (or split) as it was done, with every row it moved, so it can be undone exactly."""
 
-    SCOPE = {"province": ["survivor__province_code", "merged__province_code"],
-             "commune": ["survivor__commune_code", "merged__commune_code"],
-             "site": ["survivor__doses__site_id"]}
+    SCOPE = {
+        "province": ["survivor__province_code", "merged__province_code"],
+        "commune": ["survivor__commune_code", "merged__commune_code"],
+        "site": ["survivor__doses__site_id"],
+    }
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=5, choices=MergeKind.choices)
-    survivor = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+",
-                                 help_text="merge: the person kept; split: the person doses were taken from")
-    merged = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+",
-                               help_text="merge: the tombstone; split: the new person")
+    survivor = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="merge: the person kept; split: the person doses were taken from",
+    )
+    merged = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="merge: the tombstone; split: the new person",
+    )
     moved = models.JSONField(default=dict, help_text="ids of the rows moved, per table, and what was changed")
-    review = models.ForeignKey(ReviewCandidate, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    review = models.ForeignKey(
+        ReviewCandidate, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     actor_label = models.CharField(max_length=120)
     reason = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -267,7 +318,9 @@ class PhoneChallenge(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     phone = models.CharField(max_length=16, help_text="E.164, e.g. +84912345678")
-    code_hash = models.CharField(max_length=64, help_text="HMAC-SHA256 of the public id and the code; never the code")
+    code_hash = models.CharField(
+        max_length=64, help_text="HMAC-SHA256 of the public id and the code; never the code"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0, help_text="codes entered so far, right or wrong")
@@ -298,15 +351,19 @@ class BirthDateTry(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     phone = models.CharField(max_length=16, help_text="the proved phone (E.164) the try came from")
-    address = models.CharField(max_length=64, blank=True,
-                               help_text="the client address (REMOTE_ADDR; an IPv6 address as its /64)")
+    address = models.CharField(
+        max_length=64, blank=True, help_text="the client address (REMOTE_ADDR; an IPv6 address as its /64)"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = "Lần nhập sai ngày sinh / wrong birth date"
         verbose_name_plural = "Lần nhập sai ngày sinh / wrong birth dates"
-        indexes = [models.Index(fields=["person", "created_at"]), models.Index(fields=["phone", "created_at"]),
-                   models.Index(fields=["address", "created_at"])]
+        indexes = [
+            models.Index(fields=["person", "created_at"]),
+            models.Index(fields=["phone", "created_at"]),
+            models.Index(fields=["address", "created_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"person {self.person_id} from {self.phone} {self.created_at:%Y-%m-%d %H:%M}"
@@ -322,12 +379,22 @@ class BirthDateLock(models.Model):
     """Opening certificates by birth date refused for one person, phone or client address until a time."""
 
     scope = models.CharField(max_length=8, choices=LockScope.choices)
-    key = models.CharField(max_length=64, help_text="the person's id, the phone (E.164) or the client address")
-    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                               help_text="the person whose certificate was being opened when the lock began")
+    key = models.CharField(
+        max_length=64, help_text="the person's id, the phone (E.164) or the client address"
+    )
+    person = models.ForeignKey(
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="the person whose certificate was being opened when the lock began",
+    )
     started_at = models.DateTimeField(default=timezone.now)
     until = models.DateTimeField()
-    strike = models.PositiveSmallIntegerField(default=1, help_text="1 for a first lock; each later one lasts twice")
+    strike = models.PositiveSmallIntegerField(
+        default=1, help_text="1 for a first lock; each later one lasts twice"
+    )
 
     class Meta:
         verbose_name = "Khóa nhập ngày sinh / birth date lock"

@@ -22,7 +22,9 @@ from sotiem.people.models import (
 )
 
 
-def person_list(*, viewer: Any, action: str = "view", name: str = "", include_merged: bool = False) -> QuerySet[Person]:
+def person_list(
+    *, viewer: Any, action: str = "view", name: str = "", include_merged: bool = False
+) -> QuerySet[Person]:
     """Persons the viewer may see (or change), optionally by name key prefix."""
     qs = Person.objects.restrict(viewer, action)
     if not include_merged:
@@ -50,8 +52,14 @@ def _log_reads(viewer: Any, persons: list[Person], *, reason: str) -> None:
     """One "person.read" event per person shown, written together (the ids are reserved inside the transaction)."""
     if persons:
         with transaction.atomic():
-            audit_record_many([audit_event(actor=viewer, action="person.read", obj=person, person_id=person.pk,
-                                           reason=reason) for person in persons])
+            audit_record_many(
+                [
+                    audit_event(
+                        actor=viewer, action="person.read", obj=person, person_id=person.pk, reason=reason
+                    )
+                    for person in persons
+                ]
+            )
 
 
 def household_contact_list(*, viewer: Any, phone: str, action: str = "view") -> QuerySet[ContactPoint]:
@@ -61,9 +69,11 @@ def household_contact_list(*, viewer: Any, phone: str, action: str = "view") -> 
     is inside the viewer's jurisdiction. Not logged: callers that show the persons log the read.
     """
     persons = Person.objects.restrict(viewer, action).filter(status=PersonStatus.ACTIVE)
-    return (ContactPoint.objects.filter(phone=phone, active=True, person__in=persons)
-            .select_related("person")
-            .order_by(F("person__birth_date").asc(nulls_last=True), "person__full_name", "pk"))
+    return (
+        ContactPoint.objects.filter(phone=phone, active=True, person__in=persons)
+        .select_related("person")
+        .order_by(F("person__birth_date").asc(nulls_last=True), "person__full_name", "pk")
+    )
 
 
 def household_read(*, viewer: Any, phone: str) -> list[ContactPoint]:
@@ -75,18 +85,26 @@ def household_read(*, viewer: Any, phone: str) -> list[ContactPoint]:
 
 def review_candidate_list(*, viewer: Any, status: str = ReviewStatus.PENDING) -> QuerySet[ReviewCandidate]:
     """Candidate pairs inside the viewer's jurisdiction: pending ones strongest first, decided ones latest first."""
-    qs = (ReviewCandidate.objects.restrict(viewer, "view").filter(status=status)
-          .select_related("person_a", "person_b", "decided_by"))
+    qs = (
+        ReviewCandidate.objects.restrict(viewer, "view")
+        .filter(status=status)
+        .select_related("person_a", "person_b", "decided_by")
+    )
     if status == ReviewStatus.PENDING:
         return qs.order_by("-weight", "-created_at", "-pk")
     return qs.order_by("-decided_at", "-pk")
 
 
-def review_candidate_get(*, viewer: Any, public_id: uuid.UUID | str,
-                         action: str = "view") -> ReviewCandidate | None:
+def review_candidate_get(
+    *, viewer: Any, public_id: uuid.UUID | str, action: str = "view"
+) -> ReviewCandidate | None:
     """One candidate pair, or None when absent or outside the viewer's jurisdiction; both persons' reads are logged."""
-    candidate = (ReviewCandidate.objects.restrict(viewer, action).filter(public_id=public_id)
-                 .select_related("person_a", "person_b", "decided_by").first())
+    candidate = (
+        ReviewCandidate.objects.restrict(viewer, action)
+        .filter(public_id=public_id)
+        .select_related("person_a", "person_b", "decided_by")
+        .first()
+    )
     if candidate is not None:
         _log_reads(viewer, [candidate.person_a, candidate.person_b], reason=f"review {candidate.public_id}")
     return candidate
@@ -100,14 +118,27 @@ def review_candidate_may_decide(*, viewer: Any, candidate: ReviewCandidate) -> b
 def household_citizen_read(*, phone: str, actor: str, limit: int) -> tuple[list[ContactPoint], int]:
     """The active contact points of a phone its owner proved (a citizen), at most `limit`, each person's read
     audited as that citizen; with the total count. Only name and birth date are loaded."""
-    contacts = (ContactPoint.objects.filter(phone=phone, active=True, person__status=PersonStatus.ACTIVE)
-                .select_related("person").only("id", "person", "person__full_name", "person__birth_date")
-                .order_by(F("person__birth_date").asc(nulls_last=True), "person__full_name", "pk"))
+    contacts = (
+        ContactPoint.objects.filter(phone=phone, active=True, person__status=PersonStatus.ACTIVE)
+        .select_related("person")
+        .only("id", "person", "person__full_name", "person__birth_date")
+        .order_by(F("person__birth_date").asc(nulls_last=True), "person__full_name", "pk")
+    )
     total = contacts.count()
     shown = list(contacts[:limit])
     with transaction.atomic():
-        audit_record_many([audit_event(actor=actor, action="person.read", obj=c.person, person_id=c.person.pk,
-                                       reason=f"household {phone}") for c in shown])
+        audit_record_many(
+            [
+                audit_event(
+                    actor=actor,
+                    action="person.read",
+                    obj=c.person,
+                    person_id=c.person.pk,
+                    reason=f"household {phone}",
+                )
+                for c in shown
+            ]
+        )
     return shown, total
 
 

@@ -42,8 +42,20 @@ from sotiem.people.sms import sms_send
 from sotiem.places.models import AdminUnit
 from sotiem.places.selectors import codes_2025_of
 
-PERSON_FIELDS = ["full_name", "name_as_given", "name_key", "birth_date", "birth_precision", "sex", "commune_id", "province_code",
-                 "commune_code", "address", "status", "merged_into_id"]
+PERSON_FIELDS = [
+    "full_name",
+    "name_as_given",
+    "name_key",
+    "birth_date",
+    "birth_precision",
+    "sex",
+    "commune_id",
+    "province_code",
+    "commune_code",
+    "address",
+    "status",
+    "merged_into_id",
+]
 
 
 @dataclass(frozen=True)
@@ -59,7 +71,9 @@ class ContactIn:
 
 
 @functools.lru_cache(maxsize=65536)
-def check_identifier(scheme: str | None, value: str, *, sex: str, birth_year: int | None) -> tuple[str, str, bool, str]:
+def check_identifier(
+    scheme: str | None, value: str, *, sex: str, birth_year: int | None
+) -> tuple[str, str, bool, str]:
     """(scheme, normalised value, passed its checks, notes) for an identifier; raises only when no scheme fits."""
     known_sex = sex if sex in (Sex.MALE, Sex.FEMALE) else None
     if scheme == IdScheme.CCCD:
@@ -72,7 +86,9 @@ def check_identifier(scheme: str | None, value: str, *, sex: str, birth_year: in
         check = check_national_id(value, sex=known_sex, birth_year=birth_year)
     chosen = scheme or check.scheme
     if chosen not in IdScheme.values:
-        raise ValidationError(check.errors[0] if check.errors else f"Mã định danh không hợp lệ / Invalid ID {value!r}")
+        raise ValidationError(
+            check.errors[0] if check.errors else f"Mã định danh không hợp lệ / Invalid ID {value!r}"
+        )
     note = "; ".join([*check.errors, *check.warnings])
     return chosen, check.value or value.strip(), check.valid, note
 
@@ -122,35 +138,57 @@ def _person_checked_name(item: PersonIn, today: dt.date) -> str:
     if item.sex not in SEXES:
         raise ValidationError(f"Giới tính không hợp lệ / Unknown sex {item.sex!r} (M, F or U)")
     if item.birth_precision not in PRECISIONS:
-        raise ValidationError(f"Độ chính xác ngày sinh không hợp lệ / Unknown birth date precision {item.birth_precision!r}")
+        raise ValidationError(
+            f"Độ chính xác ngày sinh không hợp lệ / Unknown birth date precision {item.birth_precision!r}"
+        )
     if item.birth_date and item.birth_date > today:
-        raise ValidationError(f"Ngày sinh {item.birth_date:%d/%m/%Y} ở tương lai / The birth date is in the future")
+        raise ValidationError(
+            f"Ngày sinh {item.birth_date:%d/%m/%Y} ở tương lai / The birth date is in the future"
+        )
     return name
 
 
-def _check_lengths(name: str, full_name: str, address: str, birth_date: dt.date | None, precision: str) -> None:
+def _check_lengths(
+    name: str, full_name: str, address: str, birth_date: dt.date | None, precision: str
+) -> None:
     """Text longer than its column is refused, never cut: the registry keeps what was sent or says why not."""
     given = unicodedata.normalize("NFC", full_name).strip()
     if not (_fits("full_name", name) and _fits("name_as_given", given) and _fits("name_key", name_key(name))):
-        raise ValidationError(f"Họ tên dài quá {_limit('full_name')} ký tự / "
-                              f"The full name is over {_limit('full_name')} characters")
+        raise ValidationError(
+            f"Họ tên dài quá {_limit('full_name')} ký tự / "
+            f"The full name is over {_limit('full_name')} characters"
+        )
     # the matching keys join the first and last words; shorter names always fit (folding never lengthens)
-    if len(name) > 100 and not all(_fits("block_key", key) for key in block_keys(name, birth_date, precision, "00")):
-        raise ValidationError("Từ đầu và từ cuối của họ tên quá dài để tra trùng / "
-                              "The family and given names are too long to be matched (their first and last words)")
+    if len(name) > 100 and not all(
+        _fits("block_key", key) for key in block_keys(name, birth_date, precision, "00")
+    ):
+        raise ValidationError(
+            "Từ đầu và từ cuối của họ tên quá dài để tra trùng / "
+            "The family and given names are too long to be matched (their first and last words)"
+        )
     if not _fits("address", address.strip()):
-        raise ValidationError(f"Địa chỉ dài quá {_limit('address')} ký tự / "
-                              f"The address is over {_limit('address')} characters")
+        raise ValidationError(
+            f"Địa chỉ dài quá {_limit('address')} ký tự / The address is over {_limit('address')} characters"
+        )
 
 
 def _person_row(item: PersonIn, today: dt.date) -> Person:
     name = _person_checked_name(item, today)
     place = _place_fields(item.commune)
     block, birth = block_keys(name, item.birth_date, item.birth_precision, place["province_code"])
-    return Person(full_name=name, name_as_given=unicodedata.normalize("NFC", item.full_name).strip(),
-                  name_key=name_key(name), block_key=block, birth_key=birth, birth_date=item.birth_date,
-                  birth_precision=item.birth_precision, sex=item.sex, commune=item.commune,
-                  address=item.address.strip(), **place)
+    return Person(
+        full_name=name,
+        name_as_given=unicodedata.normalize("NFC", item.full_name).strip(),
+        name_key=name_key(name),
+        block_key=block,
+        birth_key=birth,
+        birth_date=item.birth_date,
+        birth_precision=item.birth_precision,
+        sex=item.sex,
+        commune=item.commune,
+        address=item.address.strip(),
+        **place,
+    )
 
 
 def _identifier_row(person: Person, scheme: str | None, value: str) -> Identifier:
@@ -202,8 +240,16 @@ def person_create(
     reason: str = "",
 ) -> Person:
     """Register a person with the identifiers and phones they gave; identifiers that fail checks are kept, flagged."""
-    item = PersonIn(full_name=full_name, birth_date=birth_date, birth_precision=birth_precision, sex=sex,
-                    commune=commune, address=address, identifiers=tuple(identifiers), contacts=tuple(contacts))
+    item = PersonIn(
+        full_name=full_name,
+        birth_date=birth_date,
+        birth_precision=birth_precision,
+        sex=sex,
+        commune=commune,
+        address=address,
+        identifiers=tuple(identifiers),
+        contacts=tuple(contacts),
+    )
     return person_create_many(items=[item], actor=actor, reason=reason)[0]
 
 
@@ -227,10 +273,18 @@ def person_create_many(*, items: list[PersonIn], actor: Any, reason: str = "") -
     per_person: list[tuple[list[Identifier], list[ContactPoint]]] = []
     for index, (person, item) in enumerate(zip(persons, items, strict=True)):
         try:
-            ids = {(i.scheme, i.value): i for i in (_identifier_row(person, x.scheme, x.value)
-                                                    for x in item.identifiers if x.value.strip())}
-            phones = {c.phone: c for c in (_contact_row(person, x.phone, x.relationship)
-                                           for x in item.contacts if x.phone.strip())}
+            ids = {
+                (i.scheme, i.value): i
+                for i in (
+                    _identifier_row(person, x.scheme, x.value) for x in item.identifiers if x.value.strip()
+                )
+            }
+            phones = {
+                c.phone: c
+                for c in (
+                    _contact_row(person, x.phone, x.relationship) for x in item.contacts if x.phone.strip()
+                )
+            }
         except ValidationError as exc:
             raise ValidationError(f"#{index + 1}: {'; '.join(exc.messages)}") from exc
         identifiers.extend(ids.values())
@@ -238,19 +292,34 @@ def person_create_many(*, items: list[PersonIn], actor: Any, reason: str = "") -
         per_person.append((list(ids.values()), list(phones.values())))
     insert_objects(identifiers)
     insert_objects(contacts)
-    audit_record_entries(actor=actor, action="person.create", object_type=Person._meta.label_lower, reason=reason,
-                         entries=[(str(person.pk), str(person)[:200], person.pk,
-                                   {**snapshot(person, PERSON_FIELDS),
-                                    "identifiers": [f"{i.scheme}:{i.value}" for i in ids],
-                                    "contacts": [f"{c.phone}:{c.relationship}" for c in phones]})
-                                  for person, (ids, phones) in zip(persons, per_person, strict=True)])
+    audit_record_entries(
+        actor=actor,
+        action="person.create",
+        object_type=Person._meta.label_lower,
+        reason=reason,
+        entries=[
+            (
+                str(person.pk),
+                str(person)[:200],
+                person.pk,
+                {
+                    **snapshot(person, PERSON_FIELDS),
+                    "identifiers": [f"{i.scheme}:{i.value}" for i in ids],
+                    "contacts": [f"{c.phone}:{c.relationship}" for c in phones],
+                },
+            )
+            for person, (ids, phones) in zip(persons, per_person, strict=True)
+        ],
+    )
     return persons
 
 
 def _identifier_add(person: Person, scheme: str | None, value: str) -> Identifier:
     row = _identifier_row(person, scheme, value)
     ident, _ = Identifier.objects.get_or_create(
-        person=person, scheme=row.scheme, value=row.value,
+        person=person,
+        scheme=row.scheme,
+        value=row.value,
         defaults={"validated": row.validated, "validation_note": row.validation_note},
     )
     return ident
@@ -269,18 +338,31 @@ def _contact_add(person: Person, phone: str, relationship: str) -> ContactPoint:
 def identifier_add(*, person: Person, scheme: str | None, value: str, actor: Any, reason: str) -> Identifier:
     """Attach an identifier to a person; a failed check is stored as a note, never silently dropped."""
     ident = _identifier_add(person, scheme, value)
-    audit_record(actor=actor, action="identifier.add", obj=ident, person_id=person.pk, after=snapshot(ident),
-                 reason=reason)
+    audit_record(
+        actor=actor,
+        action="identifier.add",
+        obj=ident,
+        person_id=person.pk,
+        after=snapshot(ident),
+        reason=reason,
+    )
     return ident
 
 
 @transaction.atomic
-def contact_point_add(*, person: Person, phone: str, relationship: str = Relationship.SELF, actor: Any,
-                      reason: str = "") -> ContactPoint:
+def contact_point_add(
+    *, person: Person, phone: str, relationship: str = Relationship.SELF, actor: Any, reason: str = ""
+) -> ContactPoint:
     """Record a phone a person gave; other persons with the same phone are untouched (a phone is not identity)."""
     contact = _contact_add(person, phone, relationship)
-    audit_record(actor=actor, action="contact.add", obj=contact, person_id=person.pk, after=snapshot(contact),
-                 reason=reason)
+    audit_record(
+        actor=actor,
+        action="contact.add",
+        obj=contact,
+        person_id=person.pk,
+        after=snapshot(contact),
+        reason=reason,
+    )
     return contact
 
 
@@ -293,8 +375,15 @@ def contact_point_detach(*, contact: ContactPoint, actor: Any, reason: str) -> C
     contact.active = False
     contact.detached_at = timezone.now()
     contact.save(update_fields=["active", "detached_at"])
-    audit_record(actor=actor, action="contact.detach", obj=contact, person_id=contact.person_id, before=before,
-                 after=snapshot(contact), reason=reason)
+    audit_record(
+        actor=actor,
+        action="contact.detach",
+        obj=contact,
+        person_id=contact.person_id,
+        before=before,
+        after=snapshot(contact),
+        reason=reason,
+    )
     return contact
 
 
@@ -308,7 +397,9 @@ def person_update(*, person: Person, actor: Any, reason: str, **changes: Any) ->
     if not reason.strip():
         raise ValidationError("Cần nêu lý do / A reason is required")
     if person.is_merged():
-        raise ValidationError("Hồ sơ đã gộp, hãy sửa hồ sơ chính / This person was merged; correct the survivor")
+        raise ValidationError(
+            "Hồ sơ đã gộp, hãy sửa hồ sơ chính / This person was merged; correct the survivor"
+        )
     before = snapshot(person, PERSON_FIELDS)
     for field, value in changes.items():
         setattr(person, field, value)
@@ -317,40 +408,73 @@ def person_update(*, person: Person, actor: Any, reason: str, **changes: Any) ->
         person.full_name = normalize_name(person.full_name)
         person.name_key = name_key(person.full_name)
     if "full_name" in changes or "address" in changes:
-        _check_lengths(person.full_name, person.name_as_given, str(person.address), person.birth_date,
-                       person.birth_precision)
+        _check_lengths(
+            person.full_name,
+            person.name_as_given,
+            str(person.address),
+            person.birth_date,
+            person.birth_precision,
+        )
     if "commune" in changes:
         for field, value in _place_fields(person.commune).items():
             setattr(person, field, value)
-    person.block_key, person.birth_key = block_keys(person.full_name, person.birth_date, person.birth_precision,
-                                                    person.province_code)
+    person.block_key, person.birth_key = block_keys(
+        person.full_name, person.birth_date, person.birth_precision, person.province_code
+    )
     if person.sex not in Sex.values:
         raise ValidationError(f"Giới tính không hợp lệ / Unknown sex {person.sex!r}")
     person.save()
-    audit_record(actor=actor, action="person.update", obj=person, person_id=person.pk, before=before,
-                 after=snapshot(person, PERSON_FIELDS), reason=reason)
+    audit_record(
+        actor=actor,
+        action="person.update",
+        obj=person,
+        person_id=person.pk,
+        before=before,
+        after=snapshot(person, PERSON_FIELDS),
+        reason=reason,
+    )
     person_changed_on_commit(person_ids=[person.pk])  # the certificate carries the name and birth date
     return person
 
 
 @transaction.atomic
-def review_candidates_queue(*, candidates: list[ReviewCandidate], actor: Any, reason: str = "") -> list[ReviewCandidate]:
+def review_candidates_queue(
+    *, candidates: list[ReviewCandidate], actor: Any, reason: str = ""
+) -> list[ReviewCandidate]:
     """Put pairs of persons in the officials' review queue; a pair already asked (decided or not) is not asked again."""
     wanted = {(c.person_a_id, c.person_b_id): c for c in candidates}
     if not wanted:
         return []
     if any(a >= b for a, b in wanted):
         raise ValidationError("Cặp phải theo thứ tự id / A pair's first person must have the lower id")
-    asked = set(ReviewCandidate.objects.filter(person_a_id__in={a for a, _ in wanted},
-                                               person_b_id__in={b for _, b in wanted}).values_list(
-        "person_a_id", "person_b_id"))
+    asked = set(
+        ReviewCandidate.objects.filter(
+            person_a_id__in={a for a, _ in wanted}, person_b_id__in={b for _, b in wanted}
+        ).values_list("person_a_id", "person_b_id")
+    )
     fresh = [c for pair, c in wanted.items() if pair not in asked]
     insert_objects(fresh)
-    audit_record_entries(actor=actor, action="review.queue", object_type=ReviewCandidate._meta.label_lower,
-                         reason=reason, entries=[
-                             (str(c.pk), f"{c.person_a_id}~{c.person_b_id}", c.person_b_id,
-                              {"person_a": c.person_a_id, "person_b": c.person_b_id, "origin": c.origin,
-                               "weight": c.weight, "model_version": c.model_version}) for c in fresh])
+    audit_record_entries(
+        actor=actor,
+        action="review.queue",
+        object_type=ReviewCandidate._meta.label_lower,
+        reason=reason,
+        entries=[
+            (
+                str(c.pk),
+                f"{c.person_a_id}~{c.person_b_id}",
+                c.person_b_id,
+                {
+                    "person_a": c.person_a_id,
+                    "person_b": c.person_b_id,
+                    "origin": c.origin,
+                    "weight": c.weight,
+                    "model_version": c.model_version,
+                },
+            )
+            for c in fresh
+        ],
+    )
     return fresh
 
 
@@ -360,8 +484,9 @@ CITIZEN_ACTOR = "citizen:{phone}"  # the audit actor of whoever proved this phon
 UNVERIFIED_CITIZEN = "citizen:unverified"  # someone who has not (yet) proved a phone
 CHALLENGE_WINDOW = dt.timedelta(minutes=15)
 CHALLENGES_PER_WINDOW = 3
-CODE_TEXT = ("Mã xác nhận sotiem: {code} (hiệu lực {minutes} phút) / "
-             "sotiem code: {code} (valid {minutes} minutes)")
+CODE_TEXT = (
+    "Mã xác nhận sotiem: {code} (hiệu lực {minutes} phút) / sotiem code: {code} (valid {minutes} minutes)"
+)
 
 
 def _code_hash(public_id: Any, code: str) -> str:
@@ -378,19 +503,30 @@ def phone_challenge_start(*, phone: str) -> PhoneChallenge:
     except PhoneError as exc:
         raise ValidationError(str(exc)) from exc
     now = timezone.now()
-    recent = list(PhoneChallenge.objects.filter(phone=e164, created_at__gt=now - CHALLENGE_WINDOW)
-                  .order_by("created_at").values_list("created_at", flat=True))
+    recent = list(
+        PhoneChallenge.objects.filter(phone=e164, created_at__gt=now - CHALLENGE_WINDOW)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+    )
     if len(recent) >= CHALLENGES_PER_WINDOW:
-        minutes = max(1, -(-int((recent[-CHALLENGES_PER_WINDOW] + CHALLENGE_WINDOW - now).total_seconds()) // 60))
-        raise ValidationError(f"Vui lòng đợi {minutes} phút rồi yêu cầu mã mới (tối đa {CHALLENGES_PER_WINDOW} mã "
-                              f"trong 15 phút) / Please wait {minutes} min before asking for a new code (at most "
-                              f"{CHALLENGES_PER_WINDOW} codes in 15 minutes)")
+        minutes = max(
+            1, -(-int((recent[-CHALLENGES_PER_WINDOW] + CHALLENGE_WINDOW - now).total_seconds()) // 60)
+        )
+        raise ValidationError(
+            f"Vui lòng đợi {minutes} phút rồi yêu cầu mã mới (tối đa {CHALLENGES_PER_WINDOW} mã "
+            f"trong 15 phút) / Please wait {minutes} min before asking for a new code (at most "
+            f"{CHALLENGES_PER_WINDOW} codes in 15 minutes)"
+        )
     code = f"{secrets.randbelow(10**6):06d}"
     challenge = PhoneChallenge(phone=e164, created_at=now, expires_at=now + PhoneChallenge.LIFETIME)
     challenge.code_hash = _code_hash(challenge.public_id, code)
     challenge.save()
-    audit_record(actor=UNVERIFIED_CITIZEN, action="phone.challenge", obj=challenge,
-                 after={"phone": e164, "expires_at": challenge.expires_at})
+    audit_record(
+        actor=UNVERIFIED_CITIZEN,
+        action="phone.challenge",
+        obj=challenge,
+        after={"phone": e164, "expires_at": challenge.expires_at},
+    )
     text = CODE_TEXT.format(code=code, minutes=int(PhoneChallenge.LIFETIME.total_seconds() // 60))
     transaction.on_commit(lambda: sms_send(phone=e164, text=text))
     return challenge
@@ -415,8 +551,12 @@ def phone_challenge_verify(*, challenge: PhoneChallenge, code: str) -> bool:
         locked.save(update_fields=["attempts", "verified_at"])
     challenge.attempts, challenge.verified_at = locked.attempts, locked.verified_at
     actor = CITIZEN_ACTOR.format(phone=locked.phone) if outcome == "verified" else UNVERIFIED_CITIZEN
-    audit_record(actor=actor, action="phone.verify", obj=locked,
-                 after={"phone": locked.phone, "outcome": outcome, "attempts": locked.attempts})
+    audit_record(
+        actor=actor,
+        action="phone.verify",
+        obj=locked,
+        after={"phone": locked.phone, "outcome": outcome, "attempts": locked.attempts},
+    )
     return outcome == "verified"
 
 
@@ -439,32 +579,54 @@ def birth_date_try_record(*, person: Person, phone: str, address: str) -> BirthD
     The counts live in the database, so a new code or a new session does not start them over, and a right birth
     date does not reset them (whoever holds one person's birth date cannot buy more guesses at another's).
     """
-    Person.objects.select_for_update().filter(pk=person.pk).exists()  # two tries at once are counted one by one
+    Person.objects.select_for_update().filter(
+        pk=person.pk
+    ).exists()  # two tries at once are counted one by one
     now = timezone.now()
     actor = CITIZEN_ACTOR.format(phone=phone)
     wrong = BirthDateTry.objects.create(person=person, phone=phone, address=address, created_at=now)
-    audit_record(actor=actor, action="birth_date.wrong", obj=wrong, person_id=person.pk,
-                 after={"phone": phone, "address": address})
+    audit_record(
+        actor=actor,
+        action="birth_date.wrong",
+        obj=wrong,
+        person_id=person.pk,
+        after={"phone": phone, "address": address},
+    )
     left: list[int] = []
     locks: list[BirthDateLock] = []
     for scope, key in birth_date_lock_keys(person_id=person.pk, phone=phone, address=address).items():
         limits = settings.SOTIEM_BIRTH_DATE_LIMITS[scope]
         window = dt.timedelta(hours=limits["window_hours"])
-        earlier = list(BirthDateLock.objects.filter(scope=scope, key=key, started_at__gt=now - LOCK_MEMORY)
-                       .order_by("-until").values_list("until", flat=True))
+        earlier = list(
+            BirthDateLock.objects.filter(scope=scope, key=key, started_at__gt=now - LOCK_MEMORY)
+            .order_by("-until")
+            .values_list("until", flat=True)
+        )
         # tries before the end of the last lock were paid for by that lock
-        counted = BirthDateTry.objects.filter(**{_TRY_FIELD[scope]: key},
-                                              created_at__gt=max([now - window, *earlier[:1]]))
+        counted = BirthDateTry.objects.filter(
+            **{_TRY_FIELD[scope]: key}, created_at__gt=max([now - window, *earlier[:1]])
+        )
         times = sorted(counted.values_list("created_at", flat=True))
         if len(times) < limits["tries"]:
             left.append(limits["tries"] - len(times))
             continue
         strike = len(earlier) + 1
         until = times[0] + min(window * 2 ** (strike - 1), dt.timedelta(hours=limits["max_hours"]))
-        lock = BirthDateLock.objects.create(scope=scope, key=key, person=person, started_at=now,
-                                            until=max(until, now + dt.timedelta(minutes=1)), strike=strike)
-        audit_record(actor=actor, action="birth_date.lock", obj=lock, person_id=person.pk,
-                     after={"scope": scope, "key": key, "until": lock.until, "strike": strike, "tries": len(times)})
+        lock = BirthDateLock.objects.create(
+            scope=scope,
+            key=key,
+            person=person,
+            started_at=now,
+            until=max(until, now + dt.timedelta(minutes=1)),
+            strike=strike,
+        )
+        audit_record(
+            actor=actor,
+            action="birth_date.lock",
+            obj=lock,
+            person_id=person.pk,
+            after={"scope": scope, "key": key, "until": lock.until, "strike": strike, "tries": len(times)},
+        )
         locks.append(lock)
     if locks:
         return BirthDateOutcome(tries_left=0, lock=max(locks, key=lambda lock: lock.until))

@@ -54,6 +54,7 @@ def sms_send(*, phone: str, text: str) -> None:
         try:
             backend = import_string(name)
         except ImportError as exc:
-            raise ImproperlyConfigured(f"SOTIEM_SMS_BACKEND={name!r}: not console, locmem or an importable "
-                                       f"send(phone, text)") from exc
+            raise ImproperlyConfigured(
+                f"SOTIEM_SMS_BACKEND={name!r}: not console, locmem or an importable send(phone, text)"
+            ) from exc
     backend(phone, text)

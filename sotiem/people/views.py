@@ -32,7 +32,9 @@ OFFICIALS_ONLY = "Trang này dành cho cán bộ được phân quyền / This p
 VIEW_ONLY = "Bạn chỉ có quyền xem / You may only view this"
 REASON_REQUIRED = "Cần nêu lý do / A reason is required"
 CHOOSE_DECISION = "Hãy chọn một quyết định / Choose a decision"
-ALREADY_DECIDED = "Cặp này đã được quyết định, không xem xét lại / This pair was already decided; it is not asked again"
+ALREADY_DECIDED = (
+    "Cặp này đã được quyết định, không xem xét lại / This pair was already decided; it is not asked again"
+)
 DECISIONS: dict[str, str] = {
     ReviewStatus.LINKED: "Cùng một người — gộp / Same person — merge",
     ReviewStatus.NOT_SAME: "Không phải cùng một người / Not the same person",
@@ -44,7 +46,9 @@ def _is_official(user: Any) -> bool:
     return has_national(user, "view") or any(grant.allows("view") for grant in grants_of(user))
 
 
-def _render(request: HttpRequest, page: str, fragment: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+def _render(
+    request: HttpRequest, page: str, fragment: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
     """The full page, or only its fragment when htmx asks for it."""
     return render(request, fragment if request.headers.get("HX-Request") else page, context, status=status)
 
@@ -59,8 +63,16 @@ def _evidence_rows(candidate: ReviewCandidate) -> tuple[list[dict[str, Any]], fl
             weight = float(entry.get("weight") or 0.0)
         except (TypeError, ValueError):
             weight = 0.0
-        rows.append({"field": entry.get("field", ""), "label": entry.get("label") or entry.get("field", ""),
-                     "a": entry.get("a"), "b": entry.get("b"), "level": entry.get("level", ""), "weight": weight})
+        rows.append(
+            {
+                "field": entry.get("field", ""),
+                "label": entry.get("label") or entry.get("field", ""),
+                "a": entry.get("a"),
+                "b": entry.get("b"),
+                "level": entry.get("level", ""),
+                "weight": weight,
+            }
+        )
     return rows, candidate.weight - sum(row["weight"] for row in rows)
 
 
@@ -74,9 +86,18 @@ def review_list(request: HttpRequest) -> HttpResponse:
     if status not in ReviewStatus.values:
         status = ReviewStatus.PENDING
     candidates = review_candidate_list(viewer=request.user, status=status)
-    return _render(request, "people/review_list.html", "people/partials/review_rows.html",
-                   {"candidates": candidates[:LIST_LIMIT], "total": candidates.count(), "limit": LIST_LIMIT,
-                    "status": status, "statuses": ReviewStatus.choices})
+    return _render(
+        request,
+        "people/review_list.html",
+        "people/partials/review_rows.html",
+        {
+            "candidates": candidates[:LIST_LIMIT],
+            "total": candidates.count(),
+            "limit": LIST_LIMIT,
+            "status": status,
+            "statuses": ReviewStatus.choices,
+        },
+    )
 
 
 @login_required
@@ -105,14 +126,31 @@ def review_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             except ValidationError as exc:
                 error, status = "; ".join(exc.messages), 400
             else:
-                messages.success(request, f"Đã ghi quyết định / Decision recorded: {DECISIONS[decision]} — "
-                                          f"{candidate.person_a.full_name} · {candidate.person_b.full_name}")
+                messages.success(
+                    request,
+                    f"Đã ghi quyết định / Decision recorded: {DECISIONS[decision]} — "
+                    f"{candidate.person_a.full_name} · {candidate.person_b.full_name}",
+                )
                 return redirect("review_list")
     rows, prior = _evidence_rows(candidate)
-    return _render(request, "people/review_detail.html", "people/partials/evidence.html",
-                   {"candidate": candidate, "rows": rows, "prior": prior, "field_total": candidate.weight - prior,
-                    "percent": 100 * candidate.probability, "may_decide": may_decide, "decisions": DECISIONS.items(),
-                    "decision": decision, "reason": reason, "error": error}, status=status)
+    return _render(
+        request,
+        "people/review_detail.html",
+        "people/partials/evidence.html",
+        {
+            "candidate": candidate,
+            "rows": rows,
+            "prior": prior,
+            "field_total": candidate.weight - prior,
+            "percent": 100 * candidate.probability,
+            "may_decide": may_decide,
+            "decisions": DECISIONS.items(),
+            "decision": decision,
+            "reason": reason,
+            "error": error,
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -137,19 +175,35 @@ def household(request: HttpRequest) -> HttpResponse:
             person_id = uuid.UUID(data.get("person") or "")
         except ValueError as exc:
             raise Http404 from exc
-        contact = household_contact_list(viewer=request.user, phone=phone).filter(person__public_id=person_id).first()
+        contact = (
+            household_contact_list(viewer=request.user, phone=phone)
+            .filter(person__public_id=person_id)
+            .first()
+        )
         if contact is None:
             raise Http404
-        if not household_contact_list(viewer=request.user, phone=phone, action="change").filter(pk=contact.pk).exists():
+        if (
+            not household_contact_list(viewer=request.user, phone=phone, action="change")
+            .filter(pk=contact.pk)
+            .exists()
+        ):
             raise PermissionDenied(VIEW_ONLY)
         try:
             contact_point_detach(contact=contact, actor=request.user, reason=reason)
         except ValidationError as exc:
             error, status = "; ".join(exc.messages), 400
         else:
-            messages.success(request, f"Đã tách {contact.person.full_name} khỏi số {phone}; các mũi tiêm giữ nguyên "
-                                      f"/ Detached from this phone; their doses are unchanged")
+            messages.success(
+                request,
+                f"Đã tách {contact.person.full_name} khỏi số {phone}; các mũi tiêm giữ nguyên "
+                f"/ Detached from this phone; their doses are unchanged",
+            )
             return redirect(f"{reverse('household')}?{urlencode({'phone': phone})}")
     contacts = household_read(viewer=request.user, phone=phone) if phone else []
-    return _render(request, "people/households.html", "people/partials/household.html",
-                   {"raw": raw, "phone": phone, "contacts": contacts, "error": error}, status=status)
+    return _render(
+        request,
+        "people/households.html",
+        "people/partials/household.html",
+        {"raw": raw, "phone": phone, "contacts": contacts, "error": error},
+        status=status,
+    )

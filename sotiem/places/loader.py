@@ -38,9 +38,19 @@ def load_admin_units(AdminUnit: Any, UnitMapping: Any) -> dict[str, int]:  # noq
 
     units: dict[tuple[str, str, str], Any] = {}
 
-    def add(era: str, level: str, code: str, name: str, full_name: str, key: str, parent: Any, prov: str) -> Any:
-        unit = AdminUnit(era=era, level=level, code=code, name=name, full_name=full_name, key=key,
-                         parent=parent, province_code=prov)
+    def add(
+        era: str, level: str, code: str, name: str, full_name: str, key: str, parent: Any, prov: str
+    ) -> Any:
+        unit = AdminUnit(
+            era=era,
+            level=level,
+            code=code,
+            name=name,
+            full_name=full_name,
+            key=key,
+            parent=parent,
+            province_code=prov,
+        )
         units[(era, level, code)] = unit
         return unit
 
@@ -54,19 +64,36 @@ def load_admin_units(AdminUnit: Any, UnitMapping: Any) -> dict[str, int]:  # noq
     for row in legacy:
         pc, dc = row["provinceCode"], row["districtCode"]
         if ("2021", "district", dc) not in units:
-            add("2021", "district", dc, row["districtShort"], row["district"], row["districtShortKey"],
-                units[("2021", "province", pc)], pc)
+            add(
+                "2021",
+                "district",
+                dc,
+                row["districtShort"],
+                row["district"],
+                row["districtShortKey"],
+                units[("2021", "province", pc)],
+                pc,
+            )
     AdminUnit.objects.bulk_create([u for k, u in units.items() if k[1] == "district"], batch_size=1000)
     old_by_key: dict[str, Any] = {}
     for row in legacy:
         wc = row["wardCode"]
         if not wc:
             continue  # island districts (Bạch Long Vĩ, Cồn Cỏ, Hoàng Sa, Lý Sơn, Côn Đảo) had no communes
-        unit = add("2021", "commune", wc, row["wardShort"], row["ward"], row["wardShortKey"],
-                   units[("2021", "district", row["districtCode"])], row["provinceCode"])
+        unit = add(
+            "2021",
+            "commune",
+            wc,
+            row["wardShort"],
+            row["ward"],
+            row["wardShortKey"],
+            units[("2021", "district", row["districtCode"])],
+            row["provinceCode"],
+        )
         old_by_key[f"{row['provinceKey']}_{row['districtKey']}_{row['wardKey']}"] = unit
-    AdminUnit.objects.bulk_create([u for k, u in units.items() if k[0] == "2021" and k[1] == "commune"],
-                                  batch_size=1000)
+    AdminUnit.objects.bulk_create(
+        [u for k, u in units.items() if k[0] == "2021" and k[1] == "commune"], batch_size=1000
+    )
 
     new_rows = list(_rows("SELECT * FROM admin_units ORDER BY provinceCode, wardCode"))
     prov_key_to_code: dict[str, str] = {}
@@ -74,15 +101,33 @@ def load_admin_units(AdminUnit: Any, UnitMapping: Any) -> dict[str, int]:  # noq
         pc = row["provinceCode"]
         prov_key_to_code[row["provinceKey"]] = pc
         if ("2025", "province", pc) not in units:
-            add("2025", "province", pc, row["provinceShort"], row["province"], row["provinceShortKey"], None, pc)
+            add(
+                "2025",
+                "province",
+                pc,
+                row["provinceShort"],
+                row["province"],
+                row["provinceShortKey"],
+                None,
+                pc,
+            )
     AdminUnit.objects.bulk_create([u for k, u in units.items() if k[0] == "2025" and k[1] == "province"])
     new_by_key: dict[tuple[str, str], Any] = {}
     for row in new_rows:
-        unit = add("2025", "commune", row["wardCode"], row["wardShort"], row["ward"], row["wardShortKey"],
-                   units[("2025", "province", row["provinceCode"])], row["provinceCode"])
+        unit = add(
+            "2025",
+            "commune",
+            row["wardCode"],
+            row["wardShort"],
+            row["ward"],
+            row["wardShortKey"],
+            units[("2025", "province", row["provinceCode"])],
+            row["provinceCode"],
+        )
         new_by_key[(row["provinceKey"], row["wardKey"])] = unit
-    AdminUnit.objects.bulk_create([u for k, u in units.items() if k[0] == "2025" and k[1] == "commune"],
-                                  batch_size=1000)
+    AdminUnit.objects.bulk_create(
+        [u for k, u in units.items() if k[0] == "2025" and k[1] == "commune"], batch_size=1000
+    )
 
     with open(_data_path("converter_2025.json"), encoding="utf-8") as fh:
         conv = json.load(fh)
@@ -106,8 +151,9 @@ def load_admin_units(AdminUnit: Any, UnitMapping: Any) -> dict[str, int]:  # noq
             for target in targets:
                 new = new_by_key.get((new_prov_key, target["newWardKey"]))
                 if new is not None and old is not None:
-                    mappings[(old.pk, new.pk)] = UnitMapping(old=old, new=new,
-                                                             is_default=bool(target["isDefaultNewWard"]))
+                    mappings[(old.pk, new.pk)] = UnitMapping(
+                        old=old, new=new, is_default=bool(target["isDefaultNewWard"])
+                    )
     UnitMapping.objects.bulk_create(list(mappings.values()), batch_size=2000)
     return {"units": len(units), "mappings": len(mappings)}
 

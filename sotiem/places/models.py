@@ -25,13 +25,17 @@ class AdminUnit(models.Model):
     name = models.CharField(max_length=120)
     full_name = models.CharField(max_length=160)
     key = models.CharField(max_length=160, db_index=True, help_text="diacritics-free name key for lookup")
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     province_code = models.CharField(max_length=2, help_text="the province this unit lies in, same era")
 
     class Meta:
         verbose_name = "Đơn vị hành chính / administrative unit"
         verbose_name_plural = "Đơn vị hành chính / administrative units"
-        constraints = [models.UniqueConstraint(fields=["era", "level", "code"], name="adminunit_era_level_code")]
+        constraints = [
+            models.UniqueConstraint(fields=["era", "level", "code"], name="adminunit_era_level_code")
+        ]
         indexes = [models.Index(fields=["era", "level", "province_code"])]
         ordering = ["era", "level", "code"]
 
@@ -88,8 +92,9 @@ class SiteSession(models.Model):
     """Where a site vaccinated on one day: a mobile team's day in a school gym is a findable thing."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="sessions",
-                             db_index=False)  # served by the (site, date, place_text) unique index
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="sessions", db_index=False
+    )  # served by the (site, date, place_text) unique index
     date = models.DateField()
     commune = models.ForeignKey(AdminUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     place_text = models.CharField(max_length=200, blank=True)

@@ -10,15 +10,26 @@ from django.db.models import QuerySet
 from sotiem.lib.names import name_key
 from sotiem.places.models import AdminUnit, Era, Level, Site, SiteSession, UnitMapping
 
-_PREFIXES = ("thanh pho ", "tinh ", "phuong ", "xa ", "thi tran ", "thi xa ", "quan ", "huyen ", "tp ", "tp. ",
-             "dac khu ")
+_PREFIXES = (
+    "thanh pho ",
+    "tinh ",
+    "phuong ",
+    "xa ",
+    "thi tran ",
+    "thi xa ",
+    "quan ",
+    "huyen ",
+    "tp ",
+    "tp. ",
+    "dac khu ",
+)
 
 
 def _short_key(text: str) -> str:
     key = name_key(text)
     for prefix in _PREFIXES:
         if key.startswith(prefix):
-            key = key[len(prefix):]
+            key = key[len(prefix) :]
             break
     return key.replace(" ", "").replace("-", "")
 
@@ -117,8 +128,13 @@ def unit_get(pk: int) -> AdminUnit:
     return _index().by_id[pk]
 
 
-PROVINCE_ALIASES = {"hcm": "hochiminh", "tphcm": "hochiminh", "saigon": "hochiminh", "hn": "hanoi",
-                    "thuathienhue": "hue"}
+PROVINCE_ALIASES = {
+    "hcm": "hochiminh",
+    "tphcm": "hochiminh",
+    "saigon": "hochiminh",
+    "hn": "hanoi",
+    "thuathienhue": "hue",
+}
 
 
 def province_find(text: str, *, era: str | None = None) -> AdminUnit | None:
@@ -167,8 +183,6 @@ def codes_2025_of(unit: AdminUnit | None) -> tuple[str, str]:
     if unit is None:
         return "", ""
     return _index().codes_2025.get(unit.pk, ("", ""))
-
-
 
 
 def site_list(*, province_code: str | None = None) -> QuerySet[Site]:

@@ -54,8 +54,14 @@ class Vaccinator:
             self.first_day[programme] = (days, list(accumulate(w)))
         self.mix_bounds = [bound for bound, _ in tables.VACCINE_MIX]
         self.mix_cum = [list(accumulate(weights)) for _, weights in tables.VACCINE_MIX]
-        self.booster_cum = {name: list(accumulate(w)) for name, w in (
-            ("mrna", tables.MRNA_BOOSTER), ("other", tables.OTHER_BOOSTER), ("fourth", tables.FOURTH_BOOSTER))}
+        self.booster_cum = {
+            name: list(accumulate(w))
+            for name, w in (
+                ("mrna", tables.MRNA_BOOSTER),
+                ("other", tables.OTHER_BOOSTER),
+                ("fourth", tables.FOURTH_BOOSTER),
+            )
+        }
 
     # -- helpers -------------------------------------------------------------------------------------------
 
@@ -73,7 +79,11 @@ class Vaccinator:
 
     def _interval(self, rng: random.Random, vaccine: str, day: int, province: str, young: bool) -> int:
         if vaccine == "AZ":
-            if province in tables.EARLY_PROVINCES and day + 42 >= tables.AZ_SHORTER_FROM and rng.random() < 0.5:
+            if (
+                province in tables.EARLY_PROVINCES
+                and day + 42 >= tables.AZ_SHORTER_FROM
+                and rng.random() < 0.5
+            ):
                 return rng.randint(42, 56)
             return rng.randint(56, 84)
         if vaccine == "PFIZER":
@@ -124,7 +134,9 @@ class Vaccinator:
         return site, snapped
 
     def _dose(self, rng: random.Random, number: int, vaccine: str, day: int, site: int, series: str) -> tuple:
-        month = (tables.YEAR_OF[day - tables.FIRST_DAY] - 2021) * 12 + tables.MONTH_OF[day - tables.FIRST_DAY] - 3
+        month = (
+            (tables.YEAR_OF[day - tables.FIRST_DAY] - 2021) * 12 + tables.MONTH_OF[day - tables.FIRST_DAY] - 3
+        )
         lot = self.lots[vaccine][month * 3 + rng.randrange(3)]
         kind = self.geo.sites[site].kind
         p = BACKLOG_BY_KIND[kind] * (SURGE_FACTOR if SURGE[0] <= day <= SURGE[1] else CALM_FACTOR)
@@ -159,7 +171,9 @@ class Vaccinator:
             site, day = anchor
             vaccine = self._first_vaccine(rng, day)
         else:
-            table = "adult_early" if programme == "adult" and province in tables.EARLY_PROVINCES else programme
+            table = (
+                "adult_early" if programme == "adult" and province in tables.EARLY_PROVINCES else programme
+            )
             day = max(self._pick_day(rng, table), eligible_from)
             if young:
                 vaccine = "PFIZER" if rng.random() < (0.92 if programme == "teen" else 0.75) else "MODERNA"
@@ -181,10 +195,21 @@ class Vaccinator:
             if due > END:
                 break
             product = vaccine
-            if vaccine == "AZ" and due >= tables.dt.date(2021, 8, 1).toordinal() and rng.random() < 0.15 or vaccine == "MODERNA" and due >= tables.dt.date(2021, 9, 1).toordinal() and rng.random() < 0.05:
+            if (
+                vaccine == "AZ"
+                and due >= tables.dt.date(2021, 8, 1).toordinal()
+                and rng.random() < 0.15
+                or vaccine == "MODERNA"
+                and due >= tables.dt.date(2021, 9, 1).toordinal()
+                and rng.random() < 0.05
+            ):
                 product = "PFIZER"
-            elif vaccine == "PFIZER" and not young and due >= tables.dt.date(2021, 9, 1).toordinal() \
-                    and rng.random() < 0.03:
+            elif (
+                vaccine == "PFIZER"
+                and not young
+                and due >= tables.dt.date(2021, 9, 1).toordinal()
+                and rng.random() < 0.03
+            ):
                 product = "MODERNA"
             if rng.random() < (MISS_SECOND if number == 2 else MISS_LATER):
                 appointments.append((product, number, due, 0))
@@ -221,8 +246,9 @@ class Vaccinator:
                     appointments.append((product, number, due, 0))
                 break
             next_site = self._site(rng, person, young, site)
-            next_site, next_day = self._snap(next_site, due + (0 if rng.random() < 0.6 else rng.randint(1, 14)),
-                                             person)
+            next_site, next_day = self._snap(
+                next_site, due + (0 if rng.random() < 0.6 else rng.randint(1, 14)), person
+            )
             if next_day > END:
                 appointments.append((product, number, due, 0))
                 break

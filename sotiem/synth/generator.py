@@ -31,21 +31,67 @@ CHUNK_SIZE = 20_000
 TALLY_MISCOUNT = 0.02
 SEX_WORDS = {"M": "Nam", "F": "Nữ"}  # share of sessions whose paper tally is off by one
 
-PERSON_COLUMNS = ["person_key", "full_name", "sex", "birth_date", "cccd", "cmnd", "bhyt", "phone", "household_id",
-                  "household_phone", "relationship", "province_2021", "commune_2021", "province_2025",
-                  "commune_2025", "address", "ethnicity", "birth_province"]
-DOSE_COLUMNS = ["dose_key", "person_key", "vaccine", "dose_number", "administered_on", "site_code", "session_key",
-                "lot_number", "paper_backlog", "series"]
+PERSON_COLUMNS = [
+    "person_key",
+    "full_name",
+    "sex",
+    "birth_date",
+    "cccd",
+    "cmnd",
+    "bhyt",
+    "phone",
+    "household_id",
+    "household_phone",
+    "relationship",
+    "province_2021",
+    "commune_2021",
+    "province_2025",
+    "commune_2025",
+    "address",
+    "ethnicity",
+    "birth_province",
+]
+DOSE_COLUMNS = [
+    "dose_key",
+    "person_key",
+    "vaccine",
+    "dose_number",
+    "administered_on",
+    "site_code",
+    "session_key",
+    "lot_number",
+    "paper_backlog",
+    "series",
+]
 APPOINTMENT_COLUMNS = ["person_key", "vaccine", "dose_number", "due_on", "kept"]
-RECORD_COLUMNS = ["record_id", "full_name", "birth_date", "sex", "national_id", "phone", "province", "commune",
-                  "address", "vaccine", "dose_number", "administered_on", "site_code", "lot_number"]
+RECORD_COLUMNS = [
+    "record_id",
+    "full_name",
+    "birth_date",
+    "sex",
+    "national_id",
+    "phone",
+    "province",
+    "commune",
+    "address",
+    "vaccine",
+    "dose_number",
+    "administered_on",
+    "site_code",
+    "lot_number",
+]
 TRUTH_RECORD_COLUMNS = ["record_id", "dose_key", "person_key", "source", "errors"]
 SITE_COLUMNS = ["site_code", "name", "kind", "province", "commune"]
 SESSION_COLUMNS = ["session_key", "site_code", "date", "commune", "place_text"]
 TALLY_COLUMNS = ["site_code", "session_key", "date", "doses_tallied"]
-CHUNK_FILES = {"truth_persons.csv": PERSON_COLUMNS, "truth_doses.csv": DOSE_COLUMNS,
-               "appointments.csv": APPOINTMENT_COLUMNS, "records.csv": RECORD_COLUMNS,
-               "backlog.csv": RECORD_COLUMNS, "truth_records.csv": TRUTH_RECORD_COLUMNS}
+CHUNK_FILES = {
+    "truth_persons.csv": PERSON_COLUMNS,
+    "truth_doses.csv": DOSE_COLUMNS,
+    "appointments.csv": APPOINTMENT_COLUMNS,
+    "records.csv": RECORD_COLUMNS,
+    "backlog.csv": RECORD_COLUMNS,
+    "truth_records.csv": TRUTH_RECORD_COLUMNS,
+}
 
 
 @dataclass(frozen=True)
@@ -118,10 +164,13 @@ def _build_context(persons: int, seed: int, provinces: list[str], parts: Path) -
         running += w
         cum.append(running)
     maker = PopulationMaker(geo, Namer(), phones, id_keys, (sorted(tables.PROVINCE_POPULATION), cum), persons)
-    lots = {v: [fmt.format(rng.randrange(10_000)) for _ in range(3 * len(tables.MONTHS))]
-            for v, fmt in tables.LOT_FORMATS.items()}
-    return _Context(seed, persons, geo, maker, Vaccinator(geo, lots), rec.RecordMaker(geo), backlog_styles,
-                    parts)
+    lots = {
+        v: [fmt.format(rng.randrange(10_000)) for _ in range(3 * len(tables.MONTHS))]
+        for v, fmt in tables.LOT_FORMATS.items()
+    }
+    return _Context(
+        seed, persons, geo, maker, Vaccinator(geo, lots), rec.RecordMaker(geo), backlog_styles, parts
+    )
 
 
 def _e164(number: str) -> str:
@@ -153,10 +202,28 @@ def _run_chunk(chunk: int) -> dict:
         if person.household == person.index:
             households += 1
         c = communes[person.commune]
-        person_rows.append((key, person.name, person.sex, iso[person.birth - first_day], person.cccd, person.cmnd,
-                            person.bhyt, _e164(person.phone), f"H{person.household:08d}",
-                            _e164(person.household_phone), person.relationship, c.province_2021, c.code_2021,
-                            c.province_2025, c.code_2025, person.address, person.ethnicity, person.birth_province))
+        person_rows.append(
+            (
+                key,
+                person.name,
+                person.sex,
+                iso[person.birth - first_day],
+                person.cccd,
+                person.cmnd,
+                person.bhyt,
+                _e164(person.phone),
+                f"H{person.household:08d}",
+                _e164(person.household_phone),
+                person.relationship,
+                c.province_2021,
+                c.code_2021,
+                c.province_2025,
+                c.code_2025,
+                person.address,
+                person.ethnicity,
+                person.birth_province,
+            )
+        )
         # A group organiser books one session for the whole group.
         anchor = anchors.get(person.household) if person.group else None
         doses, appointments = ctx.vaccinator.run(rng, person, anchor)
@@ -211,8 +278,22 @@ def _run_chunk(chunk: int) -> dict:
             vaccine_text = names[vero % len(names)]
         else:
             vaccine_text = vaccine
-        row = (record_id, name, birth, sex, national_id, phone, province, commune, address, vaccine_text, number,
-               tables.DMY[day - tables.FIRST_DAY], s.code, lot)
+        row = (
+            record_id,
+            name,
+            birth,
+            sex,
+            national_id,
+            phone,
+            province,
+            commune,
+            address,
+            vaccine_text,
+            number,
+            tables.DMY[day - tables.FIRST_DAY],
+            s.code,
+            lot,
+        )
         (backlog_rows if backlog else site_rows).append(row)
         truth_rows.append((record_id, dose_key, key, "backlog" if backlog else "site", ";".join(errors)))
         if errors:
@@ -220,16 +301,31 @@ def _run_chunk(chunk: int) -> dict:
         else:
             clean += 1
 
-    outputs: dict[str, list[Any]] = {"truth_persons.csv": person_rows, "truth_doses.csv": dose_rows,
-               "appointments.csv": appointment_rows, "records.csv": site_rows, "backlog.csv": backlog_rows,
-               "truth_records.csv": truth_rows}
+    outputs: dict[str, list[Any]] = {
+        "truth_persons.csv": person_rows,
+        "truth_doses.csv": dose_rows,
+        "appointments.csv": appointment_rows,
+        "records.csv": site_rows,
+        "backlog.csv": backlog_rows,
+        "truth_records.csv": truth_rows,
+    }
     for name, rows in outputs.items():
         with open(ctx.parts / f"{name}.{chunk:05d}", "w", encoding="utf-8", newline="") as fh:
             csv.writer(fh, lineterminator="\n").writerows(rows)
-    return {"chunk": chunk, "persons": len(people), "households": households, "shared": shared, "twins": twins,
-            "doses": len(dose_rows), "appointments": len(appointment_rows), "missed": missed,
-            "backlog": len(backlog_rows), "clean": clean, "errors": dict(errors_by_kind),
-            "sessions": dict(sessions)}
+    return {
+        "chunk": chunk,
+        "persons": len(people),
+        "households": households,
+        "shared": shared,
+        "twins": twins,
+        "doses": len(dose_rows),
+        "appointments": len(appointment_rows),
+        "missed": missed,
+        "backlog": len(backlog_rows),
+        "clean": clean,
+        "errors": dict(errors_by_kind),
+        "sessions": dict(sessions),
+    }
 
 
 def _pool_map(workers: int, chunks: int):
@@ -246,8 +342,15 @@ def _set_context(ctx: _Context) -> None:
     _CTX = ctx
 
 
-def generate(*, persons: int, seed: int, out: Path, provinces: list[str] | None = None,
-             progress: bool = False, workers: int | None = None) -> Summary:
+def generate(
+    *,
+    persons: int,
+    seed: int,
+    out: Path,
+    provinces: list[str] | None = None,
+    progress: bool = False,
+    workers: int | None = None,
+) -> Summary:
     """Write a synthetic population with its doses, records and ground truth into `out`; return the counts.
 
     `workers` (default: up to 2 processes) changes only the speed, never the files.
@@ -287,8 +390,17 @@ def generate(*, persons: int, seed: int, out: Path, provinces: list[str] | None 
                 with open(part, "rb") as part_fh:
                     shutil.copyfileobj(part_fh, finals[name], 1 << 20)
                 part.unlink()
-            for k in ("persons", "households", "shared", "twins", "doses", "appointments", "missed", "backlog",
-                      "clean"):
+            for k in (
+                "persons",
+                "households",
+                "shared",
+                "twins",
+                "doses",
+                "appointments",
+                "missed",
+                "backlog",
+                "clean",
+            ):
                 totals[k] += result[k]
             errors_by_kind.update(result["errors"])
             sessions.update(result["sessions"])
@@ -307,13 +419,25 @@ def generate(*, persons: int, seed: int, out: Path, provinces: list[str] | None 
     n_sessions = _write_sites_sessions_tallies(ctx, out, sessions, seed)
     doses = totals["doses"]
     summary = Summary(
-        out=out, seed=seed, persons=totals["persons"], households=totals["households"],
-        shared_phone_share=round(totals["shared"] / max(totals["persons"], 1), 4), twin_pairs=totals["twins"],
-        doses=doses, appointments=totals["appointments"], missed_appointments=totals["missed"], records=doses,
-        backlog_records=totals["backlog"], backlog_share=round(totals["backlog"] / max(doses, 1), 4),
+        out=out,
+        seed=seed,
+        persons=totals["persons"],
+        households=totals["households"],
+        shared_phone_share=round(totals["shared"] / max(totals["persons"], 1), 4),
+        twin_pairs=totals["twins"],
+        doses=doses,
+        appointments=totals["appointments"],
+        missed_appointments=totals["missed"],
+        records=doses,
+        backlog_records=totals["backlog"],
+        backlog_share=round(totals["backlog"] / max(doses, 1), 4),
         clean_record_share=round(totals["clean"] / max(doses, 1), 4),
-        errors_by_kind={k: errors_by_kind.get(k, 0) for k in rec.ERROR_KINDS}, sites=len(ctx.geo.sites),
-        sessions=n_sessions, provinces=chosen, seconds=round(time.perf_counter() - started, 2))
+        errors_by_kind={k: errors_by_kind.get(k, 0) for k in rec.ERROR_KINDS},
+        sites=len(ctx.geo.sites),
+        sessions=n_sessions,
+        provinces=chosen,
+        seconds=round(time.perf_counter() - started, 2),
+    )
     _write_summary(out, summary)
     return summary
 
@@ -324,11 +448,15 @@ def _write_sites_sessions_tallies(ctx: _Context, out: Path, sessions: Counter, s
     with open(out / "sites.csv", "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(SITE_COLUMNS)
-        w.writerows((s.code, s.name, s.kind, s.province_2025, communes[s.commune].code_2025) for s in geo.sites)
+        w.writerows(
+            (s.code, s.name, s.kind, s.province_2025, communes[s.commune].code_2025) for s in geo.sites
+        )
     rng = random.Random(f"sotiem-synth/{GENERATOR_VERSION}/{seed}/tallies")
     keys = sorted(sessions)
-    with open(out / "sessions.csv", "w", encoding="utf-8", newline="") as fs, \
-            open(out / "tallies.csv", "w", encoding="utf-8", newline="") as ft:
+    with (
+        open(out / "sessions.csv", "w", encoding="utf-8", newline="") as fs,
+        open(out / "tallies.csv", "w", encoding="utf-8", newline="") as ft,
+    ):
         ws = csv.writer(fs, lineterminator="\n")
         wt = csv.writer(ft, lineterminator="\n")
         ws.writerow(SESSION_COLUMNS)
@@ -357,16 +485,27 @@ def _write_summary(out: Path, summary: Summary) -> None:
     data = {
         "generator_version": GENERATOR_VERSION,
         "seed": summary.seed,
-        "parameters": {"persons": summary.persons, "provinces": summary.provinces, "chunk_size": CHUNK_SIZE,
-                       "error_rates": rec.ERROR_RATES, "backlog_error_factor": rec.BACKLOG_FACTOR,
-                       "tally_miscount_share": TALLY_MISCOUNT},
+        "parameters": {
+            "persons": summary.persons,
+            "provinces": summary.provinces,
+            "chunk_size": CHUNK_SIZE,
+            "error_rates": rec.ERROR_RATES,
+            "backlog_error_factor": rec.BACKLOG_FACTOR,
+            "tally_miscount_share": TALLY_MISCOUNT,
+        },
         "counts": {
-            "persons": summary.persons, "households": summary.households,
-            "shared_phone_share": summary.shared_phone_share, "twin_pairs": summary.twin_pairs,
-            "doses": summary.doses, "appointments": summary.appointments,
-            "missed_appointments": summary.missed_appointments, "records": summary.records,
-            "backlog_records": summary.backlog_records, "backlog_share": summary.backlog_share,
-            "clean_record_share": summary.clean_record_share, "sites": summary.sites,
+            "persons": summary.persons,
+            "households": summary.households,
+            "shared_phone_share": summary.shared_phone_share,
+            "twin_pairs": summary.twin_pairs,
+            "doses": summary.doses,
+            "appointments": summary.appointments,
+            "missed_appointments": summary.missed_appointments,
+            "records": summary.records,
+            "backlog_records": summary.backlog_records,
+            "backlog_share": summary.backlog_share,
+            "clean_record_share": summary.clean_record_share,
+            "sites": summary.sites,
             "sessions": summary.sessions,
         },
         "records_with_error": summary.errors_by_kind,

@@ -73,11 +73,14 @@ def load_communes() -> list[Commune]:
 
     db = sqlite3.connect(f"file:{data / 'dataset.db'}?mode=ro", uri=True)
     try:
-        new_units = {(r[0], r[1]): (r[2], r[3], r[4]) for r in db.execute(
-            "SELECT provinceKey, wardKey, provinceCode, wardCode, ward FROM admin_units")}
+        new_units = {
+            (r[0], r[1]): (r[2], r[3], r[4])
+            for r in db.execute("SELECT provinceKey, wardKey, provinceCode, wardCode, ward FROM admin_units")
+        }
         rows = db.execute(
             "SELECT provinceKey, districtKey, wardKey, provinceCode, district, districtCode, wardCode, ward,"
-            " wardShort, wardType FROM admin_units_legacy WHERE wardCode IS NOT NULL ORDER BY wardCode").fetchall()
+            " wardShort, wardType FROM admin_units_legacy WHERE wardCode IS NOT NULL ORDER BY wardCode"
+        ).fetchall()
     finally:
         db.close()
     communes = []
@@ -86,7 +89,9 @@ def load_communes() -> list[Commune]:
         if new is None or new not in new_units:
             continue
         p2025, c2025, name2025 = new_units[new]
-        communes.append(Commune(pcode, district, dcode, wcode, ward, short, kind or "Xã", p2025, c2025, name2025))
+        communes.append(
+            Commune(pcode, district, dcode, wcode, ward, short, kind or "Xã", p2025, c2025, name2025)
+        )
     return communes
 
 
@@ -150,7 +155,9 @@ def _build_sites(rng: random.Random, geo: Geography, provinces: list[str]) -> No
         counters[c.province_2025] = counters.get(c.province_2025, 0) + 1
         code = f"S{c.province_2025}-{counters[c.province_2025]:04d}"
         offset = rng.randrange(period)
-        geo.sites.append(Site(code, name, kind, c.province_2021, c.province_2025, commune, place, period, offset))
+        geo.sites.append(
+            Site(code, name, kind, c.province_2021, c.province_2025, commune, place, period, offset)
+        )
         index = len(geo.sites) - 1
         geo.by_province.setdefault(c.province_2021, {}).setdefault(kind, []).append(index)
         return index
@@ -163,8 +170,13 @@ def _build_sites(rng: random.Random, geo: Geography, provinces: list[str]) -> No
         for i in mine:
             c = communes[i]
             # Commune health stations held vaccination days a few times a week.
-            geo.fixed_of[i] = add("fixed", f"Trạm Y tế {c.name}", i, f"Trạm Y tế {c.name}, {c.district}",
-                                  rng.choice([2, 3, 3, 4]))
+            geo.fixed_of[i] = add(
+                "fixed",
+                f"Trạm Y tế {c.name}",
+                i,
+                f"Trạm Y tế {c.name}, {c.district}",
+                rng.choice([2, 3, 3, 4]),
+            )
         for n, i in enumerate(sorted(rng.sample(mine, max(1, len(mine) // 20 + 1)))):
             c = communes[i]
             if n == 0:
@@ -177,7 +189,9 @@ def _build_sites(rng: random.Random, geo: Geography, provinces: list[str]) -> No
             districts.setdefault(communes[i].district_code, []).append(i)
         for n, i in enumerate(sorted(rng.sample(mine, max(1, len(mine) // 12 + 1)))):
             c = communes[i]
-            index = add("mobile", f"Đội tiêm lưu động số {n + 1} – {c.district}", i, "", rng.choice([2, 3, 4, 5]))
+            index = add(
+                "mobile", f"Đội tiêm lưu động số {n + 1} – {c.district}", i, "", rng.choice([2, 3, 4, 5])
+            )
             geo.sites[index].visits = districts[c.district_code]
         for i in mine:
             if rng.random() < 0.35:
@@ -187,8 +201,9 @@ def _build_sites(rng: random.Random, geo: Geography, provinces: list[str]) -> No
                 geo.school_of[i] = add("school", school, i, school, rng.choice([3, 4, 5, 6, 8]))
         if not geo.by_province[p].get("school"):
             i = mine[0]
-            geo.school_of[i] = add("school", f"Trường THCS {communes[i].short}", i,
-                                   f"Trường THCS {communes[i].short}", 4)
+            geo.school_of[i] = add(
+                "school", f"Trường THCS {communes[i].short}", i, f"Trường THCS {communes[i].short}", 4
+            )
         n_work = len(mine) // 15 + 1 if p in tables.INDUSTRIAL_PROVINCES else len(mine) // 40
         for i in sorted(rng.sample(mine, min(n_work, len(mine)))):
             c = communes[i]
@@ -205,8 +220,9 @@ def session_place(geo: Geography, site: Site, day: int) -> tuple[int, str]:
         commune = site.visits[h % len(site.visits)]
         c = geo.communes[commune]
         template = tables.MOBILE_PLACES[(h >> 8) % len(tables.MOBILE_PLACES)]
-        place = template.format(n=(h >> 16) % 12 + 1, w=c.short, W=c.name,
-                                v=tables.VILLAGES[(h >> 12) % len(tables.VILLAGES)])
+        place = template.format(
+            n=(h >> 16) % 12 + 1, w=c.short, W=c.name, v=tables.VILLAGES[(h >> 12) % len(tables.VILLAGES)]
+        )
         return commune, place
     templates = tables.SCHOOL_PLACES if site.kind == "school" else tables.WORKPLACE_PLACES
     return site.commune, templates[(h >> 8) % len(templates)].format(s=site.name)

@@ -56,8 +56,9 @@ class Namer:
         names, cum = self.given[sex]
         return names[min(bisect(cum, rng.random() * cum[-1]), len(names) - 1)]
 
-    def kinh(self, rng: random.Random, sex: str, year: int, surname: str, mother: str = "",
-             given: str = "") -> str:
+    def kinh(
+        self, rng: random.Random, sex: str, year: int, surname: str, mother: str = "", given: str = ""
+    ) -> str:
         given = given or self.given_name(rng, sex, year)
         r = rng.random()
         if r < tables.TWO_WORDS:
@@ -83,8 +84,11 @@ class Namer:
         if family in tables.HMONG_SURNAMES:
             return f"{family} {rng.choice(tables.HMONG_MIDDLE[sex])} {rng.choice(tables.HMONG_GIVEN[sex])}"
         middle = "Văn" if sex == "M" else "Thị"
-        given = rng.choice(tables.NORTH_MINORITY_GIVEN[sex]) if rng.random() < 0.4 else \
-            self.given_name(rng, sex, 1970)
+        given = (
+            rng.choice(tables.NORTH_MINORITY_GIVEN[sex])
+            if rng.random() < 0.4
+            else self.given_name(rng, sex, 1970)
+        )
         return f"{family} {middle} {given}"
 
     def minority_family(self, rng: random.Random, pattern: str) -> str:
@@ -142,8 +146,15 @@ def _address(rng: random.Random, geo: Geography, commune: int) -> str:
 class PopulationMaker:
     """Makes the persons of one chunk: households of families, singles, couples and group registrations."""
 
-    def __init__(self, geo: Geography, namer: Namer, phones: PhoneBook, id_keys: tuple[int, int, int, int],
-                 province_cum: tuple[list[str], list[float]], persons_total: int) -> None:
+    def __init__(
+        self,
+        geo: Geography,
+        namer: Namer,
+        phones: PhoneBook,
+        id_keys: tuple[int, int, int, int],
+        province_cum: tuple[list[str], list[float]],
+        persons_total: int,
+    ) -> None:
         self.geo = geo
         self.namer = namer
         self.phones = phones
@@ -153,7 +164,9 @@ class PopulationMaker:
 
     # -- households --------------------------------------------------------------------------------------
 
-    def make(self, rng: random.Random, start: int, count: int, extra_phone_base: int) -> tuple[list[Person], int]:
+    def make(
+        self, rng: random.Random, start: int, count: int, extra_phone_base: int
+    ) -> tuple[list[Person], int]:
         """`count` persons with global indexes from `start`; returns them and the number of twin pairs."""
         people: list[Person] = []
         self._extra = extra_phone_base
@@ -193,7 +206,11 @@ class PopulationMaker:
         out = []
         for _ in range(size):
             sex = "M" if rng.random() < 0.5 else "F"
-            age = tables.age_between(rng.random(), 18, 50) if workers else tables.age_between(rng.random(), 60, 90)
+            age = (
+                tables.age_between(rng.random(), 18, 50)
+                if workers
+                else tables.age_between(rng.random(), 60, 90)
+            )
             birth = self._birth(rng, age)
             name = self.namer.kinh(rng, sex, self._year(age), self.namer.surname(rng, region))
             out.append((sex, birth, name, "member"))
@@ -201,17 +218,30 @@ class PopulationMaker:
 
     def _single(self, rng: random.Random, province: str, minority: str) -> list[tuple[str, int, str, str]]:
         sex = "M" if rng.random() < 0.5 else "F"
-        age = tables.age_between(rng.random(), 18, 40) if rng.random() < 0.75 else \
-            tables.age_between(rng.random(), 65, 90)
+        age = (
+            tables.age_between(rng.random(), 18, 40)
+            if rng.random() < 0.75
+            else tables.age_between(rng.random(), 65, 90)
+        )
         return [(sex, self._birth(rng, age), self._name(rng, province, minority, sex, age, ""), "head")]
 
     def _couple(self, rng: random.Random, province: str, minority: str) -> list[tuple[str, int, str, str]]:
-        age = tables.age_between(rng.random(), 22, 40) if rng.random() < 0.65 else \
-            tables.age_between(rng.random(), 55, 85)
+        age = (
+            tables.age_between(rng.random(), 22, 40)
+            if rng.random() < 0.65
+            else tables.age_between(rng.random(), 55, 85)
+        )
         wife_age = max(18, min(tables.MAX_AGE, age - rng.randint(0, 6)))
         family = self._family_name(rng, province, minority)
-        return [("M", self._birth(rng, age), self._name(rng, province, minority, "M", age, family), "head"),
-                ("F", self._birth(rng, wife_age), self._name(rng, province, minority, "F", wife_age, ""), "spouse")]
+        return [
+            ("M", self._birth(rng, age), self._name(rng, province, minority, "M", age, family), "head"),
+            (
+                "F",
+                self._birth(rng, wife_age),
+                self._name(rng, province, minority, "F", wife_age, ""),
+                "spouse",
+            ),
+        ]
 
     def _family(self, rng: random.Random, province: str, minority: str) -> list[tuple[str, int, str, str]]:
         head_age = tables.age_between(rng.random(), 28, 70)
@@ -220,24 +250,50 @@ class PopulationMaker:
         members = []
         if head_sex == "M":
             father_name = family
-            members.append(("M", self._birth(rng, head_age),
-                            self._name(rng, province, minority, "M", head_age, family), "head"))
+            members.append(
+                (
+                    "M",
+                    self._birth(rng, head_age),
+                    self._name(rng, province, minority, "M", head_age, family),
+                    "head",
+                )
+            )
             mother_age = max(18, min(tables.MAX_AGE, head_age - rng.randint(0, 6)))
             mother_surname = self._family_name(rng, province, minority)
             if rng.random() < 0.88:
-                members.append(("F", self._birth(rng, mother_age),
-                                self._name(rng, province, minority, "F", mother_age, mother_surname), "spouse"))
+                members.append(
+                    (
+                        "F",
+                        self._birth(rng, mother_age),
+                        self._name(rng, province, minority, "F", mother_age, mother_surname),
+                        "spouse",
+                    )
+                )
         else:
             mother_age = head_age
             mother_surname = family
-            members.append(("F", self._birth(rng, head_age),
-                            self._name(rng, province, minority, "F", head_age, family), "head"))
+            members.append(
+                (
+                    "F",
+                    self._birth(rng, head_age),
+                    self._name(rng, province, minority, "F", head_age, family),
+                    "head",
+                )
+            )
             father_name = self._family_name(rng, province, minority)
             if rng.random() < 0.85:
                 husband_age = min(tables.MAX_AGE, head_age + rng.randint(0, 6))
-                members.append(("M", self._birth(rng, husband_age),
-                                self._name(rng, province, minority, "M", husband_age, father_name), "spouse"))
-        child_family = mother_surname if minority == "highlands" else father_name  # Ê Đê clans are matrilineal
+                members.append(
+                    (
+                        "M",
+                        self._birth(rng, husband_age),
+                        self._name(rng, province, minority, "M", husband_age, father_name),
+                        "spouse",
+                    )
+                )
+        child_family = (
+            mother_surname if minority == "highlands" else father_name
+        )  # Ê Đê clans are matrilineal
         if mother_age <= 55:
             n_children = rng.choices((0, 1, 2, 3, 4), (5, 25, 45, 18, 7))[0]
         else:
@@ -275,8 +331,12 @@ class PopulationMaker:
                 members.append(("M" if rng.random() < 0.4 else "F", self._birth(rng, elder_age), "", "elder"))
                 sex = members[-1][0]
                 surname = elder_family if sex == "M" else self._family_name(rng, province, minority)
-                members[-1] = (sex, members[-1][1],
-                               self._name(rng, province, minority, sex, elder_age, surname), "elder")
+                members[-1] = (
+                    sex,
+                    members[-1][1],
+                    self._name(rng, province, minority, sex, elder_age, surname),
+                    "elder",
+                )
         return members
 
     def _family_name(self, rng: random.Random, province: str, minority: str) -> str:
@@ -284,17 +344,36 @@ class PopulationMaker:
             return self.namer.minority_family(rng, minority)
         return self.namer.surname(rng, tables.region(province))
 
-    def _name(self, rng: random.Random, province: str, minority: str, sex: str, age: int, family: str,
-              mother: str = "") -> str:
+    def _name(
+        self,
+        rng: random.Random,
+        province: str,
+        minority: str,
+        sex: str,
+        age: int,
+        family: str,
+        mother: str = "",
+    ) -> str:
         if minority:
-            return self.namer.minority(rng, minority, sex, family or self.namer.minority_family(rng, minority))
+            return self.namer.minority(
+                rng, minority, sex, family or self.namer.minority_family(rng, minority)
+            )
         surname = family or self.namer.surname(rng, tables.region(province))
         return self.namer.kinh(rng, sex, 2021 - age, surname, mother)
 
     # -- identifiers and phones ----------------------------------------------------------------------------
 
-    def _settle(self, rng: random.Random, people: list[Person], members: list[tuple[str, int, str, str]],
-                start: int, commune: int, province: str, minority: str, group: bool) -> None:
+    def _settle(
+        self,
+        rng: random.Random,
+        people: list[Person],
+        members: list[tuple[str, int, str, str]],
+        start: int,
+        commune: int,
+        province: str,
+        minority: str,
+        group: bool,
+    ) -> None:
         first = start + len(people)
         address = _address(rng, self.geo, commune)
         ethnicity = "minority" if minority else "kinh"
@@ -302,8 +381,17 @@ class PopulationMaker:
         for sex, birth, name, _role in members:
             index = start + len(people)
             age = (tables.REFERENCE_DAY - birth) // 365
-            person = Person(index, sex, birth, max(age, 0), name, commune, first, ethnicity,
-                            address if not group or rng.random() < 0.3 else _address(rng, self.geo, commune))
+            person = Person(
+                index,
+                sex,
+                birth,
+                max(age, 0),
+                name,
+                commune,
+                first,
+                ethnicity,
+                address if not group or rng.random() < 0.3 else _address(rng, self.geo, commune),
+            )
             self._identify(rng, person, province)
             for limit, share in OWN_PHONE_BY_AGE:
                 if age < limit:
@@ -312,8 +400,9 @@ class PopulationMaker:
                     break
             people.append(person)
             household.append(person)
-        contact = next((p.phone for p in household if p.phone and p.age >= 18), "") or \
-            next((p.phone for p in household if p.phone), "")
+        contact = next((p.phone for p in household if p.phone and p.age >= 18), "") or next(
+            (p.phone for p in household if p.phone), ""
+        )
         if not contact:
             contact = self.phones.number(rng, self.persons_total + self._extra)
             self._extra += 1

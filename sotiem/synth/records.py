@@ -42,10 +42,31 @@ ERROR_KINDS = list(ERROR_RATES)
 BACKLOG_FACTOR = 1.5
 
 # Sound-alike spellings (southern and northern mergers: Bảo/Bửu, ch/tr, s/x, d/gi/v, i/y).
-SOUND_ALIKE = {"Bảo": "Bửu", "Trang": "Chang", "Trâm": "Châm", "Trinh": "Chinh", "Trung": "Chung",
-               "Xuân": "Suân", "Sơn": "Xơn", "Sang": "Xang", "Vy": "Vi", "Vi": "Vy", "Vân": "Dân",
-               "Vinh": "Dinh", "Dương": "Giương", "Giang": "Dang", "Quý": "Quí", "Thúy": "Thúi", "Duyên": "Giuyên",
-               "Yến": "Iến", "Huy": "Hui", "Thùy": "Thùi", "Trường": "Chường", "Sương": "Xương", "Dung": "Giung"}
+SOUND_ALIKE = {
+    "Bảo": "Bửu",
+    "Trang": "Chang",
+    "Trâm": "Châm",
+    "Trinh": "Chinh",
+    "Trung": "Chung",
+    "Xuân": "Suân",
+    "Sơn": "Xơn",
+    "Sang": "Xang",
+    "Vy": "Vi",
+    "Vi": "Vy",
+    "Vân": "Dân",
+    "Vinh": "Dinh",
+    "Dương": "Giương",
+    "Giang": "Dang",
+    "Quý": "Quí",
+    "Thúy": "Thúi",
+    "Duyên": "Giuyên",
+    "Yến": "Iến",
+    "Huy": "Hui",
+    "Thùy": "Thùi",
+    "Trường": "Chường",
+    "Sương": "Xương",
+    "Dung": "Giung",
+}
 # Hỏi and ngã are one tone in the south, so they are swapped in writing (Nguyễn -> Nguyển).
 _HOI = "ảẩẳẻểỉỏổởủửỷẢẨẲẺỂỈỎỔỞỦỬỶ"
 _NGA = "ãẫẵẽễĩõỗỡũữỹÃẪẴẼỄĨÕỖỠŨỮỸ"
@@ -66,7 +87,9 @@ class RecordMaker:
     def __init__(self, geo: Geography) -> None:
         self.geo = geo
         letters = "".join(chr(c) for c in range(0xC0, 0x1EFA) if unicodedata.category(chr(c)).startswith("L"))
-        self.ascii = str.maketrans({c: strip_diacritics(c) for c in letters + "Đđ" if strip_diacritics(c) != c})
+        self.ascii = str.maketrans(
+            {c: strip_diacritics(c) for c in letters + "Đđ" if strip_diacritics(c) != c}
+        )
         self.telex_cache: dict[str, str] = {}
         self.places: dict[tuple[int, int], tuple[str, str]] = {}
         self.old_prefix = tables.old_prefix_of()
@@ -79,7 +102,10 @@ class RecordMaker:
             if style == 0:
                 hit = (self.geo.province_names[c.province_2021], c.name)
             elif style == 1:
-                hit = (self.geo.province_names[c.province_2021].translate(self.ascii), c.name.translate(self.ascii))
+                hit = (
+                    self.geo.province_names[c.province_2021].translate(self.ascii),
+                    c.name.translate(self.ascii),
+                )
             elif style == 2:
                 hit = (c.province_2021, c.code_2021)
             elif style == 3:
@@ -187,8 +213,11 @@ class RecordMaker:
 
     def phone(self, rng: random.Random, person: Person, style: int, f: float, errors: list[str]) -> str:
         number = person.phone or person.household_phone
-        if person.phone and person.phone != person.household_phone \
-                and rng.random() < ERROR_RATES["relative_phone"] * f:
+        if (
+            person.phone
+            and person.phone != person.household_phone
+            and rng.random() < ERROR_RATES["relative_phone"] * f
+        ):
             number = person.household_phone
             errors.append("relative_phone")
         r = rng.random()
@@ -214,7 +243,9 @@ def mistype(rng: random.Random, value: str) -> str:
     digits = [i for i, ch in enumerate(value) if ch.isdigit()]
     chars = list(value)
     if rng.random() < 0.5:
-        pairs = [i for i in digits if i + 1 < len(value) and value[i + 1].isdigit() and value[i] != value[i + 1]]
+        pairs = [
+            i for i in digits if i + 1 < len(value) and value[i + 1].isdigit() and value[i] != value[i + 1]
+        ]
         if pairs:
             i = pairs[rng.randrange(len(pairs))]
             chars[i], chars[i + 1] = chars[i + 1], chars[i]

@@ -29,21 +29,78 @@ def _day(y: int, m: int, d: int) -> int:
 # Approximate population in thousands (2019 census, rounded), by 2021 GSO province code. Only the ratios are
 # used, to spread the synthetic population over the 63 provinces.
 PROVINCE_POPULATION = {
-    "01": 8250, "02": 860, "04": 530, "06": 320, "08": 790, "10": 740, "11": 610, "12": 460, "14": 1250,
-    "15": 830, "17": 860, "19": 1290, "20": 790, "22": 1340, "24": 1840, "25": 1470, "26": 1170, "27": 1370,
-    "30": 1890, "31": 2030, "33": 1250, "34": 1860, "35": 850, "36": 1780, "37": 980, "38": 3640, "40": 3330,
-    "42": 1290, "44": 900, "45": 630, "46": 1130, "48": 1140, "49": 1500, "51": 1230, "52": 1490, "54": 870,
-    "56": 1230, "58": 590, "60": 1230, "62": 540, "64": 1510, "66": 1870, "67": 620, "68": 1300, "70": 990,
-    "72": 1170, "74": 2460, "75": 3100, "77": 1150, "79": 9170, "80": 1690, "82": 1760, "83": 1290, "84": 1010,
-    "86": 1020, "87": 1600, "89": 1910, "91": 1720, "92": 1240, "93": 730, "94": 1200, "95": 910, "96": 1190,
+    "01": 8250,
+    "02": 860,
+    "04": 530,
+    "06": 320,
+    "08": 790,
+    "10": 740,
+    "11": 610,
+    "12": 460,
+    "14": 1250,
+    "15": 830,
+    "17": 860,
+    "19": 1290,
+    "20": 790,
+    "22": 1340,
+    "24": 1840,
+    "25": 1470,
+    "26": 1170,
+    "27": 1370,
+    "30": 1890,
+    "31": 2030,
+    "33": 1250,
+    "34": 1860,
+    "35": 850,
+    "36": 1780,
+    "37": 980,
+    "38": 3640,
+    "40": 3330,
+    "42": 1290,
+    "44": 900,
+    "45": 630,
+    "46": 1130,
+    "48": 1140,
+    "49": 1500,
+    "51": 1230,
+    "52": 1490,
+    "54": 870,
+    "56": 1230,
+    "58": 590,
+    "60": 1230,
+    "62": 540,
+    "64": 1510,
+    "66": 1870,
+    "67": 620,
+    "68": 1300,
+    "70": 990,
+    "72": 1170,
+    "74": 2460,
+    "75": 3100,
+    "77": 1150,
+    "79": 9170,
+    "80": 1690,
+    "82": 1760,
+    "83": 1290,
+    "84": 1010,
+    "86": 1020,
+    "87": 1600,
+    "89": 1910,
+    "91": 1720,
+    "92": 1240,
+    "93": 730,
+    "94": 1200,
+    "95": 910,
+    "96": 1190,
 }
 
 # Where the 2021 campaign started early and hard (the Delta wave of July–September 2021).
 EARLY_PROVINCES = frozenset({"79", "74", "75", "80", "01", "48", "27", "24"})
 # Provinces whose residents were often born elsewhere (migrant destinations).
 MIGRANT_PROVINCES = frozenset({"79", "74", "75", "01", "48", "27", "77"})
-INDUSTRIAL_PROVINCES = frozenset({"01", "22", "24", "26", "27", "30", "31", "33", "48", "72", "74", "75", "77",
-                                  "79", "80", "92"})
+INDUSTRIAL_PROVINCES = frozenset(
+    {"01", "22", "24", "26", "27", "30", "31", "33", "48", "72", "74", "75", "77", "79", "80", "92"}
+)
 
 # Share of households that are of a minority ethnic group, and which naming pattern they use.
 NORTH_MOUNTAINS = frozenset({"02", "04", "06", "08", "10", "11", "12", "14", "15", "17", "20"})
@@ -116,8 +173,13 @@ def surname_table(region_name: str) -> tuple[list[str], list[float]]:
             names.append(name)
             weights.append(pct)
     covered = {"Hoàng", "Huỳnh", "Vũ", "Võ", *names}
-    tail = [(r["surname"], r["pct"]) for r in rows if r["source"] != "national_estimate"
-            and r["surname"] not in covered and r["surname"] not in MINORITY_SURNAMES]
+    tail = [
+        (r["surname"], r["pct"])
+        for r in rows
+        if r["source"] != "national_estimate"
+        and r["surname"] not in covered
+        and r["surname"] not in MINORITY_SURNAMES
+    ]
     rest = max(100.0 - sum(weights), 1.0)
     tail_total = sum(p for _, p in tail) or 1.0
     for name, pct in tail:
@@ -128,10 +190,50 @@ def surname_table(region_name: str) -> tuple[list[str], list[float]]:
 
 # Given names popular with people born before ~1980, mixed in for older cohorts (assumption).
 OLDER_GIVEN = {
-    "M": ["Hùng", "Dũng", "Thắng", "Hải", "Sơn", "Bình", "Thành", "Tâm", "Phúc", "Lợi", "Chiến", "Minh", "Tuấn",
-          "Hòa", "Quang", "Thanh", "Hưng", "Vinh", "Toàn", "Dương"],
-    "F": ["Lan", "Hoa", "Mai", "Hồng", "Hương", "Nga", "Tuyết", "Loan", "Hạnh", "Liên", "Cúc", "Đào", "Thủy",
-          "Hằng", "Yến", "Thu", "Bích", "Nhung", "Oanh", "Tâm"],
+    "M": [
+        "Hùng",
+        "Dũng",
+        "Thắng",
+        "Hải",
+        "Sơn",
+        "Bình",
+        "Thành",
+        "Tâm",
+        "Phúc",
+        "Lợi",
+        "Chiến",
+        "Minh",
+        "Tuấn",
+        "Hòa",
+        "Quang",
+        "Thanh",
+        "Hưng",
+        "Vinh",
+        "Toàn",
+        "Dương",
+    ],
+    "F": [
+        "Lan",
+        "Hoa",
+        "Mai",
+        "Hồng",
+        "Hương",
+        "Nga",
+        "Tuyết",
+        "Loan",
+        "Hạnh",
+        "Liên",
+        "Cúc",
+        "Đào",
+        "Thủy",
+        "Hằng",
+        "Yến",
+        "Thu",
+        "Bích",
+        "Nhung",
+        "Oanh",
+        "Tâm",
+    ],
 }
 
 
@@ -147,23 +249,123 @@ def _table(pairs: list[tuple[str, float]]) -> tuple[list[str], list[float]]:
 # First middle name by sex and birth cohort (weights are assumptions shaped by VIETNAM.md §5: Thị and Văn
 # dominate older cohorts; Văn is under 3% for young men in the HCMC sample).
 MIDDLE = {
-    ("M", 0): _table([("Văn", 60), ("Đức", 6), ("Hữu", 6), ("Minh", 5), ("Quốc", 4), ("Công", 5), ("Thanh", 4),
-                      ("Xuân", 4), ("Ngọc", 3), ("Hồng", 2), ("Đình", 5), ("Bá", 2)]),
-    ("M", 1): _table([("Văn", 30), ("Minh", 10), ("Đức", 8), ("Hữu", 6), ("Quốc", 6), ("Công", 6), ("Thanh", 6),
-                      ("Hoàng", 5), ("Xuân", 4), ("Ngọc", 4), ("Đình", 5), ("Tuấn", 3), ("Anh", 3)]),
-    ("M", 2): _table([("Văn", 6), ("Minh", 16), ("Đức", 10), ("Quốc", 8), ("Hoàng", 8), ("Gia", 8), ("Bảo", 8),
-                      ("Thanh", 6), ("Công", 5), ("Hữu", 5), ("Tuấn", 4), ("Anh", 5), ("Nhật", 5), ("Đăng", 4)]),
-    ("F", 0): _table([("Thị", 80), ("Ngọc", 4), ("Thu", 3), ("Thanh", 3), ("Kim", 3), ("Hồng", 3), ("Xuân", 2),
-                      ("Minh", 1), ("Phương", 1)]),
-    ("F", 1): _table([("Thị", 55), ("Ngọc", 8), ("Thu", 6), ("Thanh", 6), ("Kim", 5), ("Phương", 4), ("Hồng", 4),
-                      ("Xuân", 3), ("Minh", 3), ("Mai", 3), ("Bích", 3)]),
-    ("F", 2): _table([("Thị", 22), ("Ngọc", 14), ("Thu", 8), ("Phương", 8), ("Thanh", 6), ("Bảo", 7), ("Minh", 6),
-                      ("Kim", 5), ("Khánh", 5), ("Gia", 4), ("Hoàng", 3), ("Mai", 4), ("Diệu", 4), ("Quỳnh", 4)]),
+    ("M", 0): _table(
+        [
+            ("Văn", 60),
+            ("Đức", 6),
+            ("Hữu", 6),
+            ("Minh", 5),
+            ("Quốc", 4),
+            ("Công", 5),
+            ("Thanh", 4),
+            ("Xuân", 4),
+            ("Ngọc", 3),
+            ("Hồng", 2),
+            ("Đình", 5),
+            ("Bá", 2),
+        ]
+    ),
+    ("M", 1): _table(
+        [
+            ("Văn", 30),
+            ("Minh", 10),
+            ("Đức", 8),
+            ("Hữu", 6),
+            ("Quốc", 6),
+            ("Công", 6),
+            ("Thanh", 6),
+            ("Hoàng", 5),
+            ("Xuân", 4),
+            ("Ngọc", 4),
+            ("Đình", 5),
+            ("Tuấn", 3),
+            ("Anh", 3),
+        ]
+    ),
+    ("M", 2): _table(
+        [
+            ("Văn", 6),
+            ("Minh", 16),
+            ("Đức", 10),
+            ("Quốc", 8),
+            ("Hoàng", 8),
+            ("Gia", 8),
+            ("Bảo", 8),
+            ("Thanh", 6),
+            ("Công", 5),
+            ("Hữu", 5),
+            ("Tuấn", 4),
+            ("Anh", 5),
+            ("Nhật", 5),
+            ("Đăng", 4),
+        ]
+    ),
+    ("F", 0): _table(
+        [
+            ("Thị", 80),
+            ("Ngọc", 4),
+            ("Thu", 3),
+            ("Thanh", 3),
+            ("Kim", 3),
+            ("Hồng", 3),
+            ("Xuân", 2),
+            ("Minh", 1),
+            ("Phương", 1),
+        ]
+    ),
+    ("F", 1): _table(
+        [
+            ("Thị", 55),
+            ("Ngọc", 8),
+            ("Thu", 6),
+            ("Thanh", 6),
+            ("Kim", 5),
+            ("Phương", 4),
+            ("Hồng", 4),
+            ("Xuân", 3),
+            ("Minh", 3),
+            ("Mai", 3),
+            ("Bích", 3),
+        ]
+    ),
+    ("F", 2): _table(
+        [
+            ("Thị", 22),
+            ("Ngọc", 14),
+            ("Thu", 8),
+            ("Phương", 8),
+            ("Thanh", 6),
+            ("Bảo", 7),
+            ("Minh", 6),
+            ("Kim", 5),
+            ("Khánh", 5),
+            ("Gia", 4),
+            ("Hoàng", 3),
+            ("Mai", 4),
+            ("Diệu", 4),
+            ("Quỳnh", 4),
+        ]
+    ),
 }
 SECOND_MIDDLE = {
     "M": ["Minh", "Hoàng", "Anh", "Quốc", "Đức", "Gia", "Bảo", "Thanh", "Tuấn", "Nhật", "Đăng", "Trung"],
-    "F": ["Thu", "Thanh", "Ngọc", "Phương", "Minh", "Bảo", "Kim", "Hồng", "Mai", "Diệu", "Khánh", "Quỳnh", "Như",
-          "Tường", "Thùy"],
+    "F": [
+        "Thu",
+        "Thanh",
+        "Ngọc",
+        "Phương",
+        "Minh",
+        "Bảo",
+        "Kim",
+        "Hồng",
+        "Mai",
+        "Diệu",
+        "Khánh",
+        "Quỳnh",
+        "Như",
+        "Tường",
+        "Thùy",
+    ],
 }
 # Share of 4-word names (VIETNAM.md §5: women 64.6%, men 26.1%) and of 2-word names.
 FOUR_WORDS = {"M": 0.26, "F": 0.65}
@@ -175,37 +377,150 @@ def cohort(birth_year: int) -> int:
 
 
 # Minority naming patterns (VIETNAM.md §5; details are assumptions).
-NORTH_MINORITY_SURNAMES = ["Nông", "Bế", "Lò", "Lục", "Hoàng", "Ma", "Sầm", "Vi", "Triệu", "Lường", "Quàng",
-                           "Cầm", "Hà", "Lương"]
-NORTH_MINORITY_GIVEN = {"M": ["Pâng", "Dền", "Sáng", "Páo", "Chiến", "Khìn", "Pó", "Thào", "Vảng", "Tủa"],
-                        "F": ["Dung", "Pằng", "Mỷ", "Xuân", "Sua", "Chá", "Mai", "Phùa", "Ín", "Lả"]}
+NORTH_MINORITY_SURNAMES = [
+    "Nông",
+    "Bế",
+    "Lò",
+    "Lục",
+    "Hoàng",
+    "Ma",
+    "Sầm",
+    "Vi",
+    "Triệu",
+    "Lường",
+    "Quàng",
+    "Cầm",
+    "Hà",
+    "Lương",
+]
+NORTH_MINORITY_GIVEN = {
+    "M": ["Pâng", "Dền", "Sáng", "Páo", "Chiến", "Khìn", "Pó", "Thào", "Vảng", "Tủa"],
+    "F": ["Dung", "Pằng", "Mỷ", "Xuân", "Sua", "Chá", "Mai", "Phùa", "Ín", "Lả"],
+}
 HMONG_SURNAMES = ["Giàng", "Thào", "Sùng", "Vàng", "Mùa", "Lý", "Hầu", "Ly"]
 HMONG_MIDDLE = {"M": ["A", "Seo", "Mí", "Chứ", "A"], "F": ["Thị", "Thị", "Mỷ"]}
-HMONG_GIVEN = {"M": ["Páo", "Sử", "Dế", "Chư", "Lử", "Pó", "Tủa", "Sình", "Chớ", "Dìa"],
-               "F": ["Mỷ", "Dua", "Chá", "Sua", "Pà", "Mai", "Súa", "Dợ", "Ca", "Mỉ"]}
-EDE_CLANS = ["Niê", "Êban", "Mlô", "Ksor", "Byă", "Adrơng", "Buôn Yă", "Hdơk", "Kpă", "Rơ Châm", "Siu", "Rahlan"]
-EDE_GIVEN = {"M": ["Bih", "Blơ", "Nguôn", "Kông", "Jut", "Khoa", "Thông", "Dhăm", "Ngong", "Wai", "Yơk", "Sơn"],
-             "F": ["Hen", "Bia", "Hoa", "Linh", "Nguyên", "Bliêng", "Duyên", "Zuê", "Mai", "Ja", "Hương"]}
+HMONG_GIVEN = {
+    "M": ["Páo", "Sử", "Dế", "Chư", "Lử", "Pó", "Tủa", "Sình", "Chớ", "Dìa"],
+    "F": ["Mỷ", "Dua", "Chá", "Sua", "Pà", "Mai", "Súa", "Dợ", "Ca", "Mỉ"],
+}
+EDE_CLANS = [
+    "Niê",
+    "Êban",
+    "Mlô",
+    "Ksor",
+    "Byă",
+    "Adrơng",
+    "Buôn Yă",
+    "Hdơk",
+    "Kpă",
+    "Rơ Châm",
+    "Siu",
+    "Rahlan",
+]
+EDE_GIVEN = {
+    "M": ["Bih", "Blơ", "Nguôn", "Kông", "Jut", "Khoa", "Thông", "Dhăm", "Ngong", "Wai", "Yơk", "Sơn"],
+    "F": ["Hen", "Bia", "Hoa", "Linh", "Nguyên", "Bliêng", "Duyên", "Zuê", "Mai", "Ja", "Hương"],
+}
 KHMER_SURNAMES = ["Thạch", "Sơn", "Danh", "Kim", "Lâm", "Lý", "Chau", "Thạch", "Sơn", "Danh"]
-KHMER_GIVEN = {"M": ["Sô Phanh", "Sóc", "Sa Ron", "Khonl", "Rươne", "Sa Mết", "Phol", "Chanh Đa", "Út", "Sơn"],
-               "F": ["Sa Rum", "Sa Ry", "Sô Phi", "Chanh Thi", "Ra Vi", "Kim Thoa", "Phương", "Sa Vân", "Mỹ"]}
+KHMER_GIVEN = {
+    "M": ["Sô Phanh", "Sóc", "Sa Ron", "Khonl", "Rươne", "Sa Mết", "Phol", "Chanh Đa", "Út", "Sơn"],
+    "F": ["Sa Rum", "Sa Ry", "Sô Phi", "Chanh Thi", "Ra Vi", "Kim Thoa", "Phương", "Sa Vân", "Mỹ"],
+}
 
 # ---- places ------------------------------------------------------------------------------------------------
 
-STREETS = ["Lê Lợi", "Trần Hưng Đạo", "Nguyễn Trãi", "Hai Bà Trưng", "Lý Thường Kiệt", "Quang Trung",
-           "Nguyễn Huệ", "Phan Bội Châu", "Hùng Vương", "Lê Duẩn", "Nguyễn Du", "Trần Phú", "Lê Lai",
-           "Điện Biên Phủ", "Nguyễn Văn Cừ", "Phạm Văn Đồng", "Võ Thị Sáu", "Nguyễn Thị Minh Khai", "Lạc Long Quân",
-           "Âu Cơ", "Cách Mạng Tháng Tám", "Ngô Quyền", "Lê Thánh Tông", "Phan Đình Phùng", "Bạch Đằng", "Tôn Đức Thắng",
-           "Nguyễn Văn Linh", "Trường Chinh", "Lê Hồng Phong", "Chu Văn An", "Nguyễn Chí Thanh", "Hoàng Hoa Thám",
-           "Lý Tự Trọng", "Phan Chu Trinh", "Trần Quốc Toản", "Kim Mã", "Nguyễn Tất Thành", "Ba Tháng Hai"]
-VILLAGES = ["Đông", "Tây", "Nam", "Bắc", "Trung", "Thượng", "Hạ", "An Lạc", "Phú Mỹ", "Tân Lập", "Hòa Bình",
-            "Bình An", "Tân Phú", "Phú Thọ", "Đồng Tâm", "Thống Nhất", "Quyết Thắng", "Xuân Hòa", "Tiền Phong",
-            "Hợp Tiến", "Mỹ Lộc", "Long Hưng", "Phước Lợi", "Thạnh Mỹ"]
-WORKPLACE_TRADES = ["May mặc", "Giày da", "Điện tử", "Thủy sản", "Chế biến gỗ", "Bao bì", "Cơ khí", "Thực phẩm",
-                    "Dệt may", "Linh kiện", "Nhựa", "Dược phẩm"]
-MOBILE_PLACES = ["Nhà văn hóa khu phố {n}", "Nhà thi đấu Trường THCS {w}", "Hội trường UBND {W}",
-                 "Trường Tiểu học {w}", "Sân Nhà văn hóa thôn {v}", "Trường THPT {w}", "Nhà văn hóa tổ dân phố {n}",
-                 "Chợ {w} (khu vực nhà lồng)", "Trạm Y tế {W} (điểm tăng cường)", "Nhà thi đấu đa năng {w}"]
+STREETS = [
+    "Lê Lợi",
+    "Trần Hưng Đạo",
+    "Nguyễn Trãi",
+    "Hai Bà Trưng",
+    "Lý Thường Kiệt",
+    "Quang Trung",
+    "Nguyễn Huệ",
+    "Phan Bội Châu",
+    "Hùng Vương",
+    "Lê Duẩn",
+    "Nguyễn Du",
+    "Trần Phú",
+    "Lê Lai",
+    "Điện Biên Phủ",
+    "Nguyễn Văn Cừ",
+    "Phạm Văn Đồng",
+    "Võ Thị Sáu",
+    "Nguyễn Thị Minh Khai",
+    "Lạc Long Quân",
+    "Âu Cơ",
+    "Cách Mạng Tháng Tám",
+    "Ngô Quyền",
+    "Lê Thánh Tông",
+    "Phan Đình Phùng",
+    "Bạch Đằng",
+    "Tôn Đức Thắng",
+    "Nguyễn Văn Linh",
+    "Trường Chinh",
+    "Lê Hồng Phong",
+    "Chu Văn An",
+    "Nguyễn Chí Thanh",
+    "Hoàng Hoa Thám",
+    "Lý Tự Trọng",
+    "Phan Chu Trinh",
+    "Trần Quốc Toản",
+    "Kim Mã",
+    "Nguyễn Tất Thành",
+    "Ba Tháng Hai",
+]
+VILLAGES = [
+    "Đông",
+    "Tây",
+    "Nam",
+    "Bắc",
+    "Trung",
+    "Thượng",
+    "Hạ",
+    "An Lạc",
+    "Phú Mỹ",
+    "Tân Lập",
+    "Hòa Bình",
+    "Bình An",
+    "Tân Phú",
+    "Phú Thọ",
+    "Đồng Tâm",
+    "Thống Nhất",
+    "Quyết Thắng",
+    "Xuân Hòa",
+    "Tiền Phong",
+    "Hợp Tiến",
+    "Mỹ Lộc",
+    "Long Hưng",
+    "Phước Lợi",
+    "Thạnh Mỹ",
+]
+WORKPLACE_TRADES = [
+    "May mặc",
+    "Giày da",
+    "Điện tử",
+    "Thủy sản",
+    "Chế biến gỗ",
+    "Bao bì",
+    "Cơ khí",
+    "Thực phẩm",
+    "Dệt may",
+    "Linh kiện",
+    "Nhựa",
+    "Dược phẩm",
+]
+MOBILE_PLACES = [
+    "Nhà văn hóa khu phố {n}",
+    "Nhà thi đấu Trường THCS {w}",
+    "Hội trường UBND {W}",
+    "Trường Tiểu học {w}",
+    "Sân Nhà văn hóa thôn {v}",
+    "Trường THPT {w}",
+    "Nhà văn hóa tổ dân phố {n}",
+    "Chợ {w} (khu vực nhà lồng)",
+    "Trạm Y tế {W} (điểm tăng cường)",
+    "Nhà thi đấu đa năng {w}",
+]
 SCHOOL_PLACES = ["Nhà thi đấu {s}", "Hội trường {s}", "Phòng học tầng 1 {s}", "Thư viện {s}"]
 WORKPLACE_PLACES = ["Nhà ăn {s}", "Hội trường {s}", "Phòng y tế {s}", "Sân {s}"]
 
@@ -237,11 +552,42 @@ def old_prefix_of() -> dict[str, str]:
 
 # Partial, UNVERIFIED CMND issuing prefixes (shared/domain cmnd9_prefix_partial_UNVERIFIED.csv, not shipped in
 # sotiem/lib/data); provinces not listed use their own GSO code as a stand-in prefix.
-CMND_PREFIX = {"01": "01", "79": "02", "31": "03", "14": "05", "02": "07", "22": "10", "17": "11", "27": "12",
-               "24": "12", "25": "13", "30": "14", "33": "14", "35": "16", "42": "18", "44": "19", "45": "19",
-               "49": "20", "51": "21", "52": "21", "54": "22", "56": "22", "64": "23", "58": "26", "60": "26",
-               "77": "27", "74": "28", "70": "28", "72": "29", "83": "32", "89": "35", "93": "36", "94": "36",
-               "95": "38", "06": "095"}
+CMND_PREFIX = {
+    "01": "01",
+    "79": "02",
+    "31": "03",
+    "14": "05",
+    "02": "07",
+    "22": "10",
+    "17": "11",
+    "27": "12",
+    "24": "12",
+    "25": "13",
+    "30": "14",
+    "33": "14",
+    "35": "16",
+    "42": "18",
+    "44": "19",
+    "45": "19",
+    "49": "20",
+    "51": "21",
+    "52": "21",
+    "54": "22",
+    "56": "22",
+    "64": "23",
+    "58": "26",
+    "60": "26",
+    "77": "27",
+    "74": "28",
+    "70": "28",
+    "72": "29",
+    "83": "32",
+    "89": "35",
+    "93": "36",
+    "94": "36",
+    "95": "38",
+    "06": "095",
+}
 
 # ---- vaccines ----------------------------------------------------------------------------------------------
 
@@ -266,25 +612,66 @@ def vaccine_facts() -> dict[str, tuple[int, int, int]]:
     return facts
 
 
-COMMON_NAMES = {"AZ": ["AstraZeneca"], "SPUTNIK_V": ["Sputnik V"], "VEROCELL": ["Vero Cell", "Sinopharm"],
-                "PFIZER": ["Pfizer"], "MODERNA": ["Moderna"], "JANSSEN": ["Janssen"], "HAYATVAX": ["Hayat-Vax"],
-                "ABDALA": ["Abdala"]}
-LOT_FORMATS = {"AZ": "ABV{:04d}", "SPUTNIK_V": "I-{:05d}", "VEROCELL": "2021{:05d}", "PFIZER": "FK{:04d}",
-               "MODERNA": "0{:05d}21A", "JANSSEN": "XD{:05d}", "HAYATVAX": "HB{:05d}", "ABDALA": "A{:04d}"}
+COMMON_NAMES = {
+    "AZ": ["AstraZeneca"],
+    "SPUTNIK_V": ["Sputnik V"],
+    "VEROCELL": ["Vero Cell", "Sinopharm"],
+    "PFIZER": ["Pfizer"],
+    "MODERNA": ["Moderna"],
+    "JANSSEN": ["Janssen"],
+    "HAYATVAX": ["Hayat-Vax"],
+    "ABDALA": ["Abdala"],
+}
+LOT_FORMATS = {
+    "AZ": "ABV{:04d}",
+    "SPUTNIK_V": "I-{:05d}",
+    "VEROCELL": "2021{:05d}",
+    "PFIZER": "FK{:04d}",
+    "MODERNA": "0{:05d}21A",
+    "JANSSEN": "XD{:05d}",
+    "HAYATVAX": "HB{:05d}",
+    "ABDALA": "A{:04d}",
+}
 
 # Months of the campaign (index 0 = March 2021). First-dose weights per month, by programme (assumptions
 # shaped after the published daily-dose curve: slow spring, Delta-wave surge, autumn peak).
 MONTHS = [(2021 + (2 + i) // 12, (2 + i) % 12 + 1) for i in range(22)]
 FIRST_DOSE_MONTH_WEIGHTS: dict[str, list[float]] = {
     "adult": [0.3, 0.5, 0.8, 1.5, 5, 12, 18, 20, 14, 8, 4, 2, 1.5, 1, 0.7, 0.5, 0.4, 0.3, 0.3, 0.2, 0.2, 0.2],
-    "adult_early": [0.5, 0.8, 1.2, 2.5, 16, 28, 22, 10, 5, 3, 2, 1.5, 1, 0.8, 0.5, 0.4, 0.3, 0.3, 0.2, 0.2, 0.2,
-                    0.2],
+    "adult_early": [
+        0.5,
+        0.8,
+        1.2,
+        2.5,
+        16,
+        28,
+        22,
+        10,
+        5,
+        3,
+        2,
+        1.5,
+        1,
+        0.8,
+        0.5,
+        0.4,
+        0.3,
+        0.3,
+        0.2,
+        0.2,
+        0.2,
+        0.2,
+    ],
     "teen": [0, 0, 0, 0, 0, 0, 0, 10, 35, 30, 12, 5, 3, 2, 1.5, 1, 1, 0.5, 0.5, 0.3, 0.3, 0.3],
     "child": [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 30, 20, 15, 12, 8, 5, 3, 2],
 }
 # Programme start days: children 12–17 from 14 Oct 2021 (CV 8688), 5–11 from 14 Apr 2022.
-PROGRAMME_START = {"adult": CAMPAIGN_START, "adult_early": CAMPAIGN_START, "teen": _day(2021, 10, 14),
-                   "child": _day(2022, 4, 14)}
+PROGRAMME_START = {
+    "adult": CAMPAIGN_START,
+    "adult_early": CAMPAIGN_START,
+    "teen": _day(2021, 10, 14),
+    "child": _day(2022, 4, 14),
+}
 
 
 def _vaccine_weights(table: dict[str, float]) -> list[float]:
@@ -296,16 +683,63 @@ def _vaccine_weights(table: dict[str, float]) -> list[float]:
 VACCINE_MIX = [
     (_day(2021, 6, 1), _vaccine_weights({"AZ": 97, "SPUTNIK_V": 3})),
     (_day(2021, 7, 1), _vaccine_weights({"AZ": 85, "VEROCELL": 12, "SPUTNIK_V": 3})),
-    (_day(2021, 8, 1), _vaccine_weights({"AZ": 45, "MODERNA": 25, "VEROCELL": 25, "PFIZER": 3, "SPUTNIK_V": 1,
-                                         "JANSSEN": 1})),
-    (_day(2021, 9, 1), _vaccine_weights({"AZ": 35, "VEROCELL": 35, "PFIZER": 15, "MODERNA": 10, "JANSSEN": 2,
-                                         "SPUTNIK_V": 1})),
-    (_day(2021, 10, 1), _vaccine_weights({"AZ": 35, "VEROCELL": 25, "PFIZER": 20, "MODERNA": 10, "HAYATVAX": 4,
-                                          "ABDALA": 3, "JANSSEN": 2, "SPUTNIK_V": 1})),
-    (_day(2022, 1, 1), _vaccine_weights({"AZ": 40, "PFIZER": 28, "VEROCELL": 15, "MODERNA": 8, "ABDALA": 4,
-                                         "HAYATVAX": 3, "JANSSEN": 1, "SPUTNIK_V": 1})),
-    (LAST_DAY, _vaccine_weights({"AZ": 35, "PFIZER": 35, "VEROCELL": 10, "MODERNA": 12, "ABDALA": 3,
-                                 "HAYATVAX": 2, "JANSSEN": 1, "SPUTNIK_V": 2})),
+    (
+        _day(2021, 8, 1),
+        _vaccine_weights(
+            {"AZ": 45, "MODERNA": 25, "VEROCELL": 25, "PFIZER": 3, "SPUTNIK_V": 1, "JANSSEN": 1}
+        ),
+    ),
+    (
+        _day(2021, 9, 1),
+        _vaccine_weights(
+            {"AZ": 35, "VEROCELL": 35, "PFIZER": 15, "MODERNA": 10, "JANSSEN": 2, "SPUTNIK_V": 1}
+        ),
+    ),
+    (
+        _day(2021, 10, 1),
+        _vaccine_weights(
+            {
+                "AZ": 35,
+                "VEROCELL": 25,
+                "PFIZER": 20,
+                "MODERNA": 10,
+                "HAYATVAX": 4,
+                "ABDALA": 3,
+                "JANSSEN": 2,
+                "SPUTNIK_V": 1,
+            }
+        ),
+    ),
+    (
+        _day(2022, 1, 1),
+        _vaccine_weights(
+            {
+                "AZ": 40,
+                "PFIZER": 28,
+                "VEROCELL": 15,
+                "MODERNA": 8,
+                "ABDALA": 4,
+                "HAYATVAX": 3,
+                "JANSSEN": 1,
+                "SPUTNIK_V": 1,
+            }
+        ),
+    ),
+    (
+        LAST_DAY,
+        _vaccine_weights(
+            {
+                "AZ": 35,
+                "PFIZER": 35,
+                "VEROCELL": 10,
+                "MODERNA": 12,
+                "ABDALA": 3,
+                "HAYATVAX": 2,
+                "JANSSEN": 1,
+                "SPUTNIK_V": 2,
+            }
+        ),
+    ),
 ]
 
 # Boosters: product by primary platform (assumption); mũi 3 ≥6 months after the primary series from

@@ -6,5 +6,7 @@ def pytest_terminal_summary(terminalreporter):
     module = sys.modules.get("tests.api.test_openapi_conformance")
     sent = getattr(module, "SENT", None)
     if sent:
-        terminalreporter.write_line(f"schemathesis: {sent.total()} requests; "
-                                    + ", ".join(f"{name} {n}" for name, n in sorted(sent.items()) if n > 1))
+        terminalreporter.write_line(
+            f"schemathesis: {sent.total()} requests; "
+            + ", ".join(f"{name} {n}" for name, n in sorted(sent.items()) if n > 1)
+        )

@@ -31,7 +31,10 @@ def credentials(db, client):
     """A sender key and an official's session, so the fuzzer also reaches past the authentication."""
     key = apikey_create(site=make_site(code="S79-0001"), actor="test")[1]
     client.force_login(make_personas().hcdc)
-    return {"headers": {"Authorization": f"Bearer {key}"}, "cookies": {"sessionid": client.cookies["sessionid"].value}}
+    return {
+        "headers": {"Authorization": f"Bearer {key}"},
+        "cookies": {"sessionid": client.cookies["sessionid"].value},
+    }
 
 
 SENT: Counter[str] = Counter()  # requests per operation, printed by conftest.py at the end of the run

@@ -46,13 +46,17 @@ def test_it_refuses_a_revocation_list_since_that_is_no_instant_with_400_and_the_
 
 @pytest.mark.parametrize(("at", "reason"), PROBES.items())
 def test_it_refuses_a_verification_clock_that_is_no_instant_with_400_and_the_reason(client, at, reason):
-    response = client.post("/api/v1/certificates/verify", {"hc1": "HC1:xyz", "at": at}, content_type="application/json")
+    response = client.post(
+        "/api/v1/certificates/verify", {"hc1": "HC1:xyz", "at": at}, content_type="application/json"
+    )
     assert response.status_code == 400
     assert reason in response.json()["detail"]
 
 
-@pytest.mark.parametrize("since", ["0001-01-01T00:00:00-14:00", "9999-12-31T23:59:59+14:00", "2021-08-01",
-                                   "2021-08-01T07:30:00.5+0700"])
+@pytest.mark.parametrize(
+    "since",
+    ["0001-01-01T00:00:00-14:00", "9999-12-31T23:59:59+14:00", "2021-08-01", "2021-08-01T07:30:00.5+0700"],
+)
 def test_it_answers_since_at_the_edges_of_the_representable_range(client, key, since):
     assert receipts(client, key, since=since).status_code == 200
     assert client.get("/api/v1/revocation-list", {"since": since}).status_code == 200
@@ -71,8 +75,16 @@ def test_it_clamps_a_limit_outside_1_to_1000(client, key, limit):
     assert response.status_code == 200 and response.json()["results"] == []
 
 
-@pytest.mark.parametrize("cursor", ["%%%", "é", "eA", base64.urlsafe_b64encode(b"d" + b"9" * 30).decode(),
-                                    base64.urlsafe_b64encode(b"d" + b"9" * 5000).decode()])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "%%%",
+        "é",
+        "eA",
+        base64.urlsafe_b64encode(b"d" + b"9" * 30).decode(),
+        base64.urlsafe_b64encode(b"d" + b"9" * 5000).decode(),
+    ],
+)
 def test_it_refuses_a_cursor_it_did_not_give_with_400(client, key, cursor):
     response = receipts(client, key, cursor=cursor)
     assert response.status_code == 400

@@ -14,8 +14,15 @@ import pytest
 from sotiem.lib.localserver import free_port, wait_until_healthy
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 @pytest.fixture(scope="session")
@@ -25,12 +32,17 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env.update(SOTIEM_VAR_DIR=str(var), DJANGO_SETTINGS_MODULE="sotiem.settings")
     run = [sys.executable, "-m", "sotiem"]
     subprocess.run([*run, "migrate", "--no-input", "-v", "0"], env=env, check=True)
-    subprocess.run([*run, "demo", "--persons", "300", "--no-progress"], env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [*run, "demo", "--persons", "300", "--no-progress"], env=env, check=True, stdout=subprocess.DEVNULL
+    )
     port = free_port()
     log = (var / "server.log").open("w")
-    server = subprocess.Popen([*run, "runserver", f"127.0.0.1:{port}", "--noreload", "--insecure"], env=env,
-                              stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [*run, "runserver", f"127.0.0.1:{port}", "--noreload", "--insecure"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         try:

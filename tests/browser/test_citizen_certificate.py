@@ -15,12 +15,16 @@ def vaccinated_member(var, phone: str) -> tuple[str, str]:  # noqa: ANN001
             "SELECT p.full_name, p.birth_date FROM people_person p JOIN people_contactpoint c ON c.person_id = p.id "
             "WHERE c.phone = ? AND c.active AND p.status = 'active' AND p.birth_precision = 'day' AND EXISTS "
             "(SELECT 1 FROM immunizations_dose d WHERE d.person_id = p.id AND d.status = 'valid') "
-            "ORDER BY p.id LIMIT 1", [phone]).fetchone()
+            "ORDER BY p.id LIMIT 1",
+            [phone],
+        ).fetchone()
     year, month, day = born.split("-")
     return name, f"{day}/{month}/{year}"
 
 
-def test_a_citizen_opens_a_family_members_certificate_and_gets_the_qr_and_pdf(page, demo_server, tmp_path_factory):
+def test_a_citizen_opens_a_family_members_certificate_and_gets_the_qr_and_pdf(
+    page, demo_server, tmp_path_factory
+):
     var = demo_truth(tmp_path_factory).parent.parent
     phone = a_family_phone(tmp_path_factory)
     name, born = vaccinated_member(var, phone)
@@ -44,9 +48,13 @@ def test_a_citizen_opens_a_family_members_certificate_and_gets_the_qr_and_pdf(pa
     assert page.locator("#uvci").inner_text().startswith("URN:UVCI:01:VN:")
     assert page.locator("#explained li").count() >= 1
     status = page.locator("#status").inner_text()
-    assert any(word in status for word in ("Partially vaccinated", "Primary series complete", "Booster received"))
+    assert any(
+        word in status for word in ("Partially vaccinated", "Primary series complete", "Booster received")
+    )
     with page.expect_download() as download:
-        page.evaluate("url => { const a = document.createElement('a'); a.href = url; a.download = 'c.pdf'; "
-                      "document.body.appendChild(a); a.click(); }",
-                      page.locator("#downloads a").first.get_attribute("href"))
+        page.evaluate(
+            "url => { const a = document.createElement('a'); a.href = url; a.download = 'c.pdf'; "
+            "document.body.appendChild(a); a.click(); }",
+            page.locator("#downloads a").first.get_attribute("href"),
+        )
     assert download.value.path().read_bytes().startswith(b"%PDF")

@@ -23,7 +23,9 @@ def code_sent_to(var: Path, phone: str) -> str:
     return re.search(r"sotiem: (\d{6}) ", lines[-1]).group(1)
 
 
-def test_a_citizen_proves_their_phone_and_detaches_a_person_who_is_not_family(page, demo_server, tmp_path_factory):
+def test_a_citizen_proves_their_phone_and_detaches_a_person_who_is_not_family(
+    page, demo_server, tmp_path_factory
+):
     truth = demo_truth(tmp_path_factory)
     phone = a_family_phone(tmp_path_factory)
 

@@ -43,9 +43,13 @@ def test_a_wrong_password_is_refused(page, demo_server):
 
 def test_an_official_uploads_a_backlog_watches_it_finish_and_gets_the_report(page, demo_server, tmp_path):
     path = tmp_path / "backlog.csv"
-    rows = ["record_id,full_name,birth_date,sex,national_id,phone,province,commune,address,vaccine,dose_number,"
-            "administered_on,site_code,lot_number"]
-    rows += [f"BROWSER-{i},Người Thử {i},01/01/1980,Nam,,,79,,,Pfizer,1,02/08/2021,S79-0001,FK1" for i in range(40)]
+    rows = [
+        "record_id,full_name,birth_date,sex,national_id,phone,province,commune,address,vaccine,dose_number,"
+        "administered_on,site_code,lot_number"
+    ]
+    rows += [
+        f"BROWSER-{i},Người Thử {i},01/01/1980,Nam,,,79,,,Pfizer,1,02/08/2021,S79-0001,FK1" for i in range(40)
+    ]
     rows.append("BROWSER-BAD,Người Sai,01/01/1980,Nam,,,79,,,Covaxin,1,02/08/2021,S79-0001,FK1")
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
 

@@ -19,8 +19,9 @@ def a_shared_phone(tmp_path_factory) -> str:
     return shared[0]
 
 
-def test_an_official_sees_a_household_detaches_one_member_and_opens_the_review_queue(page, demo_server,
-                                                                                     tmp_path_factory):
+def test_an_official_sees_a_household_detaches_one_member_and_opens_the_review_queue(
+    page, demo_server, tmp_path_factory
+):
     phone = a_shared_phone(tmp_path_factory)
     login(page, demo_server, "hcdc")
 

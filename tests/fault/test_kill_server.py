@@ -57,8 +57,9 @@ def server_env(tmp_path: Path) -> Iterator[dict[str, str]]:
 
 
 def sotiem(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "sotiem", *args], env=env, check=True, capture_output=True,
-                          text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "sotiem", *args], env=env, check=True, capture_output=True, text=True
+    )
     return done.stdout
 
 
@@ -69,14 +70,23 @@ def make_records() -> list[dict[str, str]]:
         person = i // 2  # two doses per person
         year = 1950 + person % 50
         sex = "M" if person % 2 else "F"
-        records.append({
-            "record_id": f"F-{i:06d}", "full_name": f"Nguyễn Văn Số {person}", "birth_date": f"01/01/{year}",
-            "sex": "Nam" if sex == "M" else "Nữ",
-            "national_id": make_cccd(province_code="79", sex=sex, birth_year=year, serial=person) if person % 3 else "",
-            "phone": f"09{rng.randrange(10**8):08d}", "vaccine": "Pfizer", "dose_number": str(i % 2 + 1),
-            "administered_on": "02/08/2021" if i % 2 == 0 else "30/08/2021", "site_code": "S79-0001",
-            "lot_number": "FK1234",
-        })
+        records.append(
+            {
+                "record_id": f"F-{i:06d}",
+                "full_name": f"Nguyễn Văn Số {person}",
+                "birth_date": f"01/01/{year}",
+                "sex": "Nam" if sex == "M" else "Nữ",
+                "national_id": make_cccd(province_code="79", sex=sex, birth_year=year, serial=person)
+                if person % 3
+                else "",
+                "phone": f"09{rng.randrange(10**8):08d}",
+                "vaccine": "Pfizer",
+                "dose_number": str(i % 2 + 1),
+                "administered_on": "02/08/2021" if i % 2 == 0 else "30/08/2021",
+                "site_code": "S79-0001",
+                "lot_number": "FK1234",
+            }
+        )
     return records
 
 
@@ -86,9 +96,12 @@ class Server:
         self.url = f"http://127.0.0.1:{port}"
 
     def start(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "sotiem", "runserver", f"127.0.0.1:{self.port}",
-                                      "--noreload"], env=self.env, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sotiem", "runserver", f"127.0.0.1:{self.port}", "--noreload"],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         wait_until_healthy(self.url, seconds=90)  # a loaded CI machine may start Django slowly
 
     def kill(self) -> None:
@@ -98,8 +111,12 @@ class Server:
 
 
 def post(url: str, key: str, batch: list[dict[str, str]]) -> list[dict] | None:
-    request = urllib.request.Request(f"{url}/api/v1/dose-records", data=json.dumps(batch).encode(), method="POST",
-                                     headers={"Content-Type": "application/json", "Authorization": f"Bearer {key}"})
+    request = urllib.request.Request(
+        f"{url}/api/v1/dose-records",
+        data=json.dumps(batch).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {key}"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.loads(response.read())["results"]
@@ -115,7 +132,7 @@ def test_records_survive_ten_kills_exactly_once(server_env):
     server.start()
 
     records = make_records()
-    batches = [records[i:i + BATCH] for i in range(0, RECORDS, BATCH)]
+    batches = [records[i : i + BATCH] for i in range(0, RECORDS, BATCH)]
     rng = random.Random(7)
     order = list(range(len(batches)))
     rng.shuffle(order)  # batches arrive out of order, too
@@ -179,8 +196,9 @@ def test_records_survive_ten_kills_exactly_once(server_env):
     cursor = None
     while True:
         query = "?limit=1000" + (f"&cursor={cursor}" if cursor else "")
-        request = urllib.request.Request(f"{server.url}/api/v1/receipts{query}",
-                                         headers={"Authorization": f"Bearer {key}"})
+        request = urllib.request.Request(
+            f"{server.url}/api/v1/receipts{query}", headers={"Authorization": f"Bearer {key}"}
+        )
         page = json.loads(urllib.request.urlopen(request, timeout=60).read())
         for receipt in page["results"]:
             assert receipt["record_id"] not in held, "a record is held twice"
@@ -195,9 +213,13 @@ def test_records_survive_ten_kills_exactly_once(server_env):
         receipt = held[record["record_id"]]
         assert receipt["content_hash"] == content_hash(canonical(record))
         assert receipt["dose_id"] == answers[record["record_id"]]["dose_id"]
-    doses = sotiem(server_env, "shell", "-c",
-                   "from sotiem.immunizations.models import Dose; from django.db.models import Count; "
-                   "print(Dose.objects.count(), Dose.objects.values('source', 'source_record_id')"
-                   ".annotate(n=Count('id')).filter(n__gt=1).count())")
+    doses = sotiem(
+        server_env,
+        "shell",
+        "-c",
+        "from sotiem.immunizations.models import Dose; from django.db.models import Count; "
+        "print(Dose.objects.count(), Dose.objects.values('source', 'source_record_id')"
+        ".annotate(n=Count('id')).filter(n__gt=1).count())",
+    )
     assert doses.strip().splitlines()[-1].split() == [str(RECORDS), "0"]
     print(f"\n{kills} kills, {resent} batches re-sent")

@@ -19,19 +19,35 @@ def test_a_grant_names_one_jurisdiction_matching_its_level(personas):
 
 def test_a_province_grant_needs_a_2025_province(personas):
     with pytest.raises(ValidationError, match="2025"):
-        grant_create(user=personas.citizen, role="manager", level="province", province_code="02", actor="test",
-                     reason="Hà Giang no longer exists")
+        grant_create(
+            user=personas.citizen,
+            role="manager",
+            level="province",
+            province_code="02",
+            actor="test",
+            reason="Hà Giang no longer exists",
+        )
 
 
 def test_a_vaccinator_is_granted_only_one_site(personas):
     with pytest.raises(ValidationError, match="site"):
-        grant_create(user=personas.citizen, role="vaccinator", level="province", province_code="79", actor="test",
-                     reason="x")
+        grant_create(
+            user=personas.citizen,
+            role="vaccinator",
+            level="province",
+            province_code="79",
+            actor="test",
+            reason="x",
+        )
 
 
 def test_a_viewer_may_view_but_not_change(personas):
-    viewer = official_create(username="viewer", password="test-password-123", full_name="Viewer", actor="test")
-    grant_create(user=viewer, role="viewer", level="province", province_code="79", actor="test", reason="audit")
+    viewer = official_create(
+        username="viewer", password="test-password-123", full_name="Viewer", actor="test"
+    )
+    grant_create(
+        user=viewer, role="viewer", level="province", province_code="79", actor="test", reason="audit"
+    )
     person = make_person()
     assert list(person_list(viewer=viewer)) == [person]
     assert list(person_list(viewer=viewer, action="change")) == []
@@ -50,8 +66,14 @@ def test_a_revoked_grant_no_longer_opens_anything(personas):
 def test_a_commune_grant_sees_its_commune_only(personas):
     person = make_person()
     official = official_create(username="commune", password="test-password-123", full_name="Xã", actor="test")
-    grant_create(user=official, role="manager", level="commune", commune_code=person.commune_code, actor="test",
-                 reason="x")
+    grant_create(
+        user=official,
+        role="manager",
+        level="commune",
+        commune_code=person.commune_code,
+        actor="test",
+        reason="x",
+    )
     other = make_person(full_name="Khác Xã", commune=commune("79", index=200))
     assert other.commune_code != person.commune_code
     assert set(person_list(viewer=official)) == {person}

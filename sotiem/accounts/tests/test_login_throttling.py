@@ -27,14 +27,16 @@ def _fast_hasher(settings):
 
 
 def sign_in(username: str, password: str, address: str = HOME):
-    return Client(REMOTE_ADDR=address).post("/admin/login/?next=/admin/", {"username": username, "password": password})
+    return Client(REMOTE_ADDR=address).post(
+        "/admin/login/?next=/admin/", {"username": username, "password": password}
+    )
 
 
 def test_it_locks_an_account_after_repeated_wrong_passwords_even_for_the_right_one(personas):
     answers = [sign_in(personas.hcdc.username, f"wrong-{i}").status_code for i in range(25)]
     limit = settings.AXES_FAILURE_LIMIT
-    assert answers[:limit - 1] == [200] * (limit - 1)  # the form again, with its error
-    assert answers[limit - 1:] == [429] * (25 - limit + 1)
+    assert answers[: limit - 1] == [200] * (limit - 1)  # the form again, with its error
+    assert answers[limit - 1 :] == [429] * (25 - limit + 1)
     locked = sign_in(personas.hcdc.username, PASSWORD, address=OFFICE)  # the right password, from elsewhere
     html = locked.content.decode()
     assert locked.status_code == 429 and "_auth_user_id" not in locked.client.session
@@ -59,8 +61,9 @@ def test_the_lock_ends_after_the_cool_off(personas):
     for i in range(settings.AXES_FAILURE_LIMIT):
         sign_in(personas.hcdc.username, f"wrong-{i}")
     assert sign_in(personas.hcdc.username, PASSWORD).status_code == 429
-    AccessAttempt.objects.update(attempt_time=F("attempt_time") - settings.AXES_COOLOFF_TIME
-                                 - dt.timedelta(seconds=1))  # as if the cool-off had passed (no sleeping)
+    AccessAttempt.objects.update(
+        attempt_time=F("attempt_time") - settings.AXES_COOLOFF_TIME - dt.timedelta(seconds=1)
+    )  # as if the cool-off had passed (no sleeping)
     assert sign_in(personas.hcdc.username, PASSWORD).status_code == 302
 
 

@@ -6,8 +6,15 @@ from sotiem.testing import make_person
 
 pytestmark = pytest.mark.django_db
 
-LISTS = ["/admin/people/person/", "/admin/accounts/grant/", "/admin/audit/auditevent/", "/admin/immunizations/dose/",
-         "/admin/places/adminunit/", "/admin/places/site/", "/admin/places/sitesession/"]
+LISTS = [
+    "/admin/people/person/",
+    "/admin/accounts/grant/",
+    "/admin/audit/auditevent/",
+    "/admin/immunizations/dose/",
+    "/admin/places/adminunit/",
+    "/admin/places/site/",
+    "/admin/places/sitesession/",
+]
 
 
 @pytest.mark.parametrize("url", LISTS)

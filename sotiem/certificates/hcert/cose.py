@@ -75,7 +75,14 @@ def bstr_head(length: int) -> bytes:
 
 def sig_structure(protected: bytes, payload: bytes) -> bytes:
     """The COSE Sig_structure ["Signature1", protected, b"", payload] that is signed (RFC 9052 4.4)."""
-    return b"\x84\x6aSignature1" + bstr_head(len(protected)) + protected + b"\x40" + bstr_head(len(payload)) + payload
+    return (
+        b"\x84\x6aSignature1"
+        + bstr_head(len(protected))
+        + protected
+        + b"\x40"
+        + bstr_head(len(payload))
+        + payload
+    )
 
 
 def zlib_compress(data: bytes, level: int = ZLIB_LEVEL) -> bytes:
@@ -100,7 +107,7 @@ def _stored_blocks(data: bytes) -> bytes:
         return b"\x01" + _LEN_NLEN.pack(size, size ^ 0xFFFF) + data
     blocks = []
     for start in range(0, size, _STORED_MAX):
-        chunk = data[start:start + _STORED_MAX]
+        chunk = data[start : start + _STORED_MAX]
         final = b"\x01" if start + _STORED_MAX >= size else b"\x00"
         blocks.append(final + _LEN_NLEN.pack(len(chunk), len(chunk) ^ 0xFFFF) + chunk)
     return b"".join(blocks)
@@ -134,7 +141,9 @@ class Signer:
     zlib_level: int = ZLIB_LEVEL
 
     @classmethod
-    def from_key(cls, private_key: ec.EllipticCurvePrivateKey, kid: bytes, *, zlib_level: int = ZLIB_LEVEL) -> "Signer":
+    def from_key(
+        cls, private_key: ec.EllipticCurvePrivateKey, kid: bytes, *, zlib_level: int = ZLIB_LEVEL
+    ) -> "Signer":
         """Build a signer; the kid is normally kid_for(DSC DER). zlib_level: see ZLIB_LEVEL (0 stores, 9 as others)."""
         if not 0 <= zlib_level <= 9:
             raise ValueError("zlib level is 0-9")
@@ -154,7 +163,9 @@ class Signer:
             zlib_level=zlib_level,
         )
 
-    def sign_claims(self, *, issuer: str, issued_at: int, expires_at: int, hcert: Mapping[str, Any]) -> Signed:
+    def sign_claims(
+        self, *, issuer: str, issued_at: int, expires_at: int, hcert: Mapping[str, Any]
+    ) -> Signed:
         """Sign the CWT {1: iss, 4: exp, 6: iat, -260: {1: hcert}} and return it as an HC1 QR text."""
         if expires_at <= issued_at:
             raise ValueError("a certificate must expire after it is issued")
@@ -165,7 +176,9 @@ class Signer:
         digest = hashlib.sha256(self.sig_prefix + head + payload).digest()
         r, s = decode_dss_signature(self.key.sign(digest, _ECDSA_PREHASHED_SHA256))
         signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
-        packed = zlib_compress(self.cose_prefix + head + payload + _SIGNATURE_HEAD + signature, self.zlib_level)
+        packed = zlib_compress(
+            self.cose_prefix + head + payload + _SIGNATURE_HEAD + signature, self.zlib_level
+        )
         return Signed(hc1=PREFIX + b45encode(packed), signature=signature, payload=payload)
 
     def sign_many(self, items: Iterable[Mapping[str, Any]]) -> list[Signed]:

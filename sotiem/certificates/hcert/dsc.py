@@ -79,5 +79,7 @@ def load_dsc(der: bytes) -> Dsc:
         not_before=certificate.not_valid_before_utc.timestamp(),
         not_after=certificate.not_valid_after_utc.timestamp(),
         usages=_usages(certificate, der),
-        signature_length=2 * ((key.curve.key_size + 7) // 8) if isinstance(key, ec.EllipticCurvePublicKey) else 0,
+        signature_length=2 * ((key.curve.key_size + 7) // 8)
+        if isinstance(key, ec.EllipticCurvePublicKey)
+        else 0,
     )

@@ -6,21 +6,94 @@ import unicodedata
 # ICAO 9303 part 3, section 6. Latin letters that do not reduce to one base letter by dropping
 # diacritics (applied before decomposition, so that Ä becomes AE rather than A).
 _ICAO_LATIN = {
-    "Ä": "AE", "Æ": "AE", "Å": "AA", "Ö": "OE", "Ø": "OE", "Œ": "OE", "Ü": "UE",
-    "ß": "SS", "ẞ": "SS", "Þ": "TH", "Ĳ": "IJ",
+    "Ä": "AE",
+    "Æ": "AE",
+    "Å": "AA",
+    "Ö": "OE",
+    "Ø": "OE",
+    "Œ": "OE",
+    "Ü": "UE",
+    "ß": "SS",
+    "ẞ": "SS",
+    "Þ": "TH",
+    "Ĳ": "IJ",
 }
 # Letters without a decomposition, and the Cyrillic and Greek tables (applied to base letters).
-_ICAO_BASE = str.maketrans({
-    "Đ": "D", "Ð": "D", "Ł": "L", "Ħ": "H", "Ŧ": "T", "ı": "I",
-    "А": "A", "Б": "B", "В": "V", "Г": "G", "Ґ": "G", "Д": "D", "Ђ": "D", "Е": "E", "Є": "IE", "Ж": "ZH",
-    "З": "Z", "Ѕ": "DZ", "И": "I", "І": "I", "Ј": "J", "К": "K", "Л": "L", "Љ": "LJ", "М": "M", "Н": "N",
-    "Њ": "NJ", "О": "O", "П": "P", "Р": "R", "С": "S", "Т": "T", "Ћ": "C", "У": "U", "Ф": "F", "Х": "KH",
-    "Ц": "TS", "Ч": "CH", "Џ": "DZ", "Ш": "SH", "Щ": "SHCH", "Ъ": "IE", "Ы": "Y", "Ь": "", "Э": "E",
-    "Ю": "IU", "Я": "IA",
-    "Α": "A", "Β": "V", "Γ": "G", "Δ": "D", "Ε": "E", "Ζ": "Z", "Η": "I", "Θ": "TH", "Ι": "I", "Κ": "K",
-    "Λ": "L", "Μ": "M", "Ν": "N", "Ξ": "X", "Ο": "O", "Π": "P", "Ρ": "R", "Σ": "S", "Τ": "T", "Υ": "Y",
-    "Φ": "F", "Χ": "CH", "Ψ": "PS", "Ω": "O",
-})
+_ICAO_BASE = str.maketrans(
+    {
+        "Đ": "D",
+        "Ð": "D",
+        "Ł": "L",
+        "Ħ": "H",
+        "Ŧ": "T",
+        "ı": "I",
+        "А": "A",
+        "Б": "B",
+        "В": "V",
+        "Г": "G",
+        "Ґ": "G",
+        "Д": "D",
+        "Ђ": "D",
+        "Е": "E",
+        "Є": "IE",
+        "Ж": "ZH",
+        "З": "Z",
+        "Ѕ": "DZ",
+        "И": "I",
+        "І": "I",
+        "Ј": "J",
+        "К": "K",
+        "Л": "L",
+        "Љ": "LJ",
+        "М": "M",
+        "Н": "N",
+        "Њ": "NJ",
+        "О": "O",
+        "П": "P",
+        "Р": "R",
+        "С": "S",
+        "Т": "T",
+        "Ћ": "C",
+        "У": "U",
+        "Ф": "F",
+        "Х": "KH",
+        "Ц": "TS",
+        "Ч": "CH",
+        "Џ": "DZ",
+        "Ш": "SH",
+        "Щ": "SHCH",
+        "Ъ": "IE",
+        "Ы": "Y",
+        "Ь": "",
+        "Э": "E",
+        "Ю": "IU",
+        "Я": "IA",
+        "Α": "A",
+        "Β": "V",
+        "Γ": "G",
+        "Δ": "D",
+        "Ε": "E",
+        "Ζ": "Z",
+        "Η": "I",
+        "Θ": "TH",
+        "Ι": "I",
+        "Κ": "K",
+        "Λ": "L",
+        "Μ": "M",
+        "Ν": "N",
+        "Ξ": "X",
+        "Ο": "O",
+        "Π": "P",
+        "Ρ": "R",
+        "Σ": "S",
+        "Τ": "T",
+        "Υ": "Y",
+        "Φ": "F",
+        "Χ": "CH",
+        "Ψ": "PS",
+        "Ω": "O",
+    }
+)
 _SEPARATORS = re.compile(r"[\s\-,<]+")
 _NOT_MRZ = re.compile(r"[^A-Z<]")
 MAX_NAME = 80
@@ -57,7 +130,9 @@ _DOUBLED = {ch: (2 * i) // _N + (2 * i) % _N for ch, i in _CODE.items()}
 def _luhn_sum(text: str, factor: int) -> int:
     """Luhn mod N sum of text, doubling from the right starting with factor (2 to generate, 1 to check)."""
     backwards = text[::-1]
-    doubled, single = (backwards[0::2], backwards[1::2]) if factor == 2 else (backwards[1::2], backwards[0::2])
+    doubled, single = (
+        (backwards[0::2], backwards[1::2]) if factor == 2 else (backwards[1::2], backwards[0::2])
+    )
     return (sum(map(_DOUBLED.__getitem__, doubled)) + sum(map(_CODE.__getitem__, single))) % _N
 
 

@@ -134,10 +134,19 @@ def _coded_findings(hcert: Mapping[str, Any]) -> tuple[str | None, list[SchemaWa
                 if code == "":
                     return f"{kind}/{index}/{field}: empty, so the DCC names no {name} code", []
                 if code is not None and code not in codes:
-                    found.append(SchemaWarning(f"/{kind}/{index}/{field}", VALUE_SET, f"{code!r} is not in the {name} value set"))
+                    found.append(
+                        SchemaWarning(
+                            f"/{kind}/{index}/{field}", VALUE_SET, f"{code!r} is not in the {name} value set"
+                        )
+                    )
             # The device (ma) only names a rapid antigen test; NAAT certificates often carry "" or "N/A".
             device = entry.get("ma")
-            if kind == "t" and entry.get("tt") == RAPID_ANTIGEN_TEST and device is not None and device not in value_set(RAT_DEVICES):
+            if (
+                kind == "t"
+                and entry.get("tt") == RAPID_ANTIGEN_TEST
+                and device is not None
+                and device not in value_set(RAT_DEVICES)
+            ):
                 if device == "":
                     return f"t/{index}/ma: empty, so the rapid antigen test names no device", []
                 reason = f"{device!r} is not a rapid antigen test device of our test-manf list (only an example of it)"
@@ -162,7 +171,9 @@ def _format_warning(error: Any) -> SchemaWarning | None:
         return None
     wanted, given = error.kind.format, "date-time" if len(error.instance) > 10 else "date"
     if given == wanted:
-        reason = f"{error.instance!r} is not written as the RFC 3339 {wanted} the schema says (format: {wanted})"
+        reason = (
+            f"{error.instance!r} is not written as the RFC 3339 {wanted} the schema says (format: {wanted})"
+        )
     else:
         reason = f"{error.instance!r} is a {given} where the schema says a {wanted} (format: {wanted})"
     return SchemaWarning(_pointer(error.instance_path), FORMAT, reason)

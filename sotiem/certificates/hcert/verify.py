@@ -36,7 +36,18 @@ from .cose import (
 from .dsc import Dsc, load_dsc
 from .schema import SchemaWarning, check_hcert
 
-STEPS = ("prefix", "base45", "zlib", "cose", "kid", "signature", "key-usage", "expiry", "schema", "revocation")
+STEPS = (
+    "prefix",
+    "base45",
+    "zlib",
+    "cose",
+    "kid",
+    "signature",
+    "key-usage",
+    "expiry",
+    "schema",
+    "revocation",
+)
 KINDS = ("v", "t", "r")
 MAX_COSE_BYTES = 64 * 1024  # a QR code holds under 3 KB; anything that inflates past this is hostile
 
@@ -94,7 +105,9 @@ def _verifies(dsc: Dsc, alg: int, signature: bytes, signed: bytes, digest: bytes
         half = len(signature) // 2
         if len(signature) != dsc.signature_length:
             return False
-        der = encode_dss_signature(int.from_bytes(signature[:half], "big"), int.from_bytes(signature[half:], "big"))
+        der = encode_dss_signature(
+            int.from_bytes(signature[:half], "big"), int.from_bytes(signature[half:], "big")
+        )
         dsc.public_key.verify(der, digest, _PREHASHED_ES256)
         return True
     except InvalidSignature:
@@ -246,7 +259,8 @@ def claims_json(sign1: Sign1) -> dict[str, Any]:
 
 
 _CLOCK = re.compile(
-    r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(?:[.,](\d+))?\s*(Z|[+-]\d{2}(?::?\d{2})?)?", re.IGNORECASE
+    r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(?:[.,](\d+))?\s*(Z|[+-]\d{2}(?::?\d{2})?)?",
+    re.IGNORECASE,
 )
 
 

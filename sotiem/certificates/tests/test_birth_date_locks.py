@@ -61,7 +61,8 @@ def member(name: str, born: dt.date, phone: str = FAMILY_PHONE):
 def url(client: Client, name: str) -> str:
     html = client.get("/my/phone/").content.decode()
     return "/my/certificates/{}/".format(
-        re.search(rf'{re.escape(name)}</td>.*?/my/certificates/([^/]+)/', html, re.S).group(1))
+        re.search(rf"{re.escape(name)}</td>.*?/my/certificates/([^/]+)/", html, re.S).group(1)
+    )
 
 
 def guess(client: Client, name: str, born: str = WRONG):
@@ -75,7 +76,9 @@ def test_it_refuses_the_person_after_five_wrong_dates_across_codes_sessions_and_
         wrong = guess(first, son.full_name)
         assert wrong.status_code == 400 and f"còn {left} lần thử" in wrong.content.decode()
     locked = guess(first, son.full_name)
-    assert locked.status_code == 429 and "Too many wrong birth dates for this person" in locked.content.decode()
+    assert (
+        locked.status_code == 429 and "Too many wrong birth dates for this person" in locked.content.decode()
+    )
     assert guess(first, son.full_name, "09/07/1995").status_code == 429  # even the right date, while locked
 
     # the probe: a new code for the same phone, in a new session -- still locked, and so from another address
@@ -158,8 +161,10 @@ def test_ten_wrong_dates_from_one_phone_lock_the_phone_for_every_person(prove):
 
 
 def test_wrong_dates_from_one_address_lock_it_for_every_phone(prove, settings):
-    settings.SOTIEM_BIRTH_DATE_LIMITS = {**settings.SOTIEM_BIRTH_DATE_LIMITS,
-                                         "address": {"tries": 3, "window_hours": 1, "max_hours": 24}}
+    settings.SOTIEM_BIRTH_DATE_LIMITS = {
+        **settings.SOTIEM_BIRTH_DATE_LIMITS,
+        "address": {"tries": 3, "window_hours": 1, "max_hours": 24},
+    }
     son = member("Phạm Minh Khoa", dt.date(1995, 7, 9))
     neighbour = member("Vũ Thị Lan", dt.date(1988, 2, 3), phone=OTHER_PHONE)
     client = prove()
@@ -171,7 +176,10 @@ def test_wrong_dates_from_one_address_lock_it_for_every_phone(prove, settings):
     assert lock.until - BirthDateTry.objects.earliest("created_at").created_at == dt.timedelta(hours=1)
     refused = guess(prove(OTHER_PHONE, OTHER_E164), neighbour.full_name, "03/02/1988")
     assert refused.status_code == 429 and "from this network address" in refused.content.decode()
-    assert guess(prove(OTHER_PHONE, OTHER_E164, address=CAFE), neighbour.full_name, "03/02/1988").status_code == 302
+    assert (
+        guess(prove(OTHER_PHONE, OTHER_E164, address=CAFE), neighbour.full_name, "03/02/1988").status_code
+        == 302
+    )
 
 
 def test_every_wrong_date_and_every_lock_is_audited_as_the_citizen(prove):

@@ -58,7 +58,9 @@ _SCHEMA = frozenset({"EXPECTEDSCHEMAVALIDATION"})
 _DECODE = frozenset({"EXPECTEDDECODE", "EXPECTEDVALIDJSON"})
 
 
-def _listed(folder: str, stems: str, flags: frozenset[str], reason: str) -> dict[str, tuple[frozenset[str], str]]:
+def _listed(
+    folder: str, stems: str, flags: frozenset[str], reason: str
+) -> dict[str, tuple[frozenset[str], str]]:
     """NOT_REPRODUCED entries for several files of one folder that fail for one reason."""
     return {f"{folder}/{stem}.json": (flags, reason) for stem in stems.split()}
 
@@ -73,16 +75,28 @@ NOT_REPRODUCED: dict[str, tuple[frozenset[str], str]] = {
         _DECODE,
         "JSON says sc/dr 12:34:56Z, COSE and CBOR say 14:34:56Z: two hours apart (upstream issue #141)",
     ),
-    **_listed("PL/1.3.0/2DCode/raw", "1 5", _DECODE, "the JSON field names another person than COSE and CBOR"),
-    "HU/2DCode/raw/3.json": (_SCHEMA, "t.ci is longer than the 50 characters of the declared 1.0.0 (upstream issue #340)"),
+    **_listed(
+        "PL/1.3.0/2DCode/raw", "1 5", _DECODE, "the JSON field names another person than COSE and CBOR"
+    ),
+    "HU/2DCode/raw/3.json": (
+        _SCHEMA,
+        "t.ci is longer than the 50 characters of the declared 1.0.0 (upstream issue #340)",
+    ),
     "BG/2DCode/raw/1.json": (_SCHEMA, "'r': null where the schema wants an array (upstream issue #298)"),
-    "BG/2DCode/raw/2.json": (_SCHEMA, "'t': null beside r (upstream issue #298); its r.df date-time is only a warning"),
+    "BG/2DCode/raw/2.json": (
+        _SCHEMA,
+        "'t': null beside r (upstream issue #298); its r.df date-time is only a warning",
+    ),
     # Codes outside the value sets are warnings (issue 12 item 9: the DCC specification leaves them to business
     # rules), so these come out valid with a warning where the issuing country expects a schema failure.
     **{
         f"PL/{ver}/2DCode/raw/{n}.json": (_SCHEMA, f"{what} is only a warning; PL expects a schema failure")
         for ver in ("1.0.0", "1.2.1", "1.3.0")
-        for n, what in ((7, "the RAT device '9999'"), (8, "the country 'XY'"), (9, "the manufacturer 'ORG-99999999'"))
+        for n, what in (
+            (7, "the RAT device '9999'"),
+            (8, "the country 'XY'"),
+            (9, "the manufacturer 'ORG-99999999'"),
+        )
     },
     **_listed(
         _NL,
@@ -160,7 +174,9 @@ def _case_paths() -> list[str]:
     paths = []
     for path in sorted(DCC_TESTDATA.rglob("*.json")):
         relative = path.relative_to(DCC_TESTDATA).as_posix()
-        if relative.startswith("_meta/") or "/" not in relative:  # the root 6.json is a claims dump, not a case
+        if (
+            relative.startswith("_meta/") or "/" not in relative
+        ):  # the root 6.json is a claims dump, not a case
             continue
         paths.append(relative)
     return paths
@@ -456,7 +472,11 @@ def end_to_end(case: Case) -> dict[str, str]:
         return {}
     result = verify_hc1(case.data["PREFIX"], clock=case.clock, trust=case.trust)
     if result.valid:
-        warned = f" (warnings: {'; '.join(w.path + ' ' + w.reason for w in result.warnings)})" if result.warnings else ""
+        warned = (
+            f" (warnings: {'; '.join(w.path + ' ' + w.reason for w in result.warnings)})"
+            if result.warnings
+            else ""
+        )
         return {
             flag: f"verify_hc1 on PREFIX says valid{warned}"
             for flag in STEP_FLAGS.values()
@@ -517,7 +537,10 @@ VALID_WITH_WARNINGS: dict[str, tuple[tuple[str, str], ...]] = {
 @pytest.mark.parametrize("path", sorted(VALID_WITH_WARNINGS))
 def test_a_certificate_its_country_marks_valid_verifies_with_warnings_not_a_refusal(path: str) -> None:
     case = Case.load(path)
-    assert all(case.expected[flag] for flag in ("EXPECTEDVERIFY", "EXPECTEDEXPIRATIONCHECK", "EXPECTEDSCHEMAVALIDATION"))
+    assert all(
+        case.expected[flag]
+        for flag in ("EXPECTEDVERIFY", "EXPECTEDEXPIRATIONCHECK", "EXPECTEDSCHEMAVALIDATION")
+    )
     result = verify_hc1(case.data["PREFIX"], clock=case.clock, trust=case.trust)
     assert (result.valid, result.step, result.reason) == (True, None, "valid, with warnings")
     assert tuple((warning.path, warning.code) for warning in result.warnings) == VALID_WITH_WARNINGS[path]
@@ -571,8 +594,12 @@ def summary() -> dict[str, Any]:
 if __name__ == "__main__":
     report = summary()
     runs, valid, warned = report["end_to_end"]
-    print(f"cases: {report['cases']} ({report['listed']} listed); verify_hc1 on PREFIX: {runs} runs, {valid} valid ({warned} with warnings)")
+    print(
+        f"cases: {report['cases']} ({report['listed']} listed); verify_hc1 on PREFIX: {runs} runs, {valid} valid ({warned} with warnings)"
+    )
     print("| flag | set | checked | expected true | expected false | reproduced |")
     print("|---|---|---|---|---|---|")
     for flag, counts in sorted(report["flags"].items()):
-        print(f"| {flag} | {counts['set']} | {counts['checked']} | {counts['true']} | {counts['false']} | {counts['agree']} |")
+        print(
+            f"| {flag} | {counts['set']} | {counts['checked']} | {counts['true']} | {counts['false']} | {counts['agree']} |"
+        )

@@ -51,7 +51,9 @@ OLD_ARC_VACCINATION_OID = x509.ObjectIdentifier("1.3.6.1.4.1.0.1847.2021.1.2")
 def make_dsc(key=None, *, usages=None, not_before=START, days=730):
     """A self-signed document signer certificate: (private key, DER)."""
     key = key or ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"), x509.NameAttribute(NameOID.COMMON_NAME, "DSC")])
+    name = x509.Name(
+        [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"), x509.NameAttribute(NameOID.COMMON_NAME, "DSC")]
+    )
     builder = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -104,7 +106,9 @@ def issuer():
 
 
 def sign(signer, hcert=None, *, issued_at=ISSUED, expires_at=EXPIRES):
-    return signer.sign_claims(issuer="VN", issued_at=issued_at, expires_at=expires_at, hcert=hcert or vaccination())
+    return signer.sign_claims(
+        issuer="VN", issued_at=issued_at, expires_at=expires_at, hcert=hcert or vaccination()
+    )
 
 
 def hc1_of(cose: bytes) -> str:
@@ -136,7 +140,13 @@ def claims(hcert=None, **changes):
 
 @pytest.mark.parametrize(
     ("data", "text"),
-    [(b"AB", "BB8"), (b"Hello!!", "%69 VD92EX0"), (b"base-45", "UJCLQE7W581"), (b"ietf!", "QED8WEX0"), (b"", "")],
+    [
+        (b"AB", "BB8"),
+        (b"Hello!!", "%69 VD92EX0"),
+        (b"base-45", "UJCLQE7W581"),
+        (b"ietf!", "QED8WEX0"),
+        (b"", ""),
+    ],
 )
 def test_base45_matches_the_rfc_9285_examples(data, text):
     assert b45encode(data) == text
@@ -162,8 +172,19 @@ def test_base45_round_trips_and_agrees_with_the_base45_package(data):
 @pytest.mark.parametrize(
     "text",
     ["A", "ABCD", "aB8", "BB#", "ÄB8", "GGW", "ZZZ", "::::", "GG", "BB8\n", "BBé"],
-    ids=["one-char", "length-4", "lower-case", "hash", "non-ascii", "65536", "72485", "tail-overflow", "tail-736",
-         "newline", "accent"],
+    ids=[
+        "one-char",
+        "length-4",
+        "lower-case",
+        "hash",
+        "non-ascii",
+        "65536",
+        "72485",
+        "tail-overflow",
+        "tail-736",
+        "newline",
+        "accent",
+    ],
 )
 def test_base45_decode_refuses_what_rfc_9285_does_not_allow(text):
     with pytest.raises(ValueError):
@@ -227,8 +248,12 @@ def test_a_vietnamese_uvci_is_valid_and_a_changed_character_is_caught():
 
 @pytest.mark.parametrize(
     "parts",
-    [{"issuer": "byt", "opaque": "1"}, {"issuer": "BYT", "opaque": "A-1"}, {"issuer": "BYT", "opaque": "9" * 80},
-     {"issuer": "BYT", "opaque": "1", "country": "VNM"}],
+    [
+        {"issuer": "byt", "opaque": "1"},
+        {"issuer": "BYT", "opaque": "A-1"},
+        {"issuer": "BYT", "opaque": "9" * 80},
+        {"issuer": "BYT", "opaque": "1", "country": "VNM"},
+    ],
 )
 def test_uvci_refuses_parts_outside_its_alphabet_or_length(parts):
     with pytest.raises(ValueError):
@@ -266,7 +291,9 @@ def test_the_signature_covers_the_cose_sig_structure(issuer):
 def test_byte_string_heads_match_cbor2_at_every_size_boundary(length):
     payload = bytes(length)
     assert bstr_head(length) + payload == cbor2.dumps(payload)
-    assert sig_structure(b"\xa1\x01\x26", payload) == cbor2.dumps(["Signature1", b"\xa1\x01\x26", b"", payload])
+    assert sig_structure(b"\xa1\x01\x26", payload) == cbor2.dumps(
+        ["Signature1", b"\xa1\x01\x26", b"", payload]
+    )
 
 
 @pytest.mark.parametrize("size", [0, 1, 200, 65534, 65535, 65536, 140000])
@@ -275,7 +302,11 @@ def test_zlib_output_is_a_standard_stream(size):
     data = data[:size]
     for level in (0, 1, 9):
         packed = zlib_compress(data, level)
-        assert zlib.decompress(packed) == data and packed[0] == 0x78 and int.from_bytes(packed[:2], "big") % 31 == 0
+        assert (
+            zlib.decompress(packed) == data
+            and packed[0] == 0x78
+            and int.from_bytes(packed[:2], "big") % 31 == 0
+        )
     assert zlib_compress(data, 0) == zlib_compress(data)  # stored is the default
     if 0 < size <= 1000:  # certificate sizes (zlib itself splits larger inputs into smaller blocks)
         assert zlib_compress(data, 0)[2:-4] == zlib.compress(data, 0)[2:-4]  # the block zlib itself stores
@@ -283,7 +314,10 @@ def test_zlib_output_is_a_standard_stream(size):
 
 def test_sign_many_signs_each_item(issuer):
     signer, trust = issuer
-    items = [{"issuer": "VN", "issued_at": ISSUED, "expires_at": EXPIRES, "hcert": vaccination(dn=n)} for n in (1, 2)]
+    items = [
+        {"issuer": "VN", "issued_at": ISSUED, "expires_at": EXPIRES, "hcert": vaccination(dn=n)}
+        for n in (1, 2)
+    ]
     signed = signer.sign_many(items)
     results = [verify_hc1(one.hc1, clock=CLOCK, trust=trust) for one in signed]
     assert [result.payload["hcert"]["v"][0]["dn"] for result in results] == [1, 2]
@@ -316,8 +350,9 @@ def test_revocation_hashes_follow_the_dcc_revocation_hash_types():
         "SIGNATURE": hashlib.sha256(signature[:32]).digest()[:16],  # ECDSA: the r value only
     }
     rsa_signature = bytes(range(256))
-    assert revocation_hashes(uci=uci, country="VN", signature=rsa_signature, alg=PS256)["SIGNATURE"] == (
-        hashlib.sha256(rsa_signature).digest()[:16]
+    assert (
+        revocation_hashes(uci=uci, country="VN", signature=rsa_signature, alg=PS256)["SIGNATURE"]
+        == (hashlib.sha256(rsa_signature).digest()[:16])
     )
 
 
@@ -375,8 +410,18 @@ def test_a_certificate_we_issued_verifies_with_its_claims_as_json(issuer):
 
 
 def test_the_steps_are_named_in_pipeline_order():
-    assert STEPS == ("prefix", "base45", "zlib", "cose", "kid", "signature", "key-usage", "expiry", "schema",
-                     "revocation")
+    assert STEPS == (
+        "prefix",
+        "base45",
+        "zlib",
+        "cose",
+        "kid",
+        "signature",
+        "key-usage",
+        "expiry",
+        "schema",
+        "revocation",
+    )
 
 
 @pytest.mark.parametrize("prefix", ["HC2:", "HL0:", "hc1:", ""])
@@ -451,7 +496,7 @@ def test_a_message_without_any_kid_fails_at_kid():
 
 def test_every_certificate_sharing_a_kid_is_tried(issuer):
     signer, trust = issuer
-    (kid, (der,)), = trust.items()
+    ((kid, (der,)),) = trust.items()
     _, stranger = make_dsc()
     result = verify_hc1(sign(signer).hc1, clock=CLOCK, trust={kid: [stranger, b"not a certificate", der]})
     assert result.valid
@@ -511,11 +556,18 @@ def test_the_extended_key_usage_must_allow_a_vaccination_certificate(usages, val
         (dt.datetime.fromtimestamp(EXPIRES + 1, UTC), START, EXPIRES, "expired"),
         (START, START, EXPIRES, "issued in the future"),
         (CLOCK, START + dt.timedelta(days=2), EXPIRES, "issued before its signer certificate was valid"),
-        (CLOCK, START, int((START + dt.timedelta(days=800)).timestamp()), "expires after its signer certificate"),
+        (
+            CLOCK,
+            START,
+            int((START + dt.timedelta(days=800)).timestamp()),
+            "expires after its signer certificate",
+        ),
     ],
     ids=["expired", "not-yet-issued", "before-dsc", "outlives-dsc"],
 )
-def test_validity_outside_the_certificate_or_signer_window_fails_at_expiry(clock, not_before, expires_at, reason):
+def test_validity_outside_the_certificate_or_signer_window_fails_at_expiry(
+    clock, not_before, expires_at, reason
+):
     key, der = make_dsc(not_before=not_before)
     signer = Signer.from_key(key, kid_for(der))
     result = verify_hc1(sign(signer, expires_at=expires_at).hc1, clock=clock, trust={kid_for(der): [der]})
@@ -541,8 +593,17 @@ def test_a_naive_clock_is_read_as_utc(issuer):
         {**vaccination(), "v": [{key: value for key, value in vaccination()["v"][0].items() if key != "ci"}]},
         {**vaccination(), "t": [{"tg": "840539006"}]},
     ],
-    ids=["dose-0", "dose-as-text", "empty-product", "no-such-day", "not-iso-8601", "bad-dob", "no-dob", "no-ci",
-         "two-types"],
+    ids=[
+        "dose-0",
+        "dose-as-text",
+        "empty-product",
+        "no-such-day",
+        "not-iso-8601",
+        "bad-dob",
+        "no-dob",
+        "no-ci",
+        "two-types",
+    ],
 )
 def test_a_dcc_outside_what_the_specification_makes_mandatory_fails_at_schema(issuer, hcert):
     signer, trust = issuer
@@ -556,12 +617,25 @@ def test_a_dcc_outside_what_the_specification_makes_mandatory_fails_at_schema(is
         ({"mp": "EU/1/99/9999"}, "/v/0/mp", "value-set", "vaccine-medicinal-product"),
         ({"ma": "ORG-1000030215"}, "/v/0/ma", "value-set", "vaccine-mah-manf"),
         ({"co": "XX"}, "/v/0/co", "value-set", "country-2-codes"),
-        ({"dt": "2021-09-01T10:00:00+07:00"}, "/v/0/dt", "format", "a date-time where the schema says a date"),
+        (
+            {"dt": "2021-09-01T10:00:00+07:00"},
+            "/v/0/dt",
+            "format",
+            "a date-time where the schema says a date",
+        ),
         ({"dt": "2021-09-01T10:00:00"}, "/v/0/dt", "format", "a date-time where the schema says a date"),
     ],
-    ids=["unknown-product", "unknown-manufacturer", "unknown-country", "date-time-for-date", "naive-date-time"],
+    ids=[
+        "unknown-product",
+        "unknown-manufacturer",
+        "unknown-country",
+        "date-time-for-date",
+        "naive-date-time",
+    ],
 )
-def test_a_value_set_or_format_deviation_is_a_warning_beside_a_valid_result(issuer, changes, path, code, words):
+def test_a_value_set_or_format_deviation_is_a_warning_beside_a_valid_result(
+    issuer, changes, path, code, words
+):
     signer, trust = issuer
     result = verify_hc1(sign(signer, vaccination(**changes)).hc1, clock=CLOCK, trust=trust)
     assert (result.valid, result.step, result.reason) == (True, None, "valid, with warnings")
@@ -574,7 +648,10 @@ def test_every_deviation_is_reported_not_only_the_first(issuer):
     hcert = vaccination(mp="EU/1/99/9999", ma="Gamaleya Centre", dt="2021-09-01T10:00:00Z")
     result = verify_hc1(sign(signer, hcert).hc1, clock=CLOCK, trust=trust)
     assert result.valid and [(w.path, w.code) for w in result.warnings] == [
-        ("/v/0/dt", "format"), ("/v/0/mp", "value-set"), ("/v/0/ma", "value-set")]
+        ("/v/0/dt", "format"),
+        ("/v/0/mp", "value-set"),
+        ("/v/0/ma", "value-set"),
+    ]
 
 
 def test_a_certificate_with_warnings_is_still_refused_when_revoked_or_expired(issuer):
@@ -600,8 +677,17 @@ def test_schema_checks_can_be_switched_off(issuer):
 
 def test_an_unknown_rapid_antigen_device_is_a_warning_a_missing_one_fails_and_a_pcr_test_needs_none():
     person = {key: value for key, value in vaccination().items() if key != "v"}
-    pcr = {"tg": "840539006", "tt": "LP6464-4", "sc": "2021-09-01T10:00:00Z", "tr": "260415000", "tc": "BV Bach Mai",
-           "co": "VN", "is": "Bo Y te Viet Nam", "ci": uvci(issuer="BYT", opaque="T1"), "ma": ""}
+    pcr = {
+        "tg": "840539006",
+        "tt": "LP6464-4",
+        "sc": "2021-09-01T10:00:00Z",
+        "tr": "260415000",
+        "tc": "BV Bach Mai",
+        "co": "VN",
+        "is": "Bo Y te Viet Nam",
+        "ci": uvci(issuer="BYT", opaque="T1"),
+        "ma": "",
+    }
     assert check_hcert({**person, "t": [pcr]}) == (None, ())
     rat = {**pcr, "tt": "LP217198-3", "ma": "9999"}
     problem, (warning,) = check_hcert({**person, "t": [rat]})
@@ -611,8 +697,17 @@ def test_an_unknown_rapid_antigen_device_is_a_warning_a_missing_one_fails_and_a_
     assert "no device" in hcert_problem({**person, "t": [{**rat, "ma": ""}]})
 
 
-@pytest.mark.parametrize(("ver", "release"), [("1.3.0", "1.3.0"), ("1.0.4", "1.0.1"), ("9.0.0", "1.3.3"),
-                                              ("0.9.0", "1.0.0"), ("x", "1.3.3"), (None, "1.3.3")])
+@pytest.mark.parametrize(
+    ("ver", "release"),
+    [
+        ("1.3.0", "1.3.0"),
+        ("1.0.4", "1.0.1"),
+        ("9.0.0", "1.3.3"),
+        ("0.9.0", "1.0.0"),
+        ("x", "1.3.3"),
+        (None, "1.3.3"),
+    ],
+)
 def test_the_schema_release_is_the_declared_one_or_the_nearest_older(ver, release):
     assert schema_release(ver) == release
 
@@ -620,7 +715,9 @@ def test_the_schema_release_is_the_declared_one_or_the_nearest_older(ver, releas
 def test_a_revoked_certificate_fails_at_revocation(issuer):
     signer, trust = issuer
     signed = sign(signer)
-    revoked = revocation_hashes(uci=vaccination()["v"][0]["ci"], country="VN", signature=signed.signature)["UCI"]
+    revoked = revocation_hashes(uci=vaccination()["v"][0]["ci"], country="VN", signature=signed.signature)[
+        "UCI"
+    ]
     result = verify_hc1(signed.hc1, clock=CLOCK, trust=trust, is_revoked=lambda h: h["UCI"] == revoked)
     assert (result.valid, result.step) == (False, "revocation")
 
@@ -646,9 +743,16 @@ def test_verification_never_raises_on_a_spoiled_certificate(issuer, data):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5) | st.binary(max_size=5),
-                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3) | st.integers(),
-                                                                                inner, max_size=3), max_leaves=20))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=5) | st.binary(max_size=5),
+        lambda inner: (
+            st.lists(inner, max_size=3)
+            | st.dictionaries(st.text(max_size=3) | st.integers(), inner, max_size=3)
+        ),
+        max_leaves=20,
+    )
+)
 def test_verification_never_raises_on_arbitrary_cbor(issuer, item):
     assert not verify_hc1(hc1_of(cbor2.dumps(item)), clock=CLOCK, trust=issuer[1]).valid
     payload = cbor2.dumps({1: item, 4: item, 6: item, -260: {1: {"v": item, "ver": item}}})

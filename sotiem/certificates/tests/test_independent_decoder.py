@@ -48,7 +48,9 @@ DCC = {
 def dsc():
     """An EC P-256 key and a self-signed X.509 signer certificate for it (DER)."""
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"), x509.NameAttribute(NameOID.COMMON_NAME, "DSC 1")])
+    name = x509.Name(
+        [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"), x509.NameAttribute(NameOID.COMMON_NAME, "DSC 1")]
+    )
     certificate = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -83,7 +85,9 @@ def decode_independently(text: str, certificate_der: bytes) -> dict:
     assert protected[4] == hashlib.sha256(certificate_der).digest()[:8]
     assert len(signature) == 64
     signed = cbor2.dumps(["Signature1", protected_bytes, b"", payload])
-    der_signature = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
+    der_signature = encode_dss_signature(
+        int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+    )
     certificate.public_key().verify(der_signature, signed, ec.ECDSA(hashes.SHA256()))  # raises if forged
     return {"unprotected": dict(unprotected), "claims": cbor2.loads(payload), "signature": signature}
 
@@ -111,7 +115,9 @@ def verify(text, dsc, **options):
     from sotiem.certificates.hcert import verify_hc1
 
     der = dsc[1]
-    return verify_hc1(text, clock=options.pop("clock", CLOCK), trust={hashlib.sha256(der).digest()[:8]: [der]}, **options)
+    return verify_hc1(
+        text, clock=options.pop("clock", CLOCK), trust={hashlib.sha256(der).digest()[:8]: [der]}, **options
+    )
 
 
 def repack(text: str, change) -> str:

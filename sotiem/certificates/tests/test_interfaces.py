@@ -73,7 +73,9 @@ def test_a_certificate_checked_against_another_signer_fails_at_the_kid_step():
 
     from sotiem.certificates.keys import make_signer
 
-    other = make_signer(__import__("pathlib").Path(__import__("tempfile").mkdtemp()), now=timezone.now(), days=30)
+    other = make_signer(
+        __import__("pathlib").Path(__import__("tempfile").mkdtemp()), now=timezone.now(), days=30
+    )
     code, out = run("verify", hc1, "--dsc", base64.b64encode(other.certificate_der).decode())
     assert code == 1 and json.loads(out)["step"] == "kid"
 
@@ -101,15 +103,21 @@ def test_the_verify_endpoint_runs_the_chain_and_reports_the_failing_step(client)
     hc1 = certificate_current(person=two_doses(), actor="test").hc1
     ok = client.post("/api/v1/certificates/verify", {"hc1": hc1}, content_type="application/json").json()
     assert ok["valid"] is True and ok["payload"]["hcert"]["ver"] == "1.3.0"
-    bad = client.post("/api/v1/certificates/verify", {"hc1": "HC2:" + hc1[4:]},
-                      content_type="application/json").json()
+    bad = client.post(
+        "/api/v1/certificates/verify", {"hc1": "HC2:" + hc1[4:]}, content_type="application/json"
+    ).json()
     assert (bad["valid"], bad["step"]) == (False, "prefix")
-    clock = client.post("/api/v1/certificates/verify", {"hc1": hc1, "at": "2020-01-01T00:00:00Z"},
-                        content_type="application/json").json()
+    clock = client.post(
+        "/api/v1/certificates/verify",
+        {"hc1": hc1, "at": "2020-01-01T00:00:00Z"},
+        content_type="application/json",
+    ).json()
     assert (clock["valid"], clock["step"]) == (False, "expiry")
 
 
-def test_the_revocation_list_holds_the_hashes_of_replaced_certificates(client, django_capture_on_commit_callbacks):
+def test_the_revocation_list_holds_the_hashes_of_replaced_certificates(
+    client, django_capture_on_commit_callbacks
+):
     from sotiem.immunizations.models import Dose
     from sotiem.immunizations.services import dose_dispute
 
@@ -140,7 +148,7 @@ def proved(client, django_capture_on_commit_callbacks, settings):
 
 def handle_of(client, name):
     html = client.get("/my/phone/").content.decode()
-    return re.search(rf'{re.escape(name)}</td>.*?/my/certificates/([^/]+)/', html, re.S).group(1)
+    return re.search(rf"{re.escape(name)}</td>.*?/my/certificates/([^/]+)/", html, re.S).group(1)
 
 
 def test_a_citizen_opens_a_family_members_certificate_with_the_birth_date(proved):
@@ -172,7 +180,9 @@ def test_a_citizen_opens_a_family_members_certificate_with_the_birth_date(proved
         assert pdf["Content-Type"] == "application/pdf"
         text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
         assert "Lê Thị Mai" in text and certificate.uvci[:20] in text.replace("\n", "")
-    reads = AuditEvent.objects.filter(action="person.read", person_id=mother.pk, reason__startswith="certificate")
+    reads = AuditEvent.objects.filter(
+        action="person.read", person_id=mother.pk, reason__startswith="certificate"
+    )
     assert reads.count() == 5 and {e.actor_label for e in reads} == {f"citizen:{FAMILY_E164}"}
 
 
@@ -183,7 +193,9 @@ def test_five_wrong_birth_dates_lock_the_certificate(proved):
         assert proved.post(f"/my/certificates/{handle}/", {"birth_date": "01/01/2000"}).status_code == 400
     assert proved.post(f"/my/certificates/{handle}/", {"birth_date": "01/01/2000"}).status_code == 429
     locked = proved.post(f"/my/certificates/{handle}/", {"birth_date": "09/07/1995"})
-    assert locked.status_code == 429 and "Too many wrong birth dates for this person" in locked.content.decode()
+    assert (
+        locked.status_code == 429 and "Too many wrong birth dates for this person" in locked.content.decode()
+    )
 
 
 def test_a_handle_of_another_session_or_phone_is_not_found(client, proved):
@@ -195,4 +207,3 @@ def test_a_handle_of_another_session_or_phone_is_not_found(client, proved):
     assert stranger.get(f"/my/certificates/{handle}/").status_code == 404
     assert stranger.get(f"/my/certificates/{handle}/qr.png").status_code == 404
     assert proved.get("/my/certificates/not-a-handle/").status_code == 404
-

@@ -29,15 +29,31 @@ def test_revoked_certificates_become_revocations_and_each_persons_certificates_o
         SigningKey = apps.get_model("certificates", "SigningKey")
         Certificate = apps.get_model("certificates", "Certificate")
         now = timezone.now().replace(microsecond=0)
-        key = SigningKey.objects.create(kid="a2lkLWtpZA==", certificate_der=b"der", key_path="/nowhere",
-                                        not_before=now, not_after=now + dt.timedelta(days=730))
+        key = SigningKey.objects.create(
+            kid="a2lkLWtpZA==",
+            certificate_der=b"der",
+            key_path="/nowhere",
+            not_before=now,
+            not_after=now + dt.timedelta(days=730),
+        )
 
         def old(person_id, n, status, revoked_at=None):
             return Certificate.objects.create(
-                person_id=person_id, uvci=f"URN:UVCI:01:VN:BYT/OLD{person_id}X{n}#A", hc1="HC1:x", fingerprint="f",
-                state="complete", signing_key=key, issued_at=now, expires_at=now + dt.timedelta(days=365),
-                status=status, revoked_at=revoked_at, revoke_reason="đã thay / replaced" if revoked_at else "",
-                hash_uci=bytes([n]) * 16, hash_country_uci=b"c" * 16, hash_signature=bytes([n + 100]) * 16).pk
+                person_id=person_id,
+                uvci=f"URN:UVCI:01:VN:BYT/OLD{person_id}X{n}#A",
+                hc1="HC1:x",
+                fingerprint="f",
+                state="complete",
+                signing_key=key,
+                issued_at=now,
+                expires_at=now + dt.timedelta(days=365),
+                status=status,
+                revoked_at=revoked_at,
+                revoke_reason="đã thay / replaced" if revoked_at else "",
+                hash_uci=bytes([n]) * 16,
+                hash_country_uci=b"c" * 16,
+                hash_signature=bytes([n + 100]) * 16,
+            ).pk
 
         first = old(person.pk, 1, "revoked", now)
         second = old(person.pk, 2, "revoked", now + dt.timedelta(minutes=1))

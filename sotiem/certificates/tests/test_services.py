@@ -94,12 +94,18 @@ def test_a_dispute_reissues_at_once_and_revokes_the_old_identifier(django_captur
 def test_the_bulk_read_of_facts_by_id_range_gives_what_the_read_by_ids_gives():
     people = [vaccinated(full_name=f"Người Đọc {n}")[0] for n in range(3)]
     make_dose(people[1], vaccine="PFIZER", administered_on=dt.date(2022, 3, 1))
-    dose_void(dose=make_dose(people[2], vaccine="AZ", administered_on=dt.date(2021, 5, 1)), actor="test", reason="sai")
+    dose_void(
+        dose=make_dose(people[2], vaccine="AZ", administered_on=dt.date(2021, 5, 1)),
+        actor="test",
+        reason="sai",
+    )
     ids = [p.pk for p in people]
     by_range = selectors.person_facts_range(min(ids), max(ids))
     assert by_range == selectors.person_facts(ids)
     assert [len(f.doses) for f in by_range] == [2, 3, 3] and by_range[2].doses[0].status == "voided"
-    assert by_range[0].doses[0].public_id == str(people[0].doses.order_by("administered_on").first().public_id)
+    assert by_range[0].doses[0].public_id == str(
+        people[0].doses.order_by("administered_on").first().public_id
+    )
 
 
 def test_a_persons_certificates_form_one_chain_that_the_database_keeps_from_forking():
@@ -110,10 +116,26 @@ def test_a_persons_certificates_form_one_chain_that_the_database_keeps_from_fork
     person_update(person=person, actor="test", reason="sai chính tả / misspelt", full_name="Trần Văn Bình")
     second = certificate_current(person=person, actor="test")
     assert second.replaces_id == first.pk and first.is_revoked() and not second.is_revoked()
-    copy = {f: getattr(second, f) for f in ("person_id", "hc1", "fingerprint", "state", "signing_key_id", "issued_at",
-                                            "expires_at", "hash_uci", "hash_country_uci", "hash_signature")}
+    copy = {
+        f: getattr(second, f)
+        for f in (
+            "person_id",
+            "hc1",
+            "fingerprint",
+            "state",
+            "signing_key_id",
+            "issued_at",
+            "expires_at",
+            "hash_uci",
+            "hash_country_uci",
+            "hash_signature",
+        )
+    }
     for replaces, uvci in ((first.pk, "URN:UVCI:01:VN:BYT/FORK1#A"), (None, "URN:UVCI:01:VN:BYT/FORK2#A")):
-        with pytest.raises(IntegrityError), transaction.atomic():  # a second successor, a second first certificate
+        with (
+            pytest.raises(IntegrityError),
+            transaction.atomic(),
+        ):  # a second successor, a second first certificate
             Certificate.objects.create(**copy, uvci=uvci, replaces_id=replaces)
     with pytest.raises(IntegrityError), transaction.atomic():  # revoked twice
         Revocation.objects.create(certificate=first, revoked_at=timezone.now(), hash_uci=b"1")
@@ -160,7 +182,9 @@ def test_the_stored_revocation_hashes_are_those_of_the_signed_certificate():
     assert bytes(certificate.hash_uci) == hashlib.sha256(certificate.uvci.encode()).digest()[:16]
 
 
-def test_voiding_the_only_dose_revokes_the_certificate_with_nothing_in_its_place(django_capture_on_commit_callbacks):
+def test_voiding_the_only_dose_revokes_the_certificate_with_nothing_in_its_place(
+    django_capture_on_commit_callbacks,
+):
     person, (dose,) = vaccinated(doses=(("JANSSEN", dt.date(2021, 9, 1)),))
     old = certificate_current(person=person, actor="test")
     assert old.state == "complete"
@@ -172,20 +196,27 @@ def test_voiding_the_only_dose_revokes_the_certificate_with_nothing_in_its_place
         dose_restore(dose=dose, actor="test", reason="đã xác minh / verified")
     assert current(person) is None  # not reissued by itself: the person holds none; issued when asked
     again = certificate_current(person=person, actor="test")
-    assert again.state == "complete" and again.replaces_id == old.pk  # the chain goes on past the revoked head
+    assert (
+        again.state == "complete" and again.replaces_id == old.pk
+    )  # the chain goes on past the revoked head
 
 
 def test_a_name_correction_reissues_with_the_new_name(django_capture_on_commit_callbacks):
     person, _ = vaccinated(full_name="Tran Van Binh")
     old = certificate_current(person=person, actor="test")
     with django_capture_on_commit_callbacks(execute=True):
-        person_update(person=person, actor="test", reason="sai chính tả / misspelt", full_name="Trần Văn Bình")
+        person_update(
+            person=person, actor="test", reason="sai chính tả / misspelt", full_name="Trần Văn Bình"
+        )
     new = current(person)
-    assert new.pk != old.pk and v_entry(new) and verify_text(new.hc1)["payload"]["hcert"]["nam"]["fn"] == "Trần"
+    assert (
+        new.pk != old.pk and v_entry(new) and verify_text(new.hc1)["payload"]["hcert"]["nam"]["fn"] == "Trần"
+    )
 
 
 def test_a_merge_reissues_the_survivor_and_revokes_the_duplicate_and_unmerge_reverses_it(
-        django_capture_on_commit_callbacks):
+    django_capture_on_commit_callbacks,
+):
     survivor, _ = vaccinated(doses=(("AZ", dt.date(2021, 7, 1)),), full_name="Lê Thị Mai")
     duplicate, _ = vaccinated(doses=(("AZ", dt.date(2021, 9, 20)),), full_name="Lê Thị Mai")
     a, b = (certificate_current(person=p, actor="test") for p in (survivor, duplicate))
@@ -213,12 +244,24 @@ def test_a_new_dose_received_for_a_holder_reissues_the_certificate(django_captur
     person, (first,) = vaccinated(doses=(("PFIZER", dt.date(2021, 8, 1)),), cccd=True)
     old = certificate_current(person=person, actor="test")
     site = Site.objects.get(pk=first.site_id)
-    record = {"record_id": "r-2", "full_name": person.full_name, "birth_date": person.birth_date.strftime("%d/%m/%Y"),
-              "sex": "Nam", "national_id": person.identifiers.get().value, "vaccine": "Pfizer",
-              "administered_on": "2021-08-25", "site_code": site.code, "province": "79"}
+    record = {
+        "record_id": "r-2",
+        "full_name": person.full_name,
+        "birth_date": person.birth_date.strftime("%d/%m/%Y"),
+        "sex": "Nam",
+        "national_id": person.identifiers.get().value,
+        "vaccine": "Pfizer",
+        "administered_on": "2021-08-25",
+        "site_code": site.code,
+        "province": "79",
+    }
     with django_capture_on_commit_callbacks(execute=True):
-        (result,) = ingest_records(sender=Sender(source=site.code, site=site, province_code="79", label="t"),
-                                   records=[record], channel="api", actor="test")
+        (result,) = ingest_records(
+            sender=Sender(source=site.code, site=site, province_code="79", label="t"),
+            records=[record],
+            channel="api",
+            actor="test",
+        )
     assert result.status == "accepted" and result.person_id == str(person.public_id)
     old.refresh_from_db()
     assert old.is_revoked() and current(person).state == "complete"
@@ -229,7 +272,9 @@ def test_certificates_expire_before_their_signer_and_private_keys_stay_out_of_th
     certificate = certificate_current(person=person, actor="test")
     key = SigningKey.objects.get(pk=certificate.signing_key_id)
     assert certificate.expires_at <= key.not_after
-    assert certificate.expires_at - certificate.issued_at == dt.timedelta(days=settings.SOTIEM_CERTIFICATE_VALIDITY_DAYS)
+    assert certificate.expires_at - certificate.issued_at == dt.timedelta(
+        days=settings.SOTIEM_CERTIFICATE_VALIDITY_DAYS
+    )
     path = key.key_path
     assert path.startswith(str(settings.SOTIEM_SIGNING_KEY_DIR)) and os.path.exists(path)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
@@ -254,7 +299,9 @@ def test_a_signer_that_would_expire_before_a_new_certificate_is_rotated(settings
     settings.SOTIEM_SIGNER_VALIDITY_DAYS = 400
     person, _ = vaccinated()
     first = certificate_current(person=person, actor="test")
-    later = timezone.now() + dt.timedelta(days=60)  # the key now outlives a new certificate by less than a year
+    later = timezone.now() + dt.timedelta(
+        days=60
+    )  # the key now outlives a new certificate by less than a year
     other, _ = vaccinated(full_name="Đỗ Văn Hải")
     certificates_refresh(person_ids=[other.pk], actor="test", reason="test", now=later)
     second = current(other)

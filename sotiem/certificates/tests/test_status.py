@@ -27,7 +27,9 @@ TODAY = date(2024, 1, 1)
 _ids = itertools.count(1)
 
 
-def dose(code: str, day: str | date, status: str = "valid", reason: str = "", public_id: str = "") -> DoseFact:
+def dose(
+    code: str, day: str | date, status: str = "valid", reason: str = "", public_id: str = ""
+) -> DoseFact:
     day = date.fromisoformat(day) if isinstance(day, str) else day
     return DoseFact(public_id or f"dose-{next(_ids):06d}", code, day, status, reason)
 
@@ -55,7 +57,15 @@ def value_set(name: str) -> dict:
 def test_the_catalogue_gives_a_rule_for_each_of_the_eight_vaccines_with_its_schedule() -> None:
     assert set(RULES) == {"AZ", "SPUTNIK_V", "VEROCELL", "PFIZER", "MODERNA", "JANSSEN", "HAYATVAX", "ABDALA"}
     assert {code: rule.primary_doses for code, rule in RULES.items()} == {
-        "AZ": 2, "SPUTNIK_V": 2, "VEROCELL": 2, "PFIZER": 2, "MODERNA": 2, "JANSSEN": 1, "HAYATVAX": 2, "ABDALA": 3}
+        "AZ": 2,
+        "SPUTNIK_V": 2,
+        "VEROCELL": 2,
+        "PFIZER": 2,
+        "MODERNA": 2,
+        "JANSSEN": 1,
+        "HAYATVAX": 2,
+        "ABDALA": 3,
+    }
     assert RULES["ABDALA"].min_interval_days == 14
     assert RULES["JANSSEN"].min_interval_days == 0
 
@@ -64,8 +74,15 @@ def test_vero_cell_and_hayat_vax_are_one_product_family_and_platforms_are_the_fo
     assert RULES["VEROCELL"].product_family == RULES["HAYATVAX"].product_family == "BBIBP-CorV"
     assert len({rule.product_family for rule in RULES.values()}) == 7
     assert {code: rule.platform for code, rule in RULES.items()} == {
-        "AZ": "viral vector", "SPUTNIK_V": "viral vector", "JANSSEN": "viral vector", "VEROCELL": "inactivated",
-        "HAYATVAX": "inactivated", "PFIZER": "mRNA", "MODERNA": "mRNA", "ABDALA": "protein subunit"}
+        "AZ": "viral vector",
+        "SPUTNIK_V": "viral vector",
+        "JANSSEN": "viral vector",
+        "VEROCELL": "inactivated",
+        "HAYATVAX": "inactivated",
+        "PFIZER": "mRNA",
+        "MODERNA": "mRNA",
+        "ABDALA": "protein subunit",
+    }
 
 
 def test_rules_are_read_once_and_each_caller_gets_its_own_copy() -> None:
@@ -75,8 +92,18 @@ def test_rules_are_read_once_and_each_caller_gets_its_own_copy() -> None:
 
 
 def test_rules_can_be_built_from_given_rows() -> None:
-    rules = rules_from_catalogue([{"code": "X", "name": "Vaccine X", "primary_doses": 2, "min_interval_days": None,
-                                   "platform": "mRNA", "eu_product_code": ""}])
+    rules = rules_from_catalogue(
+        [
+            {
+                "code": "X",
+                "name": "Vaccine X",
+                "primary_doses": 2,
+                "min_interval_days": None,
+                "platform": "mRNA",
+                "eu_product_code": "",
+            }
+        ]
+    )
     assert rules == {"X": VaccineRule("X", "Vaccine X", 2, 0, "X", "mRNA", "")}
 
 
@@ -90,8 +117,10 @@ def test_a_person_with_no_doses_is_not_vaccinated() -> None:
     assert status.primary_vaccine == "" and status.complete_on is None and status.valid_from is None
 
 
-@pytest.mark.parametrize(("code", "interval"), [
-    ("AZ", 28), ("PFIZER", 21), ("MODERNA", 28), ("VEROCELL", 21), ("SPUTNIK_V", 21), ("HAYATVAX", 21)])
+@pytest.mark.parametrize(
+    ("code", "interval"),
+    [("AZ", 28), ("PFIZER", 21), ("MODERNA", 28), ("VEROCELL", 21), ("SPUTNIK_V", 21), ("HAYATVAX", 21)],
+)
 def test_two_doses_at_the_minimum_interval_complete_a_two_dose_series(code: str, interval: int) -> None:
     second = days("2021-08-02", interval)
     status = status_of(dose(code, "2021-08-02"), dose(code, second))
@@ -101,7 +130,9 @@ def test_two_doses_at_the_minimum_interval_complete_a_two_dose_series(code: str,
     assert status.complete_on == second
     assert status.valid_from == second + timedelta(days=14)
     assert [(c.role, c.number, c.of, c.dn, c.sd) for c in status.counted] == [
-        ("primary", 1, 2, 1, 2), ("primary", 2, 2, 2, 2)]
+        ("primary", 1, 2, 1, 2),
+        ("primary", 2, 2, 2, 2),
+    ]
     assert status.not_counted == ()
 
 
@@ -124,7 +155,11 @@ def test_a_single_janssen_dose_completes_the_primary_series() -> None:
 
 
 def test_abdala_needs_three_doses_fourteen_days_apart() -> None:
-    first, second, third = dose("ABDALA", "2021-10-01"), dose("ABDALA", "2021-10-15"), dose("ABDALA", "2021-10-29")
+    first, second, third = (
+        dose("ABDALA", "2021-10-01"),
+        dose("ABDALA", "2021-10-15"),
+        dose("ABDALA", "2021-10-29"),
+    )
     assert status_of(first, second).state == "partial"
     status = status_of(first, second, third)
     assert status.state == "complete"
@@ -133,7 +168,9 @@ def test_abdala_needs_three_doses_fourteen_days_apart() -> None:
 
 
 def test_an_abdala_dose_thirteen_days_after_the_previous_is_too_early() -> None:
-    status = status_of(dose("ABDALA", "2021-10-01"), dose("ABDALA", "2021-10-15"), dose("ABDALA", "2021-10-28"))
+    status = status_of(
+        dose("ABDALA", "2021-10-01"), dose("ABDALA", "2021-10-15"), dose("ABDALA", "2021-10-28")
+    )
     assert status.state == "partial"
     assert reasons(status) == [("too_early", "")]
     assert "13" in status.not_counted[0].message_en and "14" in status.not_counted[0].message_en
@@ -156,8 +193,16 @@ def test_a_series_completed_yesterday_is_complete_with_its_valid_from_still_ahea
 # -- mixing (R1-R3) -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("first", "second"), [
-    ("AZ", "PFIZER"), ("MODERNA", "PFIZER"), ("PFIZER", "MODERNA"), ("VEROCELL", "HAYATVAX"), ("HAYATVAX", "VEROCELL")])
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("AZ", "PFIZER"),
+        ("MODERNA", "PFIZER"),
+        ("PFIZER", "MODERNA"),
+        ("VEROCELL", "HAYATVAX"),
+        ("HAYATVAX", "VEROCELL"),
+    ],
+)
 def test_an_allowed_mix_completes_the_primary_series(first: str, second: str) -> None:
     status = status_of(dose(first, "2021-08-01"), dose(second, "2021-09-15"))
     assert status.state == "complete"
@@ -165,10 +210,20 @@ def test_an_allowed_mix_completes_the_primary_series(first: str, second: str) ->
     assert [c.vaccine_code for c in status.counted] == [first, second]
 
 
-@pytest.mark.parametrize(("first", "second", "rule"), [
-    ("AZ", "MODERNA", "R2"), ("AZ", "VEROCELL", "R2"), ("VEROCELL", "PFIZER", "R1"), ("PFIZER", "AZ", "R1"),
-    ("SPUTNIK_V", "AZ", "R1"), ("HAYATVAX", "MODERNA", "R1")])
-def test_a_refused_mix_is_not_counted_and_leaves_the_person_partial(first: str, second: str, rule: str) -> None:
+@pytest.mark.parametrize(
+    ("first", "second", "rule"),
+    [
+        ("AZ", "MODERNA", "R2"),
+        ("AZ", "VEROCELL", "R2"),
+        ("VEROCELL", "PFIZER", "R1"),
+        ("PFIZER", "AZ", "R1"),
+        ("SPUTNIK_V", "AZ", "R1"),
+        ("HAYATVAX", "MODERNA", "R1"),
+    ],
+)
+def test_a_refused_mix_is_not_counted_and_leaves_the_person_partial(
+    first: str, second: str, rule: str
+) -> None:
     status = status_of(dose(first, "2021-08-01"), dose(second, "2021-09-15"))
     assert status.state == "partial"
     assert status.primary_counted == 1
@@ -179,21 +234,27 @@ def test_a_refused_mix_is_not_counted_and_leaves_the_person_partial(first: str, 
 
 
 def test_every_abdala_primary_dose_must_be_abdala() -> None:
-    status = status_of(dose("ABDALA", "2021-10-01"), dose("ABDALA", "2021-10-15"), dose("PFIZER", "2021-10-29"))
+    status = status_of(
+        dose("ABDALA", "2021-10-01"), dose("ABDALA", "2021-10-15"), dose("PFIZER", "2021-10-29")
+    )
     assert status.state == "partial"
     assert reasons(status) == [("mix_not_allowed", "R1")]
     assert "dose 3" in status.not_counted[0].message_en
 
 
 def test_after_a_refused_mix_the_right_product_still_completes_the_series() -> None:
-    status = status_of(dose("VEROCELL", "2021-08-01"), dose("PFIZER", "2021-08-29"), dose("VEROCELL", "2021-09-05"))
+    status = status_of(
+        dose("VEROCELL", "2021-08-01"), dose("PFIZER", "2021-08-29"), dose("VEROCELL", "2021-09-05")
+    )
     assert status.state == "complete"
     assert status.primary_vaccine == "VEROCELL"
     assert reasons(status) == [("mix_not_allowed", "R1")]
 
 
 def test_a_mixed_pair_needs_the_longer_of_the_two_minimum_intervals() -> None:
-    early = status_of(dose("AZ", "2021-08-01"), dose("PFIZER", "2021-08-22"))  # 21 days: Pfizer's, not AZ's 28
+    early = status_of(
+        dose("AZ", "2021-08-01"), dose("PFIZER", "2021-08-22")
+    )  # 21 days: Pfizer's, not AZ's 28
     assert early.state == "partial" and reasons(early) == [("too_early", "")]
     assert "28" in early.not_counted[0].message_en
     assert status_of(dose("AZ", "2021-08-01"), dose("PFIZER", "2021-08-29")).state == "complete"
@@ -220,7 +281,9 @@ def test_two_products_on_one_day_are_resolved_by_the_dose_that_follows() -> None
 
 def test_a_disputed_second_dose_leaves_the_person_partial() -> None:
     """The 2021 failure: a man given one dose was shown as fully vaccinated."""
-    status = status_of(dose("AZ", "2021-07-01"), dose("AZ", "2021-09-01", "disputed", "citizen: I was not given it"))
+    status = status_of(
+        dose("AZ", "2021-07-01"), dose("AZ", "2021-09-01", "disputed", "citizen: I was not given it")
+    )
     assert status.state == "partial"
     assert status.primary_counted == 1
     assert reasons(status) == [("disputed", "")]
@@ -259,7 +322,9 @@ def test_a_dose_dated_after_today_is_not_counted_until_its_day() -> None:
     doses = (dose("PFIZER", "2021-08-01"), dose("PFIZER", "2021-08-22"))
     before = status_of(*doses, on=date(2021, 8, 21))
     assert before.state == "partial" and reasons(before) == [("future", "")]
-    assert "2021-08-22" in before.not_counted[0].message_en and "22/08/2021" in before.not_counted[0].message_vi
+    assert (
+        "2021-08-22" in before.not_counted[0].message_en and "22/08/2021" in before.not_counted[0].message_vi
+    )
     assert status_of(*doses, on=date(2021, 8, 22)).state == "complete"
 
 
@@ -277,8 +342,14 @@ def test_a_vaccine_missing_from_the_catalogue_is_not_counted() -> None:
 
 
 def test_the_order_the_doses_arrive_in_does_not_change_the_result() -> None:
-    doses = [dose("AZ", "2021-07-01"), dose("AZ", "2021-07-15"), dose("PFIZER", "2021-08-20"),
-             dose("PFIZER", "2021-08-20"), dose("MODERNA", "2022-03-01", "disputed"), dose("PFIZER", "2022-04-01")]
+    doses = [
+        dose("AZ", "2021-07-01"),
+        dose("AZ", "2021-07-15"),
+        dose("PFIZER", "2021-08-20"),
+        dose("PFIZER", "2021-08-20"),
+        dose("MODERNA", "2022-03-01", "disputed"),
+        dose("PFIZER", "2022-04-01"),
+    ]
     expected = vaccination_status(doses, RULES, on=TODAY)
     rng = random.Random(7)
     for _ in range(10):
@@ -322,10 +393,16 @@ def test_the_booster_era_is_decided_by_the_date_of_the_booster() -> None:
 
 def test_months_are_calendar_months_clamped_at_the_end_of_the_month() -> None:
     assert status_of(*primary(last="2021-08-31"), dose("PFIZER", "2022-02-28")).boosters == 1  # 6 months
-    assert reasons(status_of(*primary(last="2021-08-31"), dose("PFIZER", "2022-02-27"))) == [("too_early", "R7")]
+    assert reasons(status_of(*primary(last="2021-08-31"), dose("PFIZER", "2022-02-27"))) == [
+        ("too_early", "R7")
+    ]
     assert status_of(*primary(last="2022-03-31"), dose("PFIZER", "2022-06-30")).boosters == 1  # 3 months
-    assert reasons(status_of(*primary(last="2022-03-31"), dose("PFIZER", "2022-06-29"))) == [("too_early", "R8")]
-    status = status_of(*primary(last="2021-11-30"), dose("PFIZER", "2022-03-01"), dose("PFIZER", "2022-06-30"))
+    assert reasons(status_of(*primary(last="2022-03-31"), dose("PFIZER", "2022-06-29"))) == [
+        ("too_early", "R8")
+    ]
+    status = status_of(
+        *primary(last="2021-11-30"), dose("PFIZER", "2022-03-01"), dose("PFIZER", "2022-06-30")
+    )
     assert status.boosters == 1 and "2022-07-01" in status.not_counted[0].message_en
 
 
@@ -339,23 +416,41 @@ def test_booster_two_needs_four_months_after_booster_one() -> None:
     assert [(c.number, c.dn, c.sd) for c in status.counted if c.role == "booster"] == [(1, 3, 3), (2, 4, 4)]
 
 
-@pytest.mark.parametrize(("primary_code", "booster_code"), [
-    ("VEROCELL", "VEROCELL"), ("VEROCELL", "HAYATVAX"), ("VEROCELL", "PFIZER"), ("VEROCELL", "AZ"),
-    ("PFIZER", "AZ"), ("SPUTNIK_V", "SPUTNIK_V"), ("JANSSEN", "JANSSEN"), ("ABDALA", "MODERNA")])
-def test_booster_one_may_be_the_primary_product_an_mrna_vaccine_or_astrazeneca(primary_code: str,
-                                                                                booster_code: str) -> None:
+@pytest.mark.parametrize(
+    ("primary_code", "booster_code"),
+    [
+        ("VEROCELL", "VEROCELL"),
+        ("VEROCELL", "HAYATVAX"),
+        ("VEROCELL", "PFIZER"),
+        ("VEROCELL", "AZ"),
+        ("PFIZER", "AZ"),
+        ("SPUTNIK_V", "SPUTNIK_V"),
+        ("JANSSEN", "JANSSEN"),
+        ("ABDALA", "MODERNA"),
+    ],
+)
+def test_booster_one_may_be_the_primary_product_an_mrna_vaccine_or_astrazeneca(
+    primary_code: str, booster_code: str
+) -> None:
     first = dose(primary_code, "2021-06-01")
-    series = [first] + [dose(primary_code, days("2021-06-01", 28 * n)) for n in range(1, RULES[primary_code].primary_doses)]
+    series = [first] + [
+        dose(primary_code, days("2021-06-01", 28 * n)) for n in range(1, RULES[primary_code].primary_doses)
+    ]
     status = status_of(*series, dose(booster_code, "2022-06-01"))
     assert status.state == "booster", status.not_counted
 
 
-@pytest.mark.parametrize(("primary_code", "booster_code"), [
-    ("AZ", "VEROCELL"), ("PFIZER", "SPUTNIK_V"), ("AZ", "ABDALA"), ("VEROCELL", "JANSSEN")])
+@pytest.mark.parametrize(
+    ("primary_code", "booster_code"),
+    [("AZ", "VEROCELL"), ("PFIZER", "SPUTNIK_V"), ("AZ", "ABDALA"), ("VEROCELL", "JANSSEN")],
+)
 def test_booster_one_of_another_product_is_refused_under_r7(primary_code: str, booster_code: str) -> None:
     status = status_of(*primary(primary_code), dose(booster_code, "2022-06-01"))
     assert status.state == "complete" and reasons(status) == [("mix_not_allowed", "R7")]
-    assert "booster 1" in status.not_counted[0].message_en and "mũi nhắc lại 1" in status.not_counted[0].message_vi
+    assert (
+        "booster 1" in status.not_counted[0].message_en
+        and "mũi nhắc lại 1" in status.not_counted[0].message_vi
+    )
 
 
 def test_booster_two_must_be_mrna_or_astrazeneca() -> None:
@@ -374,8 +469,12 @@ def test_a_too_early_third_dose_mentions_the_additional_dose_for_the_immunocompr
 def test_a_janssen_booster_is_dose_two_of_two_and_an_abdala_booster_dose_four_of_four() -> None:
     janssen = status_of(dose("JANSSEN", "2021-08-01"), dose("PFIZER", "2022-03-01"))
     assert [(c.role, c.dn, c.sd) for c in janssen.counted] == [("primary", 1, 1), ("booster", 2, 2)]
-    abdala = status_of(dose("ABDALA", "2021-10-01"), dose("ABDALA", "2021-10-15"), dose("ABDALA", "2021-10-29"),
-                       dose("ABDALA", "2022-05-01"))
+    abdala = status_of(
+        dose("ABDALA", "2021-10-01"),
+        dose("ABDALA", "2021-10-15"),
+        dose("ABDALA", "2021-10-29"),
+        dose("ABDALA", "2022-05-01"),
+    )
     assert [(c.role, c.dn, c.sd) for c in abdala.counted][-1] == ("booster", 4, 4)
 
 
@@ -383,12 +482,20 @@ def test_a_janssen_booster_is_dose_two_of_two_and_an_abdala_booster_dose_four_of
 
 
 def test_explain_gives_one_line_per_dose_in_date_order_in_vietnamese_and_english() -> None:
-    status = status_of(dose("AZ", "2021-07-01"), dose("AZ", "2021-07-10"), dose("AZ", "2021-09-01"),
-                       dose("PFIZER", "2022-03-05", "disputed", "not given"), dose("PFIZER", "2022-04-01"))
+    status = status_of(
+        dose("AZ", "2021-07-01"),
+        dose("AZ", "2021-07-10"),
+        dose("AZ", "2021-09-01"),
+        dose("PFIZER", "2022-03-05", "disputed", "not given"),
+        dose("PFIZER", "2022-04-01"),
+    )
     lines = status.explain(RULES)
     assert len(lines) == 5
     assert lines[0] == "01/07/2021 AstraZeneca: mũi cơ bản 1/2 / primary dose 1 of 2"
-    assert lines[1].startswith("10/07/2021 AstraZeneca: không được tính: ") and "not counted: dose 2 came 9" in lines[1]
+    assert (
+        lines[1].startswith("10/07/2021 AstraZeneca: không được tính: ")
+        and "not counted: dose 2 came 9" in lines[1]
+    )
     assert lines[2] == "01/09/2021 AstraZeneca: mũi cơ bản 2/2 / primary dose 2 of 2"
     assert "khiếu nại" in lines[3] and "not given" in lines[3]
     assert lines[4] == "01/04/2022 Pfizer: mũi nhắc lại 1 / booster 1"
@@ -409,16 +516,40 @@ SHAPES = {
     "AZ then Pfizer": ([("AZ", "2021-07-01"), ("PFIZER", "2021-09-01")], 2, 2),
     "Vero Cell then Hayat-Vax": ([("VEROCELL", "2021-07-01"), ("HAYATVAX", "2021-07-22")], 2, 2),
     "Sputnik V 2 of 2": ([("SPUTNIK_V", "2021-07-01"), ("SPUTNIK_V", "2021-07-22")], 2, 2),
-    "Moderna 2 and booster": ([("MODERNA", "2021-07-01"), ("MODERNA", "2021-07-29"), ("PFIZER", "2022-03-01")], 3, 3),
-    "Pfizer 2 and two boosters": ([("PFIZER", "2021-07-01"), ("PFIZER", "2021-07-22"), ("PFIZER", "2022-03-01"),
-                                   ("MODERNA", "2022-07-01")], 4, 4),
+    "Moderna 2 and booster": (
+        [("MODERNA", "2021-07-01"), ("MODERNA", "2021-07-29"), ("PFIZER", "2022-03-01")],
+        3,
+        3,
+    ),
+    "Pfizer 2 and two boosters": (
+        [
+            ("PFIZER", "2021-07-01"),
+            ("PFIZER", "2021-07-22"),
+            ("PFIZER", "2022-03-01"),
+            ("MODERNA", "2022-07-01"),
+        ],
+        4,
+        4,
+    ),
     "Janssen": ([("JANSSEN", "2021-07-01")], 1, 1),
     "Janssen and booster": ([("JANSSEN", "2021-07-01"), ("AZ", "2022-03-01")], 2, 2),
-    "Janssen and two boosters": ([("JANSSEN", "2021-07-01"), ("AZ", "2022-03-01"), ("PFIZER", "2022-07-01")], 3, 3),
+    "Janssen and two boosters": (
+        [("JANSSEN", "2021-07-01"), ("AZ", "2022-03-01"), ("PFIZER", "2022-07-01")],
+        3,
+        3,
+    ),
     "Abdala 2 of 3": ([("ABDALA", "2021-10-01"), ("ABDALA", "2021-10-15")], 2, 3),
     "Abdala 3 of 3": ([("ABDALA", "2021-10-01"), ("ABDALA", "2021-10-15"), ("ABDALA", "2021-10-29")], 3, 3),
-    "Abdala and booster": ([("ABDALA", "2021-10-01"), ("ABDALA", "2021-10-15"), ("ABDALA", "2021-10-29"),
-                            ("PFIZER", "2022-03-01")], 4, 4),
+    "Abdala and booster": (
+        [
+            ("ABDALA", "2021-10-01"),
+            ("ABDALA", "2021-10-15"),
+            ("ABDALA", "2021-10-29"),
+            ("PFIZER", "2022-03-01"),
+        ],
+        4,
+        4,
+    ),
 }
 
 
@@ -465,7 +596,12 @@ def test_the_dcc_entry_names_each_vaccine_by_its_product_holder_and_type(code: s
 def test_every_dcc_code_emitted_is_an_active_code_of_the_eu_value_sets() -> None:
     active = {
         name: {code for code, value in value_set(name)["valueSetValues"].items() if value["active"]}
-        for name in ("disease-agent-targeted", "vaccine-prophylaxis", "vaccine-medicinal-product", "vaccine-mah-manf")
+        for name in (
+            "disease-agent-targeted",
+            "vaccine-prophylaxis",
+            "vaccine-medicinal-product",
+            "vaccine-mah-manf",
+        )
     }
     for code in RULES:
         entry = dcc_for(code)
@@ -478,7 +614,9 @@ def test_every_dcc_code_emitted_is_an_active_code_of_the_eu_value_sets() -> None
 
 def test_every_dcc_product_holder_and_type_combination_follows_annex_a() -> None:
     instructions = value_set("vaccine-encoding-instructions")["valueSetValues"].values()
-    annex_a = {item["vaccine-code"]: (item["vaccine-manufacturer"], set(item["sct-codes"])) for item in instructions}
+    annex_a = {
+        item["vaccine-code"]: (item["vaccine-manufacturer"], set(item["sct-codes"])) for item in instructions
+    }
     for code in RULES:
         entry = dcc_for(code)
         holder, types = annex_a[entry["mp"]]
@@ -489,9 +627,13 @@ def test_every_dcc_product_holder_and_type_combination_follows_annex_a() -> None
 def test_the_dcc_data_file_notes_a_source_for_every_code() -> None:
     from importlib import resources
 
-    data = json.loads(resources.files("sotiem.certificates").joinpath("data", "dcc_vaccines.json").read_text("utf-8"))
+    data = json.loads(
+        resources.files("sotiem.certificates").joinpath("data", "dcc_vaccines.json").read_text("utf-8")
+    )
     assert set(data["vaccines"]) == set(RULES)
-    assert all(item["source"] for item in [*data["vaccines"].values(), *data["products"].values(), data["tg"]])
+    assert all(
+        item["source"] for item in [*data["vaccines"].values(), *data["products"].values(), data["tg"]]
+    )
 
 
 def test_there_is_no_dcc_entry_without_a_counted_dose() -> None:
@@ -527,7 +669,9 @@ doses_strategy = st.lists(
 
 @settings(max_examples=300, deadline=None)
 @given(doses_strategy, st.integers(min_value=0, max_value=900))
-def test_every_dose_is_either_counted_or_explained_and_complete_needs_the_full_series(given_doses, today) -> None:
+def test_every_dose_is_either_counted_or_explained_and_complete_needs_the_full_series(
+    given_doses, today
+) -> None:
     facts = [DoseFact(f"p{n}", code, day, state) for n, (code, day, state) in enumerate(given_doses)]
     on = date(2021, 3, 1) + timedelta(days=today)
     status = vaccination_status(facts, RULES, on=on)

@@ -32,7 +32,10 @@ def test_the_verify_endpoint_answers_valid_with_each_warning_for_a_date_time_and
     hc1 = sign(signer, vaccination(dt="2021-03-18T22:54:00+02:00", ma="ORG-1000030215")).hc1
     body = client.post(VERIFY, {"hc1": hc1, "at": CLOCK.isoformat()}, content_type="application/json").json()
     assert (body["valid"], body["step"], body["reason"]) == (True, None, "valid, with warnings")
-    assert [(w["path"], w["code"]) for w in body["warnings"]] == [("/v/0/dt", "format"), ("/v/0/ma", "value-set")]
+    assert [(w["path"], w["code"]) for w in body["warnings"]] == [
+        ("/v/0/dt", "format"),
+        ("/v/0/ma", "value-set"),
+    ]
     assert "date-time" in body["warnings"][0]["reason"] and "ORG-1000030215" in body["warnings"][1]["reason"]
 
 
@@ -45,8 +48,9 @@ def test_the_verify_endpoint_still_refuses_what_the_specification_makes_mandator
 
 def test_a_clean_certificate_has_an_empty_list_of_warnings(client, foreign_signer):
     signer, _ = foreign_signer
-    body = client.post(VERIFY, {"hc1": sign(signer).hc1, "at": CLOCK.isoformat()},
-                       content_type="application/json").json()
+    body = client.post(
+        VERIFY, {"hc1": sign(signer).hc1, "at": CLOCK.isoformat()}, content_type="application/json"
+    ).json()
     assert (body["valid"], body["reason"], body["warnings"]) == (True, "valid", [])
 
 
@@ -62,9 +66,18 @@ def test_the_cli_prints_the_warnings_and_exits_0_for_a_valid_certificate(foreign
     signer, der = foreign_signer
     hc1 = sign(signer, vaccination(co="XX")).hc1
     out = io.StringIO()
-    call_command("certificate", "verify", hc1, "--at", CLOCK.isoformat(), "--dsc", base64.b64encode(der).decode(),
-                 stdout=out)
+    call_command(
+        "certificate",
+        "verify",
+        hc1,
+        "--at",
+        CLOCK.isoformat(),
+        "--dsc",
+        base64.b64encode(der).decode(),
+        stdout=out,
+    )
     result = json.loads(out.getvalue())
     assert result["valid"] is True
-    assert result["warnings"] == [{"path": "/v/0/co", "code": "value-set",
-                                   "reason": "'XX' is not in the country-2-codes value set"}]
+    assert result["warnings"] == [
+        {"path": "/v/0/co", "code": "value-set", "reason": "'XX' is not in the country-2-codes value set"}
+    ]

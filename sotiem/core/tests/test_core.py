@@ -11,7 +11,7 @@ def test_healthz_answers_with_the_database_it_reached(client):
 
 def test_the_landing_page_speaks_vietnamese_first_and_english(client):
     html = client.get("/").content.decode()
-    heading = html[html.index("<h1>"):html.index("</h1>")]
+    heading = html[html.index("<h1>") : html.index("</h1>")]
     assert heading.index("Sổ tiêm chủng quốc gia") < heading.index("National immunization registry")
     assert '<html lang="vi">' in html and "/admin/" in html
 

@@ -36,9 +36,14 @@ def test_the_demo_loads_a_province_through_the_services_and_its_logins_work(tmp_
     missed = Appointment.objects.filter(fulfilled_by__isnull=True)
     assert missed.exists()
     for appointment in missed[:50]:
-        assert not Dose.objects.filter(person=appointment.person, dose_number_derived=appointment.dose_number).exists()
+        assert not Dose.objects.filter(
+            person=appointment.person, dose_number_derived=appointment.dose_number
+        ).exists()
 
-    users = {login.username: authenticate(username=login.username, password=login.password) for login in DEMO_LOGINS}
+    users = {
+        login.username: authenticate(username=login.username, password=login.password)
+        for login in DEMO_LOGINS
+    }
     assert all(users.values())
     assert person_list(viewer=users["hcdc"]).count() == persons
     assert person_list(viewer=users["hanoi"]).count() == 0
@@ -78,8 +83,12 @@ def test_the_demo_reads_the_address_as_runserver_does():
 @pytest.mark.skipif(not shutil.which("make"), reason="make is not installed")
 def test_make_demo_gives_the_demo_and_runserver_the_same_host():
     root = Path(__file__).resolve().parents[3]
-    plan = subprocess.run(["make", "-n", "-C", str(root), "demo", "HOST=0.0.0.0:8123"], capture_output=True,
-                          text=True, check=True).stdout
+    plan = subprocess.run(
+        ["make", "-n", "-C", str(root), "demo", "HOST=0.0.0.0:8123"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     demo = next(line for line in plan.splitlines() if re.search(r"sotiem demo\b", line))
     runserver = next(line for line in plan.splitlines() if "sotiem runserver" in line)
     assert "--addrport 0.0.0.0:8123" in demo

@@ -23,19 +23,31 @@ def key(site):
 
 
 def record(rid="R-1", **over):
-    base = {"record_id": rid, "full_name": "Nguyễn Văn An", "birth_date": "17/05/1990", "sex": "Nam",
-            "national_id": make_cccd(province_code="79", sex="M", birth_year=1990, serial=1),
-            "phone": "0912345678", "province": "Hồ Chí Minh", "commune": "", "address": "12 Lê Lợi",
-            "vaccine": "AstraZeneca", "dose_number": "1", "administered_on": "02/08/2021", "site_code": "S79-0001",
-            "lot_number": "A1234"}
+    base = {
+        "record_id": rid,
+        "full_name": "Nguyễn Văn An",
+        "birth_date": "17/05/1990",
+        "sex": "Nam",
+        "national_id": make_cccd(province_code="79", sex="M", birth_year=1990, serial=1),
+        "phone": "0912345678",
+        "province": "Hồ Chí Minh",
+        "commune": "",
+        "address": "12 Lê Lợi",
+        "vaccine": "AstraZeneca",
+        "dose_number": "1",
+        "administered_on": "02/08/2021",
+        "site_code": "S79-0001",
+        "lot_number": "A1234",
+    }
     base.update(over)
     return base
 
 
 def send(client, key, records, raw=None):
     body = raw if raw is not None else json.dumps(records)
-    return client.post("/api/v1/dose-records", data=body, content_type="application/json",
-                       HTTP_AUTHORIZATION=f"Bearer {key}")
+    return client.post(
+        "/api/v1/dose-records", data=body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}"
+    )
 
 
 def results(client, key, records):
@@ -72,10 +84,14 @@ def test_the_same_record_id_with_other_content_is_a_conflict_that_names_what_dif
 
 
 def test_each_invalid_field_is_named_and_the_good_record_next_to_it_is_kept(client, key):
-    out = results(client, key, [
-        record("BAD", vaccine="Covaxin", administered_on="31/02/2021", sex="X", dose_number="hai"),
-        record("GOOD"),
-    ])
+    out = results(
+        client,
+        key,
+        [
+            record("BAD", vaccine="Covaxin", administered_on="31/02/2021", sex="X", dose_number="hai"),
+            record("GOOD"),
+        ],
+    )
     bad, good = out
     assert bad["status"] == "rejected" and bad["dose_id"] is None
     assert {e["field"] for e in bad["errors"]} == {"vaccine", "administered_on", "sex", "dose_number"}
@@ -84,11 +100,17 @@ def test_each_invalid_field_is_named_and_the_good_record_next_to_it_is_kept(clie
     assert list(Dose.objects.values_list("source_record_id", flat=True)) == ["GOOD"]
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"vaccine": ""}, "vaccine"), ({"administered_on": None}, "administered_on"),
-    ({"full_name": "", "national_id": ""}, "full_name"), ({"site_code": "S99-9999"}, "site_code"),
-    ({"record_id": ""}, "record_id"), ({"colour": "blue"}, "colour"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"vaccine": ""}, "vaccine"),
+        ({"administered_on": None}, "administered_on"),
+        ({"full_name": "", "national_id": ""}, "full_name"),
+        ({"site_code": "S99-9999"}, "site_code"),
+        ({"record_id": ""}, "record_id"),
+        ({"colour": "blue"}, "colour"),
+    ],
+)
 def test_what_cannot_be_a_dose_is_refused_with_its_reason(client, key, change, field):
     [result] = results(client, key, [record(**change)])
     assert result["status"] == "rejected"
@@ -96,14 +118,30 @@ def test_what_cannot_be_a_dose_is_refused_with_its_reason(client, key, change, f
 
 
 def test_implausible_but_real_doses_are_kept_with_flags(client, key):
-    out = results(client, key, [
-        record("EARLY-1", administered_on="02/08/2021", dose_number="1"),
-        record("EARLY-2", administered_on="10/08/2021", dose_number="3"),  # 8 days after AZ; stated 3, is 2
-        record("UNBORN", full_name="Trần Thị Bé", sex="Nữ", birth_date="01/01/2022", national_id="",
-               administered_on="02/08/2021", lot_number=""),
-        record("MISMATCH", full_name="Lê Văn Cường", national_id=make_cccd(province_code="79", sex="F",
-                                                                           birth_year=1990, serial=9)),
-    ])
+    out = results(
+        client,
+        key,
+        [
+            record("EARLY-1", administered_on="02/08/2021", dose_number="1"),
+            record(
+                "EARLY-2", administered_on="10/08/2021", dose_number="3"
+            ),  # 8 days after AZ; stated 3, is 2
+            record(
+                "UNBORN",
+                full_name="Trần Thị Bé",
+                sex="Nữ",
+                birth_date="01/01/2022",
+                national_id="",
+                administered_on="02/08/2021",
+                lot_number="",
+            ),
+            record(
+                "MISMATCH",
+                full_name="Lê Văn Cường",
+                national_id=make_cccd(province_code="79", sex="F", birth_year=1990, serial=9),
+            ),
+        ],
+    )
     assert [r["status"] for r in out] == ["accepted"] * 4
     codes = [{f["code"] for f in r["flags"]} for r in out]
     assert {"interval_too_short", "dose_number_mismatch"} <= codes[1]
@@ -120,16 +158,21 @@ def test_a_future_dose_is_kept_and_flagged(client, key):
 
 def test_records_with_one_valid_national_id_land_on_one_person(client, key):
     out = results(client, key, [record("A"), record("B", administered_on="01/11/2021", dose_number="2")])
-    later = results(client, key, [record("C", administered_on="01/05/2022", dose_number="3",
-                                         full_name="NGUYEN VAN AN")])
+    later = results(
+        client, key, [record("C", administered_on="01/05/2022", dose_number="3", full_name="NGUYEN VAN AN")]
+    )
     assert len({r["person_id"] for r in out + later}) == 1
 
 
 def test_two_people_sharing_a_phone_without_ids_stay_two_persons(client, key):
-    out = results(client, key, [
-        record("MOM", full_name="Phạm Thị Hoa", sex="Nữ", birth_date="1965", national_id=""),
-        record("SON", full_name="Lê Văn Minh", birth_date="09/07/1992", national_id=""),
-    ])
+    out = results(
+        client,
+        key,
+        [
+            record("MOM", full_name="Phạm Thị Hoa", sex="Nữ", birth_date="1965", national_id=""),
+            record("SON", full_name="Lê Văn Minh", birth_date="09/07/1992", national_id=""),
+        ],
+    )
     assert out[0]["person_id"] != out[1]["person_id"]
 
 
@@ -188,8 +231,12 @@ def receipts(client, key, **params):
 
 
 def test_receipts_list_every_held_record_page_by_page_and_nothing_refused(client, key, site):
-    sent = results(client, key, [record(f"R{i}", national_id="", full_name=f"Người Thứ {i}") for i in range(25)]
-                   + [record("REFUSED", vaccine="")])
+    sent = results(
+        client,
+        key,
+        [record(f"R{i}", national_id="", full_name=f"Người Thứ {i}") for i in range(25)]
+        + [record("REFUSED", vaccine="")],
+    )
     _, other = apikey_create(site=make_site(code="S79-0003"), actor="test")
     results(client, other, [record("OTHER", site_code="S79-0003")])
 
@@ -212,7 +259,10 @@ def test_receipts_since_a_time_leave_out_older_records(client, key):
     results(client, key, [record("NEW", national_id="")])
     page = receipts(client, key, since="2022-01-01T00:00:00Z")
     assert [r["record_id"] for r in page["results"]] == ["NEW"]
-    assert client.get("/api/v1/receipts", {"since": "yesterday"}, HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 400
+    assert (
+        client.get("/api/v1/receipts", {"since": "yesterday"}, HTTP_AUTHORIZATION=f"Bearer {key}").status_code
+        == 400
+    )
 
 
 def test_receipts_need_a_key(client):
@@ -251,19 +301,34 @@ def test_a_record_a_service_refuses_late_is_rejected_alone(client, key, monkeypa
         return real(items=items, **kwargs)
 
     monkeypatch.setattr(ingest, "dose_record_batch", refuse_ann)
-    out = results(client, key, [record("A", national_id=""), record("BAD", national_id="", full_name="Bùi An"),
-                                record("C", national_id="", full_name="Cao Văn C")])
+    out = results(
+        client,
+        key,
+        [
+            record("A", national_id=""),
+            record("BAD", national_id="", full_name="Bùi An"),
+            record("C", national_id="", full_name="Cao Văn C"),
+        ],
+    )
     assert [r["status"] for r in out] == ["accepted", "rejected", "accepted"]
     assert "Not acceptable" in out[1]["errors"][0]["message"]
     assert set(Dose.objects.values_list("source_record_id", flat=True)) == {"A", "C"}
 
 
-def test_a_received_batch_is_audited_once_and_shows_in_the_history_of_each_person_in_it(client, key, personas):
+def test_a_received_batch_is_audited_once_and_shows_in_the_history_of_each_person_in_it(
+    client, key, personas
+):
     from sotiem.audit.models import AuditEvent
     from sotiem.immunizations.selectors import person_history
 
-    out = results(client, key, [record("H-1"), record("H-2", national_id="", full_name="Trần Thị Bình",
-                                                       birth_date="01/01/1985", sex="Nữ")])
+    out = results(
+        client,
+        key,
+        [
+            record("H-1"),
+            record("H-2", national_id="", full_name="Trần Thị Bình", birth_date="01/01/1985", sex="Nữ"),
+        ],
+    )
     assert [r["status"] for r in out] == ["accepted", "accepted"]
     [event] = AuditEvent.objects.filter(action="ingest.batch")
     doses = {d.public_id.hex: d for d in Dose.objects.all()}

@@ -26,8 +26,17 @@ def test_the_catalogue_holds_the_eight_vaccines_with_their_primary_series():
     assert Vaccine.objects.get(code="PFIZER").eu_product_code == "EU/1/20/1528"
 
 
-@pytest.mark.parametrize("written, code", [("AstraZeneca", "AZ"), ("Vero Cell", "VEROCELL"), ("sinopharm", "VEROCELL"),
-                                           ("PFIZER", "PFIZER"), ("Moderna", "MODERNA"), ("Hayat-Vax", "HAYATVAX")])
+@pytest.mark.parametrize(
+    "written, code",
+    [
+        ("AstraZeneca", "AZ"),
+        ("Vero Cell", "VEROCELL"),
+        ("sinopharm", "VEROCELL"),
+        ("PFIZER", "PFIZER"),
+        ("Moderna", "MODERNA"),
+        ("Hayat-Vax", "HAYATVAX"),
+    ],
+)
 def test_a_vaccine_is_found_from_what_people_write(written, code):
     assert vaccine_find(written).code == code
 
@@ -39,8 +48,13 @@ def test_an_unknown_vaccine_name_is_not_guessed():
 def test_an_appointment_past_its_date_is_still_not_a_dose():
     person = make_person()
     make_dose(person, administered_on=dt.date(2021, 7, 1))
-    appointment = appointment_schedule(person=person, dose_number=2, due_on=dt.date(2021, 7, 22),
-                                       vaccine=Vaccine.objects.get(code="PFIZER"), actor="test")
+    appointment = appointment_schedule(
+        person=person,
+        dose_number=2,
+        due_on=dt.date(2021, 7, 22),
+        vaccine=Vaccine.objects.get(code="PFIZER"),
+        actor="test",
+    )
 
     assert appointment.is_missed(dt.date(2021, 9, 1))
     assert Dose.objects.filter(person=person).count() == 1
@@ -50,7 +64,9 @@ def test_an_appointment_past_its_date_is_still_not_a_dose():
 def test_recording_the_dose_fulfils_the_appointment_and_only_then_counts():
     person = make_person()
     make_dose(person, administered_on=dt.date(2021, 7, 1))
-    appointment = appointment_schedule(person=person, dose_number=2, due_on=dt.date(2021, 7, 22), actor="test")
+    appointment = appointment_schedule(
+        person=person, dose_number=2, due_on=dt.date(2021, 7, 22), actor="test"
+    )
 
     second = make_dose(person, administered_on=dt.date(2021, 7, 23))
 
@@ -62,7 +78,9 @@ def test_recording_the_dose_fulfils_the_appointment_and_only_then_counts():
 
 def test_a_cancelled_appointment_is_kept():
     person = make_person()
-    appointment = appointment_schedule(person=person, dose_number=1, due_on=dt.date(2021, 7, 22), actor="test")
+    appointment = appointment_schedule(
+        person=person, dose_number=1, due_on=dt.date(2021, 7, 22), actor="test"
+    )
     appointment_cancel(appointment=appointment, actor="test", reason="Chuyển nơi ở / moved away")
     assert Appointment.objects.get(pk=appointment.pk).status == "cancelled"
 
@@ -101,7 +119,9 @@ def test_a_disputed_dose_stops_counting_at_once():
     make_dose(person, administered_on=dt.date(2021, 7, 1))
     scheduled_second = make_dose(person, administered_on=dt.date(2021, 7, 22))
 
-    dose_dispute(dose=scheduled_second, actor="citizen", reason="Tôi không tiêm mũi này / I did not receive it")
+    dose_dispute(
+        dose=scheduled_second, actor="citizen", reason="Tôi không tiêm mũi này / I did not receive it"
+    )
 
     scheduled_second.refresh_from_db()
     assert scheduled_second.status == DoseStatus.DISPUTED and not scheduled_second.counts()
@@ -130,8 +150,11 @@ def test_every_dose_service_writes_an_audit_event(personas):
     dose_dispute(dose=dose, actor=personas.hcdc, reason="khiếu nại / complaint")
     dose_restore(dose=dose, actor=personas.hcdc, reason="đã xác minh / verified")
     dose_void(dose=dose, actor=personas.hcdc, reason="trùng / duplicate")
-    actions = list(AuditEvent.objects.filter(object_type="immunizations.dose", object_id=str(dose.pk))
-                   .order_by("id").values_list("action", flat=True))
+    actions = list(
+        AuditEvent.objects.filter(object_type="immunizations.dose", object_id=str(dose.pk))
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
     assert actions == ["dose.record", "dose.dispute", "dose.restore", "dose.void"]
 
 
@@ -151,9 +174,15 @@ def test_a_batch_of_doses_numbers_each_person_in_date_order():
     pfizer = Vaccine.objects.get(code="PFIZER")
     a, b = make_person(), make_person(full_name="Trương Thị Bé", sex="F")
     make_dose(a, site=site, administered_on=dt.date(2021, 9, 1))
-    doses = dose_record_many(items=[
-        DoseIn(person=a, vaccine=pfizer, site=site, administered_on=dt.date(2021, 8, 1)),  # before the held one
-        DoseIn(person=b, vaccine=pfizer, site=site, administered_on=dt.date(2021, 8, 2)),
-    ], source="S", actor="test")
+    doses = dose_record_many(
+        items=[
+            DoseIn(
+                person=a, vaccine=pfizer, site=site, administered_on=dt.date(2021, 8, 1)
+            ),  # before the held one
+            DoseIn(person=b, vaccine=pfizer, site=site, administered_on=dt.date(2021, 8, 2)),
+        ],
+        source="S",
+        actor="test",
+    )
     assert [d.dose_number_derived for d in doses] == [1, 1]
     assert [d.dose_number_derived for d in Dose.objects.filter(person=a)] == [1, 2]

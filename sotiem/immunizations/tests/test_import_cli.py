@@ -12,8 +12,10 @@ from sotiem.places.models import Site
 
 pytestmark = pytest.mark.django_db
 
-SITES = "site_code,name,kind,province,commune\nS79-0001,Trạm Y tế Phường Bến Nghé,fixed,79,26734\n" \
-        "S79-0002,Đội tiêm lưu động số 2,mobile,Hồ Chí Minh,\n"
+SITES = (
+    "site_code,name,kind,province,commune\nS79-0001,Trạm Y tế Phường Bến Nghé,fixed,79,26734\n"
+    "S79-0002,Đội tiêm lưu động số 2,mobile,Hồ Chí Minh,\n"
+)
 
 
 def run(*args: str) -> str:
@@ -34,15 +36,45 @@ def backlog(tmp_path, rows, name="backlog.csv", bom=True):
     path = tmp_path / name
     with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["Mã bản ghi", "Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD/CMND", "Số điện thoại",
-                         "Tỉnh/Thành phố", "Xã/Phường", "Địa chỉ", "Vắc xin", "Mũi số", "Ngày tiêm", "Mã điểm tiêm",
-                         "Số lô"])
+        writer.writerow(
+            [
+                "Mã bản ghi",
+                "Họ và tên",
+                "Ngày sinh",
+                "Giới tính",
+                "Số CCCD/CMND",
+                "Số điện thoại",
+                "Tỉnh/Thành phố",
+                "Xã/Phường",
+                "Địa chỉ",
+                "Vắc xin",
+                "Mũi số",
+                "Ngày tiêm",
+                "Mã điểm tiêm",
+                "Số lô",
+            ]
+        )
         writer.writerows(rows)
     return path
 
 
 def row(rid, name="Nguyễn Văn An", vaccine="AstraZeneca", day="02/08/2021", site="S79-0001"):
-    return [rid, name, "17/05/1990", "Nam", "", "0912345678", "Hồ Chí Minh", "", "", vaccine, "1", day, site, "A1"]
+    return [
+        rid,
+        name,
+        "17/05/1990",
+        "Nam",
+        "",
+        "0912345678",
+        "Hồ Chí Minh",
+        "",
+        "",
+        vaccine,
+        "1",
+        day,
+        site,
+        "A1",
+    ]
 
 
 def test_sites_import_once_and_a_rerun_changes_nothing(sites):
@@ -119,8 +151,24 @@ def test_an_xlsx_template_with_vietnamese_headers_is_imported_and_its_example_ro
     write_template(path)
     book = openpyxl.load_workbook(path)
     sheet = book.worksheets[0]
-    sheet.append(["X-1", "Trần Thị Bình", "03/1985", "Nữ", "", "912345678", "79", "", "", "Pfizer", "1",
-                  "05/09/2021", "S79-0001", "FK1"])
+    sheet.append(
+        [
+            "X-1",
+            "Trần Thị Bình",
+            "03/1985",
+            "Nữ",
+            "",
+            "912345678",
+            "79",
+            "",
+            "",
+            "Pfizer",
+            "1",
+            "05/09/2021",
+            "S79-0001",
+            "FK1",
+        ]
+    )
     book.save(path)
     out = run("import", str(path), "--source", "S79-0001", "--no-progress")
     assert "accepted 1" in out and "rejected 1" in out
@@ -136,9 +184,22 @@ def test_a_file_without_the_needed_columns_is_refused_whole(tmp_path):
 
 
 def test_the_template_columns_are_the_documented_ones():
-    assert list(TEMPLATE_COLUMNS) == ["record_id", "full_name", "birth_date", "sex", "national_id", "phone",
-                                      "province", "commune", "address", "vaccine", "dose_number", "administered_on",
-                                      "site_code", "lot_number"]
+    assert list(TEMPLATE_COLUMNS) == [
+        "record_id",
+        "full_name",
+        "birth_date",
+        "sex",
+        "national_id",
+        "phone",
+        "province",
+        "commune",
+        "address",
+        "vaccine",
+        "dose_number",
+        "administered_on",
+        "site_code",
+        "lot_number",
+    ]
     assert Path(__file__).exists()
 
 
@@ -147,14 +208,21 @@ def test_rows_checked_in_worker_processes_get_the_same_results_as_in_process(tmp
     from sotiem.immunizations.imports import import_run_execute, import_run_start
     from sotiem.immunizations.ingest import Sender
 
-    rows = [row(f"W{i}", name=f"Người {i}", vaccine="Covaxin" if i % 7 == 0 else "Pfizer") for i in range(2500)]
+    rows = [
+        row(f"W{i}", name=f"Người {i}", vaccine="Covaxin" if i % 7 == 0 else "Pfizer") for i in range(2500)
+    ]
     outcome = {}
     for workers, source in ((0, "IN-PROCESS"), (2, "FORKED")):
         path = backlog(tmp_path, rows, name=f"{source}.csv")
         run_ = import_run_start(path=path, source=source)
-        run_ = import_run_execute(run=run_, path=path, sender=Sender(source=source), actor="t", workers=workers)
-        outcome[source] = (run_.counts, [r[:3] for r in run_.refused],
-                           sorted(Dose.objects.filter(source=source).values_list("source_record_id", "content_hash")))
+        run_ = import_run_execute(
+            run=run_, path=path, sender=Sender(source=source), actor="t", workers=workers
+        )
+        outcome[source] = (
+            run_.counts,
+            [r[:3] for r in run_.refused],
+            sorted(Dose.objects.filter(source=source).values_list("source_record_id", "content_hash")),
+        )
     assert outcome["FORKED"] == outcome["IN-PROCESS"]
     assert outcome["FORKED"][0] == {"accepted": 2142, "rejected": 358}  # Covaxin is not in the catalogue
 
@@ -176,8 +244,7 @@ def test_a_run_left_running_by_a_dead_process_is_resumed_by_the_next_import(site
 
     path = backlog(tmp_path, [row("R1"), row("R2")])
     run("import", str(path), "--source", "HCM-BACKLOG", "--no-progress")
-    ImportRun.objects.update(status="running", rows_done=1,
-                             updated_at=timezone.now() - dt.timedelta(hours=1))
+    ImportRun.objects.update(status="running", rows_done=1, updated_at=timezone.now() - dt.timedelta(hours=1))
     out = run("import", str(path), "--source", "HCM-BACKLOG", "--no-progress")
     assert "resuming the earlier run after 1 rows" in out
     [done] = ImportRun.objects.all()

@@ -14,16 +14,19 @@ from sotiem.testing import make_site
 
 pytestmark = pytest.mark.django_db
 
-CSV = ("record_id,full_name,birth_date,sex,national_id,phone,province,commune,address,vaccine,dose_number,"
-       "administered_on,site_code,lot_number\n"
-       "W1,Nguyễn Văn An,17/05/1990,Nam,,0912345678,79,,,Pfizer,1,02/08/2021,S79-0001,FK1\n"
-       "W2,Trần Thị Bình,1985,Nữ,,,79,,,Covaxin,1,02/08/2021,S79-0001,FK1\n"
-       "W3,Lê Văn Cường,1970,Nam,,,01,,,Pfizer,1,02/08/2021,S01-0001,FK1\n")
+CSV = (
+    "record_id,full_name,birth_date,sex,national_id,phone,province,commune,address,vaccine,dose_number,"
+    "administered_on,site_code,lot_number\n"
+    "W1,Nguyễn Văn An,17/05/1990,Nam,,0912345678,79,,,Pfizer,1,02/08/2021,S79-0001,FK1\n"
+    "W2,Trần Thị Bình,1985,Nữ,,,79,,,Covaxin,1,02/08/2021,S79-0001,FK1\n"
+    "W3,Lê Văn Cường,1970,Nam,,,01,,,Pfizer,1,02/08/2021,S01-0001,FK1\n"
+)
 
 
 @pytest.fixture
 def inline_imports(monkeypatch):
     """Run the background import in the request's own thread, so the test sees it in its transaction."""
+
     def run_now(run_id, path, sender, actor):
         import_run_process(run=ImportRun.objects.get(pk=run_id), path=path, sender=sender, actor=actor)
 
@@ -36,8 +39,9 @@ def upload(client, text=CSV, name="backlog.csv", source="P79-BACKLOG"):
     return client.post("/imports/", data, follow=True)
 
 
-def test_an_official_uploads_a_backlog_and_downloads_the_refused_rows(client, personas, inline_imports, settings,
-                                                                       tmp_path):
+def test_an_official_uploads_a_backlog_and_downloads_the_refused_rows(
+    client, personas, inline_imports, settings, tmp_path
+):
     settings.VAR_DIR = tmp_path
     make_site(code="S79-0001")
     make_site(province_code="01", code="S01-0001")
@@ -96,27 +100,45 @@ def test_a_wrong_file_type_is_refused_with_a_reason(client, personas, settings, 
     assert ".xlsx" in page and ImportRun.objects.count() == 0
 
 
-HANOI_HELD = {"record_id": "W9", "full_name": "Phạm Thị Hà", "birth_date": "03/04/1961", "sex": "Nữ",
-              "national_id": "001161000777", "phone": "0987654321", "province": "01", "address": "9 Hàng Bạc",
-              "vaccine": "Pfizer", "dose_number": "1", "administered_on": "02/08/2021", "site_code": "S01-0001",
-              "lot_number": "FK1"}
-PROBE = ("record_id,full_name,birth_date,sex,national_id,phone,province,commune,address,vaccine,dose_number,"
-         "administered_on,site_code,lot_number\n"
-         "W9,Nguyễn Văn Dò,01/01/1980,Nam,,,01,,,Pfizer,1,02/08/2021,S01-0001,FK1\n"
-         "W10,Nguyễn Văn Dò,01/01/1980,Nam,,,01,,,Pfizer,1,02/08/2021,S01-0001,FK1\n")
+HANOI_HELD = {
+    "record_id": "W9",
+    "full_name": "Phạm Thị Hà",
+    "birth_date": "03/04/1961",
+    "sex": "Nữ",
+    "national_id": "001161000777",
+    "phone": "0987654321",
+    "province": "01",
+    "address": "9 Hàng Bạc",
+    "vaccine": "Pfizer",
+    "dose_number": "1",
+    "administered_on": "02/08/2021",
+    "site_code": "S01-0001",
+    "lot_number": "FK1",
+}
+PROBE = (
+    "record_id,full_name,birth_date,sex,national_id,phone,province,commune,address,vaccine,dose_number,"
+    "administered_on,site_code,lot_number\n"
+    "W9,Nguyễn Văn Dò,01/01/1980,Nam,,,01,,,Pfizer,1,02/08/2021,S01-0001,FK1\n"
+    "W10,Nguyễn Văn Dò,01/01/1980,Nam,,,01,,,Pfizer,1,02/08/2021,S01-0001,FK1\n"
+)
 
 
 @pytest.fixture
 def hanoi_record():
     site = make_site(province_code="01", code="S01-0001")
-    [result] = ingest_records(sender=Sender(source=site.code, site=site, province_code="01"), records=[HANOI_HELD],
-                              channel="api", actor="test")
+    [result] = ingest_records(
+        sender=Sender(source=site.code, site=site, province_code="01"),
+        records=[HANOI_HELD],
+        channel="api",
+        actor="test",
+    )
     assert result.status == "accepted"
     return site
 
 
-def test_it_refuses_an_official_posting_another_provinces_site_as_sender(client, personas, inline_imports, settings,
-                                                                          tmp_path, hanoi_record):
+def test_it_refuses_an_official_posting_another_provinces_site_as_sender(
+    client, personas, inline_imports, settings, tmp_path, hanoi_record
+):
     settings.VAR_DIR = tmp_path
     client.force_login(personas.hcdc)
     response = upload(client, text=PROBE, source="S01-0001")
@@ -128,7 +150,8 @@ def test_it_refuses_an_official_posting_another_provinces_site_as_sender(client,
 
 
 def test_the_same_rows_sent_as_the_officials_own_team_show_no_held_values_of_another_province(
-        client, personas, inline_imports, settings, tmp_path, hanoi_record):
+    client, personas, inline_imports, settings, tmp_path, hanoi_record
+):
     settings.VAR_DIR = tmp_path
     client.force_login(personas.hcdc)
     upload(client, text=PROBE, source="P79-BACKLOG")
@@ -136,8 +159,13 @@ def test_the_same_rows_sent_as_the_officials_own_team_show_no_held_values_of_ano
     assert run.source == "P79-BACKLOG" and run.counts == {"rejected": 2}
     assert Dose.objects.filter(source="S01-0001").count() == 1 and Dose.objects.count() == 1
     report = client.get(f"/imports/{run.public_id}/report.xlsx")
-    text = " ".join(str(c) for row in openpyxl.load_workbook(io.BytesIO(b"".join(report.streaming_content)))
-                    .active.iter_rows(values_only=True) for c in row)
+    text = " ".join(
+        str(c)
+        for row in openpyxl.load_workbook(io.BytesIO(b"".join(report.streaming_content))).active.iter_rows(
+            values_only=True
+        )
+        for c in row
+    )
     assert "outside this sender's province 79" in text
     for held in ("Phạm Thị Hà", "001161000777", "0987654321", "9 Hàng Bạc", "1961"):
         assert held not in text
@@ -146,7 +174,11 @@ def test_the_same_rows_sent_as_the_officials_own_team_show_no_held_values_of_ano
 def test_the_form_offers_only_the_sources_the_grants_allow(client, personas):
     client.force_login(personas.hcdc)
     page = client.get("/imports/").content.decode()
-    assert 'value="P79-BACKLOG"' in page and "P01-BACKLOG" not in page and 'type="text" name="source"' not in page
+    assert (
+        'value="P79-BACKLOG"' in page
+        and "P01-BACKLOG" not in page
+        and 'type="text" name="source"' not in page
+    )
     client.force_login(personas.nurse)
     page = client.get("/imports/").content.decode()
     assert f'value="{personas.nurse_site.code}"' in page and "BACKLOG" not in page
@@ -154,8 +186,9 @@ def test_the_form_offers_only_the_sources_the_grants_allow(client, personas):
     assert 'value="VN-BACKLOG"' in client.get("/imports/").content.decode()
 
 
-def test_a_site_vaccinator_imports_as_their_site_and_only_its_doses(client, personas, inline_imports, settings,
-                                                                    tmp_path):
+def test_a_site_vaccinator_imports_as_their_site_and_only_its_doses(
+    client, personas, inline_imports, settings, tmp_path
+):
     settings.VAR_DIR = tmp_path
     make_site(code="S79-0001")
     code = personas.nurse_site.code
@@ -168,8 +201,9 @@ def test_a_site_vaccinator_imports_as_their_site_and_only_its_doses(client, pers
     assert "only doses of site" in reasons["W2"]
 
 
-def test_the_upload_answers_at_once_and_counts_and_imports_in_the_background(client, personas, settings, tmp_path,
-                                                                             monkeypatch):
+def test_the_upload_answers_at_once_and_counts_and_imports_in_the_background(
+    client, personas, settings, tmp_path, monkeypatch
+):
     settings.VAR_DIR = tmp_path
     started = []
     monkeypatch.setattr(views, "_run_in_background", lambda *args: started.append(args))
@@ -178,13 +212,20 @@ def test_the_upload_answers_at_once_and_counts_and_imports_in_the_background(cli
     response = upload(client)
     run = ImportRun.objects.get()
     assert response.redirect_chain[-1][0] == f"/imports/{run.public_id}/"
-    assert run.status == "running" and run.total_rows == 0 and run.rows_done == 0 and run.file_name == "backlog.csv"
+    assert (
+        run.status == "running"
+        and run.total_rows == 0
+        and run.rows_done == 0
+        and run.file_name == "backlog.csv"
+    )
     [(run_id, path, sender, _actor)] = started
     assert run_id == run.pk and sender.source == "P79-BACKLOG" and sender.province_code == "79"
     assert Path(path).parent == tmp_path / "uploads" and Path(path).read_text(encoding="utf-8") == CSV
 
 
-def test_it_refuses_an_upload_over_the_byte_limit_of_its_kind(client, personas, inline_imports, settings, tmp_path):
+def test_it_refuses_an_upload_over_the_byte_limit_of_its_kind(
+    client, personas, inline_imports, settings, tmp_path
+):
     settings.VAR_DIR = tmp_path
     settings.SOTIEM_IMPORT_MAX_BYTES = {"csv": 200, "xlsx": 10_000_000}
     client.force_login(personas.hcdc)
@@ -198,15 +239,20 @@ def test_a_request_announcing_a_body_over_the_limit_is_refused_unread(client, pe
     settings.VAR_DIR = tmp_path
     settings.SOTIEM_IMPORT_MAX_BYTES = {"csv": 1024, "xlsx": 1024}
     client.force_login(personas.hcdc)
-    response = client.generic("POST", "/imports/", b"x" * 200_000, content_type="multipart/form-data; boundary=B")
+    response = client.generic(
+        "POST", "/imports/", b"x" * 200_000, content_type="multipart/form-data; boundary=B"
+    )
     assert response.status_code == 413 and ImportRun.objects.count() == 0
 
 
-def test_a_run_whose_worker_is_gone_is_marked_failed_and_the_same_file_resumes_it(client, personas, settings,
-                                                                                   tmp_path, monkeypatch):
+def test_a_run_whose_worker_is_gone_is_marked_failed_and_the_same_file_resumes_it(
+    client, personas, settings, tmp_path, monkeypatch
+):
     settings.VAR_DIR = tmp_path
     make_site(code="S79-0001")
-    monkeypatch.setattr(views, "_run_in_background", lambda *args: None)  # the server "restarts" before any work
+    monkeypatch.setattr(
+        views, "_run_in_background", lambda *args: None
+    )  # the server "restarts" before any work
     client.force_login(personas.hcdc)
     upload(client)
     run = ImportRun.objects.get()
@@ -226,8 +272,9 @@ def test_a_run_whose_worker_is_gone_is_marked_failed_and_the_same_file_resumes_i
     assert run.counts == {"accepted": 1, "rejected": 2} and run.total_rows == 3
 
 
-def test_import_errors_name_the_uploaded_file_never_the_server_path(client, personas, inline_imports, settings,
-                                                                    tmp_path):
+def test_import_errors_name_the_uploaded_file_never_the_server_path(
+    client, personas, inline_imports, settings, tmp_path
+):
     settings.VAR_DIR = tmp_path
     client.force_login(personas.hcdc)
     upload(client, text="a,b\n1,2\n", name="so-lieu.csv")
@@ -241,8 +288,9 @@ def test_import_errors_name_the_uploaded_file_never_the_server_path(client, pers
     assert run.status == "failed" and "damaged" in run.error and str(tmp_path) not in run.error
 
 
-def test_a_system_error_is_shown_without_its_details(client, personas, inline_imports, settings, tmp_path,
-                                                     monkeypatch):
+def test_a_system_error_is_shown_without_its_details(
+    client, personas, inline_imports, settings, tmp_path, monkeypatch
+):
     settings.VAR_DIR = tmp_path
     make_site(code="S79-0001")
 
@@ -256,8 +304,9 @@ def test_a_system_error_is_shown_without_its_details(client, personas, inline_im
     assert run.status == "failed" and "OSError" in run.error and str(tmp_path) not in run.error
 
 
-def test_a_run_keeps_a_bounded_list_of_refused_rows_and_counts_the_rest(client, personas, inline_imports, settings,
-                                                                         tmp_path, monkeypatch):
+def test_a_run_keeps_a_bounded_list_of_refused_rows_and_counts_the_rest(
+    client, personas, inline_imports, settings, tmp_path, monkeypatch
+):
     settings.VAR_DIR = tmp_path
     monkeypatch.setattr(imports, "MAX_REFUSED_LISTED", 1)
     client.force_login(personas.hcdc)
@@ -266,13 +315,17 @@ def test_a_run_keeps_a_bounded_list_of_refused_rows_and_counts_the_rest(client, 
     assert run.counts == {"rejected": 3} and len(run.refused) == 1
     assert "2 dòng bị từ chối khác" in client.get(f"/imports/{run.public_id}/?partial=1").content.decode()
     report = client.get(f"/imports/{run.public_id}/report.xlsx")
-    rows = list(openpyxl.load_workbook(io.BytesIO(b"".join(report.streaming_content))).active.iter_rows(
-        values_only=True))
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(b"".join(report.streaming_content))).active.iter_rows(
+            values_only=True
+        )
+    )
     assert len(rows) == 3 and "2 more refused rows not listed" in rows[-1][3]
 
 
-def test_the_same_file_uploaded_while_its_run_is_working_opens_that_run(client, personas, settings, tmp_path,
-                                                                        monkeypatch):
+def test_the_same_file_uploaded_while_its_run_is_working_opens_that_run(
+    client, personas, settings, tmp_path, monkeypatch
+):
     settings.VAR_DIR = tmp_path
     started = []
     monkeypatch.setattr(views, "_run_in_background", lambda *args: started.append(args))
@@ -294,15 +347,24 @@ def test_an_upload_without_the_csrf_token_is_refused(personas, settings, tmp_pat
 
 
 def test_another_official_of_the_same_team_uploading_the_same_file_gets_a_run_of_their_own(
-        client, personas, settings, tmp_path, monkeypatch):
+    client, personas, settings, tmp_path, monkeypatch
+):
     from sotiem.accounts.models import Level, Role
     from sotiem.accounts.services import grant_create, official_create
 
     settings.VAR_DIR = tmp_path
     monkeypatch.setattr(views, "_run_in_background", lambda *args: None)
-    colleague = official_create(username="hcdc2", password="test-password-123", full_name="hcdc2", actor="test")
-    grant_create(user=colleague, role=Role.MANAGER, level=Level.PROVINCE, province_code="79", actor="test",
-                 reason="test")
+    colleague = official_create(
+        username="hcdc2", password="test-password-123", full_name="hcdc2", actor="test"
+    )
+    grant_create(
+        user=colleague,
+        role=Role.MANAGER,
+        level=Level.PROVINCE,
+        province_code="79",
+        actor="test",
+        reason="test",
+    )
     client.force_login(personas.hcdc)
     upload(client)
     client.force_login(colleague)

@@ -10,8 +10,15 @@ from sotiem.testing import make_site
 
 pytestmark = pytest.mark.django_db
 
-RECORD = {"record_id": "I-1", "full_name": "Đỗ Thị Hạnh", "birth_date": "1970", "sex": "Nữ", "vaccine": "Moderna",
-          "administered_on": "2021-09-01", "site_code": "S79-0001"}
+RECORD = {
+    "record_id": "I-1",
+    "full_name": "Đỗ Thị Hạnh",
+    "birth_date": "1970",
+    "sex": "Nữ",
+    "vaccine": "Moderna",
+    "administered_on": "2021-09-01",
+    "site_code": "S79-0001",
+}
 
 
 def test_a_batch_whose_processing_fails_stays_in_the_inbox_with_its_error_and_can_be_rerun(monkeypatch):

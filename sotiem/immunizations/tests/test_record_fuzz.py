@@ -26,17 +26,52 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 _ids = itertools.count()
 
 ANY_TEXT = st.text(alphabet=st.characters(exclude_categories=()), max_size=40)  # surrogates and controls too
-SHARP_TEXT = st.text(alphabet=st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)  # rare in ANY_TEXT
-                     | st.characters(max_codepoint=0x7F), max_size=12)
-LONG_TEXT = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x1EF9), min_size=30, max_size=320)
+SHARP_TEXT = st.text(
+    alphabet=st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)  # rare in ANY_TEXT
+    | st.characters(max_codepoint=0x7F),
+    max_size=12,
+)
+LONG_TEXT = st.text(
+    alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x1EF9), min_size=30, max_size=320
+)
 HUGE = st.integers(4301, 6000).map(lambda digits: 10**digits - 1)  # past Python's int-to-text limit
-EDGES = st.sampled_from([-(10**400), 2**63, 1e400, -1e400, 1e300, -0.0, 0, 21, "²", "1" * 17,
-                         "A" * 201, "L" * 41, "\x00", "\ud800", "\udfff x", "a\tb\nc", ""])
-SCALARS = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True) | ANY_TEXT
-           | SHARP_TEXT | LONG_TEXT | EDGES | HUGE)
+EDGES = st.sampled_from(
+    [
+        -(10**400),
+        2**63,
+        1e400,
+        -1e400,
+        1e300,
+        -0.0,
+        0,
+        21,
+        "²",
+        "1" * 17,
+        "A" * 201,
+        "L" * 41,
+        "\x00",
+        "\ud800",
+        "\udfff x",
+        "a\tb\nc",
+        "",
+    ]
+)
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | ANY_TEXT
+    | SHARP_TEXT
+    | LONG_TEXT
+    | EDGES
+    | HUGE
+)
 JSON_VALUES = st.recursive(
-    SCALARS, lambda children: st.lists(children, max_size=3) | st.dictionaries(ANY_TEXT, children, max_size=3),
-    max_leaves=6)
+    SCALARS,
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(ANY_TEXT, children, max_size=3),
+    max_leaves=6,
+)
 
 
 @pytest.fixture
@@ -45,11 +80,22 @@ def key():
 
 
 def good(rid: str) -> dict[str, Any]:
-    return {"record_id": rid, "full_name": "Nguyễn Văn An", "birth_date": "17/05/1990", "sex": "Nam",
-            "national_id": make_cccd(province_code="79", sex="M", birth_year=1990, serial=1),
-            "phone": "0912345678", "province": "Hồ Chí Minh", "commune": "", "address": "12 Lê Lợi",
-            "vaccine": "AstraZeneca", "dose_number": "1", "administered_on": "02/08/2021", "site_code": "S79-0001",
-            "lot_number": "A1234"}
+    return {
+        "record_id": rid,
+        "full_name": "Nguyễn Văn An",
+        "birth_date": "17/05/1990",
+        "sex": "Nam",
+        "national_id": make_cccd(province_code="79", sex="M", birth_year=1990, serial=1),
+        "phone": "0912345678",
+        "province": "Hồ Chí Minh",
+        "commune": "",
+        "address": "12 Lê Lợi",
+        "vaccine": "AstraZeneca",
+        "dose_number": "1",
+        "administered_on": "02/08/2021",
+        "site_code": "S79-0001",
+        "lot_number": "A1234",
+    }
 
 
 def dumps(value: Any) -> str:
@@ -74,15 +120,23 @@ def has_non_finite(value: Any) -> bool:
 
 
 @pytest.mark.parametrize("field", FIELDS)
-@settings(max_examples=60, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(value=JSON_VALUES)
 def test_it_never_fails_a_batch_for_any_json_value_in_any_field(client, key, field, value):
     n = next(_ids)
     before, after = good(f"GOOD-{n}-A"), good(f"GOOD-{n}-B")
     fuzzed = good(f"FUZZ-{n}") | {field: value}
-    response = client.post("/api/v1/dose-records", data=dumps([before, fuzzed, after]).encode(),
-                           content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}")
+    response = client.post(
+        "/api/v1/dose-records",
+        data=dumps([before, fuzzed, after]).encode(),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
     assert response.status_code < 500
     if has_non_finite(value):  # NaN/Infinity are not JSON: the body is refused whole, with the reason
         assert response.status_code == 400 and response.json()["detail"]
@@ -91,7 +145,9 @@ def test_it_never_fails_a_batch_for_any_json_value_in_any_field(client, key, fie
     first, result, last = response.json()["results"]
     assert first["status"] == last["status"] == "accepted", (first, last)
     if result["status"] == "rejected":
-        assert all(e["message"] for e in result["errors"]) and any(e["field"] for e in result["errors"]), result
+        assert all(e["message"] for e in result["errors"]) and any(e["field"] for e in result["errors"]), (
+            result
+        )
     elif field == "record_id" and result["status"] in ("duplicate", "conflict"):
         assert result["dose_id"]  # an id an earlier example sent (e.g. 0 or ""): legitimately held already
     else:

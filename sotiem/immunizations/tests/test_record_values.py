@@ -33,16 +33,31 @@ def key(site):
 
 
 def good(n: int) -> dict:
-    return {"record_id": f"R-{n}", "full_name": "Nguyễn Văn An", "birth_date": "17/05/1990", "sex": "Nam",
-            "national_id": make_cccd(province_code="79", sex="M", birth_year=1990, serial=n + 1),
-            "phone": "0912345678", "province": "Hồ Chí Minh", "commune": "", "address": "12 Lê Lợi",
-            "vaccine": "AstraZeneca", "dose_number": "1", "administered_on": "02/08/2021", "site_code": "S79-0001",
-            "lot_number": "A1234"}
+    return {
+        "record_id": f"R-{n}",
+        "full_name": "Nguyễn Văn An",
+        "birth_date": "17/05/1990",
+        "sex": "Nam",
+        "national_id": make_cccd(province_code="79", sex="M", birth_year=1990, serial=n + 1),
+        "phone": "0912345678",
+        "province": "Hồ Chí Minh",
+        "commune": "",
+        "address": "12 Lê Lợi",
+        "vaccine": "AstraZeneca",
+        "dose_number": "1",
+        "administered_on": "02/08/2021",
+        "site_code": "S79-0001",
+        "lot_number": "A1234",
+    }
 
 
 def post(client, key, body: str):
-    return client.post("/api/v1/dose-records", data=body.encode("utf-8", "surrogatepass"),
-                       content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}")
+    return client.post(
+        "/api/v1/dose-records",
+        data=body.encode("utf-8", "surrogatepass"),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
 
 
 def with_bad(field: str, raw_value: str, n: int = 0) -> str:
@@ -106,9 +121,10 @@ def test_a_batch_of_good_records_keeps_them_all_beside_every_kind_of_bad_value(c
     response = post(client, key, "[" + ", ".join(goods + bads) + "]")
     assert response.status_code == 200, response.content[:500]
     results = response.json()["results"]
-    assert [r["status"] for r in results[:len(goods)]] == ["accepted"] * len(goods)
-    assert [(r["status"], r["errors"][0]["code"]) for r in results[len(goods):]] == [
-        ("rejected", code) for _, _, code in BAD_VALUES]
+    assert [r["status"] for r in results[: len(goods)]] == ["accepted"] * len(goods)
+    assert [(r["status"], r["errors"][0]["code"]) for r in results[len(goods) :]] == [
+        ("rejected", code) for _, _, code in BAD_VALUES
+    ]
     assert Dose.objects.count() == len(goods)
     assert InboxBatch.objects.get().status == InboxStatus.PROCESSED
 
@@ -153,6 +169,7 @@ def test_it_refuses_a_hundred_thousand_nested_brackets_whole_with_400(client, ke
 def test_it_reads_nesting_up_to_the_stated_depth_and_refuses_one_more(client, key):
     def nested(levels: int) -> str:  # the batch and the record are two levels
         return with_bad("address", "[" * (levels - 2) + "]" * (levels - 2))
+
     at_limit = post(client, key, f"[{nested(MAX_JSON_DEPTH)}]")
     assert at_limit.status_code == 200 and at_limit.json()["results"][0]["errors"][0]["code"] == "not_text"
     assert post(client, key, f"[{nested(MAX_JSON_DEPTH + 1)}]").status_code == 400
@@ -180,8 +197,12 @@ def test_the_inbox_keeps_an_unstorable_record_as_its_json_text_and_a_rerun_refus
     assert batch.status == InboxStatus.PROCESSED and Dose.objects.count() == 1
 
 
-OLD_FAILURES = [("full_name", "B" * 201), ("lot_number", "L" * 41), ("address", "x" * 301),
-                ("full_name", "Nguy\x00n")]  # the last one only SQLite could hold; PostgreSQL refused the batch
+OLD_FAILURES = [
+    ("full_name", "B" * 201),
+    ("lot_number", "L" * 41),
+    ("address", "x" * 301),
+    ("full_name", "Nguy\x00n"),
+]  # the last one only SQLite could hold; PostgreSQL refused the batch
 
 
 @pytest.mark.parametrize(("field", "value"), OLD_FAILURES)
@@ -189,9 +210,15 @@ def test_inbox_rerun_stores_the_good_records_of_a_batch_the_old_code_failed(key,
     if "\x00" in value and connection.vendor == "postgresql":
         pytest.skip("PostgreSQL never held a NUL: the old code failed before storing the batch")
     records = [good(n) for n in range(20)] + [good(20) | {field: value}]
-    batch = InboxBatch.objects.create(source="S79-0001", channel="api", payload=records, record_count=21,
-                                      status=InboxStatus.FAILED, attempts=1,
-                                      error="DataError('value too long for type character varying(200)\\n')")
+    batch = InboxBatch.objects.create(
+        source="S79-0001",
+        channel="api",
+        payload=records,
+        record_count=21,
+        status=InboxStatus.FAILED,
+        attempts=1,
+        error="DataError('value too long for type character varying(200)\\n')",
+    )
     call_command("inbox", "rerun")
     batch.refresh_from_db()
     assert batch.status == InboxStatus.PROCESSED and batch.error == ""
@@ -201,7 +228,9 @@ def test_inbox_rerun_stores_the_good_records_of_a_batch_the_old_code_failed(key,
 
 
 def test_a_lot_number_over_its_column_is_rejected_not_cut(client, key):
-    response = post(client, key, json.dumps([good(1) | {"lot_number": "L" * 41}, good(2) | {"lot_number": "L" * 40}]))
+    response = post(
+        client, key, json.dumps([good(1) | {"lot_number": "L" * 41}, good(2) | {"lot_number": "L" * 40}])
+    )
     long, fits = response.json()["results"]
     assert long["status"] == "rejected" and long["errors"][0]["field"] == "lot_number"
     assert "40" in long["errors"][0]["message"]
@@ -218,20 +247,31 @@ def test_the_person_service_refuses_a_name_or_address_longer_than_its_column():
     assert not Person.objects.exists()
 
 
-HL7_VXU = "\r".join([
-    "MSH|^~\\&|SITEAPP|S79-0001|SOTIEM|VN-NIR|20210802103000||VXU^V04^VXU_V04|MSG0001|P|2.5.1",
-    "PID|1||079090000123^^^VN^NI||NGUYEN^AN^VAN||19900517|M|||12 Le Loi^^Ho Chi Minh^79||^PRN^CP^^^^0912345678",
-    "ORC|RE||IMM-0001",
-    "RXA|0|1|20210802||{cvx}^Pfizer^CVX|0.3|mL||00^new^NIP001||||||FK1234||PFR^Pfizer^MVX|||CP|A",
-    "ORC|RE||IMM-0002",
-    "RXA|0|1|20210823||210^AstraZeneca^CVX|0.5|mL||00^new^NIP001||||||AZ999||ASZ^AstraZeneca^MVX|||CP|A",
-]) + "\r"
+HL7_VXU = (
+    "\r".join(
+        [
+            "MSH|^~\\&|SITEAPP|S79-0001|SOTIEM|VN-NIR|20210802103000||VXU^V04^VXU_V04|MSG0001|P|2.5.1",
+            "PID|1||079090000123^^^VN^NI||NGUYEN^AN^VAN||19900517|M|||12 Le Loi^^Ho Chi Minh^79||^PRN^CP^^^^0912345678",
+            "ORC|RE||IMM-0001",
+            "RXA|0|1|20210802||{cvx}^Pfizer^CVX|0.3|mL||00^new^NIP001||||||FK1234||PFR^Pfizer^MVX|||CP|A",
+            "ORC|RE||IMM-0002",
+            "RXA|0|1|20210823||210^AstraZeneca^CVX|0.5|mL||00^new^NIP001||||||AZ999||ASZ^AstraZeneca^MVX|||CP|A",
+        ]
+    )
+    + "\r"
+)
 
 
 @pytest.mark.parametrize("cvx", ["2" * 5000, "²08"])
-def test_an_hl7_cvx_code_of_thousands_of_digits_is_answered_with_the_field_not_an_internal_error(client, key, cvx):
-    response = client.post("/api/v1/hl7", data=HL7_VXU.format(cvx=cvx).encode(),
-                           content_type="x-application/hl7-v2+er7", HTTP_AUTHORIZATION=f"Bearer {key}")
+def test_an_hl7_cvx_code_of_thousands_of_digits_is_answered_with_the_field_not_an_internal_error(
+    client, key, cvx
+):
+    response = client.post(
+        "/api/v1/hl7",
+        data=HL7_VXU.format(cvx=cvx).encode(),
+        content_type="x-application/hl7-v2+er7",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
     assert response.status_code == 200
     ack = response.content.decode()
     assert "Internal error" not in ack
@@ -252,9 +292,14 @@ def test_an_unknown_field_named_with_a_nul_or_surrogate_rejects_only_its_record(
 def test_an_hl7_dose_number_of_thousands_of_digits_refuses_only_its_dose_naming_the_field(client, key):
     rxa_1 = "RXA|0|1|20210802||208^Pfizer^CVX|0.3|mL||00^new^NIP001||||||FK1234||PFR^Pfizer^MVX|||CP|A"
     text = HL7_VXU.format(cvx="208").replace(
-        rxa_1, rxa_1 + "\rOBX|1|NM|30973-2^Dose number in series^LN|1|" + "9" * 5000 + "||||||F")
-    response = client.post("/api/v1/hl7", data=text.encode(), content_type="x-application/hl7-v2+er7",
-                           HTTP_AUTHORIZATION=f"Bearer {key}")
+        rxa_1, rxa_1 + "\rOBX|1|NM|30973-2^Dose number in series^LN|1|" + "9" * 5000 + "||||||F"
+    )
+    response = client.post(
+        "/api/v1/hl7",
+        data=text.encode(),
+        content_type="x-application/hl7-v2+er7",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
     ack = response.content.decode()
     assert response.status_code == 200 and "Internal error" not in ack
     assert "|AE|" in ack and "dose_number: " in ack

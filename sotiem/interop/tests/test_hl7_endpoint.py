@@ -9,14 +9,19 @@ from sotiem.testing import make_site
 
 pytestmark = pytest.mark.django_db
 
-COVID_VXU = "\r".join([
-    "MSH|^~\\&|SITEAPP|S79-0001|SOTIEM|VN-NIR|20210802103000||VXU^V04^VXU_V04|MSG0001|P|2.5.1",
-    "PID|1||079090000123^^^VN^NI||NGUYEN^AN^VAN||19900517|M|||12 Le Loi^^Ho Chi Minh^79||^PRN^CP^^^^0912345678",
-    "ORC|RE||IMM-0001",
-    "RXA|0|1|20210802||208^Pfizer^CVX|0.3|mL||00^new^NIP001||||||FK1234||PFR^Pfizer^MVX|||CP|A",
-    "ORC|RE||IMM-0002",
-    "RXA|0|1|20210823||210^AstraZeneca^CVX|0.5|mL||00^new^NIP001||||||AZ999||ASZ^AstraZeneca^MVX|||CP|A",
-]) + "\r"
+COVID_VXU = (
+    "\r".join(
+        [
+            "MSH|^~\\&|SITEAPP|S79-0001|SOTIEM|VN-NIR|20210802103000||VXU^V04^VXU_V04|MSG0001|P|2.5.1",
+            "PID|1||079090000123^^^VN^NI||NGUYEN^AN^VAN||19900517|M|||12 Le Loi^^Ho Chi Minh^79||^PRN^CP^^^^0912345678",
+            "ORC|RE||IMM-0001",
+            "RXA|0|1|20210802||208^Pfizer^CVX|0.3|mL||00^new^NIP001||||||FK1234||PFR^Pfizer^MVX|||CP|A",
+            "ORC|RE||IMM-0002",
+            "RXA|0|1|20210823||210^AstraZeneca^CVX|0.5|mL||00^new^NIP001||||||AZ999||ASZ^AstraZeneca^MVX|||CP|A",
+        ]
+    )
+    + "\r"
+)
 
 
 @pytest.fixture
@@ -26,8 +31,12 @@ def key():
 
 
 def post(client, key, text):
-    response = client.post("/api/v1/hl7", data=text.encode("utf-8"), content_type="x-application/hl7-v2+er7",
-                           HTTP_AUTHORIZATION=f"Bearer {key}")
+    response = client.post(
+        "/api/v1/hl7",
+        data=text.encode("utf-8"),
+        content_type="x-application/hl7-v2+er7",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
     assert response.status_code == 200
     return [hl7.parse(m) for m in split_messages(response.content.decode())]
 
@@ -82,4 +91,6 @@ def test_every_testdata_message_is_accepted_or_refused_with_an_explaining_ack(cl
 
 
 def test_hl7_needs_a_key(client):
-    assert client.post("/api/v1/hl7", data=COVID_VXU, content_type="x-application/hl7-v2+er7").status_code == 401
+    assert (
+        client.post("/api/v1/hl7", data=COVID_VXU, content_type="x-application/hl7-v2+er7").status_code == 401
+    )

@@ -52,7 +52,7 @@ class Endless(io.RawIOBase):
 
     def readinto(self, buffer):
         n = min(len(buffer), self.size - self.given)
-        chunk = (self.head[self.given:self.given + n] if self.given < len(self.head) else b"")
+        chunk = self.head[self.given : self.given + n] if self.given < len(self.head) else b""
         chunk += b"9" * (n - len(chunk))
         buffer[:n] = chunk
         self.given += n
@@ -61,25 +61,35 @@ class Endless(io.RawIOBase):
 
 def test_it_reads_no_more_than_a_bounded_head_of_a_one_gigabyte_payload(client, key):
     stream = Endless(COVID_VXU.encode(), 2**30)
-    environ = client._base_environ(PATH_INFO="/api/v1/hl7", REQUEST_METHOD="POST", CONTENT_TYPE=HL7,
-                                   CONTENT_LENGTH=str(2**30), HTTP_AUTHORIZATION=f"Bearer {key}",
-                                   **{"wsgi.input": io.BufferedReader(stream)})
+    environ = client._base_environ(
+        PATH_INFO="/api/v1/hl7",
+        REQUEST_METHOD="POST",
+        CONTENT_TYPE=HL7,
+        CONTENT_LENGTH=str(2**30),
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+        **{"wsgi.input": io.BufferedReader(stream)},
+    )
     code, control_id, _ = ack_of(client.handler(environ))
     assert (code, control_id) == ("AR", "MSG0001")
     assert stream.given <= HEADER_LIMIT + io.DEFAULT_BUFFER_SIZE
 
 
-def test_an_oversized_payload_whose_header_is_cut_by_the_read_limit_gets_an_empty_msa_2(client, key, settings):
+def test_an_oversized_payload_whose_header_is_cut_by_the_read_limit_gets_an_empty_msa_2(
+    client, key, settings
+):
     body = b"MSH|^~\\&|" + b"X" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
     code, control_id, _ = ack_of(post(client, key, body))
     assert (code, control_id) == ("AR", "")
 
 
-@pytest.mark.parametrize("body", [
-    COVID_VXU.replace("NGUYEN", "NGUY\u1ec4N").encode("utf-16"),
-    COVID_VXU.replace("NGUYEN", "NGUYÊN").encode("latin-1", errors="replace"),
-    b"\xff\xfe\x00\x00garbage\x80\x81",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        COVID_VXU.replace("NGUYEN", "NGUY\u1ec4N").encode("utf-16"),
+        COVID_VXU.replace("NGUYEN", "NGUYÊN").encode("latin-1", errors="replace"),
+        b"\xff\xfe\x00\x00garbage\x80\x81",
+    ],
+)
 def test_it_refuses_a_payload_that_is_not_utf8_with_ar_and_keeps_it_as_sent(client, key, body):
     code, _, errors = ack_of(post(client, key, body))
     assert code == "AR"
@@ -88,8 +98,19 @@ def test_it_refuses_a_payload_that_is_not_utf8_with_ar_and_keeps_it_as_sent(clie
     assert InboxBatch.objects.get(channel="hl7-raw").payload["hl7_base64"]
 
 
-@pytest.mark.parametrize("body", [b"", b"hello", b"\x00\x01\x02\x03", b"PID|1||x\rRXA|0|1", b"\x0b\x1c\r\n",
-                                  b"MSH", b"MSH|", b"MSH|^~\\&|\x00|\x00"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"hello",
+        b"\x00\x01\x02\x03",
+        b"PID|1||x\rRXA|0|1",
+        b"\x0b\x1c\r\n",
+        b"MSH",
+        b"MSH|",
+        b"MSH|^~\\&|\x00|\x00",
+    ],
+)
 def test_it_refuses_a_payload_with_no_readable_message_with_ar(client, key, body):
     response = post(client, key, body)
     assert response.status_code == 200 and response["Content-Type"].startswith(HL7)

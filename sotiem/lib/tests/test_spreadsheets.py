@@ -49,8 +49,11 @@ def write_xlsx(path: Path, rows: list[list[object]]) -> Path:
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"])
 def test_it_reads_a_utf8_csv_with_or_without_a_byte_order_mark(tmp_path, encoding):
-    path = write_csv(tmp_path / "a.csv", f"{HEADER}\nR1,Nguyễn Văn An,01/02/1980,Nam,AZ,1,02/08/2021,0912345678\n",
-                     encoding=encoding)
+    path = write_csv(
+        tmp_path / "a.csv",
+        f"{HEADER}\nR1,Nguyễn Văn An,01/02/1980,Nam,AZ,1,02/08/2021,0912345678\n",
+        encoding=encoding,
+    )
     [row] = read_rows(path)
     assert row.line == 2
     assert row.values["record_id"] == "R1"
@@ -74,12 +77,22 @@ def test_a_comma_inside_a_quoted_cell_does_not_split_it(tmp_path):
     assert row.values["full_name"] == "Lê, Văn C"
 
 
-@pytest.mark.parametrize("headers", [
-    ["Họ và tên", "Ngày sinh", "Vắc xin", "Ngày tiêm", "Số điện thoại", "Số CCCD/CMND"],
-    ["HO VA TEN", "NGAY SINH", "VAC XIN", "NGAY TIEM", "SDT", "CCCD"],
-    ["  họ   tên ", "ngày sinh (dd/mm/yyyy)", "Loại vắc-xin", "Ngày tiêm chủng", "Điện thoại", "cmnd/cccd"],
-    ["Ho ten", "Ngay thang nam sinh", "Ten vaccine", "ngay_tiem", "SĐT", "So dinh danh"],
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        ["Họ và tên", "Ngày sinh", "Vắc xin", "Ngày tiêm", "Số điện thoại", "Số CCCD/CMND"],
+        ["HO VA TEN", "NGAY SINH", "VAC XIN", "NGAY TIEM", "SDT", "CCCD"],
+        [
+            "  họ   tên ",
+            "ngày sinh (dd/mm/yyyy)",
+            "Loại vắc-xin",
+            "Ngày tiêm chủng",
+            "Điện thoại",
+            "cmnd/cccd",
+        ],
+        ["Ho ten", "Ngay thang nam sinh", "Ten vaccine", "ngay_tiem", "SĐT", "So dinh danh"],
+    ],
+)
 def test_it_matches_vietnamese_headers_with_or_without_diacritics(tmp_path, headers):
     text = ",".join(headers) + "\nPhạm Thị Dung,05/1990,Pfizer,01/10/2021,0987654321,001190000001\n"
     [row] = read_rows(write_csv(tmp_path / "a.csv", text))
@@ -97,19 +110,24 @@ def test_header_keys_ignore_diacritics_case_and_punctuation():
 
 
 def test_it_finds_the_header_below_a_title_row_in_excel(tmp_path):
-    path = write_xlsx(tmp_path / "a.xlsx", [
-        ["DANH SÁCH NGƯỜI ĐÃ TIÊM VẮC XIN COVID-19 - PHƯỜNG BẾN NGHÉ"],
-        [],
-        ["STT", "Họ và tên", "Ngày sinh", "Vắc xin", "Ngày tiêm"],
-        [1, "Võ Văn Em", "1960", "Moderna", "15/11/2021"],
-    ])
+    path = write_xlsx(
+        tmp_path / "a.xlsx",
+        [
+            ["DANH SÁCH NGƯỜI ĐÃ TIÊM VẮC XIN COVID-19 - PHƯỜNG BẾN NGHÉ"],
+            [],
+            ["STT", "Họ và tên", "Ngày sinh", "Vắc xin", "Ngày tiêm"],
+            [1, "Võ Văn Em", "1960", "Moderna", "15/11/2021"],
+        ],
+    )
     [row] = read_rows(path)
     assert row.line == 4
     assert row.values["full_name"] == "Võ Văn Em"
 
 
 def test_unknown_columns_are_ignored_and_missing_optional_ones_read_as_empty(tmp_path):
-    path = write_csv(tmp_path / "a.csv", "Họ tên,Ghi chú,Ngày sinh,Vắc xin,Ngày tiêm\nAn,đã tiêm,1990,AZ,01/08/2021\n")
+    path = write_csv(
+        tmp_path / "a.csv", "Họ tên,Ghi chú,Ngày sinh,Vắc xin,Ngày tiêm\nAn,đã tiêm,1990,AZ,01/08/2021\n"
+    )
     [row] = read_rows(path)
     assert set(row.values) == set(TEMPLATE_COLUMNS)
     assert row.values["lot_number"] == ""
@@ -149,20 +167,26 @@ def test_the_example_row_is_recognised_so_it_is_never_imported():
 
 
 def test_it_reads_excel_dates_as_day_month_year(tmp_path):
-    path = write_xlsx(tmp_path / "a.xlsx", [
-        ["Họ và tên", "Ngày sinh", "Vắc xin", "Ngày tiêm"],
-        ["An", dt.date(1990, 3, 15), "AZ", dt.datetime(2021, 8, 2, 14, 30)],
-    ])
+    path = write_xlsx(
+        tmp_path / "a.xlsx",
+        [
+            ["Họ và tên", "Ngày sinh", "Vắc xin", "Ngày tiêm"],
+            ["An", dt.date(1990, 3, 15), "AZ", dt.datetime(2021, 8, 2, 14, 30)],
+        ],
+    )
     [row] = read_rows(path)
     assert row.values["birth_date"] == "15/03/1990"
     assert row.values["administered_on"] == "02/08/2021"
 
 
 def test_a_phone_typed_as_a_number_keeps_its_digits(tmp_path):
-    path = write_xlsx(tmp_path / "a.xlsx", [
-        ["Họ và tên", "Ngày sinh", "Vắc xin", "Ngày tiêm", "Số điện thoại", "Mũi số", "Số lô"],
-        ["An", 1990, "AZ", "02/08/2021", 912345678.0, 2.0, 1.5],
-    ])
+    path = write_xlsx(
+        tmp_path / "a.xlsx",
+        [
+            ["Họ và tên", "Ngày sinh", "Vắc xin", "Ngày tiêm", "Số điện thoại", "Mũi số", "Số lô"],
+            ["An", 1990, "AZ", "02/08/2021", 912345678.0, 2.0, 1.5],
+        ],
+    )
     [row] = read_rows(path)
     assert row.values["phone"] == "912345678"
     assert row.values["dose_number"] == "2"
@@ -183,13 +207,16 @@ def test_a_line_break_inside_a_cell_does_not_shift_later_line_numbers(tmp_path):
 
 
 def test_empty_rows_are_skipped_but_line_numbers_stay_true_in_excel(tmp_path):
-    path = write_xlsx(tmp_path / "a.xlsx", [
-        ["Họ và tên", "Ngày sinh", "Vắc xin", "Ngày tiêm"],
-        ["An", "1990", "AZ", "02/08/2021"],
-        [],
-        [None, "  ", None, None],
-        ["Bình", "1991", "AZ", "03/08/2021"],
-    ])
+    path = write_xlsx(
+        tmp_path / "a.xlsx",
+        [
+            ["Họ và tên", "Ngày sinh", "Vắc xin", "Ngày tiêm"],
+            ["An", "1990", "AZ", "02/08/2021"],
+            [],
+            [None, "  ", None, None],
+            ["Bình", "1991", "AZ", "03/08/2021"],
+        ],
+    )
     assert [row.line for row in read_rows(path)] == [2, 5]
 
 
@@ -200,7 +227,9 @@ def test_a_missing_required_column_is_named_in_the_error(tmp_path):
 
 
 def test_a_given_name_column_alone_is_not_taken_for_the_full_name(tmp_path):
-    path = write_csv(tmp_path / "a.csv", "Họ đệm,Tên,Ngày sinh,Vắc xin,Ngày tiêm\nNguyễn Văn,An,1990,AZ,02/08/2021\n")
+    path = write_csv(
+        tmp_path / "a.csv", "Họ đệm,Tên,Ngày sinh,Vắc xin,Ngày tiêm\nNguyễn Văn,An,1990,AZ,02/08/2021\n"
+    )
     with pytest.raises(SheetError, match="full_name"):
         read_rows(path)
 
@@ -212,7 +241,9 @@ def test_a_caller_can_make_more_columns_required(tmp_path):
 
 
 def test_a_column_given_twice_is_refused(tmp_path):
-    path = write_csv(tmp_path / "a.csv", "Họ và tên,Họ tên,Ngày sinh,Vắc xin,Ngày tiêm\nAn,An,1990,AZ,02/08/2021\n")
+    path = write_csv(
+        tmp_path / "a.csv", "Họ và tên,Họ tên,Ngày sinh,Vắc xin,Ngày tiêm\nAn,An,1990,AZ,02/08/2021\n"
+    )
     with pytest.raises(SheetError, match="full_name"):
         read_rows(path)
 
@@ -229,8 +260,11 @@ def test_an_empty_file_is_refused(tmp_path):
 
 
 def test_a_csv_that_is_not_utf8_asks_to_be_saved_as_utf8(tmp_path):
-    path = write_csv(tmp_path / "a.csv", "Ho va ten,Ngay sinh,Vac xin,Ngay tiem\nAndré,1990,AZ,02/08/2021\n",
-                     encoding="cp1252")
+    path = write_csv(
+        tmp_path / "a.csv",
+        "Ho va ten,Ngay sinh,Vac xin,Ngay tiem\nAndré,1990,AZ,02/08/2021\n",
+        encoding="cp1252",
+    )
     with pytest.raises(SheetError, match="UTF-8.*line 2"):
         read_rows(path)
 
@@ -243,13 +277,16 @@ def test_a_non_utf8_byte_deep_in_a_csv_is_reported_with_its_line(tmp_path):
         list(read_rows(path))
 
 
-@pytest.mark.parametrize("name, content, message", [
-    ("a.pdf", b"%PDF-1.4", "only .xlsx and .csv"),
-    ("a.xls", b"\xd0\xcf\x11\xe0", ".xls"),
-    ("a.xlsx", b"not a zip at all", "damaged"),
-    ("a.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "password"),
-    ("a.csv", b"PK\x03\x04rest", "rename it to .xlsx"),
-])
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("a.pdf", b"%PDF-1.4", "only .xlsx and .csv"),
+        ("a.xls", b"\xd0\xcf\x11\xe0", ".xls"),
+        ("a.xlsx", b"not a zip at all", "damaged"),
+        ("a.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "password"),
+        ("a.csv", b"PK\x03\x04rest", "rename it to .xlsx"),
+    ],
+)
 def test_a_file_that_cannot_be_read_is_refused_with_a_reason(tmp_path, name, content, message):
     path = tmp_path / name
     path.write_bytes(content)
@@ -260,11 +297,17 @@ def test_a_file_that_cannot_be_read_is_refused_with_a_reason(tmp_path, name, con
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
 def test_the_report_round_trips(tmp_path, suffix):
     path = tmp_path / f"report{suffix}"
-    rows = [ReportRow(3, "HCM-Q1-000001", "imported", ""),
-            ReportRow(4, "HCM-Q1-000002", "rejected", "Ngày sinh sai / Bad birth date; thiếu vắc xin / no vaccine")]
+    rows = [
+        ReportRow(3, "HCM-Q1-000001", "imported", ""),
+        ReportRow(
+            4, "HCM-Q1-000002", "rejected", "Ngày sinh sai / Bad birth date; thiếu vắc xin / no vaccine"
+        ),
+    ]
     write_report(path, rows)
-    read_back = [(int(r.values["line"]), r.values["record_id"], r.values["status"], r.values["reasons"])
-                 for r in read_rows(path, columns=REPORT_COLUMNS)]
+    read_back = [
+        (int(r.values["line"]), r.values["record_id"], r.values["status"], r.values["reasons"])
+        for r in read_rows(path, columns=REPORT_COLUMNS)
+    ]
     assert read_back == [(row.line, row.record_id, row.status, row.reasons) for row in rows]
 
 
@@ -273,14 +316,15 @@ def test_the_csv_report_has_a_byte_order_mark_and_bilingual_headers(tmp_path):
     write_report(path, [])
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
     assert path.read_text(encoding="utf-8-sig").splitlines() == [
-        "Dòng / Line,Mã bản ghi / Record id,Trạng thái / Status,Lý do / Reason"]
+        "Dòng / Line,Mã bản ghi / Record id,Trạng thái / Status,Lý do / Reason"
+    ]
 
 
 def test_a_report_does_not_turn_record_ids_into_formulas(tmp_path):
-    write_report(tmp_path / "r.xlsx", [ReportRow(2, "=HYPERLINK(\"x\")", "rejected", "-")])
-    write_report(tmp_path / "r.csv", [ReportRow(2, "=HYPERLINK(\"x\")", "rejected", "")])
+    write_report(tmp_path / "r.xlsx", [ReportRow(2, '=HYPERLINK("x")', "rejected", "-")])
+    write_report(tmp_path / "r.csv", [ReportRow(2, '=HYPERLINK("x")', "rejected", "")])
     sheet = openpyxl.load_workbook(tmp_path / "r.xlsx").active
-    assert sheet["B2"].data_type == "s" and sheet["B2"].value == "=HYPERLINK(\"x\")"
+    assert sheet["B2"].data_type == "s" and sheet["B2"].value == '=HYPERLINK("x")'
     assert "'=HYPERLINK" in (tmp_path / "r.csv").read_text(encoding="utf-8-sig")
 
 
@@ -302,8 +346,10 @@ def test_a_200k_row_csv_streams_quickly_without_growing_memory(tmp_path):
     with path.open("w", encoding="utf-8") as target:
         target.write(",".join(TEMPLATE_COLUMNS) + "\n")
         for i in range(200_000):
-            target.write(f"HCM-{i:06d},Nguyễn Thị Lan,15/03/1990,Nữ,079190000123,0912345678,79,26734,"
-                         f"12 Lê Lợi,AZ,1,02/08/2021,S79-0001,A1234\n")
+            target.write(
+                f"HCM-{i:06d},Nguyễn Thị Lan,15/03/1990,Nữ,079190000123,0912345678,79,26734,"
+                f"12 Lê Lợi,AZ,1,02/08/2021,S79-0001,A1234\n"
+            )
     started = time.perf_counter()
     assert count_rows(path) == 200_000
     last = None
@@ -327,14 +373,17 @@ def test_a_200k_row_csv_streams_quickly_without_growing_memory(tmp_path):
 
 # -- hostile files: every one refused with a reason, none read into memory -------------------------------------
 
-_SHEET_HEAD = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.openxml'
-               b'formats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Ho va ten'
-               b'</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>')
+_SHEET_HEAD = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.openxml'
+    b'formats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Ho va ten'
+    b'</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>'
+)
 _SHEET_TAIL = b"</t></is></c></row></sheetData></worksheet>"
 
 
-def hostile_xlsx(path: Path, cell: bytes, times: int, *, head: bytes = _SHEET_HEAD, tail: bytes = _SHEET_TAIL
-                 ) -> Path:
+def hostile_xlsx(
+    path: Path, cell: bytes, times: int, *, head: bytes = _SHEET_HEAD, tail: bytes = _SHEET_TAIL
+) -> Path:
     """A workbook whose cell A2 holds `cell` repeated `times`, streamed into the zip (never held whole)."""
     good = tmp = path.with_suffix(".good.xlsx")
     write_xlsx(good, [["Họ và tên"]])
@@ -352,7 +401,9 @@ def hostile_xlsx(path: Path, cell: bytes, times: int, *, head: bytes = _SHEET_HE
 
 
 def test_it_refuses_an_xlsx_bomb_by_its_compression_ratio_before_parsing(tmp_path):
-    path = hostile_xlsx(tmp_path / "bomb.xlsx", b" " * 65536, 320)  # 20 MB of spaces in one cell, ~20 KB packed
+    path = hostile_xlsx(
+        tmp_path / "bomb.xlsx", b" " * 65536, 320
+    )  # 20 MB of spaces in one cell, ~20 KB packed
     assert path.stat().st_size < 100_000
     tracemalloc.start()
     try:
@@ -383,8 +434,13 @@ _NOISE = bytes(range(65, 91)) * 40  # 1,040 letters
 
 def test_it_refuses_a_row_of_millions_of_empty_cells_before_openpyxl_builds_it(tmp_path):
     # The probe: a 1.6 MB file of one row of 20 M "<c/>" took 6.6 GB; openpyxl builds the whole row first.
-    path = hostile_xlsx(tmp_path / "cells.xlsx", b"<c/>" * 99 + b'<c t="n"><v>7</v></c>', 200,
-                        head=_ROW_HEAD, tail=b"</row></sheetData></worksheet>")
+    path = hostile_xlsx(
+        tmp_path / "cells.xlsx",
+        b"<c/>" * 99 + b'<c t="n"><v>7</v></c>',
+        200,
+        head=_ROW_HEAD,
+        tail=b"</row></sheetData></worksheet>",
+    )
     tracemalloc.start()
     try:
         with pytest.raises(SheetError, match="has a row 2 of more than 16,384 cells"):
@@ -397,8 +453,13 @@ def test_it_refuses_a_row_of_millions_of_empty_cells_before_openpyxl_builds_it(t
 
 def test_it_refuses_a_cell_written_as_many_runs_each_under_the_byte_limit(tmp_path):
     # The probe: one inline cell of 400 rich-text runs of 512 KB, which openpyxl joins into one 200 MB string.
-    path = hostile_xlsx(tmp_path / "runs.xlsx", b"<r><t>" + _NOISE + b"</t></r>", 40,
-                        head=_SHEET_HEAD.rpartition(b"<t>")[0], tail=b"</is></c></row></sheetData></worksheet>")
+    path = hostile_xlsx(
+        tmp_path / "runs.xlsx",
+        b"<r><t>" + _NOISE + b"</t></r>",
+        40,
+        head=_SHEET_HEAD.rpartition(b"<t>")[0],
+        tail=b"</is></c></row></sheetData></worksheet>",
+    )
     with pytest.raises(SheetError, match="has a cell longer than 32,767 characters \\(row 2\\)"):
         list(read_rows(path, columns=["full_name"]))
 
@@ -410,15 +471,21 @@ def test_the_same_runs_are_refused_in_the_shared_strings_too(tmp_path):
         for info in source.infolist():
             if info.filename != "xl/sharedStrings.xml":
                 target.writestr(info, source.read(info.filename))
-        target.writestr("xl/sharedStrings.xml", b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/'
-                        b'spreadsheetml/2006/main"><si><t>H\xe1\xbb\x8d v\xc3\xa0 t\xc3\xaan</t></si><si>'
-                        + (b"<r><t>" + _NOISE + b"</t></r>") * 40 + b"</si></sst>")
+        target.writestr(
+            "xl/sharedStrings.xml",
+            b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/'
+            b'spreadsheetml/2006/main"><si><t>H\xe1\xbb\x8d v\xc3\xa0 t\xc3\xaan</t></si><si>'
+            + (b"<r><t>" + _NOISE + b"</t></r>") * 40
+            + b"</si></sst>",
+        )
     with pytest.raises(SheetError, match="sharedStrings.xml has a cell longer than 32,767"):
         list(read_rows(path, columns=["full_name"]))
 
 
 def test_a_real_workbook_of_many_rows_passes_the_shape_check(tmp_path):
-    rows: list[list[object]] = [["Họ và tên", "Mã bản ghi"]] + [[f"Nguyễn Văn {i}", f"R{i}"] for i in range(3000)]
+    rows: list[list[object]] = [["Họ và tên", "Mã bản ghi"]] + [
+        [f"Nguyễn Văn {i}", f"R{i}"] for i in range(3000)
+    ]
     xlsx = write_xlsx(tmp_path / "many.xlsx", rows)
     assert len(list(read_rows(xlsx, columns=["full_name", "record_id"]))) == 3000
 

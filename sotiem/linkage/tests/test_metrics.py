@@ -36,7 +36,14 @@ def test_pairwise_scores_count_both_orders_of_a_pair_as_one():
 
 
 def test_pairwise_scores_of_nothing_predicted_are_zero_not_an_error():
-    assert pairwise_scores([], [("1", "2")]) == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "tp": 0, "fp": 0, "fn": 1}
+    assert pairwise_scores([], [("1", "2")]) == {
+        "precision": 0.0,
+        "recall": 0.0,
+        "f1": 0.0,
+        "tp": 0,
+        "fp": 0,
+        "fn": 1,
+    }
 
 
 def test_a_record_linked_to_itself_is_refused():
@@ -69,9 +76,15 @@ def test_cluster_scores_agree_with_scoring_the_listed_pairs():
 
 def test_aira_accuracy_counts_review_of_a_clear_pair_as_wrong_and_reports_it_apart():
     results = [
-        ("match", "link"), ("match", "review"), ("match", "new"),
-        ("non_match", "new"), ("non_match", "new"), ("non_match", "link"),
-        ("review", "review"), ("review", "link"), ("review", "new"),
+        ("match", "link"),
+        ("match", "review"),
+        ("match", "new"),
+        ("non_match", "new"),
+        ("non_match", "new"),
+        ("non_match", "link"),
+        ("review", "review"),
+        ("review", "link"),
+        ("review", "new"),
         ("unsure", "link"),
     ]
 

@@ -7,8 +7,10 @@ from sotiem.linkage.splink_default import aira_outcome, splink_default_aira, spl
 from sotiem.linkage.testdata import load_aira_pairs, load_fake_1000
 
 
-@pytest.mark.parametrize(("probability", "outcome"), [(0.95, "link"), (0.9, "link"), (0.7, "review"),
-                                                      (0.5, "review"), (0.49, "new")])
+@pytest.mark.parametrize(
+    ("probability", "outcome"),
+    [(0.95, "link"), (0.9, "link"), (0.7, "review"), (0.5, "review"), (0.49, "new")],
+)
 def test_a_splink_probability_maps_to_link_review_or_new(probability, outcome):
     assert aira_outcome(probability) == outcome
 
@@ -22,8 +24,10 @@ def test_splinks_example_model_on_fake_1000_reaches_a_plausible_f1():
     links = predictions.loc[predictions["match_probability"] >= 0.5, ["unique_id_l", "unique_id_r"]]
     scores = metrics.pairwise_scores(links.itertuples(index=False), truth)
 
-    print(f"Splink default on fake_1000: F1 {scores['f1']:.3f} (P {scores['precision']:.3f}, "
-          f"R {scores['recall']:.3f})")
+    print(
+        f"Splink default on fake_1000: F1 {scores['f1']:.3f} (P {scores['precision']:.3f}, "
+        f"R {scores['recall']:.3f})"
+    )
     assert list(predictions.columns) == ["unique_id_l", "unique_id_r", "match_probability", "match_weight"]
     assert scores["f1"] > 0.5
 

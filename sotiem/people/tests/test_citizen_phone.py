@@ -61,19 +61,36 @@ def prove(client: Client, send, phone: str = FAMILY_PHONE, e164: str = FAMILY_E1
 
 
 def family():
-    mother = make_person(full_name="Lê Thị Mai", sex="F", birth_date=dt.date(1968, 3, 2), phone=FAMILY_PHONE,
-                         address="12 Lê Lợi", cccd=True)
-    son = make_person(full_name="Phạm Minh Khoa", birth_date=dt.date(1995, 7, 9), phone=FAMILY_PHONE,
-                      relationship="relative")
-    stranger = make_person(full_name="Đỗ Văn Tùng", birth_date=dt.date(1979, 11, 30), phone=FAMILY_PHONE,
-                           relationship="group_organiser")
+    mother = make_person(
+        full_name="Lê Thị Mai",
+        sex="F",
+        birth_date=dt.date(1968, 3, 2),
+        phone=FAMILY_PHONE,
+        address="12 Lê Lợi",
+        cccd=True,
+    )
+    son = make_person(
+        full_name="Phạm Minh Khoa",
+        birth_date=dt.date(1995, 7, 9),
+        phone=FAMILY_PHONE,
+        relationship="relative",
+    )
+    stranger = make_person(
+        full_name="Đỗ Văn Tùng",
+        birth_date=dt.date(1979, 11, 30),
+        phone=FAMILY_PHONE,
+        relationship="group_organiser",
+    )
     elsewhere = make_person(full_name="Vũ Thị Lan", sex="F", phone=OTHER_PHONE)
     return mother, son, stranger, elsewhere
 
 
-def detach(client: Client, response, name: str, reason: str = "Không quen người này / I do not know this person"):
-    handle = re.search(rf'{re.escape(name)}</td>.*?name="member" value="([^"]+)"',
-                       response.content.decode(), re.S).group(1)
+def detach(
+    client: Client, response, name: str, reason: str = "Không quen người này / I do not know this person"
+):
+    handle = re.search(
+        rf'{re.escape(name)}</td>.*?name="member" value="([^"]+)"', response.content.decode(), re.S
+    ).group(1)
     return client.post("/my/phone/detach/", {"member": handle, "reason": reason})
 
 
@@ -91,8 +108,9 @@ def test_a_citizen_proves_the_phone_sees_the_household_and_detaches_a_stranger(c
     assert response.status_code == 302 and response["Location"] == "/my/phone/"
     assert [m.phone for m in sms.outbox] == [FAMILY_E164]
     code = code_sent_to(FAMILY_E164)
-    assert sms.outbox[0].text == (f"Mã xác nhận sotiem: {code} (hiệu lực 10 phút) / "
-                                  f"sotiem code: {code} (valid 10 minutes)")
+    assert sms.outbox[0].text == (
+        f"Mã xác nhận sotiem: {code} (hiệu lực 10 phút) / sotiem code: {code} (valid 10 minutes)"
+    )
     challenge = PhoneChallenge.objects.get()
     assert challenge.phone == FAMILY_E164 and code not in challenge.code_hash
 
@@ -142,18 +160,28 @@ def test_a_citizen_proves_the_phone_sees_the_household_and_detaches_a_stranger(c
     page = client.get("/my/phone/")
     html = page.content.decode()
     assert "their record and doses are unchanged" in html
-    assert stranger.full_name not in html.split("</ul>", 1)[-1]  # gone from the list (named only in the notice)
+    assert (
+        stranger.full_name not in html.split("</ul>", 1)[-1]
+    )  # gone from the list (named only in the notice)
     assert html.count('class="member"') == 2 and '<span id="household-count">2</span>' in html
 
-    flow = AuditEvent.objects.filter(action__in=["phone.challenge", "phone.verify", "person.read", "contact.detach"])
-    assert set(flow.values_list("action", flat=True)) == {"phone.challenge", "phone.verify", "person.read",
-                                                          "contact.detach"}
+    flow = AuditEvent.objects.filter(
+        action__in=["phone.challenge", "phone.verify", "person.read", "contact.detach"]
+    )
+    assert set(flow.values_list("action", flat=True)) == {
+        "phone.challenge",
+        "phone.verify",
+        "person.read",
+        "contact.detach",
+    }
     verified = flow.filter(action="phone.verify").order_by("pk")
     assert [e.after["outcome"] for e in verified] == ["wrong_code", "verified"]
     assert verified.last().actor_label == CITIZEN
     for event in AuditEvent.objects.all():
-        written = json.dumps([event.before, event.after, event.reason, event.object_repr, event.actor_label],
-                             ensure_ascii=False)
+        written = json.dumps(
+            [event.before, event.after, event.reason, event.object_repr, event.actor_label],
+            ensure_ascii=False,
+        )
         assert code not in written and challenge.code_hash not in written
 
 
@@ -192,8 +220,11 @@ def test_it_refuses_the_sixth_attempt_even_with_the_right_code(client, send):
     challenge = PhoneChallenge.objects.get()
     assert challenge.attempts == 5 and challenge.verified_at is None
     assert PROOF_KEY not in client.session
-    outcomes = AuditEvent.objects.filter(action="phone.verify").order_by("pk").values_list("after__outcome",
-                                                                                           flat=True)
+    outcomes = (
+        AuditEvent.objects.filter(action="phone.verify")
+        .order_by("pk")
+        .values_list("after__outcome", flat=True)
+    )
     assert list(outcomes) == ["wrong_code"] * 5 + ["too_many_attempts"]
 
 
@@ -204,8 +235,11 @@ def test_a_code_proves_the_phone_once(django_capture_on_commit_callbacks):
     assert phone_challenge_verify(challenge=challenge, code=code)
     assert challenge.verified_at is not None
     assert not phone_challenge_verify(challenge=challenge, code=code)
-    outcomes = AuditEvent.objects.filter(action="phone.verify").order_by("pk").values_list("after__outcome",
-                                                                                           flat=True)
+    outcomes = (
+        AuditEvent.objects.filter(action="phone.verify")
+        .order_by("pk")
+        .values_list("after__outcome", flat=True)
+    )
     assert list(outcomes) == ["verified", "already_verified"]
 
 
@@ -219,7 +253,9 @@ def test_it_sends_at_most_three_codes_a_phone_in_fifteen_minutes(client, send):
     assert len(sms.outbox) == 3 and PhoneChallenge.objects.count() == 3
     assert send(client, OTHER_PHONE).status_code == 302  # another phone is not held up
 
-    PhoneChallenge.objects.filter(phone=FAMILY_E164).update(created_at=timezone.now() - dt.timedelta(minutes=16))
+    PhoneChallenge.objects.filter(phone=FAMILY_E164).update(
+        created_at=timezone.now() - dt.timedelta(minutes=16)
+    )
     assert send(client, FAMILY_PHONE).status_code == 302
 
 
@@ -242,7 +278,9 @@ def test_a_citizen_cannot_detach_a_contact_point_of_another_phone(client, send):
     handle = re.search(r'name="member" value="([^"]+)"', page.content.decode()).group(1)
     prove(client, send, OTHER_PHONE, OTHER_E164)
     session = client.session
-    session[PROOF_KEY]["handles"][handle] = ContactPoint.objects.get(person=mother).pk  # as if it had lingered
+    session[PROOF_KEY]["handles"][handle] = ContactPoint.objects.get(
+        person=mother
+    ).pk  # as if it had lingered
     session.save()
     response = client.post("/my/phone/detach/", {"member": handle, "reason": "không quen / do not know"})
     assert response.status_code == 404
@@ -270,9 +308,13 @@ def test_the_proof_of_the_phone_expires_after_thirty_minutes(client, send):
     session[PROOF_KEY]["until"] = time.time() - 1
     session.save()
     reads = AuditEvent.objects.filter(action="person.read").count()
-    response = client.post("/my/phone/detach/", {"member": re.search(r'name="member" value="([^"]+)"',
-                                                                     page.content.decode()).group(1),
-                                                 "reason": "không quen / do not know"})
+    response = client.post(
+        "/my/phone/detach/",
+        {
+            "member": re.search(r'name="member" value="([^"]+)"', page.content.decode()).group(1),
+            "reason": "không quen / do not know",
+        },
+    )
     assert response.status_code == 302 and ContactPoint.objects.get(person=mother).active
     page = client.get("/my/phone/")
     html = page.content.decode()

@@ -34,15 +34,18 @@ def level(comparison: str, a: MatchRecord, b: MatchRecord) -> str:
     return LEVELS[comparison][compare(a, b)[index]][0]
 
 
-@pytest.mark.parametrize(("written", "expected"), [
-    ("Nguyễn Văn Hùng", "exact"),
-    ("NGUYEN VAN HUNG", "key"),
-    ("Nguyeenx Vawn Hufng", "key"),  # Telex typed with the input method off is read back
-    ("Nguyễn Hùng", "core"),  # Văn dropped
-    ("Hùng Nguyễn Văn", "core"),  # given name first, as on Western forms
-    ("Nguyễn Văn Hưng", "key"),  # one tone apart: same without diacritics
-    ("Nguyễn Văn Hải", "different"),
-])
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("Nguyễn Văn Hùng", "exact"),
+        ("NGUYEN VAN HUNG", "key"),
+        ("Nguyeenx Vawn Hufng", "key"),  # Telex typed with the input method off is read back
+        ("Nguyễn Hùng", "core"),  # Văn dropped
+        ("Hùng Nguyễn Văn", "core"),  # given name first, as on Western forms
+        ("Nguyễn Văn Hưng", "key"),  # one tone apart: same without diacritics
+        ("Nguyễn Văn Hải", "different"),
+    ],
+)
 def test_name_levels_read_vietnamese_names_as_people_write_them(written, expected):
     assert level("name", rec(), rec(written)) == expected
 
@@ -89,16 +92,24 @@ def test_the_model_file_must_match_the_levels_this_code_compares(tmp_path):
 
 
 def test_the_blocking_keys_ignore_spelling_order_and_middle_names():
-    assert block_keys("Nguyễn Văn Hùng", BORN, "day", "79") == ("hung nguyen|1990|79",
-                                                                    "hung nguyen|1990-05-17")
+    assert block_keys("Nguyễn Văn Hùng", BORN, "day", "79") == (
+        "hung nguyen|1990|79",
+        "hung nguyen|1990-05-17",
+    )
     assert block_keys("HUNG NGUYEN", dt.date(1990, 1, 1), "year", "79") == ("hung nguyen|1990|79", "")
 
 
-def person_in(name: str, born: dt.date | None = BORN, *, sex: str = "M", phone: str = "", cccd: str = "",
-              place=None) -> PersonIn:  # noqa: ANN001
-    return PersonIn(full_name=name, birth_date=born, sex=sex, commune=place,
-                    identifiers=(IdentifierIn(scheme="CCCD", value=cccd),) if cccd else (),
-                    contacts=(ContactIn(phone=phone),) if phone else ())
+def person_in(
+    name: str, born: dt.date | None = BORN, *, sex: str = "M", phone: str = "", cccd: str = "", place=None
+) -> PersonIn:  # noqa: ANN001
+    return PersonIn(
+        full_name=name,
+        birth_date=born,
+        sex=sex,
+        commune=place,
+        identifiers=(IdentifierIn(scheme="CCCD", value=cccd),) if cccd else (),
+        contacts=(ContactIn(phone=phone),) if phone else (),
+    )
 
 
 pytestmark = pytest.mark.django_db
@@ -114,8 +125,9 @@ def test_a_record_without_an_id_is_linked_to_the_person_it_clearly_is():
 def test_twins_who_share_a_phone_and_a_birthday_stay_two_persons():
     home = commune("79")
     first = make_person(full_name="Trần Thị Hồng", birth_date=BORN, sex="F", commune=home, phone="0987000111")
-    [twin] = identify_persons(items=[person_in("Trần Thị Hằng", sex="F", place=home, phone="0987000111")],
-                              actor="test")
+    [twin] = identify_persons(
+        items=[person_in("Trần Thị Hằng", sex="F", place=home, phone="0987000111")], actor="test"
+    )
     assert twin.created and twin.person.pk != first.pk
     assert not ReviewCandidate.objects.filter(person_b=twin.person).exists()
 
@@ -123,10 +135,13 @@ def test_twins_who_share_a_phone_and_a_birthday_stay_two_persons():
 def test_a_phone_shared_by_a_family_never_links_its_members():
     home = commune("79")
     make_person(full_name="Phạm Văn Ba", birth_date=dt.date(1960, 1, 2), commune=home, phone="0911222333")
-    found = identify_persons(items=[person_in("Phạm Thị Sáu", dt.date(1993, 9, 10), sex="F", place=home,
-                                              phone="0911222333"),
-                                    person_in("Đỗ Thị Tư", dt.date(1962, 7, 8), sex="F", place=home,
-                                              phone="0911222333")], actor="test")
+    found = identify_persons(
+        items=[
+            person_in("Phạm Thị Sáu", dt.date(1993, 9, 10), sex="F", place=home, phone="0911222333"),
+            person_in("Đỗ Thị Tư", dt.date(1962, 7, 8), sex="F", place=home, phone="0911222333"),
+        ],
+        actor="test",
+    )
     assert all(f.created for f in found)
     assert Person.objects.count() == 3
 
@@ -134,8 +149,9 @@ def test_a_phone_shared_by_a_family_never_links_its_members():
 def test_one_id_on_two_very_different_people_goes_to_review_not_to_a_link():
     held = make_person(full_name="Lê Văn Tám", birth_date=dt.date(1980, 2, 2), cccd=True)
     cccd = held.identifiers.get().value
-    [found] = identify_persons(items=[person_in("Trương Thị Mai", dt.date(1980, 2, 2), sex="M", cccd=cccd)],
-                               actor="test")
+    [found] = identify_persons(
+        items=[person_in("Trương Thị Mai", dt.date(1980, 2, 2), sex="M", cccd=cccd)], actor="test"
+    )
     assert found.created and found.via == "review"
     pair = ReviewCandidate.objects.get(person_a=held, person_b=found.person)
     assert pair.origin == "id_conflict" and pair.status == "pending"
@@ -146,7 +162,9 @@ def test_a_likely_match_is_kept_on_a_new_person_and_queued_once_with_its_evidenc
     home = commune("79")
     held = make_person(full_name="Lê Văn Tâm", birth_date=dt.date(1970, 6, 9), commune=home)
     # day and month swapped, another commune of the province: likely him, not certain
-    item = PersonIn(full_name="Lê Văn Tâm", birth_date=dt.date(1970, 9, 6), sex="M", commune=commune("79", index=5))
+    item = PersonIn(
+        full_name="Lê Văn Tâm", birth_date=dt.date(1970, 9, 6), sex="M", commune=commune("79", index=5)
+    )
     [found] = identify_persons(items=[item], actor="test")
     assert found.created and found.via == "review"
     pair = ReviewCandidate.objects.get(person_a=held, person_b=found.person)
@@ -155,9 +173,13 @@ def test_a_likely_match_is_kept_on_a_new_person_and_queued_once_with_its_evidenc
 
 def test_two_records_of_a_new_person_in_one_batch_make_one_person():
     home = commune("01")
-    found = identify_persons(items=[person_in("Đặng Thu Thảo", sex="F", place=home, phone="0977123456"),
-                                    person_in("DANG THU THAO", sex="F", place=home, phone="0977 123 456")],
-                             actor="test")
+    found = identify_persons(
+        items=[
+            person_in("Đặng Thu Thảo", sex="F", place=home, phone="0977123456"),
+            person_in("DANG THU THAO", sex="F", place=home, phone="0977 123 456"),
+        ],
+        actor="test",
+    )
     assert found[0].person.pk == found[1].person.pk
     assert [f.created for f in found] == [True, False]
 

@@ -37,7 +37,11 @@ BA = PersonIn(full_name="Lê Văn Ba", birth_date=None)  # the other man in a re
 # tombstone's row really was changed twice (merged, then restored) and its updated_at says so. Moved rows keep their
 # own updated_at: their content did not change, only their owner, and the audit log holds the move.
 TABLES: list[tuple[type[models.Model], set[str]]] = [
-    (Person, {"updated_at"}), (Identifier, set()), (ContactPoint, set()), (Dose, set()), (Appointment, set()),
+    (Person, {"updated_at"}),
+    (Identifier, set()),
+    (ContactPoint, set()),
+    (Dose, set()),
+    (Appointment, set()),
     (ReviewCandidate, set()),
 ]
 
@@ -50,9 +54,14 @@ def official(django_user_model: Any) -> Any:
 
 
 def database_rows() -> dict[str, list[dict[str, Any]]]:
-    return {model._meta.db_table: list(model.objects.order_by("pk").values(
-        *(f.attname for f in model._meta.concrete_fields if f.attname not in excluded)))
-        for model, excluded in TABLES}
+    return {
+        model._meta.db_table: list(
+            model.objects.order_by("pk").values(
+                *(f.attname for f in model._meta.concrete_fields if f.attname not in excluded)
+            )
+        )
+        for model, excluded in TABLES
+    }
 
 
 def add_cccd(person: Person, value: str) -> Identifier:
@@ -65,8 +74,9 @@ def cccd(serial: int) -> str:
 
 def candidate(a: Person, b: Person) -> ReviewCandidate:
     low, high = sorted((a, b), key=lambda p: p.pk)
-    return ReviewCandidate.objects.create(person_a=low, person_b=high, origin="linkage", weight=12.5,
-                                          probability=0.97, model_version="test")
+    return ReviewCandidate.objects.create(
+        person_a=low, person_b=high, origin="linkage", weight=12.5, probability=0.97, model_version="test"
+    )
 
 
 def two_records_of_one_man() -> tuple[Person, Person]:
@@ -104,7 +114,9 @@ def test_merge_then_unmerge_leaves_the_database_exactly_as_it_was(official):
 
     review_decide(candidate=pair, decision="linked", actor=official, reason=REASON)
     assert database_rows() != before
-    person_unmerge(merge=PersonMerge.objects.get(review=pair), actor=official, reason="Hai người / two people")
+    person_unmerge(
+        merge=PersonMerge.objects.get(review=pair), actor=official, reason="Hai người / two people"
+    )
 
     assert database_rows() == before
 
@@ -120,7 +132,10 @@ def test_a_merge_moves_doses_appointments_identifiers_and_phones_and_leaves_a_to
     assert {d.pk for d in doses} <= set(survivor.doses.values_list("pk", flat=True))
     assert set(survivor.appointments.all()) == set(appointments)
     assert set(survivor.identifiers.values_list("scheme", "value")) == {
-        ("CCCD", cccd(9001)), ("CCCD", cccd(9002)), ("BHYT", "DN4797915123456")}
+        ("CCCD", cccd(9001)),
+        ("CCCD", cccd(9002)),
+        ("BHYT", "DN4797915123456"),
+    }
     assert set(survivor.contact_points.values_list("phone", flat=True)) == {"+84912345678", "+84987000111"}
     assert not merged.doses.exists() and not merged.appointments.exists()
     assert not merged.identifiers.filter(active=True).exists()
@@ -163,7 +178,8 @@ def test_a_merge_renumbers_the_doses_two_first_doses_become_doses_one_and_two(of
 
 
 def test_a_merge_tells_other_apps_about_both_persons_once_it_has_committed(
-        official, django_capture_on_commit_callbacks):
+    official, django_capture_on_commit_callbacks
+):
     survivor, merged = make_person(), make_person(full_name="Nguyen Van An")
     heard: list[list[int]] = []
 
@@ -231,8 +247,13 @@ def test_a_merge_whose_doses_were_split_off_since_cannot_be_undone_until_the_spl
     survivor, merged = make_person(), make_person(full_name="Nguyen Van An")
     dose = make_dose(merged)
     merge = person_merge(survivor=survivor, merged=merged, actor=official, reason=REASON)
-    split = person_split(person=survivor, dose_ids=[dose.pk], new_person=BA,
-                         actor=official, reason="Tiêm cho người khác / another man's dose")
+    split = person_split(
+        person=survivor,
+        dose_ids=[dose.pk],
+        new_person=BA,
+        actor=official,
+        reason="Tiêm cho người khác / another man's dose",
+    )
 
     with pytest.raises(ValidationError, match="undo that first"):
         person_unmerge(merge=merge, actor=official, reason="wrong")
@@ -255,13 +276,22 @@ def test_a_split_gives_doses_to_a_new_person_and_undoing_it_gives_them_back(offi
     third = make_dose(person, administered_on=OCT)
     fulfilled.refresh_from_db()
     assert fulfilled.fulfilled_by_id == third.pk
-    daughter = PersonIn(full_name="Nguyễn Thị Bình", birth_date=dt.date(1995, 2, 3), sex="F",
-                        identifiers=(IdentifierIn(scheme=None, value="B7654321"),),
-                        contacts=(ContactIn(phone=SHARED_PHONE, relationship="relative"),))
+    daughter = PersonIn(
+        full_name="Nguyễn Thị Bình",
+        birth_date=dt.date(1995, 2, 3),
+        sex="F",
+        identifiers=(IdentifierIn(scheme=None, value="B7654321"),),
+        contacts=(ContactIn(phone=SHARED_PHONE, relationship="relative"),),
+    )
     before = database_rows()
 
-    record = person_split(person=person, dose_ids=[theirs.pk, third.pk], new_person=daughter,
-                          actor=official, reason="Hai người / two people")
+    record = person_split(
+        person=person,
+        dose_ids=[theirs.pk, third.pk],
+        new_person=daughter,
+        actor=official,
+        reason="Hai người / two people",
+    )
 
     new = record.merged
     assert record.kind == MergeKind.SPLIT and record.survivor == person
@@ -295,8 +325,9 @@ def test_a_split_of_doses_not_on_the_person_or_of_no_dose_is_refused(official):
 def test_a_split_cannot_be_undone_once_the_new_person_has_doses_of_their_own(official):
     person = make_person()
     dose = make_dose(person)
-    record = person_split(person=person, dose_ids=[dose.pk], new_person=BA,
-                          actor=official, reason="Hai người / two people")
+    record = person_split(
+        person=person, dose_ids=[dose.pk], new_person=BA, actor=official, reason="Hai người / two people"
+    )
     make_dose(record.merged, administered_on=OCT)
 
     with pytest.raises(ValidationError, match="merge the two persons instead"):
@@ -339,14 +370,21 @@ def test_a_pair_judged_not_the_same_stays_two_persons_and_cannot_be_decided_agai
     review_decide(candidate=pair, decision="not_same", actor=official, reason="Khác cha mẹ / other parents")
 
     pair.refresh_from_db()
-    assert (pair.status, pair.decided_by, pair.reason) == (ReviewStatus.NOT_SAME, official,
-                                                           "Khác cha mẹ / other parents")
+    assert (pair.status, pair.decided_by, pair.reason) == (
+        ReviewStatus.NOT_SAME,
+        official,
+        "Khác cha mẹ / other parents",
+    )
     assert not PersonMerge.objects.exists()
     with pytest.raises(ValidationError, match="already decided"):
         review_decide(candidate=pair, decision="linked", actor=official, reason=REASON)
     with pytest.raises(ValidationError, match="already decided"):
-        review_decide(candidate=ReviewCandidate.objects.get(pk=pair.pk), decision="not_same", actor=official,
-                      reason=REASON)
+        review_decide(
+            candidate=ReviewCandidate.objects.get(pk=pair.pk),
+            decision="not_same",
+            actor=official,
+            reason=REASON,
+        )
 
 
 def test_undoing_a_linked_pair_s_merge_asks_the_pair_again(official):
@@ -357,7 +395,12 @@ def test_undoing_a_linked_pair_s_merge_asks_the_pair_again(official):
     person_unmerge(merge=PersonMerge.objects.get(), actor=official, reason="Hai người / two people")
 
     pair.refresh_from_db()
-    assert (pair.status, pair.decided_by, pair.decided_at, pair.reason) == (ReviewStatus.PENDING, None, None, "")
+    assert (pair.status, pair.decided_by, pair.decided_at, pair.reason) == (
+        ReviewStatus.PENDING,
+        None,
+        None,
+        "",
+    )
 
 
 # the audit log
@@ -368,25 +411,44 @@ def test_every_merging_service_writes_its_audit_event_for_both_persons(official)
     dose = make_dose(survivor)
     records: dict[str, PersonMerge] = {}
     calls = {
-        "person_merge": (lambda: records.setdefault("merge", person_merge(
-            survivor=survivor, merged=merged, actor=official, reason=REASON)), ["person.merge"]),
-        "person_unmerge": (lambda: person_unmerge(merge=records["merge"], actor=official, reason="r"),
-                           ["person.unmerge"]),
-        "person_split": (lambda: records.setdefault("split", person_split(
-            person=survivor, dose_ids=[dose.pk], new_person=BA,
-            actor=official, reason="r")), ["person.create", "person.split"]),
-        "review_decide": (lambda: review_decide(candidate=candidate(survivor, merged), decision="not_same",
-                                                actor=official, reason="r"), ["review.decide"]),
+        "person_merge": (
+            lambda: records.setdefault(
+                "merge", person_merge(survivor=survivor, merged=merged, actor=official, reason=REASON)
+            ),
+            ["person.merge"],
+        ),
+        "person_unmerge": (
+            lambda: person_unmerge(merge=records["merge"], actor=official, reason="r"),
+            ["person.unmerge"],
+        ),
+        "person_split": (
+            lambda: records.setdefault(
+                "split",
+                person_split(person=survivor, dose_ids=[dose.pk], new_person=BA, actor=official, reason="r"),
+            ),
+            ["person.create", "person.split"],
+        ),
+        "review_decide": (
+            lambda: review_decide(
+                candidate=candidate(survivor, merged), decision="not_same", actor=official, reason="r"
+            ),
+            ["review.decide"],
+        ),
     }
-    public = {name for name, fn in inspect.getmembers(merging, inspect.isfunction)
-              if fn.__module__ == merging.__name__ and not name.startswith("_")}
+    public = {
+        name
+        for name, fn in inspect.getmembers(merging, inspect.isfunction)
+        if fn.__module__ == merging.__name__ and not name.startswith("_")
+    }
     assert public == set(calls), f"merging services without an audit check: {public ^ set(calls)}"
 
     for name, (call, actions) in calls.items():
         counts = {action: AuditEvent.objects.filter(action=action).count() for action in actions}
         call()
         for action in actions:
-            assert AuditEvent.objects.filter(action=action).count() > counts[action], f"{name} wrote no {action}"
+            assert AuditEvent.objects.filter(action=action).count() > counts[action], (
+                f"{name} wrote no {action}"
+            )
 
     person_unmerge(merge=records["split"], actor=official, reason="r")
     for action in ("person.merge", "person.unmerge", "review.decide"):

@@ -24,21 +24,29 @@ FAMILY_PHONE = "0912 345 678"
 
 
 def test_two_persons_sharing_a_phone_stay_two_persons():
-    mother = make_person(full_name="Trần Thị Hoa", sex="F", birth_date=dt.date(1965, 3, 2), phone=FAMILY_PHONE)
-    son = make_person(full_name="Lê Văn Minh", birth_date=dt.date(1992, 7, 9), phone="+84912345678",
-                      relationship="relative")
+    mother = make_person(
+        full_name="Trần Thị Hoa", sex="F", birth_date=dt.date(1965, 3, 2), phone=FAMILY_PHONE
+    )
+    son = make_person(
+        full_name="Lê Văn Minh", birth_date=dt.date(1992, 7, 9), phone="+84912345678", relationship="relative"
+    )
 
     assert mother.pk != son.pk
     assert Person.objects.count() == 2
     assert set(ContactPoint.objects.filter(phone="+84912345678").values_list("person_id", flat=True)) == {
-        mother.pk, son.pk}
+        mother.pk,
+        son.pk,
+    }
 
 
 def test_twins_on_one_phone_with_one_birth_date_stay_two_persons():
     born = dt.date(2010, 1, 5)
-    first = make_person(full_name="Nguyễn Thị Lan", sex="F", birth_date=born, phone=FAMILY_PHONE, relationship="guardian")
-    second = make_person(full_name="Nguyễn Thị Huệ", sex="F", birth_date=born, phone=FAMILY_PHONE,
-                         relationship="guardian")
+    first = make_person(
+        full_name="Nguyễn Thị Lan", sex="F", birth_date=born, phone=FAMILY_PHONE, relationship="guardian"
+    )
+    second = make_person(
+        full_name="Nguyễn Thị Huệ", sex="F", birth_date=born, phone=FAMILY_PHONE, relationship="guardian"
+    )
     assert first.pk != second.pk and first.name_key != second.name_key
 
 
@@ -81,8 +89,13 @@ def test_a_phone_that_cannot_be_a_phone_is_refused_with_its_reason():
 
 def test_an_identifier_that_fails_its_checks_is_kept_with_a_note():
     # a female CCCD digit (1) on a man born 1990: kept, not validated, with the reason
-    person = person_create(full_name="Võ Văn Tám", birth_date=dt.date(1990, 1, 1), sex="M",
-                           identifiers=[IdentifierIn(scheme="CCCD", value="079190123456")], actor="test")
+    person = person_create(
+        full_name="Võ Văn Tám",
+        birth_date=dt.date(1990, 1, 1),
+        sex="M",
+        identifiers=[IdentifierIn(scheme="CCCD", value="079190123456")],
+        actor="test",
+    )
     ident = Identifier.objects.get(person=person)
     assert ident.validated is False
     assert ident.validation_note
@@ -115,7 +128,9 @@ def test_person_create_and_update_are_audited(personas):
     person = make_person()
     assert AuditEvent.objects.filter(action="person.create", person_id=person.pk).count() == 1
 
-    person_update(person=person, full_name="Nguyễn Văn Ân", actor=personas.hcdc, reason="Sai dấu / wrong accent")
+    person_update(
+        person=person, full_name="Nguyễn Văn Ân", actor=personas.hcdc, reason="Sai dấu / wrong accent"
+    )
 
     event = AuditEvent.objects.get(action="person.update", person_id=person.pk)
     assert event.before["full_name"] == "Nguyễn Văn An" and event.after["full_name"] == "Nguyễn Văn Ân"
@@ -174,16 +189,23 @@ def test_the_person_api_refuses_another_jurisdiction(client, personas):
 
 
 def test_contacts_are_normalised_to_e164_from_any_written_form():
-    person = person_create(full_name="Đặng Văn Bình", birth_date=None, sex="M", actor="test",
-                           contacts=[ContactIn(phone="01662345678"), ContactIn(phone="84 912 000 111")])
+    person = person_create(
+        full_name="Đặng Văn Bình",
+        birth_date=None,
+        sex="M",
+        actor="test",
+        contacts=[ContactIn(phone="01662345678"), ContactIn(phone="84 912 000 111")],
+    )
     assert set(person.contact_points.values_list("phone", flat=True)) == {"+84362345678", "+84912000111"}
 
 
 def test_a_batch_with_one_bad_person_is_refused_whole_and_names_the_position():
     from sotiem.people.services import PersonIn, person_create_many
 
-    items = [PersonIn(full_name="Ngô Văn Một", birth_date=dt.date(1980, 1, 1), sex="M"),
-             PersonIn(full_name="  ", birth_date=dt.date(1980, 1, 1), sex="M")]
+    items = [
+        PersonIn(full_name="Ngô Văn Một", birth_date=dt.date(1980, 1, 1), sex="M"),
+        PersonIn(full_name="  ", birth_date=dt.date(1980, 1, 1), sex="M"),
+    ]
     with pytest.raises(ValidationError, match="#2"):
         person_create_many(items=items, actor="test")
     assert Person.objects.count() == 0

@@ -26,32 +26,68 @@ REASON_REQUIRED = "Cần nêu lý do / A reason is required"
 def make_candidate(first: Person, second: Person, *, weight: float = 9.4) -> ReviewCandidate:
     a, b = sorted((first, second), key=lambda person: person.pk)
     evidence = [
-        {"field": "name", "label": "Họ tên / Name", "a": a.full_name, "b": b.full_name,
-         "level": "same without diacritics", "weight": 6.2},
-        {"field": "birth_date", "label": "Ngày sinh / Birth date", "a": str(a.birth_date), "b": str(b.birth_date),
-         "level": "exact", "weight": 8.1},
-        {"field": "address", "label": "Địa chỉ / Address", "a": a.address, "b": b.address, "level": "different",
-         "weight": -1.5},
+        {
+            "field": "name",
+            "label": "Họ tên / Name",
+            "a": a.full_name,
+            "b": b.full_name,
+            "level": "same without diacritics",
+            "weight": 6.2,
+        },
+        {
+            "field": "birth_date",
+            "label": "Ngày sinh / Birth date",
+            "a": str(a.birth_date),
+            "b": str(b.birth_date),
+            "level": "exact",
+            "weight": 8.1,
+        },
+        {
+            "field": "address",
+            "label": "Địa chỉ / Address",
+            "a": a.address,
+            "b": b.address,
+            "level": "different",
+            "weight": -1.5,
+        },
     ]
     return ReviewCandidate.objects.create(
-        person_a=a, person_b=b, origin="linkage", weight=weight, probability=0.9973, evidence=evidence,
-        model_version="test-1", province_code=a.province_code, other_province_code=b.province_code,
-        commune_code=a.commune_code, other_commune_code=b.commune_code)
+        person_a=a,
+        person_b=b,
+        origin="linkage",
+        weight=weight,
+        probability=0.9973,
+        evidence=evidence,
+        model_version="test-1",
+        province_code=a.province_code,
+        other_province_code=b.province_code,
+        commune_code=a.commune_code,
+        other_commune_code=b.commune_code,
+    )
 
 
 def hcm_pair(weight: float = 9.4) -> ReviewCandidate:
-    return make_candidate(make_person(full_name="Nguyễn Văn An", address="12 Lê Lợi"),
-                          make_person(full_name="Nguyen Van An", address="34 Hai Bà Trưng"), weight=weight)
+    return make_candidate(
+        make_person(full_name="Nguyễn Văn An", address="12 Lê Lợi"),
+        make_person(full_name="Nguyen Van An", address="34 Hai Bà Trưng"),
+        weight=weight,
+    )
 
 
 def hanoi_pair() -> ReviewCandidate:
-    return make_candidate(make_person(full_name="Trần Thị Hà", sex="F", province_code=HANOI),
-                          make_person(full_name="Tran Thi Ha", sex="F", province_code=HANOI))
+    return make_candidate(
+        make_person(full_name="Trần Thị Hà", sex="F", province_code=HANOI),
+        make_person(full_name="Tran Thi Ha", sex="F", province_code=HANOI),
+    )
 
 
 def hcm_viewer():
-    user = official_create(username="hcm-viewer", password="test-password-123", full_name="viewer", actor="test")
-    grant_create(user=user, role=Role.VIEWER, level=Level.PROVINCE, province_code=HCM, actor="test", reason="test")
+    user = official_create(
+        username="hcm-viewer", password="test-password-123", full_name="viewer", actor="test"
+    )
+    grant_create(
+        user=user, role=Role.VIEWER, level=Level.PROVINCE, province_code=HCM, actor="test", reason="test"
+    )
     return user
 
 
@@ -120,7 +156,9 @@ def test_showing_a_pair_logs_a_read_of_both_persons(client, personas):
     client.force_login(personas.hcdc)
     client.get(f"/review/{candidate.public_id}/")
     reads = AuditEvent.objects.filter(action="person.read", actor=personas.hcdc)
-    assert sorted(reads.values_list("person_id", flat=True)) == sorted([candidate.person_a_id, candidate.person_b_id])
+    assert sorted(reads.values_list("person_id", flat=True)) == sorted(
+        [candidate.person_a_id, candidate.person_b_id]
+    )
 
 
 def test_an_official_of_another_province_gets_404_and_cannot_decide(client, personas):
@@ -189,7 +227,9 @@ def test_deciding_linked_merges_the_pair_and_the_tombstone_points_at_the_survivo
     candidate = hcm_pair()
     client.force_login(personas.hcdc)
 
-    response = decide(client, candidate, decision="linked", reason="Cùng CCCD trên giấy tờ gốc / same ID card seen")
+    response = decide(
+        client, candidate, decision="linked", reason="Cùng CCCD trên giấy tờ gốc / same ID card seen"
+    )
 
     assert response.status_code == 302
     candidate.refresh_from_db()
@@ -206,9 +246,12 @@ def test_deciding_linked_merges_the_pair_and_the_tombstone_points_at_the_survivo
 
 
 def family():
-    mother = make_person(full_name="Trần Thị Hoa", sex="F", birth_date=dt.date(1965, 3, 2), phone=FAMILY_PHONE)
-    son = make_person(full_name="Lê Văn Minh", birth_date=dt.date(1992, 7, 9), phone=FAMILY_E164,
-                      relationship="relative")
+    mother = make_person(
+        full_name="Trần Thị Hoa", sex="F", birth_date=dt.date(1965, 3, 2), phone=FAMILY_PHONE
+    )
+    son = make_person(
+        full_name="Lê Văn Minh", birth_date=dt.date(1992, 7, 9), phone=FAMILY_E164, relationship="relative"
+    )
     make_person(full_name="Đỗ Văn Khác", phone="0987654321")
     return mother, son
 
@@ -225,7 +268,9 @@ def test_the_household_search_lists_everyone_who_gave_the_phone(client, personas
     assert "1965" in page and "1992" in page and "Người thân / Relative" in page
     assert page.count("Không phải người nhà") == 2
     assert set(AuditEvent.objects.filter(action="person.read").values_list("person_id", flat=True)) == {
-        mother.pk, son.pk}
+        mother.pk,
+        son.pk,
+    }
 
 
 def test_a_phone_that_cannot_be_a_phone_shows_the_bilingual_error(client, personas):
@@ -240,11 +285,22 @@ def test_detaching_a_person_removes_them_from_the_household_and_keeps_their_dose
     dose = make_dose(son)
     client.force_login(personas.hcdc)
 
-    response = client.post("/households/", {"phone": FAMILY_E164, "person": str(son.public_id),
-                                            "reason": "Không phải người nhà / not my family member"}, follow=True)
+    response = client.post(
+        "/households/",
+        {
+            "phone": FAMILY_E164,
+            "person": str(son.public_id),
+            "reason": "Không phải người nhà / not my family member",
+        },
+        follow=True,
+    )
 
     page = response.content.decode()
-    assert response.status_code == 200 and "Trần Thị Hoa" in page and "Lê Văn Minh" not in page.split("<table")[1]
+    assert (
+        response.status_code == 200
+        and "Trần Thị Hoa" in page
+        and "Lê Văn Minh" not in page.split("<table")[1]
+    )
     assert "doses are unchanged" in page
     contact = ContactPoint.objects.get(person=son)
     assert contact.active is False and contact.detached_at is not None
@@ -260,7 +316,9 @@ def test_detaching_without_a_reason_is_refused_with_a_bilingual_message(client, 
     _, son = family()
     client.force_login(personas.hcdc)
 
-    response = client.post("/households/", {"phone": FAMILY_E164, "person": str(son.public_id), "reason": " "})
+    response = client.post(
+        "/households/", {"phone": FAMILY_E164, "person": str(son.public_id), "reason": " "}
+    )
 
     assert response.status_code == 400 and REASON_REQUIRED in response.content.decode()
     assert ContactPoint.objects.get(person=son).active is True
@@ -273,7 +331,9 @@ def test_another_province_sees_no_one_behind_the_phone_and_cannot_detach(client,
     page = client.get("/households/", {"phone": FAMILY_E164}).content.decode()
     assert "Lê Văn Minh" not in page and "Trần Thị Hoa" not in page
 
-    response = client.post("/households/", {"phone": FAMILY_E164, "person": str(son.public_id), "reason": "x"})
+    response = client.post(
+        "/households/", {"phone": FAMILY_E164, "person": str(son.public_id), "reason": "x"}
+    )
     assert response.status_code == 404
     assert ContactPoint.objects.get(person=son).active is True
 
@@ -281,6 +341,8 @@ def test_another_province_sees_no_one_behind_the_phone_and_cannot_detach(client,
 def test_a_view_only_official_may_not_detach(client, personas):
     _, son = family()
     client.force_login(hcm_viewer())
-    response = client.post("/households/", {"phone": FAMILY_E164, "person": str(son.public_id), "reason": "x"})
+    response = client.post(
+        "/households/", {"phone": FAMILY_E164, "person": str(son.public_id), "reason": "x"}
+    )
     assert response.status_code == 403
     assert ContactPoint.objects.get(person=son).active is True

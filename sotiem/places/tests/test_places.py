@@ -23,7 +23,9 @@ def test_both_eras_are_loaded_offline():
 
 
 def test_every_2021_province_and_commune_maps_to_2025():
-    unmapped = AdminUnit.objects.filter(era=Era.Y2021).exclude(level=Level.DISTRICT).exclude(mapped_to__isnull=False)
+    unmapped = (
+        AdminUnit.objects.filter(era=Era.Y2021).exclude(level=Level.DISTRICT).exclude(mapped_to__isnull=False)
+    )
     assert unmapped.count() == 0
     # a split ward has several targets, exactly one of them the default
     split = UnitMapping.objects.filter(is_default=False).values_list("old_id", flat=True).first()
@@ -43,7 +45,9 @@ def test_merged_provinces_map_to_the_new_province():
     assert codes_2025_of(ha_giang)[0] == "08"  # into Tuyên Quang
 
 
-@pytest.mark.parametrize("text", ["79", "079", "Hồ Chí Minh", "ho chi minh", "TP.HCM", "Thành phố Hồ Chí Minh"])
+@pytest.mark.parametrize(
+    "text", ["79", "079", "Hồ Chí Minh", "ho chi minh", "TP.HCM", "Thành phố Hồ Chí Minh"]
+)
 def test_a_province_is_found_from_any_way_people_write_it(text):
     assert province_find(text).code == "79"
 
@@ -73,8 +77,12 @@ def test_a_site_belongs_to_a_2025_province():
 def test_a_mobile_team_day_in_a_school_gym_is_a_findable_session():
     team = make_site(kind="mobile")
     day = dt.date(2021, 9, 14)
-    gym = session_find_or_create(site=team, date=day, place_text="Nhà thi đấu  trường THCS Lê Lợi", actor="test")
-    again = session_find_or_create(site=team, date=day, place_text="Nhà thi đấu trường THCS Lê Lợi", actor="test")
+    gym = session_find_or_create(
+        site=team, date=day, place_text="Nhà thi đấu  trường THCS Lê Lợi", actor="test"
+    )
+    again = session_find_or_create(
+        site=team, date=day, place_text="Nhà thi đấu trường THCS Lê Lợi", actor="test"
+    )
     session_find_or_create(site=team, date=day, place_text="Chợ Bến Thành", actor="test")
 
     assert gym == again

@@ -62,7 +62,9 @@ def test_a_different_seed_gives_different_files(tmp_path: Path) -> None:
     assert a["records.csv"] != b["records.csv"]
 
 
-def test_the_number_of_workers_does_not_change_the_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_number_of_workers_does_not_change_the_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(generator, "CHUNK_SIZE", 1000)
     generate(persons=3500, seed=5, out=tmp_path / "one", workers=1)
     generate(persons=3500, seed=5, out=tmp_path / "two", workers=2)
@@ -74,8 +76,9 @@ def test_at_least_a_tenth_of_persons_share_a_phone(persons: dict[str, dict[str, 
     uses = Counter(p["household_phone"] for p in persons.values())
     shared = sum(1 for p in persons.values() if uses[p["household_phone"]] > 1)
     assert shared / len(persons) >= 0.10
-    assert all(p["household_phone"].startswith("+84") and len(p["household_phone"]) == 12
-               for p in persons.values())
+    assert all(
+        p["household_phone"].startswith("+84") and len(p["household_phone"]) == 12 for p in persons.values()
+    )
     own = [p["phone"] for p in persons.values() if p["phone"]]
     assert len(own) == len(set(own)), "a person's own phone belongs to nobody else"
 
@@ -114,8 +117,10 @@ def test_second_doses_respect_the_minimum_interval(doses: list[dict[str, str]]) 
     for series in by_person.values():
         if 2 in series and series[2]["series"] == "primary":
             first, second = series[1], series[2]
-            gap = (dt.date.fromisoformat(second["administered_on"])
-                   - dt.date.fromisoformat(first["administered_on"])).days
+            gap = (
+                dt.date.fromisoformat(second["administered_on"])
+                - dt.date.fromisoformat(first["administered_on"])
+            ).days
             assert gap >= facts[first["vaccine"]][1], (first, second)
             checked += 1
     assert checked > 1000
@@ -208,8 +213,13 @@ def test_twins_share_household_birth_date_and_surname(persons: dict[str, dict[st
     groups = defaultdict(list)
     for p in persons.values():
         groups[(p["household_id"], p["birth_date"])].append(p)
-    twins = [g for g in groups.values() if len(g) == 2 and g[0]["full_name"] != g[1]["full_name"]
-             and g[0]["full_name"].split()[0] == g[1]["full_name"].split()[0]]
+    twins = [
+        g
+        for g in groups.values()
+        if len(g) == 2
+        and g[0]["full_name"] != g[1]["full_name"]
+        and g[0]["full_name"].split()[0] == g[1]["full_name"].split()[0]
+    ]
     assert len(twins) >= 5
 
 
@@ -239,7 +249,17 @@ def test_an_unknown_province_is_refused(tmp_path: Path) -> None:
 
 def test_the_command_writes_the_files(tmp_path: Path) -> None:
     call_command("synth", "--persons", "800", "--seed", "4", "--out", str(tmp_path), "--provinces", "01")
-    for name in ("truth_persons.csv", "sites.csv", "sessions.csv", "truth_doses.csv", "appointments.csv",
-                 "tallies.csv", "records.csv", "backlog.csv", "truth_records.csv", "summary.json"):
+    for name in (
+        "truth_persons.csv",
+        "sites.csv",
+        "sessions.csv",
+        "truth_doses.csv",
+        "appointments.csv",
+        "tallies.csv",
+        "records.csv",
+        "backlog.csv",
+        "truth_records.csv",
+        "summary.json",
+    ):
         assert (tmp_path / name).exists(), name
     assert len(read(tmp_path, "truth_persons.csv")) == 800

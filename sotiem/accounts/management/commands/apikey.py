@@ -41,10 +41,17 @@ class Command(BaseCommand):
             site = Site.objects.select_related("province").filter(code=opts["site"]).first()
             if site is None:
                 raise CommandError(f"Không có điểm tiêm / No site with code {opts['site']!r}")
-        key, secret = apikey_create(site=site, team_code=opts["team"], province_code=opts["province"],
-                                    label=opts["label"], actor=ACTOR)
-        self.stdout.write(f"Khóa cho / key for {key.source} (tỉnh / province {key.province_code}); "
-                          "lưu lại ngay, không hiển thị lần nữa / store it now, it is not shown again:")
+        key, secret = apikey_create(
+            site=site,
+            team_code=opts["team"],
+            province_code=opts["province"],
+            label=opts["label"],
+            actor=ACTOR,
+        )
+        self.stdout.write(
+            f"Khóa cho / key for {key.source} (tỉnh / province {key.province_code}); "
+            "lưu lại ngay, không hiển thị lần nữa / store it now, it is not shown again:"
+        )
         self.stdout.write(secret)
 
     def _revoke(self, opts: dict[str, Any]) -> None:

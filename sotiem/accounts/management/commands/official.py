@@ -51,14 +51,26 @@ class Command(BaseCommand):
             site = Site.objects.filter(code=opts["site"]).first()
             if site is None:
                 raise CommandError(f"Không có điểm tiêm / No site with code {opts['site']!r}")
-        return {"role": opts["role"], "level": opts["level"], "province_code": opts["province"],
-                "commune_code": opts["commune"], "site": site, "reason": opts["reason"], "actor": ACTOR}
+        return {
+            "role": opts["role"],
+            "level": opts["level"],
+            "province_code": opts["province"],
+            "commune_code": opts["commune"],
+            "site": site,
+            "reason": opts["reason"],
+            "actor": ACTOR,
+        }
 
     def _add(self, opts: dict[str, Any]) -> None:
         kwargs = self._grant_kwargs(opts)
         password = opts["password"] or secrets.token_urlsafe(12)
-        user = official_create(username=opts["username"], password=password, full_name=opts["name"] or opts["username"],
-                               actor=ACTOR, reason=opts["reason"])
+        user = official_create(
+            username=opts["username"],
+            password=password,
+            full_name=opts["name"] or opts["username"],
+            actor=ACTOR,
+            reason=opts["reason"],
+        )
         grant = grant_create(user=user, **kwargs)
         self.stdout.write(f"{user.username}\t{password}\t{grant}")
 
@@ -76,5 +88,7 @@ class Command(BaseCommand):
         self.stdout.write(f"revoked {grant}")
 
     def _list(self, opts: dict[str, Any]) -> None:
-        for grant in Grant.objects.filter(revoked_at__isnull=True).select_related("user", "site").order_by("id"):
+        for grant in (
+            Grant.objects.filter(revoked_at__isnull=True).select_related("user", "site").order_by("id")
+        ):
             self.stdout.write(f"{grant.pk}\t{grant}")

@@ -30,7 +30,9 @@ def _person(text: str) -> Person:
         pass
     person = Person.objects.filter(identifiers__value=text.strip(), identifiers__active=True).first()
     if person is None:
-        raise CommandError(f"Không tìm thấy người / No person with id {text!r} (a person id or a national ID)")
+        raise CommandError(
+            f"Không tìm thấy người / No person with id {text!r} (a person id or a national ID)"
+        )
     return person
 
 
@@ -39,18 +41,28 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        issue = sub.add_parser("issue", help="print the person's current HC1 text (issuing it first if needed)")
-        issue.add_argument("--person", required=True, help="person id (UUID) or a national ID number they hold")
+        issue = sub.add_parser(
+            "issue", help="print the person's current HC1 text (issuing it first if needed)"
+        )
+        issue.add_argument(
+            "--person", required=True, help="person id (UUID) or a national ID number they hold"
+        )
         verify = sub.add_parser("verify", help="verify an HC1 text; prints JSON, exits 0 if valid, 1 if not")
         verify.add_argument("hc1", help="the HC1: text, or - to read it from standard input")
         verify.add_argument("--at", default="", help="the clock to verify at (ISO 8601); default now")
-        verify.add_argument("--dsc", default="", help="trust this signer certificate (base64 DER) instead of "
-                                                      "the registry's trust list")
+        verify.add_argument(
+            "--dsc",
+            default="",
+            help="trust this signer certificate (base64 DER) instead of the registry's trust list",
+        )
         reissue = sub.add_parser("reissue", help="bring every person's certificate in line with their record")
         reissue.add_argument("--workers", type=int, default=2)
         reissue.add_argument("--reason", default="reissue of all certificates")
-        reissue.add_argument("--force", action="store_true",
-                             help="replace (and revoke) even unchanged certificates, e.g. after a key compromise")
+        reissue.add_argument(
+            "--force",
+            action="store_true",
+            help="replace (and revoke) even unchanged certificates, e.g. after a key compromise",
+        )
         keygen = sub.add_parser("keygen", help="make a new signing key and sign with it from now on")
         keygen.add_argument("--reason", default="key rotation")
         sub.add_parser("keys", help="list signing keys (kid, state, validity)")
@@ -63,7 +75,9 @@ class Command(BaseCommand):
 
     def _issue(self, opts: dict[str, Any]) -> None:
         person = _person(opts["person"])
-        certificate = certificate_current(person=person, actor=ACTOR, reason="printed by `sotiem certificate issue`")
+        certificate = certificate_current(
+            person=person, actor=ACTOR, reason="printed by `sotiem certificate issue`"
+        )
         if certificate is None:
             raise CommandError("Chưa có mũi tiêm nào được tính / No dose counts yet: no certificate to issue")
         self.stdout.write(certificate.hc1)
@@ -89,8 +103,13 @@ class Command(BaseCommand):
 
     def _reissue(self, opts: dict[str, Any]) -> None:
         with tqdm(total=Person.objects.count(), unit="person", file=sys.stderr, disable=None) as bar:
-            done = certificates_refresh_all(actor=ACTOR, reason=opts["reason"], workers=opts["workers"],
-                                            force=opts["force"], progress=bar.update)
+            done = certificates_refresh_all(
+                actor=ACTOR,
+                reason=opts["reason"],
+                workers=opts["workers"],
+                force=opts["force"],
+                progress=bar.update,
+            )
         self.stdout.write(f"issued {done.issued}, revoked {done.revoked}, unchanged {done.kept}")
 
     def _keygen(self, opts: dict[str, Any]) -> None:
@@ -99,4 +118,6 @@ class Command(BaseCommand):
 
     def _keys(self, opts: dict[str, Any]) -> None:
         for key in SigningKey.objects.order_by("not_before", "id"):
-            self.stdout.write(f"{key.kid}\t{key.status}\t{key.not_before.isoformat()}\t{key.not_after.isoformat()}")
+            self.stdout.write(
+                f"{key.kid}\t{key.status}\t{key.not_before.isoformat()}\t{key.not_after.isoformat()}"
+            )

@@ -25,8 +25,11 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2021)
         parser.add_argument("--province", default="79", help="2021-era province code (default: Hồ Chí Minh)")
         parser.add_argument("--no-progress", action="store_true")
-        parser.add_argument("--addrport", default="127.0.0.1:8000",
-                            help="where `runserver` will serve, as given to it (make demo passes its HOST)")
+        parser.add_argument(
+            "--addrport",
+            default="127.0.0.1:8000",
+            help="where `runserver` will serve, as given to it (make demo passes its HOST)",
+        )
 
     def handle(self, *args, **opts):  # type: ignore[no-untyped-def]
         from sotiem.synth.generator import generate
@@ -38,11 +41,17 @@ class Command(BaseCommand):
         else:
             out = Path(settings.VAR_DIR) / "demo-synth"
             shutil.rmtree(out, ignore_errors=True)
-            self.stdout.write(f"Tạo dân số mô phỏng / Generating a synthetic population of {opts['persons']:,} "
-                              f"(seed {opts['seed']}, province {opts['province']})")
-            summary = generate(persons=opts["persons"], seed=opts["seed"], out=out, provinces=[opts["province"]])
+            self.stdout.write(
+                f"Tạo dân số mô phỏng / Generating a synthetic population of {opts['persons']:,} "
+                f"(seed {opts['seed']}, province {opts['province']})"
+            )
+            summary = generate(
+                persons=opts["persons"], seed=opts["seed"], out=out, provinces=[opts["province"]]
+            )
             total = opts["persons"] + int(getattr(summary, "doses", 0) or 0)
-            with tqdm(total=total or None, unit="rec", desc="Nạp / Loading", disable=opts["no_progress"]) as bar:
+            with tqdm(
+                total=total or None, unit="rec", desc="Nạp / Loading", disable=opts["no_progress"]
+            ) as bar:
                 counts = load_population(out, progress=bar.update)
             self.stdout.write(f"Đã nạp / Loaded: {counts}")
         nurse_site = Site.objects.filter(province__code="79", kind="fixed").order_by("code").first()
@@ -53,13 +62,20 @@ class Command(BaseCommand):
             self.stdout.write(f"  {login.username:<10} {login.password:<24} {login.who}")
         if nurse_site:
             self.stdout.write(f"  (điều dưỡng tại / nurse at {nurse_site.code} {nurse_site.name})")
-        phone = (ContactPoint.objects.filter(active=True, person__doses__status="valid").values("phone")
-                 .annotate(n=Count("person", distinct=True)).filter(n__gte=2).order_by("-n", "phone").first())
+        phone = (
+            ContactPoint.objects.filter(active=True, person__doses__status="valid")
+            .values("phone")
+            .annotate(n=Count("person", distinct=True))
+            .filter(n__gte=2)
+            .order_by("-n", "phone")
+            .first()
+        )
         if phone:
             self.stdout.write(
                 f"Người dân / Citizens: {url}my/phone/ với số / with {phone['phone']} (mã xác nhận "
                 f"ghi vào / codes are written to {settings.VAR_DIR / 'sms-outbox.log'}), rồi mở chứng nhận bằng "
-                "ngày sinh / then open a certificate with the birth date")
+                "ngày sinh / then open a certificate with the birth date"
+            )
         self.stdout.write(f"Xong sau / done in {time.monotonic() - started:.0f}s")
         self.stdout.write(f"Mở / Open {url}")
 

@@ -20,20 +20,31 @@ from sotiem.lib.spreadsheets import SheetError
 
 
 class Command(BaseCommand):
-    help = ("Import dose records from a backlog spreadsheet (CSV or XLSX, template columns or Vietnamese headers). "
-            "Re-running stores nothing twice; an interrupted run resumes.")
+    help = (
+        "Import dose records from a backlog spreadsheet (CSV or XLSX, template columns or Vietnamese headers). "
+        "Re-running stores nothing twice; an interrupted run resumes."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
-        parser.add_argument("--source", required=True,
-                            help="who sends: a site code, or a team code such as HCM-BACKLOG; record ids are "
-                                 "unique per source")
-        parser.add_argument("--report", type=Path, default=None, help="write refused rows to this CSV or XLSX")
+        parser.add_argument(
+            "--source",
+            required=True,
+            help="who sends: a site code, or a team code such as HCM-BACKLOG; record ids are "
+            "unique per source",
+        )
+        parser.add_argument(
+            "--report", type=Path, default=None, help="write refused rows to this CSV or XLSX"
+        )
         parser.add_argument("--restart", action="store_true", help="start a new run instead of resuming")
         parser.add_argument("--no-progress", action="store_true")
-        parser.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 2) - 1),
-                            help="processes that check rows while this one stores them (0: check in this "
-                                 "process; default: one less than the CPUs, at least 1)")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=max(1, (os.cpu_count() or 2) - 1),
+            help="processes that check rows while this one stores them (0: check in this "
+            "process; default: one less than the CPUs, at least 1)",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         path: Path = opts["file"]
@@ -45,20 +56,29 @@ class Command(BaseCommand):
         try:
             run = import_run_start(path=path, source=source, resume=not opts["restart"])
             if run.rows_done:
-                self.stdout.write(f"Tiếp tục lần nhập trước từ dòng dữ liệu {run.rows_done + 1} / "
-                                  f"resuming the earlier run after {run.rows_done} rows")
-            with tqdm(total=run.total_rows, unit="row", desc="Nhập / Importing",
-                      disable=opts["no_progress"]) as bar:
-                run = import_run_execute(run=run, path=path, sender=Sender(source=source, label="cli"),
-                                         actor=f"import:{source}", progress=bar.update,
-                                         workers=opts["workers"])
+                self.stdout.write(
+                    f"Tiếp tục lần nhập trước từ dòng dữ liệu {run.rows_done + 1} / "
+                    f"resuming the earlier run after {run.rows_done} rows"
+                )
+            with tqdm(
+                total=run.total_rows, unit="row", desc="Nhập / Importing", disable=opts["no_progress"]
+            ) as bar:
+                run = import_run_execute(
+                    run=run,
+                    path=path,
+                    sender=Sender(source=source, label="cli"),
+                    actor=f"import:{source}",
+                    progress=bar.update,
+                    workers=opts["workers"],
+                )
         except SheetError as exc:
             raise CommandError(str(exc)) from exc
         counts = run.counts
         self.stdout.write(
             f"Xong / done: {run.rows_done} dòng / rows — nhận / accepted {counts.get('accepted', 0)}, "
             f"trùng / duplicate {counts.get('duplicate', 0)}, xung đột / conflict {counts.get('conflict', 0)}, "
-            f"từ chối / rejected {counts.get('rejected', 0)}")
+            f"từ chối / rejected {counts.get('rejected', 0)}"
+        )
         if opts["report"]:
             import_run_report(run=run, path=opts["report"])
             self.stdout.write(f"Báo cáo dòng bị từ chối / refused rows report: {opts['report']}")

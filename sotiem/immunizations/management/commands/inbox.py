@@ -20,7 +20,9 @@ def sender_for(source: str) -> Sender:
 
 
 class Command(BaseCommand):
-    help = "List inbox batches that did not finish, and re-run them (idempotent: held records stay duplicates)."
+    help = (
+        "List inbox batches that did not finish, and re-run them (idempotent: held records stay duplicates)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -32,13 +34,17 @@ class Command(BaseCommand):
         pending = InboxBatch.objects.exclude(status=InboxStatus.PROCESSED).exclude(channel="hl7-raw")
         if opts["action"] == "list":
             for batch in pending.order_by("id"):
-                self.stdout.write(f"{batch.pk}\t{batch.received_at:%Y-%m-%d %H:%M:%S}\t{batch.source}\t"
-                                  f"{batch.channel}\t{batch.record_count}\t{batch.status}\t{batch.error[:120]}")
+                self.stdout.write(
+                    f"{batch.pk}\t{batch.received_at:%Y-%m-%d %H:%M:%S}\t{batch.source}\t"
+                    f"{batch.channel}\t{batch.record_count}\t{batch.status}\t{batch.error[:120]}"
+                )
             return
         if opts["id"] is not None:
             pending = pending.filter(pk=opts["id"])
         for batch in pending.order_by("id"):
-            results = inbox_rerun(batch=batch, sender=sender_for(batch.source), actor=f"inbox-rerun:{batch.pk}")
+            results = inbox_rerun(
+                batch=batch, sender=sender_for(batch.source), actor=f"inbox-rerun:{batch.pk}"
+            )
             counts: dict[str, int] = {}
             for result in results:
                 counts[result.status] = counts.get(result.status, 0) + 1

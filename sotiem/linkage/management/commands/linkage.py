@@ -11,15 +11,22 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 
 class Command(BaseCommand):
-    help = ("train: estimate the match weights (Splink EM) on dose records as sent and write the model file; "
-            "run: score every pair of persons that shares a blocking key, queue likely duplicates for review and "
-            "merge the near-certain ones")
+    help = (
+        "train: estimate the match weights (Splink EM) on dose records as sent and write the model file; "
+        "run: score every pair of persons that shares a blocking key, queue likely duplicates for review and "
+        "merge the near-certain ones"
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         train = sub.add_parser("train", help="train the match model (writes a versioned JSON model file)")
-        train.add_argument("--csv", nargs="*", type=Path, default=[],
-                           help="backlog-template CSV files to train on (default: the records the registry holds)")
+        train.add_argument(
+            "--csv",
+            nargs="*",
+            type=Path,
+            default=[],
+            help="backlog-template CSV files to train on (default: the records the registry holds)",
+        )
         train.add_argument("--out", type=Path, required=True, help="the model file to write")
         train.add_argument("--version", default="", help="model version (default vn-<date>)")
         run = sub.add_parser("run", help="registry-wide deduplication")
@@ -58,7 +65,9 @@ class Command(BaseCommand):
 
             spark = local_session()
         result = linkage_run(actor="linkage", engine=opts["engine"], spark=spark, apply=not opts["dry_run"])
-        self.stdout.write(f"{result.persons:,} persons, {result.pairs_scored:,} pairs at or above the review weight; "
-                          f"{result.merged:,} merged, {result.queued:,} queued for review"
-                          f"{' (dry run: nothing changed)' if opts['dry_run'] else ''}; "
-                          + ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items()))
+        self.stdout.write(
+            f"{result.persons:,} persons, {result.pairs_scored:,} pairs at or above the review weight; "
+            f"{result.merged:,} merged, {result.queued:,} queued for review"
+            f"{' (dry run: nothing changed)' if opts['dry_run'] else ''}; "
+            + ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
+        )

@@ -18,7 +18,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
-        parser.add_argument("--report", type=Path, default=None, help="write refused rows to this CSV or XLSX")
+        parser.add_argument(
+            "--report", type=Path, default=None, help="write refused rows to this CSV or XLSX"
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         path: Path = opts["file"]
@@ -27,18 +29,30 @@ class Command(BaseCommand):
         counts: Counter[str] = Counter()
         refused: list[ReportRow] = []
         try:
-            for row in read_rows(path, columns=SITE_COLUMNS, required={"site_code", "name", "kind", "province"}):
+            for row in read_rows(
+                path, columns=SITE_COLUMNS, required={"site_code", "name", "kind", "province"}
+            ):
                 with transaction.atomic():
                     result = site_import_row(values=row.values, actor="import-sites")
                 counts[result.status] += 1
                 if result.status in ("rejected", "conflict"):
-                    refused.append(ReportRow(line=row.line, record_id=result.site_code, status=result.status,
-                                             reasons=result.reasons))
-                    self.stderr.write(f"dòng / line {row.line}: {result.site_code} {result.status}: {result.reasons}")
+                    refused.append(
+                        ReportRow(
+                            line=row.line,
+                            record_id=result.site_code,
+                            status=result.status,
+                            reasons=result.reasons,
+                        )
+                    )
+                    self.stderr.write(
+                        f"dòng / line {row.line}: {result.site_code} {result.status}: {result.reasons}"
+                    )
         except SheetError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"Điểm tiêm / sites: tạo mới / created {counts['created']}, không đổi / unchanged "
-                          f"{counts['unchanged']}, xung đột / conflict {counts['conflict']}, từ chối / rejected "
-                          f"{counts['rejected']}")
+        self.stdout.write(
+            f"Điểm tiêm / sites: tạo mới / created {counts['created']}, không đổi / unchanged "
+            f"{counts['unchanged']}, xung đột / conflict {counts['conflict']}, từ chối / rejected "
+            f"{counts['rejected']}"
+        )
         if opts["report"]:
             write_report(opts["report"], refused)

@@ -17,19 +17,29 @@ class Command(BaseCommand):
         parser.add_argument("--persons", type=int, required=True, help="number of persons")
         parser.add_argument("--seed", type=int, default=1, help="random seed (same seed, same files)")
         parser.add_argument("--out", type=Path, required=True, help="output directory")
-        parser.add_argument("--provinces", default="",
-                            help="comma-separated 2021 GSO province codes (default: all 63, weighted by population)")
+        parser.add_argument(
+            "--provinces",
+            default="",
+            help="comma-separated 2021 GSO province codes (default: all 63, weighted by population)",
+        )
         parser.add_argument("--workers", type=int, default=None, help="worker processes (default: up to 2)")
         parser.add_argument("--progress", action="store_true", help="show a progress bar on stderr")
 
     def handle(self, *args: Any, **options: Any) -> None:
         provinces = [p for p in str(options["provinces"]).split(",") if p.strip()] or None
         try:
-            summary = generate(persons=options["persons"], seed=options["seed"], out=options["out"],
-                               provinces=provinces, progress=bool(options["progress"]), workers=options["workers"])
+            summary = generate(
+                persons=options["persons"],
+                seed=options["seed"],
+                out=options["out"],
+                provinces=provinces,
+                progress=bool(options["progress"]),
+                workers=options["workers"],
+            )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             f"{summary.persons} persons, {summary.households} households, {summary.doses} doses "
             f"({summary.backlog_share:.1%} paper backlog), {summary.sites} sites, {summary.sessions} sessions "
-            f"in {summary.seconds:.1f} s -> {summary.out}")
+            f"in {summary.seconds:.1f} s -> {summary.out}"
+        )
