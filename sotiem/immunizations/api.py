@@ -16,9 +16,7 @@ from sotiem.accounts.models import ApiKey
 from sotiem.accounts.services import apikey_authenticate
 from sotiem.api_errors import Instant, problems
 from sotiem.immunizations.ingest import (
-    MAX_BATCH,
     MAX_JSON_DEPTH,
-    RECORD_FIELDS,
     BodyError,
     Sender,
     ingest_records,
@@ -26,6 +24,7 @@ from sotiem.immunizations.ingest import (
 )
 from sotiem.immunizations.models import Dose
 from sotiem.lib.params import parse_instant
+from sotiem.lib.records import MAX_BATCH, RECORD_FIELDS
 
 router = Router(tags=["dose records"])
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)

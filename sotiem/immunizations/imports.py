@@ -30,9 +30,10 @@ from django.utils import timezone
 
 from sotiem.accounts.scoping import grants_of, has_national
 from sotiem.accounts.selectors import NATIONAL_SOURCE, team_source
-from sotiem.immunizations.ingest import MAX_BATCH, Prepared, Sender, ingest_records, prepare_records
+from sotiem.immunizations.ingest import Prepared, Sender, ingest_records, prepare_records
 from sotiem.immunizations.models import Dose, ImportRun, ImportStatus, InboxBatch
 from sotiem.immunizations.selectors import vaccines_by_id
+from sotiem.lib.records import MAX_BATCH
 from sotiem.lib.spreadsheets import (
     TEMPLATE_COLUMNS,
     TEMPLATE_REQUIRED,

@@ -34,6 +34,13 @@ from sotiem.immunizations.services import DoseIn, dose_record_batch
 from sotiem.lib.dates import DateError, parse_date, parse_partial_date
 from sotiem.lib.ids import check_national_id
 from sotiem.lib.phones import PhoneError, normalize_phone
+from sotiem.lib.records import (
+    CONTENT_FIELDS,
+    FIELD_SPECS,
+    FIELDS,
+    MAX_DOSE_NUMBER,
+    FieldSpec,
+)
 from sotiem.people.identity import identify_persons
 from sotiem.people.models import DatePrecision, IdScheme, Relationship, Sex
 from sotiem.people.services import ContactIn, IdentifierIn, PersonIn, person_in_problems
@@ -42,44 +49,6 @@ from sotiem.places.models import Site
 from sotiem.places.selectors import commune_find, province_find, sites_by_code, unit_get
 from sotiem.places.services import SessionIn, sessions_find_or_create_many
 
-
-@dataclass(frozen=True)
-class FieldSpec:
-    """One field of the dose record contract: its longest text, what it holds, and the column that bounds it."""
-
-    name: str
-    max_length: int
-    kind: str = (
-        "text"  # "text"; "count": a whole number from 1 to MAX_DOSE_NUMBER; "key": text or a whole number
-    )
-    column: str = (
-        ""  # "app.Model.field" whose max_length this is; "" for text that is only looked up or parsed
-    )
-
-
-MAX_DOSE_NUMBER = 20
-# Every channel's records are checked against this table before anything is hashed or written; a test holds
-# each `column` limit equal to the model's max_length, so a record can never be cut or refused by the database.
-RECORD_FIELDS = (
-    FieldSpec("record_id", 64, kind="key", column="immunizations.Dose.source_record_id"),
-    FieldSpec("full_name", 200, column="people.Person.name_as_given"),
-    FieldSpec("birth_date", 40),
-    FieldSpec("sex", 20),
-    FieldSpec("national_id", 32, column="people.Identifier.value"),
-    FieldSpec("phone", 40),
-    FieldSpec("province", 160, column="places.AdminUnit.full_name"),
-    FieldSpec("commune", 160, column="places.AdminUnit.full_name"),
-    FieldSpec("address", 300, column="people.Person.address"),
-    FieldSpec("vaccine", 200, column="immunizations.Vaccine.product"),
-    FieldSpec("dose_number", 16, kind="count"),
-    FieldSpec("administered_on", 40),
-    FieldSpec("site_code", 32, column="places.Site.code"),
-    FieldSpec("lot_number", 40, column="immunizations.Dose.lot_number"),
-)
-FIELD_SPECS = {spec.name: spec for spec in RECORD_FIELDS}
-FIELDS = [spec.name for spec in RECORD_FIELDS]
-CONTENT_FIELDS = FIELDS[1:]
-MAX_BATCH = 1000
 MAX_JSON_DEPTH = 32  # a batch is depth 1, a record 2; nothing deeper can be a field
 MAX_NUMBER_DIGITS = 100  # longer than any field: kept as its digits (never an int) and refused by its record
 

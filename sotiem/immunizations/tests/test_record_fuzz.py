@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sotiem.accounts.services import apikey_create
-from sotiem.immunizations.ingest import FIELDS
 from sotiem.lib.ids import make_cccd
+from sotiem.lib.records import FIELDS
 from sotiem.testing import make_site
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]

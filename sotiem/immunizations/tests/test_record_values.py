@@ -12,9 +12,10 @@ from django.core.management import call_command
 from django.db import connection
 
 from sotiem.accounts.services import apikey_create
-from sotiem.immunizations.ingest import INBOX_ESCAPE, MAX_JSON_DEPTH, RECORD_FIELDS, records_json
+from sotiem.immunizations.ingest import INBOX_ESCAPE, MAX_JSON_DEPTH, records_json
 from sotiem.immunizations.models import Dose, InboxBatch, InboxStatus
 from sotiem.lib.ids import make_cccd
+from sotiem.lib.records import RECORD_FIELDS
 from sotiem.people.models import Person
 from sotiem.people.services import person_create
 from sotiem.testing import make_site
