@@ -6,24 +6,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from sotiem.interop.hl7_er7 import iso_date
+from sotiem.lib.records import FIELDS
 
 # The registry's backlog template, in its column order.
-BACKLOG_FIELDS: tuple[str, ...] = (
-    "record_id",
-    "full_name",
-    "birth_date",
-    "sex",
-    "national_id",
-    "phone",
-    "province",
-    "commune",
-    "address",
-    "vaccine",
-    "dose_number",
-    "administered_on",
-    "site_code",
-    "lot_number",
-)
+BACKLOG_FIELDS: tuple[str, ...] = FIELDS
 
 AckCode = Literal["AA", "AE", "AR"]
 Severity = Literal["E", "W", "I"]

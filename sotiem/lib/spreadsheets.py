@@ -33,24 +33,11 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from sotiem.lib.records import FIELDS
 from sotiem.lib.sheetguard import DEFAULT_LIMITS, SheetError, SheetLimits, check_xlsx_zip
 
-TEMPLATE_COLUMNS: tuple[str, ...] = (
-    "record_id",
-    "full_name",
-    "birth_date",
-    "sex",
-    "national_id",
-    "phone",
-    "province",
-    "commune",
-    "address",
-    "vaccine",
-    "dose_number",
-    "administered_on",
-    "site_code",
-    "lot_number",
-)
+# The dose record's fields in the contract's order (the template's columns, left to right).
+TEMPLATE_COLUMNS: tuple[str, ...] = FIELDS
 # Without these a row cannot become a dose; the others may be missing from the file altogether.
 TEMPLATE_REQUIRED: frozenset[str] = frozenset({"full_name", "birth_date", "vaccine", "administered_on"})
 

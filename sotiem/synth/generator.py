@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sotiem.lib.records import FIELDS
+
 from . import records as rec
 from . import tables
 from .doses import Vaccinator
@@ -64,22 +66,7 @@ DOSE_COLUMNS = [
     "series",
 ]
 APPOINTMENT_COLUMNS = ["person_key", "vaccine", "dose_number", "due_on", "kept"]
-RECORD_COLUMNS = [
-    "record_id",
-    "full_name",
-    "birth_date",
-    "sex",
-    "national_id",
-    "phone",
-    "province",
-    "commune",
-    "address",
-    "vaccine",
-    "dose_number",
-    "administered_on",
-    "site_code",
-    "lot_number",
-]
+RECORD_COLUMNS = list(FIELDS)  # records.csv and backlog.csv: the dose record contract's fields, in order
 TRUTH_RECORD_COLUMNS = ["record_id", "dose_key", "person_key", "source", "errors"]
 SITE_COLUMNS = ["site_code", "name", "kind", "province", "commune"]
 SESSION_COLUMNS = ["session_key", "site_code", "date", "commune", "place_text"]
