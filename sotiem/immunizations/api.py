@@ -24,7 +24,7 @@ from sotiem.immunizations.ingest import (
 )
 from sotiem.immunizations.models import Dose
 from sotiem.lib.params import parse_instant
-from sotiem.lib.records import MAX_BATCH, RECORD_FIELDS
+from sotiem.lib.records import MAX_BATCH, RecordStatus, batch_json_schema
 
 router = Router(tags=["dose records"])
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
@@ -55,7 +55,7 @@ class Issue(Schema):
 
 class Result(Schema):
     record_id: str
-    status: str
+    status: RecordStatus
     dose_id: str | None
     person_id: str | None
     content_hash: str
@@ -75,25 +75,7 @@ class Results(Schema):
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "array",
-                        "maxItems": MAX_BATCH,
-                        "items": {
-                            "type": "object",
-                            "required": ["record_id"],
-                            "properties": {
-                                spec.name: {
-                                    "type": ["string", "number", "null"],
-                                    "maxLength": spec.max_length,
-                                }
-                                for spec in RECORD_FIELDS
-                            },
-                        },
-                    }
-                }
-            },
+            "content": {"application/json": {"schema": batch_json_schema()}},
         }
     },
     description=f"The body must be JSON as RFC 8259 defines it (no NaN or Infinity) nested at most "

@@ -6,6 +6,7 @@ import pytest
 from sotiem.accounts.services import apikey_create, apikey_revoke
 from sotiem.immunizations.models import Dose, InboxBatch
 from sotiem.lib.ids import make_cccd
+from sotiem.lib.records import FIELDS, MAX_BATCH, RECORD_FIELDS
 from sotiem.people.models import Person
 from sotiem.testing import make_site
 
@@ -339,3 +340,22 @@ def test_a_received_batch_is_audited_once_and_shows_in_the_history_of_each_perso
         history = person_history(viewer=personas.national, person=dose.person)
         assert history.filter(action="ingest.batch").count() == 1
         assert history.filter(action="person.create", person_id=dose.person_id).count() == 1
+
+
+def test_the_openapi_body_is_the_record_contract(client):
+    body = client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/dose-records"]["post"]["requestBody"]
+    schema = body["content"]["application/json"]["schema"]
+    assert body["required"] is True
+    assert schema["type"] == "array"
+    assert schema["maxItems"] == MAX_BATCH
+    assert schema["items"]["required"] == ["record_id"]
+    properties = schema["items"]["properties"]
+    assert list(properties) == list(FIELDS)
+    assert {name: p["maxLength"] for name, p in properties.items()} == {
+        spec.name: spec.max_length for spec in RECORD_FIELDS
+    }
+
+
+def test_the_openapi_result_names_every_record_status(client):
+    schemas = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    assert schemas["RecordStatus"]["enum"] == ["accepted", "duplicate", "conflict", "rejected"]
