@@ -1,8 +1,14 @@
 """Loads a synthetic province into the registry through the same services the registry uses.
 
 The population comes from `sotiem.synth` (ground truth files); persons, identifiers, phones, sites,
-sessions, doses and missed appointments are written by people/places/immunizations services, each
-audited, so the demo database looks like one the registry built itself.
+sessions, the doses the sites sent, and missed appointments are written by people/places/immunizations
+services, each audited, so the demo database looks like one the registry built itself.
+
+The doses that stayed on paper are not loaded from the truth: the generator's `backlog.csv` (those doses as
+a province data-entry team typed them, errors and all) is then imported as the province backlog team, through
+`sotiem import`'s pipeline, so the demo shows an import run with refused and flagged rows, new persons, and
+pairs for the review queue. Each backlog dose thus enters once (loading it from the truth too would store it
+twice, see issue 14).
 """
 
 from __future__ import annotations
@@ -18,8 +24,11 @@ from typing import Any
 from django.db import transaction
 
 from sotiem.accounts.models import Level, Role
+from sotiem.accounts.selectors import team_source
 from sotiem.accounts.services import grant_create, official_create
-from sotiem.immunizations.models import Vaccine
+from sotiem.immunizations.imports import import_run_execute, import_run_start
+from sotiem.immunizations.ingest import Sender
+from sotiem.immunizations.models import ImportRun, Vaccine
 from sotiem.immunizations.services import DoseIn, appointment_schedule, dose_record_many
 from sotiem.people.models import Person
 from sotiem.people.services import ContactIn, IdentifierIn, PersonIn, person_create_many
@@ -116,6 +125,8 @@ def load_population(directory: Path, *, progress: Callable[[int], None] = lambda
     # one sender's batch per site, as sites send them (the file itself is in date order)
     doses_by_site: dict[str, list[dict[str, str]]] = defaultdict(list)
     for row in _read(directory / "truth_doses.csv"):
+        if row.get("paper_backlog") == "1":
+            continue  # still on paper: `load_backlog` imports it as the backlog team typed it
         doses_by_site[row["site_code"]].append(row)
     for site_code, rows in doses_by_site.items():
         site = sites[site_code]
@@ -151,7 +162,7 @@ def load_population(directory: Path, *, progress: Callable[[int], None] = lambda
     with transaction.atomic():
         for row in _read(directory / "appointments.csv"):
             if row.get("kept") == "1":
-                continue  # kept appointments were fulfilled by the doses above; only missed ones stay open
+                continue  # kept appointments were fulfilled by a dose (sent or on paper); only missed ones stay open
             appointment_schedule(
                 person=persons[row["person_key"]],
                 dose_number=int(row["dose_number"]),
@@ -162,6 +173,33 @@ def load_population(directory: Path, *, progress: Callable[[int], None] = lambda
             )
             counts["appointments"] += 1
     return counts
+
+
+def load_backlog(directory: Path, *, progress: Callable[[int], None] = lambda n: None) -> ImportRun | None:
+    """Import the synthetic paper backlog as its province's backlog team, through `sotiem import`'s pipeline.
+
+    The run is started by the demo official of that province (who then sees it on the imports page), as a
+    web upload from their grant would be; None when the backlog is empty.
+    """
+    from django.contrib.auth import get_user_model
+
+    path = directory / "backlog.csv"
+    sites = list(_read(directory / "sites.csv"))
+    if not sites or next(_read(path), None) is None:
+        return None
+    province = sites[0]["province"]  # one 2021 province is one 2025 province: one team
+    starter = (
+        get_user_model()
+        .objects.filter(
+            grants__level=Level.PROVINCE, grants__province_code=province, grants__revoked_at__isnull=True
+        )
+        .order_by("pk")
+        .first()
+    )
+    sender = Sender(source=team_source(province), province_code=province, label=ACTOR)
+    run = import_run_start(path=path, source=sender.source, user=starter, resume=False)
+    # the row checks run in a forked process while this one stores, as `sotiem import` runs them
+    return import_run_execute(run=run, path=path, sender=sender, actor=ACTOR, progress=progress, workers=1)
 
 
 def create_demo_officials(*, nurse_site: Site | None) -> list[DemoLogin]:

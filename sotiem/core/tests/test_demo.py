@@ -7,13 +7,16 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.db.models import Count
+from django.test import Client
 
+from sotiem.accounts.selectors import team_source
 from sotiem.audit.models import AuditEvent
 from sotiem.core.demo import DEMO_LOGINS
 from sotiem.core.management.commands.demo import served_url
-from sotiem.immunizations.models import Appointment, Dose
+from sotiem.immunizations.models import Appointment, Dose, ImportRun, ImportStatus
+from sotiem.people import sms
 from sotiem.people.models import ContactPoint, Person
-from sotiem.people.selectors import person_list
+from sotiem.people.selectors import person_list, review_candidate_list
 
 pytestmark = pytest.mark.django_db
 
@@ -24,11 +27,13 @@ def test_the_demo_loads_a_province_through_the_services_and_its_logins_work(tmp_
         call_command("demo", persons=400, seed=7, no_progress=True, stdout=out)
 
     persons = Person.objects.count()
-    assert persons == 400
+    # the 400 of the population, and the persons the paper backlog named in ways no one was found by
+    assert persons >= 400
     assert Dose.objects.count() > 400
     # every write went through an audited service
     assert AuditEvent.objects.filter(action="person.create").count() == persons
-    assert AuditEvent.objects.filter(action="dose.record").count() == Dose.objects.count()
+    sent = Dose.objects.exclude(source=team_source("79"))
+    assert AuditEvent.objects.filter(action="dose.record").count() == sent.count()
     # households share phones and stay separate persons
     shared = ContactPoint.objects.values("phone").order_by().annotate(n=Count("id")).filter(n__gt=1)
     assert shared.exists()
@@ -50,6 +55,63 @@ def test_the_demo_loads_a_province_through_the_services_and_its_logins_work(tmp_
     assert 0 < person_list(viewer=users["dieuduong"]).count() < persons
     printed = (tmp_path / "out.txt").read_text()
     assert all(login.password in printed for login in DEMO_LOGINS)
+
+
+def test_the_demo_imports_its_paper_backlog_as_the_province_team_once(tmp_path, settings):
+    settings.VAR_DIR = tmp_path
+    with (tmp_path / "out.txt").open("w") as out:
+        call_command("demo", persons=300, no_progress=True, stdout=out)
+
+    run = ImportRun.objects.get()
+    hcdc = authenticate(username="hcdc", password="hcdc-sotiem-2021")
+    assert run.source == "P79-BACKLOG" and run.started_by == hcdc and run.status == ImportStatus.DONE
+    backlog = (tmp_path / "demo-synth" / "backlog.csv").read_text(encoding="utf-8").splitlines()
+    assert run.rows_done == run.total_rows == len(backlog) - 1 > 0
+    assert sum(run.counts.values()) == run.rows_done and run.counts.get("accepted", 0) > 0
+    imported = Dose.objects.filter(source="P79-BACKLOG")
+    assert imported.count() == run.counts["accepted"]
+    assert imported.exclude(quality_flags=[]).exists()  # typed from paper: flagged for the review of quality
+    # each paper dose is held once: the truth load left out the doses that stayed on paper
+    assert Dose.objects.count() == sum(1 for _ in (tmp_path / "demo-synth" / "truth_doses.csv").open()) - 1
+    # the backlog left pairs for the HCDC official to decide, and none for another province
+    pairs = review_candidate_list(viewer=hcdc)
+    assert pairs.exists() and all(pair.person_a.province_code == "79" for pair in pairs)
+    assert not review_candidate_list(
+        viewer=authenticate(username="hanoi", password="hanoi-sotiem-2021")
+    ).exists()
+    printed = (tmp_path / "out.txt").read_text()
+    assert "P79-BACKLOG" in printed and f"{run.rows_done} dòng / rows" in printed
+
+
+def test_the_printed_citizen_opens_a_certificate_with_the_printed_birth_date(
+    tmp_path, settings, django_capture_on_commit_callbacks
+):
+    settings.VAR_DIR = tmp_path
+    settings.SOTIEM_SMS_BACKEND = "locmem"
+    sms.outbox.clear()
+    with (tmp_path / "out.txt").open("w") as out:
+        call_command("demo", persons=300, no_progress=True, stdout=out)
+    line = next(line for line in (tmp_path / "out.txt").read_text().splitlines() if "/my/phone/" in line)
+    found = re.search(
+        r"with (\+84\d+) .*then open (.+)'s certificate with the birth date (\d\d/\d\d/\d{4})$", line
+    )
+    assert found, line
+    phone, name, born = found.groups()
+
+    client = Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/my/phone/", {"phone": "0" + phone.removeprefix("+84")})  # as people write it
+    code = re.search(r"sotiem: (\d{6}) ", [m for m in sms.outbox if m.phone == phone][-1].text).group(1)
+    assert client.post("/my/phone/verify/", {"code": code}).status_code == 302
+    html = client.get("/my/phone/").content.decode()
+    handle = re.search(rf"{re.escape(name)}</td>.*?/my/certificates/([^/]+)/", html, re.S).group(1)
+
+    page = f"/my/certificates/{handle}/"
+    assert client.post(page, {"birth_date": "01/01/1900"}).status_code == 400
+    opened = client.post(page, {"birth_date": born}, follow=True)
+    assert opened.status_code == 200
+    text = opened.content.decode()
+    assert name in text and "URN:UVCI:01:VN:" in text
 
 
 def test_running_the_demo_twice_loads_nothing_twice(tmp_path, settings):

@@ -1,9 +1,11 @@
-"""`sotiem demo`: a synthetic province loaded through the registry's services, and the demo logins."""
+"""`sotiem demo`: a synthetic province loaded through the registry's services, its paper backlog imported as
+the province team would, and the demo logins."""
 
 from __future__ import annotations
 
 import shutil
 import time
+from collections import Counter
 from pathlib import Path
 
 from django.conf import settings
@@ -12,7 +14,7 @@ from django.core.management.commands.runserver import naiveip_re
 from django.db.models import Count
 from tqdm import tqdm
 
-from sotiem.core.demo import create_demo_officials, load_population
+from sotiem.core.demo import create_demo_officials, load_backlog, load_population
 from sotiem.people.models import ContactPoint, Person
 from sotiem.places.models import Site
 
@@ -36,10 +38,11 @@ class Command(BaseCommand):
 
         url = served_url(opts["addrport"])
         started = time.monotonic()
-        if Person.objects.exists():
+        out = Path(settings.VAR_DIR) / "demo-synth"
+        loaded = Person.objects.exists()
+        if loaded:
             self.stdout.write("Dữ liệu đã có sẵn, bỏ qua bước nạp / Data already loaded; skipping the load")
         else:
-            out = Path(settings.VAR_DIR) / "demo-synth"
             shutil.rmtree(out, ignore_errors=True)
             self.stdout.write(
                 f"Tạo dân số mô phỏng / Generating a synthetic population of {opts['persons']:,} "
@@ -49,35 +52,66 @@ class Command(BaseCommand):
                 persons=opts["persons"], seed=opts["seed"], out=out, provinces=[opts["province"]]
             )
             total = opts["persons"] + int(getattr(summary, "doses", 0) or 0)
-            with tqdm(
-                total=total or None, unit="rec", desc="Nạp / Loading", disable=opts["no_progress"]
-            ) as bar:
-                counts = load_population(out, progress=bar.update)
-            self.stdout.write(f"Đã nạp / Loaded: {counts}")
+            bar = tqdm(total=total or None, unit="rec", desc="Nạp / Loading", disable=opts["no_progress"])
+            counts = load_population(out, progress=bar.update)
         nurse_site = Site.objects.filter(province__code="79", kind="fixed").order_by("code").first()
+        # before the backlog: its import run is started by the official of its province, who then sees it
         logins = create_demo_officials(nurse_site=nurse_site)
+        if not loaded:
+            run = load_backlog(out, progress=bar.update)
+            bar.close()
+            self.stdout.write(f"Đã nạp / Loaded: {counts}")
+            if run is not None:
+                self.stdout.write(
+                    f"Nhập hồ sơ giấy tồn đọng / Paper backlog imported as {run.source}: "
+                    f"{run.rows_done} dòng / rows, {dict(sorted(run.counts.items()))}"
+                )
         self.stdout.write("")
         self.stdout.write(f"Tài khoản demo / Demo logins ({url}admin/):")
         for login in logins:
             self.stdout.write(f"  {login.username:<10} {login.password:<24} {login.who}")
         if nurse_site:
             self.stdout.write(f"  (điều dưỡng tại / nurse at {nurse_site.code} {nurse_site.name})")
-        phone = (
-            ContactPoint.objects.filter(active=True, person__doses__status="valid")
-            .values("phone")
-            .annotate(n=Count("person", distinct=True))
-            .filter(n__gte=2)
-            .order_by("-n", "phone")
-            .first()
-        )
-        if phone:
+        citizen = demo_citizen()
+        if citizen:
+            phone, person = citizen
+            born = f"{person.birth_date:%d/%m/%Y}"
             self.stdout.write(
-                f"Người dân / Citizens: {url}my/phone/ với số / with {phone['phone']} (mã xác nhận "
-                f"ghi vào / codes are written to {settings.VAR_DIR / 'sms-outbox.log'}), rồi mở chứng nhận bằng "
-                "ngày sinh / then open a certificate with the birth date"
+                f"Người dân / Citizens: {url}my/phone/ với số / with {phone} (mã xác nhận "
+                f"ghi vào / codes are written to {settings.VAR_DIR / 'sms-outbox.log'}), rồi mở chứng nhận của "
+                f"{person.full_name} bằng ngày sinh {born} / then open {person.full_name}'s certificate "
+                f"with the birth date {born}"
             )
         self.stdout.write(f"Xong sau / done in {time.monotonic() - started:.0f}s")
         self.stdout.write(f"Mở / Open {url}")
+
+
+def demo_citizen() -> tuple[str, Person] | None:
+    """A phone that two or more vaccinated persons gave, and one of them whose certificate opens with the birth
+    date the registry holds to the day: what a newcomer needs to open a certificate as a citizen."""
+    phones = (
+        ContactPoint.objects.filter(active=True, person__status="active", person__doses__status="valid")
+        .values("phone")
+        .annotate(n=Count("person", distinct=True))
+        .filter(n__gte=2)
+        .order_by("-n", "phone")
+        .values_list("phone", flat=True)
+    )
+    for phone in phones[:20]:
+        members = Person.objects.filter(
+            contact_points__phone=phone, contact_points__active=True, status="active"
+        ).distinct()
+        # a name the phone's page lists once, so the newcomer knows which row to open
+        names = Counter(members.values_list("full_name", flat=True))
+        vaccinated = (
+            members.filter(birth_precision="day", birth_date__isnull=False, doses__status="valid")
+            .distinct()
+            .order_by("pk")
+        )
+        person = next((p for p in vaccinated if names[p.full_name] == 1), None)
+        if person is not None:
+            return phone, person
+    return None
 
 
 def served_url(addrport: str) -> str:
