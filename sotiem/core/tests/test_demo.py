@@ -80,7 +80,7 @@ def test_the_demo_imports_its_paper_backlog_as_the_province_team_once(tmp_path, 
         viewer=authenticate(username="hanoi", password="hanoi-sotiem-2021")
     ).exists()
     printed = (tmp_path / "out.txt").read_text()
-    assert "P79-BACKLOG" in printed and f"{run.rows_done} dòng / rows" in printed
+    assert f"P79-BACKLOG: {run.rows_done} dòng / rows — accepted {run.counts['accepted']}" in printed
 
 
 def test_the_printed_citizen_opens_a_certificate_with_the_printed_birth_date(

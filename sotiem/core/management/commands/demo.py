@@ -64,7 +64,8 @@ class Command(BaseCommand):
             if run is not None:
                 self.stdout.write(
                     f"Nhập hồ sơ giấy tồn đọng / Paper backlog imported as {run.source}: "
-                    f"{run.rows_done} dòng / rows, {dict(sorted(run.counts.items()))}"
+                    f"{run.rows_done} dòng / rows — "
+                    + ", ".join(f"{status} {n}" for status, n in sorted(run.counts.items()))
                 )
         self.stdout.write("")
         self.stdout.write(f"Tài khoản demo / Demo logins ({url}admin/):")
