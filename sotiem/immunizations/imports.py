@@ -33,7 +33,7 @@ from sotiem.accounts.selectors import NATIONAL_SOURCE, team_source
 from sotiem.immunizations.ingest import Prepared, Sender, ingest_records, prepare_records
 from sotiem.immunizations.models import Dose, ImportRun, ImportStatus, InboxBatch
 from sotiem.immunizations.selectors import vaccines_by_id
-from sotiem.lib.records import MAX_BATCH
+from sotiem.lib.records import MAX_BATCH, REFUSED, RecordStatus
 from sotiem.lib.spreadsheets import (
     TEMPLATE_COLUMNS,
     TEMPLATE_REQUIRED,
@@ -51,7 +51,6 @@ from sotiem.people.models import ContactPoint, Identifier, Person
 from sotiem.places.models import SiteSession
 from sotiem.places.selectors import unit_index_warm
 
-REFUSED = {"rejected", "conflict"}
 REQUIRED_COLUMNS = TEMPLATE_REQUIRED | {"record_id", "site_code"}
 EXAMPLE_REFUSAL = (
     "Dòng mẫu của biểu mẫu, hãy xóa trước khi nhập / The template's example row: delete it before importing"
@@ -304,9 +303,11 @@ def import_run_execute(
             )
             listed = len(refused)
             for row in examples:
-                counts["rejected"] += 1
+                counts[RecordStatus.REJECTED] += 1
                 if len(refused) < MAX_REFUSED_LISTED:
-                    refused.append([row.line, row.values.get("record_id", ""), "rejected", EXAMPLE_REFUSAL])
+                    refused.append(
+                        [row.line, row.values.get("record_id", ""), RecordStatus.REJECTED, EXAMPLE_REFUSAL]
+                    )
             for row, result in zip(batch, results, strict=True):
                 counts[result.status] += 1
                 if result.status in REFUSED and len(refused) < MAX_REFUSED_LISTED:

@@ -40,6 +40,7 @@ from sotiem.lib.records import (
     FIELDS,
     MAX_DOSE_NUMBER,
     FieldSpec,
+    RecordStatus,
 )
 from sotiem.people.identity import identify_persons
 from sotiem.people.models import DatePrecision, IdScheme, Relationship, Sex
@@ -79,7 +80,7 @@ class Sender:
 @dataclass
 class RecordResult:
     record_id: str
-    status: str
+    status: RecordStatus
     dose_id: str | None = None
     person_id: str | None = None
     content_hash: str = ""
@@ -774,7 +775,7 @@ def _store(
     for p, who, dose in zip(parsed, identified, doses, strict=True):
         results[p.index] = RecordResult(
             record_id=p.record_id,
-            status="accepted",
+            status=RecordStatus.ACCEPTED,
             dose_id=str(dose.public_id),
             person_id=str(who.person.public_id),
             content_hash=p.hash,
@@ -809,7 +810,7 @@ def _process(
         rid, digest, canon = item.record_id, item.hash, item.canon
         if item.structure_errors:
             results[index] = RecordResult(
-                record_id=rid, status="rejected", content_hash=digest, errors=item.structure_errors
+                record_id=rid, status=RecordStatus.REJECTED, content_hash=digest, errors=item.structure_errors
             )
             continue
         if rid in held:
@@ -817,7 +818,7 @@ def _process(
             same = prior["content_hash"] == digest
             results[index] = RecordResult(
                 record_id=rid,
-                status="duplicate" if same else "conflict",
+                status=RecordStatus.DUPLICATE if same else RecordStatus.CONFLICT,
                 dose_id=str(prior["public_id"]),
                 person_id=str(prior["person__public_id"]),
                 content_hash=prior["content_hash"],
@@ -830,7 +831,7 @@ def _process(
         resolved, errors = _resolve(item, sites)
         if resolved is None:
             results[index] = RecordResult(
-                record_id=rid, status="rejected", content_hash=digest, errors=errors
+                record_id=rid, status=RecordStatus.REJECTED, content_hash=digest, errors=errors
             )
         else:
             parsed.append(resolved)
@@ -849,7 +850,7 @@ def _process(
                 except ValidationError as exc:
                     results[one.index] = RecordResult(
                         record_id=one.record_id,
-                        status="rejected",
+                        status=RecordStatus.REJECTED,
                         content_hash=one.hash,
                         errors=[issue("", "invalid", *_split(m)) for m in exc.messages],
                     )
@@ -859,14 +860,17 @@ def _process(
             first = results[first_in_batch[rid]]
             assert first is not None
             same = first.content_hash == prepared[index].hash
-            if first.status == "rejected":
+            if first.status == RecordStatus.REJECTED:
                 results[index] = RecordResult(
-                    record_id=rid, status="rejected", content_hash=first.content_hash, errors=first.errors
+                    record_id=rid,
+                    status=RecordStatus.REJECTED,
+                    content_hash=first.content_hash,
+                    errors=first.errors,
                 )
             else:
                 results[index] = RecordResult(
                     record_id=rid,
-                    status="duplicate" if same else "conflict",
+                    status=RecordStatus.DUPLICATE if same else RecordStatus.CONFLICT,
                     dose_id=first.dose_id,
                     person_id=first.person_id,
                     content_hash=first.content_hash,

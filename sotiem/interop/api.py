@@ -18,6 +18,7 @@ from sotiem.immunizations.api import SenderKey, sender_of
 from sotiem.immunizations.ingest import ingest_records
 from sotiem.immunizations.models import InboxBatch, InboxStatus
 from sotiem.interop.hl7 import Hl7Issue, build_ack, parse_vxu, split_messages
+from sotiem.lib.records import REFUSED, RecordStatus
 from sotiem.places.models import Site
 
 router = Router(tags=["hl7"])
@@ -30,14 +31,14 @@ def _record_issues(results: list[Any], rxa_sequences: list[int]) -> list[Hl7Issu
     """ERR segments for records the registry refused (or flagged), pointing at the RXA each came from."""
     issues = []
     for n, result in zip(rxa_sequences, results, strict=True):
-        if result.status in ("rejected", "conflict"):
+        if result.status in REFUSED:
             for error in result.errors or [{"message": result.status}]:
                 issues.append(
                     Hl7Issue(
                         segment="RXA",
                         sequence=n,
                         field=None,
-                        code="207" if result.status == "conflict" else "102",
+                        code="207" if result.status == RecordStatus.CONFLICT else "102",
                         severity="E",
                         message=f"{result.record_id}: {_named(error)}",
                     )
@@ -161,7 +162,7 @@ def hl7_messages(request: HttpRequest) -> HttpResponse:
             ]
         results = ingest_records(sender=sender, records=records, channel="hl7", actor=f"apikey:{key.prefix}")
         issues = _record_issues(results, result.rxa_sequences)
-        refused = any(r.status in ("rejected", "conflict") for r in results)
+        refused = any(r.status in REFUSED for r in results)
         code = "AE" if refused or any(i.severity == "E" for i in result.errors) else "AA"
         acks.append(
             build_ack(result=result, now=timezone.now(), ack_code=code, issues=[*result.errors, *issues])

@@ -16,6 +16,7 @@ from sotiem.immunizations.imports import (
     import_runs_fail_stale,
 )
 from sotiem.immunizations.ingest import Sender
+from sotiem.lib.records import RecordStatus
 from sotiem.lib.spreadsheets import SheetError
 
 
@@ -75,9 +76,9 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         counts = run.counts
         self.stdout.write(
-            f"Xong / done: {run.rows_done} dòng / rows — nhận / accepted {counts.get('accepted', 0)}, "
-            f"trùng / duplicate {counts.get('duplicate', 0)}, xung đột / conflict {counts.get('conflict', 0)}, "
-            f"từ chối / rejected {counts.get('rejected', 0)}"
+            f"Xong / done: {run.rows_done} dòng / rows — nhận / accepted {counts.get(RecordStatus.ACCEPTED, 0)}, "
+            f"trùng / duplicate {counts.get(RecordStatus.DUPLICATE, 0)}, xung đột / conflict {counts.get(RecordStatus.CONFLICT, 0)}, "
+            f"từ chối / rejected {counts.get(RecordStatus.REJECTED, 0)}"
         )
         if opts["report"]:
             import_run_report(run=run, path=opts["report"])

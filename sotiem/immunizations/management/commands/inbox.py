@@ -47,5 +47,5 @@ class Command(BaseCommand):
             )
             counts: dict[str, int] = {}
             for result in results:
-                counts[result.status] = counts.get(result.status, 0) + 1
+                counts[result.status.value] = counts.get(result.status.value, 0) + 1
             self.stdout.write(f"{batch.pk}\t{batch.source}\t{counts}")
