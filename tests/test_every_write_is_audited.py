@@ -41,6 +41,7 @@ NOT_WRITES = {
     "check_identifier",
     "apikey_authenticate",
     "person_in_problems",
+    "require_reason",
 }
 
 

@@ -1,4 +1,4 @@
-"""The one function that records an audit event."""
+"""The one function that records an audit event, and the one check that an audited act says why."""
 
 from __future__ import annotations
 
@@ -7,11 +7,22 @@ import decimal
 import uuid
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
 from sotiem.audit.models import AuditEvent
 from sotiem.db.bulk import insert_objects, insert_rows
+
+REASON_REQUIRED = "Cần nêu lý do / A reason is required"
+
+
+def require_reason(reason: str | None) -> str:
+    """The reason an official gives for an act, stripped; refused when blank, for the audit trail must say why."""
+    text = (reason or "").strip()
+    if not text:
+        raise ValidationError(REASON_REQUIRED, code="reason_required")
+    return text
 
 
 def _jsonable(value: Any) -> Any:

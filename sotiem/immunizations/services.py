@@ -13,7 +13,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from sotiem.audit.services import audit_record, audit_record_entries, snapshot, snapshot_values
+from sotiem.audit.services import (
+    audit_record,
+    audit_record_entries,
+    require_reason,
+    snapshot,
+    snapshot_values,
+)
 from sotiem.db.bulk import insert_rows
 from sotiem.immunizations.models import Appointment, AppointmentStatus, Dose, DoseStatus, InboxBatch, Vaccine
 from sotiem.immunizations.selectors import vaccines_by_id
@@ -36,11 +42,6 @@ DOSE_FIELDS = [
     "status",
     "status_reason",
 ]
-
-
-def _require_reason(reason: str) -> None:
-    if not (reason or "").strip():
-        raise ValidationError("Cần nêu lý do / A reason is required")
 
 
 def persons_dose_numbers_recompute(*, person_ids: Iterable[int]) -> None:
@@ -391,7 +392,7 @@ def sequence_flags(
 def _dose_set_status(
     dose: Dose, status: str, *, allowed_from: set[str], refusal: str, actor: Any, reason: str, action: str
 ) -> Dose:
-    _require_reason(reason)
+    require_reason(reason)
     dose = Dose.objects.select_for_update().get(
         pk=dose.pk
     )  # decide on the row as committed, not a stale copy
@@ -489,7 +490,7 @@ def appointment_schedule(
 @transaction.atomic
 def appointment_cancel(*, appointment: Appointment, actor: Any, reason: str) -> Appointment:
     """Cancel a planned dose; the appointment row is kept."""
-    _require_reason(reason)
+    require_reason(reason)
     before = snapshot(appointment)
     appointment.status = AppointmentStatus.CANCELLED
     appointment.save(update_fields=["status"])

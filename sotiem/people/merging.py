@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from sotiem.audit.services import actor_label_of, audit_record, snapshot
+from sotiem.audit.services import actor_label_of, audit_record, require_reason, snapshot
 from sotiem.people.hooks import person_rows, person_tables, splitter
 from sotiem.people.models import (
     ContactPoint,
@@ -37,11 +37,6 @@ from sotiem.people.signals import person_changed_on_commit
 # apps' tables come from people.hooks
 OWN: dict[str, type[models.Model]] = {"identifiers": Identifier, "contact_points": ContactPoint}
 REVIEW_FIELDS = ["status", "decided_by_id", "decided_at", "reason"]
-
-
-def _require_reason(reason: str) -> None:
-    if not (reason or "").strip():
-        raise ValidationError("Cần nêu lý do / A reason is required")
 
 
 def _require_active(*persons: Person) -> None:
@@ -221,7 +216,7 @@ def person_merge(
 ) -> PersonMerge:
     """Move every registered row (doses, appointments), identifier and phone of `merged` to `survivor`, keeping
     `merged` as a tombstone."""
-    _require_reason(reason)
+    require_reason(reason)
     if survivor.pk == merged.pk:
         raise ValidationError(
             "Không thể gộp một người vào chính họ / A person cannot be merged into themselves"
@@ -294,7 +289,7 @@ def _check_undoable(merge: PersonMerge, *, holder: Person) -> None:
 @transaction.atomic
 def person_unmerge(*, merge: PersonMerge, actor: Any, reason: str) -> PersonMerge:
     """Undo a merge or a split exactly: moved rows go back, set-aside rows count again; nobody is deleted."""
-    _require_reason(reason)
+    require_reason(reason)
     merge.refresh_from_db(from_queryset=PersonMerge.objects.select_for_update())
     survivor, merged = merge.survivor, merge.merged
     _lock(survivor, merged)
@@ -350,7 +345,7 @@ def person_split(
 
     The app that owns doses (people.hooks `split`) checks the choice and says which rows go with it.
     """
-    _require_reason(reason)
+    require_reason(reason)
     _lock(person)
     _require_active(person)
     split = splitter().split
@@ -381,7 +376,7 @@ def review_decide(
     *, candidate: ReviewCandidate, decision: str, actor: Any, reason: str, survivor: Person | None = None
 ) -> ReviewCandidate:
     """Decide a review pair once: "linked" merges it (into `survivor`, else the one with more doses); or "not_same"."""
-    _require_reason(reason)
+    require_reason(reason)
     if decision not in (ReviewStatus.LINKED, ReviewStatus.NOT_SAME):
         raise ValidationError(f"Quyết định không hợp lệ / Unknown decision {decision!r} (linked or not_same)")
     _review_lock_pending(candidate)

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from sotiem.audit.services import audit_record, audit_record_entries, snapshot
+from sotiem.audit.services import audit_record, audit_record_entries, require_reason, snapshot
 from sotiem.db.bulk import insert_objects
 from sotiem.lib.ids import check_bhyt, check_cccd, check_cmnd, check_national_id
 from sotiem.lib.names import name_key, normalize_name
@@ -369,8 +369,7 @@ def contact_point_add(
 @transaction.atomic
 def contact_point_detach(*, contact: ContactPoint, actor: Any, reason: str) -> ContactPoint:
     """Detach a person from a phone ("not my family member"); the person's doses and identity are not touched."""
-    if not reason.strip():
-        raise ValidationError("Cần nêu lý do / A reason is required")
+    require_reason(reason)
     before = snapshot(contact)
     contact.active = False
     contact.detached_at = timezone.now()
@@ -394,8 +393,7 @@ def person_update(*, person: Person, actor: Any, reason: str, **changes: Any) ->
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError(f"Không sửa được trường / Cannot change fields: {', '.join(sorted(unknown))}")
-    if not reason.strip():
-        raise ValidationError("Cần nêu lý do / A reason is required")
+    require_reason(reason)
     if person.is_merged():
         raise ValidationError(
             "Hồ sơ đã gộp, hãy sửa hồ sơ chính / This person was merged; correct the survivor"

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from sotiem.accounts.scoping import grants_of, has_national
+from sotiem.audit.services import REASON_REQUIRED
 from sotiem.lib.phones import PhoneError, normalize_phone
 from sotiem.people.merging import review_decide
 from sotiem.people.models import ReviewCandidate, ReviewStatus
@@ -30,7 +31,6 @@ from sotiem.people.services import contact_point_detach
 LIST_LIMIT = 200
 OFFICIALS_ONLY = "Trang này dành cho cán bộ được phân quyền / This page is for officials with a grant"
 VIEW_ONLY = "Bạn chỉ có quyền xem / You may only view this"
-REASON_REQUIRED = "Cần nêu lý do / A reason is required"
 CHOOSE_DECISION = "Hãy chọn một quyết định / Choose a decision"
 ALREADY_DECIDED = (
     "Cặp này đã được quyết định, không xem xét lại / This pair was already decided; it is not asked again"
