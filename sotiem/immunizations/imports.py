@@ -303,18 +303,26 @@ def import_run_execute(
             )
             listed = len(refused)
             for row in examples:
-                counts[RecordStatus.REJECTED] += 1
+                counts[RecordStatus.REJECTED.value] += 1
                 if len(refused) < MAX_REFUSED_LISTED:
                     refused.append(
-                        [row.line, row.values.get("record_id", ""), RecordStatus.REJECTED, EXAMPLE_REFUSAL]
+                        [
+                            row.line,
+                            row.values.get("record_id", ""),
+                            RecordStatus.REJECTED.value,
+                            EXAMPLE_REFUSAL,
+                        ]
                     )
+            # plain words, not RecordStatus members: the run holds them as JSON, and in memory they print the same
             for row, result in zip(batch, results, strict=True):
-                counts[result.status] += 1
+                counts[result.status.value] += 1
                 if result.status in REFUSED and len(refused) < MAX_REFUSED_LISTED:
                     reasons = "; ".join(
                         f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in result.errors
                     )
-                    refused.append([row.line, result.record_id, result.status, reasons[:MAX_REASON_CHARS]])
+                    refused.append(
+                        [row.line, result.record_id, result.status.value, reasons[:MAX_REASON_CHARS]]
+                    )
             run.rows_done += len(batch) + len(examples)
             run.counts = dict(counts)
             fields = ["rows_done", "counts", "updated_at"]

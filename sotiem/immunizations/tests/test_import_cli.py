@@ -227,6 +227,19 @@ def test_rows_checked_in_worker_processes_get_the_same_results_as_in_process(tmp
     assert outcome["FORKED"][0] == {"accepted": 2142, "rejected": 358}  # Covaxin is not in the catalogue
 
 
+def test_a_finished_run_holds_its_counts_and_refusals_as_plain_words(tmp_path, sites):
+    from sotiem.immunizations.imports import import_run_execute, import_run_start
+    from sotiem.immunizations.ingest import Sender
+
+    path = backlog(tmp_path, [row("P1"), row("P2", vaccine="Covaxin")])
+    run_ = import_run_start(path=path, source="PLAIN")
+    run_ = import_run_execute(run=run_, path=path, sender=Sender(source="PLAIN"), actor="t", workers=0)
+    in_memory = (repr(run_.counts), repr(run_.refused))
+    run_.refresh_from_db()
+    assert in_memory == (repr(run_.counts), repr(run_.refused))
+    assert run_.counts == {"accepted": 1, "rejected": 1}
+
+
 def test_it_refuses_a_file_with_a_gigantic_cell_with_its_line_not_a_memory_error(tmp_path):
     path = tmp_path / "spaces.csv"
     with path.open("wb") as target:
