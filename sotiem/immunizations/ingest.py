@@ -40,6 +40,7 @@ from sotiem.lib.records import (
     FIELDS,
     MAX_DOSE_NUMBER,
     FieldSpec,
+    RecordFlag,
     RecordStatus,
 )
 from sotiem.people.identity import identify_persons
@@ -100,7 +101,7 @@ class RecordResult:
 
 
 def issue(field_name: str, code: str, vi: str, en: str) -> dict[str, str]:
-    return {"field": field_name, "code": code, "message": f"{vi} / {en}"}
+    return {"field": field_name, "code": str(code), "message": f"{vi} / {en}"}  # str(): a flag's plain word
 
 
 def _text(value: Any) -> str:
@@ -452,7 +453,7 @@ def _check_fields(item: Prepared, today: dt.date) -> None:
             birth_date, precision = born
     else:
         flags.append(
-            issue("birth_date", "birth_date_missing", "Thiếu ngày sinh", "The birth date is missing")
+            issue("birth_date", RecordFlag.BIRTH_DATE_MISSING, "Thiếu ngày sinh", "The birth date is missing")
         )
     sex: str = Sex.UNKNOWN
     if c["sex"]:
@@ -492,7 +493,7 @@ def _check_fields(item: Prepared, today: dt.date) -> None:
         flags.append(
             issue(
                 "national_id",
-                "id_leading_zero_restored",
+                RecordFlag.ID_LEADING_ZERO_RESTORED,
                 "Đã thêm số 0 đầu bị mất của số giấy tờ",
                 "The ID number's lost leading zero was restored",
             )
@@ -509,7 +510,7 @@ def _check_fields(item: Prepared, today: dt.date) -> None:
             flags.append(
                 issue(
                     "national_id",
-                    "id_inconsistent" if check.scheme in ID_SCHEMES else "id_invalid",
+                    RecordFlag.ID_INCONSISTENT if check.scheme in ID_SCHEMES else RecordFlag.ID_INVALID,
                     *_split("; ".join(check.errors) or "Số giấy tờ không hợp lệ / Invalid ID"),
                 )
             )
@@ -518,7 +519,7 @@ def _check_fields(item: Prepared, today: dt.date) -> None:
         try:
             contacts = (ContactIn(phone=normalize_phone(c["phone"]), relationship=Relationship.UNSTATED),)
         except PhoneError as exc:
-            flags.append(issue("phone", "phone_invalid", *_split(str(exc))))
+            flags.append(issue("phone", RecordFlag.PHONE_INVALID, *_split(str(exc))))
     commune_id, resolved = (
         _place(c["province"], c["commune"]) if (c["province"] or c["commune"]) else (None, True)
     )
@@ -526,20 +527,25 @@ def _check_fields(item: Prepared, today: dt.date) -> None:
         flags.append(
             issue(
                 "commune",
-                "address_unresolved",
+                RecordFlag.ADDRESS_UNRESOLVED,
                 "Không xác định được tỉnh/xã đã ghi",
                 f"The province/commune written (“{c['province']}”, “{c['commune']}”) was not found",
             )
         )
     if not c["lot_number"]:
         flags.append(
-            issue("lot_number", "lot_missing", "Thiếu số lô vắc xin", "The vaccine lot number is missing")
+            issue(
+                "lot_number",
+                RecordFlag.LOT_MISSING,
+                "Thiếu số lô vắc xin",
+                "The vaccine lot number is missing",
+            )
         )
     if administered_on > today:
         flags.append(
             issue(
                 "administered_on",
-                "dose_in_future",
+                RecordFlag.DOSE_IN_FUTURE,
                 "Ngày tiêm ở tương lai",
                 "The date of vaccination is in the future",
             )
@@ -548,7 +554,7 @@ def _check_fields(item: Prepared, today: dt.date) -> None:
         flags.append(
             issue(
                 "administered_on",
-                "dose_before_birth",
+                RecordFlag.DOSE_BEFORE_BIRTH,
                 "Ngày tiêm trước ngày sinh",
                 "The date of vaccination is before the birth date",
             )
@@ -557,7 +563,7 @@ def _check_fields(item: Prepared, today: dt.date) -> None:
         flags.append(
             issue(
                 "administered_on",
-                "before_approval",
+                RecordFlag.BEFORE_APPROVAL,
                 f"Tiêm trước ngày {vaccine.name} được cấp phép",
                 f"Given before {vaccine.name} was approved in Vietnam ({vaccine.approved_on:%d/%m/%Y})",
             )

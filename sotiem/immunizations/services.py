@@ -23,6 +23,7 @@ from sotiem.audit.services import (
 from sotiem.db.bulk import insert_rows
 from sotiem.immunizations.models import Appointment, AppointmentStatus, Dose, DoseStatus, InboxBatch, Vaccine
 from sotiem.immunizations.selectors import vaccines_by_id
+from sotiem.lib.records import RecordFlag
 from sotiem.people.models import Person
 from sotiem.people.signals import person_changed_on_commit
 from sotiem.places.models import Site, SiteSession
@@ -370,7 +371,7 @@ def sequence_flags(
             flags.append(
                 {
                     "field": "administered_on",
-                    "code": "interval_too_short",
+                    "code": RecordFlag.INTERVAL_TOO_SHORT.value,
                     "message": f"Cách mũi trước {gap} ngày, ít hơn {before.min_interval_days} ngày / "
                     f"{gap} days after the previous dose, under the minimum "
                     f"{before.min_interval_days} days",
@@ -380,7 +381,7 @@ def sequence_flags(
         flags.append(
             {
                 "field": "dose_number",
-                "code": "dose_number_mismatch",
+                "code": RecordFlag.DOSE_NUMBER_MISMATCH.value,
                 "message": f"Ghi mũi {dose.dose_number_stated} nhưng là mũi thứ {dose.dose_number_derived} "
                 f"trong hồ sơ / Stated dose {dose.dose_number_stated}, but it is dose "
                 f"{dose.dose_number_derived} in the person's record",

@@ -66,6 +66,25 @@ class RecordStatus(StrEnum):
 REFUSED: frozenset[RecordStatus] = frozenset({RecordStatus.REJECTED, RecordStatus.CONFLICT})
 
 
+class RecordFlag(StrEnum):
+    """Data-quality flags on an accepted record: the dose happened, but something in it needs a look."""
+
+    BIRTH_DATE_MISSING = "birth_date_missing"
+    ID_LEADING_ZERO_RESTORED = "id_leading_zero_restored"  # a number typed into Excel lost its leading zero
+    ID_INCONSISTENT = "id_inconsistent"  # a known ID scheme whose check fails (sex, birth year, province)
+    ID_INVALID = "id_invalid"  # no known ID scheme
+    PHONE_INVALID = "phone_invalid"
+    ADDRESS_UNRESOLVED = "address_unresolved"  # the province/commune written was not found
+    LOT_MISSING = "lot_missing"
+    DOSE_IN_FUTURE = "dose_in_future"
+    DOSE_BEFORE_BIRTH = "dose_before_birth"
+    BEFORE_APPROVAL = "before_approval"  # given before the vaccine was approved in Vietnam
+    INTERVAL_TOO_SHORT = "interval_too_short"  # from the person's history: under the minimum interval
+    DOSE_NUMBER_MISMATCH = (
+        "dose_number_mismatch"  # from the person's history: stated and derived numbers differ
+    )
+
+
 def batch_json_schema() -> dict[str, Any]:
     """The JSON Schema of a batch as the API accepts it: a list of at most MAX_BATCH records of these fields.
 

@@ -6,7 +6,7 @@ import pytest
 from sotiem.accounts.services import apikey_create, apikey_revoke
 from sotiem.immunizations.models import Dose, InboxBatch
 from sotiem.lib.ids import make_cccd
-from sotiem.lib.records import FIELDS, MAX_BATCH, RECORD_FIELDS
+from sotiem.lib.records import FIELDS, MAX_BATCH, RECORD_FIELDS, RecordFlag
 from sotiem.people.models import Person
 from sotiem.testing import make_site
 
@@ -149,6 +149,7 @@ def test_implausible_but_real_doses_are_kept_with_flags(client, key):
     assert {"dose_before_birth", "lot_missing"} <= codes[2]
     assert "id_inconsistent" in codes[3]
     assert Dose.objects.get(source_record_id="UNBORN").quality_flags
+    assert set().union(*codes) <= {flag.value for flag in RecordFlag}  # every flag is one the contract names
 
 
 def test_a_future_dose_is_kept_and_flagged(client, key):

@@ -9,6 +9,7 @@ from sotiem.lib.records import (
     MAX_BATCH,
     RECORD_FIELDS,
     REFUSED,
+    RecordFlag,
     RecordStatus,
     batch_json_schema,
 )
@@ -44,3 +45,9 @@ def test_the_batch_schema_lists_each_field_with_its_limit_and_requires_only_the_
     assert {name: p["maxLength"] for name, p in item["properties"].items()} == {
         spec.name: spec.max_length for spec in RECORD_FIELDS
     }
+
+
+def test_a_flag_is_never_a_status_nor_a_field_name():
+    flags = {flag.value for flag in RecordFlag}
+    assert not flags & {status.value for status in RecordStatus}
+    assert not flags & set(FIELDS)
