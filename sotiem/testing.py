@@ -93,6 +93,28 @@ def make_dose(
     )
 
 
+def sent_record(record_id: str = "R-1", *, serial: int = 1, **over: Any) -> dict[str, Any]:
+    """A dose record as a site of Hồ Chí Minh City sends it to the API: valid, any field overridden."""
+    record = {
+        "record_id": record_id,
+        "full_name": "Nguyễn Văn An",
+        "birth_date": "17/05/1990",
+        "sex": "Nam",
+        "national_id": make_cccd(province_code="79", sex="M", birth_year=1990, serial=serial),
+        "phone": "0912345678",
+        "province": "Hồ Chí Minh",
+        "commune": "",
+        "address": "12 Lê Lợi",
+        "vaccine": "AstraZeneca",
+        "dose_number": "1",
+        "administered_on": "02/08/2021",
+        "site_code": "S79-0001",
+        "lot_number": "A1234",
+    }
+    record.update(over)
+    return record
+
+
 @dataclass
 class Personas:
     """The named people every test suite talks about."""

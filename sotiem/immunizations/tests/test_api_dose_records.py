@@ -8,7 +8,7 @@ from sotiem.immunizations.models import Dose, InboxBatch
 from sotiem.lib.ids import make_cccd
 from sotiem.lib.records import FIELDS, MAX_BATCH, RECORD_FIELDS, RecordFlag
 from sotiem.people.models import Person
-from sotiem.testing import make_site
+from sotiem.testing import make_site, sent_record
 
 pytestmark = pytest.mark.django_db
 
@@ -24,24 +24,7 @@ def key(site):
 
 
 def record(rid="R-1", **over):
-    base = {
-        "record_id": rid,
-        "full_name": "Nguyễn Văn An",
-        "birth_date": "17/05/1990",
-        "sex": "Nam",
-        "national_id": make_cccd(province_code="79", sex="M", birth_year=1990, serial=1),
-        "phone": "0912345678",
-        "province": "Hồ Chí Minh",
-        "commune": "",
-        "address": "12 Lê Lợi",
-        "vaccine": "AstraZeneca",
-        "dose_number": "1",
-        "administered_on": "02/08/2021",
-        "site_code": "S79-0001",
-        "lot_number": "A1234",
-    }
-    base.update(over)
-    return base
+    return sent_record(**{"record_id": rid, **over})
 
 
 def send(client, key, records, raw=None):

@@ -17,9 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sotiem.accounts.services import apikey_create
-from sotiem.lib.ids import make_cccd
 from sotiem.lib.records import FIELDS
-from sotiem.testing import make_site
+from sotiem.testing import make_site, sent_record
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -80,22 +79,7 @@ def key():
 
 
 def good(rid: str) -> dict[str, Any]:
-    return {
-        "record_id": rid,
-        "full_name": "Nguyễn Văn An",
-        "birth_date": "17/05/1990",
-        "sex": "Nam",
-        "national_id": make_cccd(province_code="79", sex="M", birth_year=1990, serial=1),
-        "phone": "0912345678",
-        "province": "Hồ Chí Minh",
-        "commune": "",
-        "address": "12 Lê Lợi",
-        "vaccine": "AstraZeneca",
-        "dose_number": "1",
-        "administered_on": "02/08/2021",
-        "site_code": "S79-0001",
-        "lot_number": "A1234",
-    }
+    return sent_record(rid)
 
 
 def dumps(value: Any) -> str:

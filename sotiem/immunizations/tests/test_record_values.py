@@ -14,11 +14,10 @@ from django.db import connection
 from sotiem.accounts.services import apikey_create
 from sotiem.immunizations.ingest import INBOX_ESCAPE, MAX_JSON_DEPTH, records_json
 from sotiem.immunizations.models import Dose, InboxBatch, InboxStatus
-from sotiem.lib.ids import make_cccd
 from sotiem.lib.records import RECORD_FIELDS
 from sotiem.people.models import Person
 from sotiem.people.services import person_create
-from sotiem.testing import make_site
+from sotiem.testing import make_site, sent_record
 
 pytestmark = pytest.mark.django_db
 
@@ -34,22 +33,7 @@ def key(site):
 
 
 def good(n: int) -> dict:
-    return {
-        "record_id": f"R-{n}",
-        "full_name": "Nguyễn Văn An",
-        "birth_date": "17/05/1990",
-        "sex": "Nam",
-        "national_id": make_cccd(province_code="79", sex="M", birth_year=1990, serial=n + 1),
-        "phone": "0912345678",
-        "province": "Hồ Chí Minh",
-        "commune": "",
-        "address": "12 Lê Lợi",
-        "vaccine": "AstraZeneca",
-        "dose_number": "1",
-        "administered_on": "02/08/2021",
-        "site_code": "S79-0001",
-        "lot_number": "A1234",
-    }
+    return sent_record(f"R-{n}", serial=n + 1)
 
 
 def post(client, key, body: str):
