@@ -21,6 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.report import psql
 from sotiem.lib.localserver import free_port, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,9 +107,7 @@ def run_one(db: str, args: argparse.Namespace) -> dict:
     dbname = None
     if db == "postgres":
         dbname = f"sotiem_bench_api_{os.getpid()}"
-        subprocess.run(
-            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE {dbname}"], check=True
-        )
+        psql(f"CREATE DATABASE {dbname}")
         env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{dbname}"
     cli = [sys.executable, "-m", "sotiem"]
     server = None
@@ -183,18 +182,7 @@ def run_one(db: str, args: argparse.Namespace) -> dict:
             server.terminate()
             server.wait(timeout=30)
         if dbname:
-            subprocess.run(
-                [
-                    "psql",
-                    "-h",
-                    "127.0.0.1",
-                    "-U",
-                    "postgres",
-                    "-qc",
-                    f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)",
-                ],
-                check=False,
-            )
+            psql(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)", check=False)
 
 
 def main() -> None:

@@ -30,6 +30,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from bench.report import psql
 from sotiem.lib.localserver import free_port, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -246,9 +247,7 @@ def run(db: str, keep: bool) -> dict:
     dbname = None
     if db == "postgres":
         dbname = f"sotiem_bench_uploads_{os.getpid()}"
-        subprocess.run(
-            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE {dbname}"], check=True
-        )
+        psql(f"CREATE DATABASE {dbname}")
         env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{dbname}"
     cli = [sys.executable, "-m", "sotiem"]
     files = {
@@ -343,18 +342,7 @@ def run(db: str, keep: bool) -> dict:
             server.terminate()
             server.wait(timeout=30)
         if dbname:
-            subprocess.run(
-                [
-                    "psql",
-                    "-h",
-                    "127.0.0.1",
-                    "-U",
-                    "postgres",
-                    "-qc",
-                    f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)",
-                ],
-                check=False,
-            )
+            psql(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)", check=False)
         if not keep:
             subprocess.run(["rm", "-rf", str(tmp)], check=False)
     return {"db": db, "results": results}
