@@ -82,7 +82,7 @@ def test_the_test_data_is_in_the_repository_with_a_readme_naming_each_folders_li
     assert TESTDATA == REPOSITORY / "testdata" and TESTDATA.is_dir()
     index = (TESTDATA / "README.md").read_text(encoding="utf-8")
     folders = sorted(path.name for path in TESTDATA.iterdir() if path.is_dir())
-    assert folders == ["dcc", "dcc-schema", "hl7", "linkage"]
+    assert folders == ["dcc", "dcc-schema", "fhir", "hl7", "linkage", "shc"]
     for name in folders:
         assert f"`{name}/" in index, name
         readme = (TESTDATA / name / "README.md").read_text(encoding="utf-8")

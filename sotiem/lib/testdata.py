@@ -1,8 +1,9 @@
 """Where the public test material lives: `testdata/` at the repository root (sources and licences in its README).
 
-The EU DCC vectors, the DCC value sets, the HL7 v2 messages and the person-linkage test sets are vendored
-there, so a clone of the repository alone runs every test. They are not package data: an installed sotiem
-carries none of them, and the tests and evaluation modules that read them run from a checkout.
+The EU DCC vectors, the DCC value sets, the HL7 v2 messages, the FHIR R4 and SMART Health Card examples and
+the person-linkage test sets are vendored there, so a clone of the repository alone runs every test. They
+are not package data: an installed sotiem carries none of them, and the tests and evaluation modules that read
+them run from a checkout.
 """
 
 from __future__ import annotations
