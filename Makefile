@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1:8000
 DEMO_PERSONS ?= 20000
 
-.PHONY: demo test test-fast fuzz bench lint venv browser-deps clean
+.PHONY: demo test test-fast fuzz bench lint venv browser-deps clean messages
 
 $(BIN)/sotiem: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
@@ -16,6 +16,10 @@ $(BIN)/sotiem: pyproject.toml
 
 venv: $(BIN)/sotiem
 
+# the message catalogues (.po, in git) compiled to the .mo files Django reads (pure Python: no system gettext)
+messages: venv
+	$(BIN)/sotiem messages --compile
+
 # Debian's Chromium for the browser tests (no browser is ever downloaded); installed when missing and root.
 browser-deps:
 	@if ! command -v chromium >/dev/null 2>&1; then \
@@ -25,18 +29,18 @@ browser-deps:
 	  else echo "chromium is not installed: browser tests will be skipped"; fi; \
 	fi
 
-demo: venv
+demo: messages
 	mkdir -p var
 	rm -f var/sotiem.sqlite3 var/sotiem.sqlite3-wal var/sotiem.sqlite3-shm
 	$(BIN)/sotiem migrate --no-input -v 0
 	$(BIN)/sotiem demo --persons $(DEMO_PERSONS) --seed 2021 --addrport $(HOST)
 	$(BIN)/sotiem runserver $(HOST) --insecure --noreload
 
-test: venv browser-deps
+test: messages browser-deps
 	$(BIN)/sotiem makemigrations --check --dry-run -v 0
 	$(BIN)/pytest -q
 
-test-fast: venv
+test-fast: messages
 	$(BIN)/pytest -q -m "not browser and not slow" -x
 
 # schemathesis against /api/v1/openapi.json with more examples per operation than `make test` runs

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from pydantic import WithJsonSchema
 
@@ -15,7 +16,7 @@ from sotiem.lib.params import ParamError
 
 
 class Problem(Schema):
-    """A refusal with its reason ("vi / en"); `code` is stable where the API gives one."""
+    """A refusal with its reason in the client's language (Accept-Language); `code` is the same in every language."""
 
     detail: str
     code: str | None = None
@@ -71,8 +72,7 @@ def install(api: NinjaAPI) -> None:
         return api.create_response(
             request,
             {
-                "detail": f"Nội dung quá lớn (tối đa {limit} MB) / The body is too "
-                f"large (at most {limit} MB)",
+                "detail": _("The body is too large (at most %(limit)s MB)") % {"limit": limit},
                 "code": "too_large",
             },
             status=413,

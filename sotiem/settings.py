@@ -6,6 +6,9 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext as _gettext
+
+from sotiem.lib import i18n as _i18n
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SOTIEM_VAR_DIR", BASE_DIR / "var"))
@@ -69,6 +72,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # the language: the reader's choice (the language cookie set by the switch), else Accept-Language, else vi
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -161,10 +166,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
-# Vietnamese first: every page (the admin included) is in Vietnamese; our own labels carry the English too.
+# Vietnamese first: every page, the admin and the API speak Vietnamese unless the reader chose English (the switch
+# on every page sets the language cookie; without one, Accept-Language decides). Each app's messages live in its
+# own locale/ folder; the shared pages', the assembly's and lib's in the folders below (see sotiem.lib.catalogs).
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "sotiem" / "locale"]
+LOCALE_PATHS = [BASE_DIR / "sotiem" / "locale", BASE_DIR / "sotiem" / "lib" / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600  # a chosen language is remembered for a year
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+_i18n.install(_gettext)  # lib's messages (sotiem.lib.i18n.Text) are read in the request's language
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True

@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from sotiem.api import api
 from sotiem.certificates import citizen_views as certificate_views
@@ -8,9 +9,9 @@ from sotiem.immunizations import views as immunization_views
 from sotiem.people import citizen_views
 from sotiem.people import views as people_views
 
-admin.site.site_header = "sotiem — Sổ tiêm / Immunization registry"
+admin.site.site_header = _("sotiem — Immunization registry")
 admin.site.site_title = "sotiem"
-admin.site.index_title = "Quản trị sổ tiêm / Registry administration"
+admin.site.index_title = _("Registry administration")
 
 urlpatterns = [
     path("", core_views.landing, name="landing"),
@@ -32,6 +33,8 @@ urlpatterns = [
         certificate_views.my_certificate_file,
         name="citizen_certificate_file",
     ),
+    # the language switch on every page posts here (Django's set_language: the cookie, then back to `next`)
+    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

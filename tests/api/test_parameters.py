@@ -110,4 +110,4 @@ def test_a_verify_body_over_the_upload_limit_is_a_documented_413_not_an_html_pag
     response = client.post("/api/v1/certificates/verify", body, content_type="application/json")
     assert response.status_code == 413
     assert response.json()["code"] == "too_large"
-    assert "at most 8 MB" in response.json()["detail"]
+    assert "8 MB" in response.json()["detail"]

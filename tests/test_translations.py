@@ -1,0 +1,149 @@
+"""Every message has its Vietnamese and its English form, and the reader's choice of language is honoured.
+
+The catalogues are checked against the code as written (sotiem.core.messages reads every translation call and
+template tag), so a message added without its translations fails here, not in front of a citizen.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import polib
+import pytest
+from django.test import Client
+
+from sotiem.core import messages
+
+VIETNAMESE = "ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
+# A hand-written "vi / en" pair: Vietnamese text, a slash, then English (the way messages were written before).
+PAIR = re.compile(rf"[{VIETNAMESE}{VIETNAMESE.upper()}][^/]*\s/\s+[A-Z][a-z]+")
+
+
+def test_every_message_has_its_vietnamese_and_english_forms():
+    gaps = messages.missing()
+    lines = [
+        f"{use.path}:{use.line}: no {language} form of {use.message.msgid!r}"
+        for language, uses in gaps.items()
+        for use in uses
+    ]
+    assert not lines, "run `sotiem messages --add` and translate:\n" + "\n".join(lines[:60])
+
+
+def test_every_translated_message_is_a_literal():
+    _uses, unreadable = messages.all_uses()
+    assert not unreadable, "\n".join(f"{u.path}:{u.line}: {u.call}" for u in unreadable)
+
+
+def test_each_catalogue_pair_holds_the_same_messages_with_the_same_placeholders():
+    problems = []
+    for vi_path in sorted(messages.PACKAGE.glob("**/locale/vi/LC_MESSAGES/django.po")):
+        en_path = vi_path.parents[2] / "en" / "LC_MESSAGES" / "django.po"
+        if not en_path.exists():
+            problems.append(f"{en_path}: missing")
+            continue
+        vi = {(e.msgctxt or "", e.msgid): e for e in polib.pofile(str(vi_path)) if not e.obsolete}
+        en = {(e.msgctxt or "", e.msgid): e for e in polib.pofile(str(en_path)) if not e.obsolete}
+        for key in vi.keys() ^ en.keys():
+            problems.append(f"{vi_path.parents[2]}: {key[1]!r} is in only one language")
+        for catalogue in (vi, en):
+            for (_context, msgid), entry in catalogue.items():
+                wanted = set(messages.PLACEHOLDER.findall(msgid))
+                for text in [entry.msgstr, *entry.msgstr_plural.values()]:
+                    if text and set(messages.PLACEHOLDER.findall(text)) != wanted:
+                        problems.append(f"{msgid!r}: {text!r} does not fill {sorted(wanted)}")
+    assert not problems, "\n".join(problems[:60])
+
+
+def _pairs_in_python(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and PAIR.search(node.value):
+            found.append(f"{path.relative_to(messages.ROOT)}:{node.lineno}: {node.value[:80]!r}")
+    return found
+
+
+# Documents that are bilingual by design (a vaccination certificate is read at a border: Vietnamese and English
+# side by side, as the EU DCC's paper certificate prints the national language with English).
+BILINGUAL_BY_DESIGN = {"sotiem/certificates/pdf.py"}
+
+
+def test_no_hand_written_vietnamese_english_pairs_remain():
+    found = []
+    for path in messages.source_files():
+        relative = str(path.relative_to(messages.ROOT))
+        if relative in BILINGUAL_BY_DESIGN:
+            continue
+        if path.suffix == ".py":
+            found += _pairs_in_python(path)
+        elif 'class="en"' in path.read_text(encoding="utf-8"):
+            found.append(f"{relative}: an English half in <span class=\"en\">")
+    assert not found, "\n".join(found[:80])
+
+
+def test_the_pair_detector_finds_a_pair(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text('MESSAGE = "Số điện thoại trống / The phone is empty"\nNAME = "Nguyễn Văn An"\n')
+    assert [line.split(": ", 1)[0].rsplit(":", 1)[1] for line in _pairs_in_python_any(sample)] == ["1"]
+
+
+def _pairs_in_python_any(path: Path) -> list[str]:
+    return [
+        f"{path}:{node.lineno}: {node.value!r}"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and PAIR.search(node.value)
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "heading"),
+    [("vi", "Sổ tiêm chủng quốc gia"), ("en", "National immunization registry")],
+)
+def test_the_landing_page_speaks_the_language_asked_for(language, heading):
+    response = Client(headers={"accept-language": language}).get("/")
+    assert response.status_code == 200
+    assert response["Content-Language"] == language
+    assert f'<html lang="{language}">' in response.content.decode()
+    assert f"<h1>{heading}</h1>" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_switch_remembers_the_choice_over_accept_language():
+    client = Client(headers={"accept-language": "vi"})
+    answer = client.post("/i18n/setlang/", {"language": "en", "next": "/my/phone/"})
+    assert answer.status_code == 302 and answer["Location"] == "/my/phone/"
+    page = client.get("/")
+    assert page["Content-Language"] == "en"
+    assert "<h1>National immunization registry</h1>" in page.content.decode()
+    client.post("/i18n/setlang/", {"language": "vi", "next": "/"})
+    assert "<h1>Sổ tiêm chủng quốc gia</h1>" in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_without_a_choice_the_registry_speaks_vietnamese():
+    page = Client().get("/")
+    assert page["Content-Language"] == "vi"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "title"), [("vi", "Không tìm thấy trang"), ("en", "Page not found")]
+)
+def test_the_404_page_is_in_the_chosen_language(language, title):
+    page = Client(headers={"accept-language": language}).get("/no-such-page/")
+    assert page.status_code == 404
+    assert f'<h1 id="error-404">{title}</h1>' in page.content.decode()
+
+
+@pytest.mark.parametrize(("language", "word"), [("vi", "Nội dung quá lớn"), ("en", "The body is too large")])
+def test_the_api_answers_in_the_language_the_client_asks_for(db, settings, language, word):  # noqa: ARG001
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    answer = Client(headers={"accept-language": language}).post(
+        "/api/v1/certificates/verify", data=b'{"hc1": "' + b"A" * 4096 + b'"}', content_type="application/json"
+    )
+    assert answer.status_code == 413
+    body = answer.json()
+    assert body["code"] == "too_large"  # the same code in every language
+    assert body["detail"].startswith(word)
