@@ -56,6 +56,18 @@ def test_each_catalogue_pair_holds_the_same_messages_with_the_same_placeholders(
     assert not problems, "\n".join(problems[:60])
 
 
+def test_django_reads_every_catalogue():
+    from django.apps import apps
+    from django.conf import settings
+
+    read = {Path(p).resolve() for p in settings.LOCALE_PATHS}
+    read |= {(Path(config.path) / "locale").resolve() for config in apps.get_app_configs()}
+    folders = {
+        path.parents[2].resolve() for path in messages.PACKAGE.glob("**/locale/*/LC_MESSAGES/django.po")
+    }
+    assert folders and folders <= read, f"catalogues Django never reads: {sorted(map(str, folders - read))}"
+
+
 def _pairs_in_python(path: Path) -> list[str]:
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -78,7 +90,7 @@ def test_no_hand_written_vietnamese_english_pairs_remain():
         if path.suffix == ".py":
             found += _pairs_in_python(path)
         elif 'class="en"' in path.read_text(encoding="utf-8"):
-            found.append(f"{relative}: an English half in <span class=\"en\">")
+            found.append(f'{relative}: an English half in <span class="en">')
     assert not found, "\n".join(found[:80])
 
 
@@ -128,9 +140,7 @@ def test_without_a_choice_the_registry_speaks_vietnamese():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("language", "title"), [("vi", "Không tìm thấy trang"), ("en", "Page not found")]
-)
+@pytest.mark.parametrize(("language", "title"), [("vi", "Không tìm thấy trang"), ("en", "Page not found")])
 def test_the_404_page_is_in_the_chosen_language(language, title):
     page = Client(headers={"accept-language": language}).get("/no-such-page/")
     assert page.status_code == 404
@@ -141,7 +151,9 @@ def test_the_404_page_is_in_the_chosen_language(language, title):
 def test_the_api_answers_in_the_language_the_client_asks_for(db, settings, language, word):  # noqa: ARG001
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
     answer = Client(headers={"accept-language": language}).post(
-        "/api/v1/certificates/verify", data=b'{"hc1": "' + b"A" * 4096 + b'"}', content_type="application/json"
+        "/api/v1/certificates/verify",
+        data=b'{"hc1": "' + b"A" * 4096 + b'"}',
+        content_type="application/json",
     )
     assert answer.status_code == 413
     body = answer.json()

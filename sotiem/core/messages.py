@@ -83,7 +83,9 @@ def catalogue_of(path: Path) -> Path:
     """The locale folder whose catalogues hold the messages of one source file."""
     relative = path.resolve().relative_to(ROOT)
     parts = relative.parts
-    if parts[0] == "sotiem" and len(parts) > 2 and (PACKAGE / parts[1]).is_dir():
+    if parts[0] == "sotiem" and len(parts) > 2 and parts[1] == "lib":
+        return PACKAGE / "lib" / "locale"  # in LOCALE_PATHS: lib is no Django app
+    if parts[0] == "sotiem" and len(parts) > 2 and (PACKAGE / parts[1] / "apps.py").exists():
         return PACKAGE / parts[1] / "locale"
     if parts[0] == "templates" and len(parts) > 2 and (PACKAGE / parts[1] / "apps.py").exists():
         return PACKAGE / parts[1] / "locale"
@@ -155,10 +157,14 @@ def template_messages(path: Path) -> list[Use]:
     return uses
 
 
-def all_uses() -> tuple[list[Use], list[Unreadable]]:
+def all_uses(under: tuple[str, ...] = ()) -> tuple[list[Use], list[Unreadable]]:
+    """Every use of a message in the sources (or in those whose path, from the project root, starts with one of
+    `under`), and every translation call that is not a literal."""
     uses: list[Use] = []
     unreadable: list[Unreadable] = []
     for path in source_files():
+        if under and not str(path.relative_to(ROOT)).startswith(under):
+            continue
         if path.suffix == ".py":
             found, bad = python_messages(path)
             uses += found
@@ -190,9 +196,9 @@ def translated(entry: polib.POEntry | None) -> bool:
     return bool(entry.msgstr)
 
 
-def missing() -> dict[str, list[Use]]:
+def missing(under: tuple[str, ...] = ()) -> dict[str, list[Use]]:
     """Per language, the uses whose message has no translation in that language."""
-    uses, _unreadable = all_uses()
+    uses, _unreadable = all_uses(under)
     result: dict[str, list[Use]] = {}
     for language in LANGUAGES:
         held = catalogue(language)
@@ -213,10 +219,10 @@ def new_po(language: str) -> polib.POFile:
     return po
 
 
-def add_missing() -> dict[Path, int]:
+def add_missing(under: tuple[str, ...] = ()) -> dict[Path, int]:
     """Add every message used but absent to its file's catalogues: English filled with the msgid itself (the code
     is written in English), Vietnamese left empty for a translator (so the completeness test fails until then)."""
-    uses, _unreadable = all_uses()
+    uses, _unreadable = all_uses(under)
     added: dict[Path, int] = {}
     for language in LANGUAGES:
         held = catalogue(language)
