@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from sotiem.lib.i18n import _
+
 Precision = Literal["day", "month", "year"]
 
 MIN_YEAR = 1900
@@ -27,7 +29,7 @@ _YEAR = re.compile(r"^\d{4}$")
 
 
 class DateError(ValueError):
-    """A date that cannot be read; the message says why in Vietnamese and English."""
+    """A date that cannot be read; the message (a `Text`) says why in the reader's language."""
 
 
 @dataclass(frozen=True)
@@ -69,11 +71,11 @@ def parse_partial_date(raw: object) -> PartialDate:
     if isinstance(raw, datetime.date):
         return PartialDate(raw, "day")
     if isinstance(raw, bool):
-        raise DateError(f"Không phải ngày: {raw!r} / Not a date: {raw!r}")
+        raise DateError(_("Not a date: %(value)s", value=repr(raw)))
     if isinstance(raw, int | float):
         return PartialDate(_from_excel_serial(raw), "day")
     if not isinstance(raw, str):
-        raise DateError(f"Không phải ngày: {raw!r} / Not a date: {raw!r}")
+        raise DateError(_("Not a date: %(value)s", value=repr(raw)))
     return _parse_text(raw.strip())
 
 
@@ -81,16 +83,13 @@ def parse_date(raw: object) -> datetime.date:
     """A full date (such as the day a dose was given); a month or a year alone is refused."""
     partial = parse_partial_date(raw)
     if partial.precision != "day":
-        raise DateError(
-            f"Cần ngày đầy đủ dd/mm/yyyy, không chỉ '{partial}' / A full date dd/mm/yyyy is needed, not just "
-            f"'{partial}'"
-        )
+        raise DateError(_("A full date dd/mm/yyyy is needed, not just '%(date)s'", date=partial))
     return partial.value
 
 
 def _parse_text(text: str) -> PartialDate:
     if not text:
-        raise DateError("Ngày đang để trống / The date is empty")
+        raise DateError(_("The date is empty"))
     if match := _DAY_FIRST.match(text):
         return PartialDate(_make(text, int(match[4]), int(match[3]), int(match[1])), "day")
     if match := _YEAR_FIRST.match(text):
@@ -103,43 +102,50 @@ def _parse_text(text: str) -> PartialDate:
         return PartialDate(_make(text, int(text), 1, 1), "year")
     if _TWO_DIGIT_YEAR.match(text):
         raise DateError(
-            f"Năm có 2 chữ số không rõ thế kỷ: '{text}'; hãy ghi năm đủ 4 chữ số / A two-digit year is "
-            f"ambiguous: '{text}'; write the year with 4 digits"
+            _("A two-digit year is ambiguous: '%(text)s'; write the year with 4 digits", text=text)
         )
-    raise DateError(
-        f"Không đọc được ngày '{text}'; hãy dùng dd/mm/yyyy, mm/yyyy hoặc yyyy / Cannot read the date "
-        f"'{text}'; use dd/mm/yyyy, mm/yyyy or yyyy"
-    )
+    raise DateError(_("Cannot read the date '%(text)s'; use dd/mm/yyyy, mm/yyyy or yyyy", text=text))
 
 
 def _make(text: str, year: int, month: int, day: int) -> datetime.date:
     """Build the date or say which part is impossible; a month above 12 often means mm/dd was typed."""
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise DateError(
-            f"Năm {year} trong '{text}' nằm ngoài khoảng {MIN_YEAR}–{MAX_YEAR} / The year {year} in '{text}' "
-            f"is outside {MIN_YEAR}–{MAX_YEAR}"
+            _(
+                "The year %(year)s in '%(text)s' is outside %(min)s–%(max)s",
+                year=year,
+                text=text,
+                min=MIN_YEAR,
+                max=MAX_YEAR,
+            )
         )
     if not 1 <= month <= 12:
         raise DateError(
-            f"Tháng {month} không tồn tại trong '{text}' (có nhầm ngày với tháng không?) / Month {month} does "
-            f"not exist in '{text}' (are day and month swapped?)"
+            _(
+                "Month %(month)s does not exist in '%(text)s' (are day and month swapped?)",
+                month=month,
+                text=text,
+            )
         )
     try:
         return datetime.date(year, month, day)
     except ValueError:
         shown = f"{day:02d}/{month:02d}/{year}"
-        raise DateError(f"Ngày {shown} không tồn tại / {shown} is not a real date") from None
+        raise DateError(_("%(date)s is not a real date", date=shown)) from None
 
 
 def _from_excel_serial(serial: float) -> datetime.date:
     """Excel stores a date cell as days since 1899-12-30; a fraction is the time of day and is dropped."""
     if isinstance(serial, float) and not math.isfinite(serial):
-        raise DateError(f"Số ngày Excel không hợp lệ: {serial} / Not a valid Excel date serial: {serial}")
+        raise DateError(_("Not a valid Excel date serial: %(serial)s", serial=serial))
     days = math.floor(serial)
     earliest, latest = _EXCEL_FIRST_SAFE_SERIAL, (datetime.date(MAX_YEAR, 12, 31) - _EXCEL_EPOCH).days
     if not earliest <= days <= latest:
         raise DateError(
-            f"Số ngày Excel {serial} nằm ngoài khoảng 01/03/1900–31/12/{MAX_YEAR} / The Excel date serial "
-            f"{serial} is outside 01/03/1900–31/12/{MAX_YEAR}"
+            _(
+                "The Excel date serial %(serial)s is outside 01/03/1900–31/12/%(max)s",
+                serial=serial,
+                max=MAX_YEAR,
+            )
         )
     return _EXCEL_EPOCH + datetime.timedelta(days=days)

@@ -1,8 +1,9 @@
 """Vietnamese personal identifiers: CCCD, CMND, BHYT card codes and passports.
 
-A check never raises on bad input: it returns an `IdCheck` whose `errors` say, in Vietnamese then English,
-what is wrong, so an import can report every problem of a row at once. A valid number proves only that it is
-well formed (no check digit exists); identity was confirmed against the population database, not here.
+A check never raises on bad input: it returns an `IdCheck` whose `errors` say what is wrong, so an import can
+report every problem of a row at once. They are plain strings in the language active when the check ran, because
+callers join them and store them as notes. A valid number proves only that it is well formed (no check digit
+exists); identity was confirmed against the population database, not here.
 """
 
 import datetime
@@ -10,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from sotiem.lib import domain
+from sotiem.lib.i18n import Text, _
 
 CCCD = "CCCD"
 CMND = "CMND"
@@ -54,27 +56,33 @@ def _normalise_sex(sex: str | None) -> str | None:
     return upper
 
 
-_SEX_VI = {"M": "nam", "F": "nữ"}
-_SEX_EN = {"M": "male", "F": "female"}
+_SEX = {"M": _("male"), "F": _("female")}
 
 
 def _digit_errors(label: str, value: str, lengths: tuple[int, ...]) -> list[str]:
     """Errors for an all-digit identifier of one of `lengths` digits; empty when the shape is right."""
     if not value:
-        return [f"Số {label} đang để trống / The {label} number is empty"]
-    wanted_vi = " hoặc ".join(str(n) for n in lengths)
-    wanted_en = " or ".join(str(n) for n in lengths)
+        return [str(_("The %(label)s number is empty", label=label))]
     if not value.isdigit() or not value.isascii():
         bad = "".join(sorted({c for c in value if not (c.isascii() and c.isdigit())}))
-        return [
-            f"Số {label} chỉ được gồm chữ số, nhưng có ký tự '{bad}' / "
-            f"A {label} number must contain only digits (found '{bad}')"
-        ]
+        return [str(_("A %(label)s number must contain only digits (found '%(bad)s')", label=label, bad=bad))]
     if len(value) not in lengths:
-        return [
-            f"Số {label} phải có đúng {wanted_vi} chữ số, số này có {len(value)} / "
-            f"A {label} number must have exactly {wanted_en} digits (got {len(value)})"
-        ]
+        if len(lengths) == 1:
+            message = _(
+                "A %(label)s number must have exactly %(wanted)s digits (got %(count)s)",
+                label=label,
+                wanted=lengths[0],
+                count=len(value),
+            )
+        else:
+            message = _(
+                "A %(label)s number must have exactly %(wanted)s or %(other)s digits (got %(count)s)",
+                label=label,
+                wanted=lengths[0],
+                other=lengths[-1],
+                count=len(value),
+            )
+        return [str(message)]
     return []
 
 
@@ -88,33 +96,62 @@ def _check_twelve_digits(
     province = domain.cccd_code_to_gso().get(prefix)
     if province is None:
         warnings.append(
-            f"Ba chữ số đầu '{prefix}' của số {label} không phải mã tỉnh nào trong 63 tỉnh; có thể là mã quốc gia "
-            f"(sinh ở nước ngoài) / The first three digits '{prefix}' of the {label} are not one of the 63 "
-            f"province codes; they may be a country code (born abroad)"
+            str(
+                _(
+                    "The first three digits '%(prefix)s' of the %(label)s are not one of the 63 province codes; "
+                    "they may be a country code (born abroad)",
+                    prefix=prefix,
+                    label=label,
+                )
+            )
         )
-    found_sex, century_start, _ = domain.gender_century()[digit]
+    found_sex, century_start, _century_end = domain.gender_century()[digit]
     found_year = century_start + yy
     if digit not in "0123":
         errors.append(
-            f"Chữ số thứ 4 là '{digit}' nghĩa là năm sinh {found_year}, năm sinh ở tương lai / "
-            f"The 4th digit '{digit}' means born in {found_year}: birth year in the future"
+            str(
+                _(
+                    "The 4th digit '%(digit)s' means born in %(year)s: birth year in the future",
+                    digit=digit,
+                    year=found_year,
+                )
+            )
         )
     elif found_year > datetime.date.today().year:
         errors.append(
-            f"Số {label} cho năm sinh {found_year}, năm sinh ở tương lai / "
-            f"The {label} gives birth year {found_year}: birth year in the future"
+            str(
+                _(
+                    "The %(label)s gives birth year %(year)s: birth year in the future",
+                    label=label,
+                    year=found_year,
+                )
+            )
         )
     if sex is not None and sex != found_sex:
         errors.append(
-            f"Chữ số thứ 4 của số {label} ('{digit}') là giới tính {_SEX_VI[found_sex]}, "
-            f"nhưng hồ sơ ghi {_SEX_VI[sex]} / The 4th digit '{digit}' of the {label} encodes "
-            f"{_SEX_EN[found_sex]}, but the record says {_SEX_EN[sex]}"
+            str(
+                _(
+                    "The 4th digit '%(digit)s' of the %(label)s encodes %(found)s, but the record says %(recorded)s",
+                    digit=digit,
+                    label=label,
+                    found=_SEX[found_sex],
+                    recorded=_SEX[sex],
+                )
+            )
         )
     if birth_year is not None and birth_year != found_year:
         errors.append(
-            f"Số {label} cho năm sinh {found_year} (thế kỷ theo chữ số thứ 4 '{digit}' và hai số '{yy:02d}'), "
-            f"nhưng hồ sơ ghi {birth_year} / The {label} gives birth year {found_year} (century from the 4th "
-            f"digit '{digit}' plus '{yy:02d}'), but the record says {birth_year}"
+            str(
+                _(
+                    "The %(label)s gives birth year %(year)s (century from the 4th digit '%(digit)s' plus "
+                    "'%(yy)s'), but the record says %(recorded)s",
+                    label=label,
+                    year=found_year,
+                    digit=digit,
+                    yy=f"{yy:02d}",
+                    recorded=birth_year,
+                )
+            )
         )
     return errors, warnings, province, found_sex, found_year
 
@@ -158,8 +195,11 @@ def check_cmnd(value: str, *, sex: str | None = None, birth_year: int | None = N
     warnings = []
     if int(compact) in _CMND_DUPLICATE_BLOCK:
         warnings.append(
-            "Số CMND này thuộc dải 271450001–271500000 được cấp trùng ở cả Đồng Nai và Bà Rịa–Vũng Tàu / "
-            "This CMND falls in the block 271450001–271500000 issued in both Đồng Nai and Bà Rịa–Vũng Tàu"
+            str(
+                _(
+                    "This CMND falls in the block 271450001–271500000 issued in both Đồng Nai and Bà Rịa–Vũng Tàu"
+                )
+            )
         )
     return IdCheck(scheme=CMND, value=compact, valid=True, warnings=warnings, key=compact)
 
@@ -177,8 +217,11 @@ def check_bhyt(value: str) -> IdCheck:
             value=compact,
             valid=True,
             warnings=[
-                "Chỉ có mã số BHXH 10 chữ số, không có mã thẻ BHYT đầy đủ 15 ký tự / "
-                "Only the 10-digit social-insurance number was given, not the full 15-character BHYT code"
+                str(
+                    _(
+                        "Only the 10-digit social-insurance number was given, not the full 15-character BHYT code"
+                    )
+                )
             ],
             key=compact,
         )
@@ -190,28 +233,39 @@ def check_bhyt(value: str) -> IdCheck:
 
 def _bhyt_errors(code: str) -> list[str]:
     if not code:
-        return ["Mã thẻ BHYT đang để trống / The BHYT code is empty"]
+        return [str(_("The BHYT code is empty"))]
     if len(code) != 15:
         return [
-            f"Mã thẻ BHYT phải có 15 ký tự (2 chữ cái, 1 số quyền lợi, 12 chữ số) hoặc mã số BHXH 10 chữ số, "
-            f"mã này có {len(code)} / A BHYT code must have 15 characters (2 letters, a benefit level, 12 digits) "
-            f"or be the 10-digit social-insurance number (got {len(code)})"
+            str(
+                _(
+                    "A BHYT code must have 15 characters (2 letters, a benefit level, 12 digits) or be the "
+                    "10-digit social-insurance number (got %(count)s)",
+                    count=len(code),
+                )
+            )
         ]
     errors = []
     if not (code[:2].isascii() and code[:2].isalpha()):
         errors.append(
-            f"Hai ký tự đầu của mã thẻ BHYT phải là chữ cái chỉ nhóm đối tượng, không phải '{code[:2]}' / "
-            f"The first two characters of a BHYT code must be the beneficiary-group letters, not '{code[:2]}'"
+            str(
+                _(
+                    "The first two characters of a BHYT code must be the beneficiary-group letters, not '%(found)s'",
+                    found=code[:2],
+                )
+            )
         )
     if code[2] not in "12345":
         errors.append(
-            f"Ký tự thứ 3 của mã thẻ BHYT là mức hưởng, phải từ 1 đến 5, không phải '{code[2]}' / "
-            f"The 3rd character of a BHYT code is the benefit level and must be 1 to 5, not '{code[2]}'"
+            str(
+                _(
+                    "The 3rd character of a BHYT code is the benefit level and must be 1 to 5, not '%(found)s'",
+                    found=code[2],
+                )
+            )
         )
     if not (code[3:].isascii() and code[3:].isdigit()):
         errors.append(
-            f"12 ký tự cuối của mã thẻ BHYT phải là chữ số, không phải '{code[3:]}' / "
-            f"The last 12 characters of a BHYT code must be digits, not '{code[3:]}'"
+            str(_("The last 12 characters of a BHYT code must be digits, not '%(found)s'", found=code[3:]))
         )
     return errors
 
@@ -226,11 +280,11 @@ def check_passport(value: str) -> IdCheck:
     compact = _compact(value)
     if _PASSPORT.match(compact):
         return IdCheck(scheme=PASSPORT, value=compact, valid=True, key=compact)
-    error = (
-        f"Số hộ chiếu Việt Nam gồm 1 chữ cái và 7 chữ số (ví dụ C1234567), không phải '{compact}' / "
-        f"A Vietnamese passport number is one letter and 7 digits (e.g. C1234567), not '{compact}'"
+    error = _(
+        "A Vietnamese passport number is one letter and 7 digits (e.g. C1234567), not '%(found)s'",
+        found=compact,
     )
-    return IdCheck(scheme=PASSPORT, value=compact, valid=False, errors=[error])
+    return IdCheck(scheme=PASSPORT, value=compact, valid=False, errors=[str(error)])
 
 
 def check_national_id(value: str, *, sex: str | None = None, birth_year: int | None = None) -> IdCheck:
@@ -249,27 +303,26 @@ def check_national_id(value: str, *, sex: str | None = None, birth_year: int | N
         return check_bhyt(compact)
     elif _PASSPORT.match(compact):
         return check_passport(compact)
-    return IdCheck(scheme=UNKNOWN, value=compact, valid=False, errors=[_unknown_scheme_error(compact)])
+    return IdCheck(scheme=UNKNOWN, value=compact, valid=False, errors=[str(_unknown_scheme_error(compact))])
 
 
-def _unknown_scheme_error(compact: str) -> str:
+def _unknown_scheme_error(compact: str) -> Text:
     if not compact:
-        return "Số giấy tờ đang để trống / The identity number is empty"
+        return _("The identity number is empty")
     if compact.isdigit() and len(compact) == 10:
-        return (
-            "Số có 10 chữ số không phải CCCD (12) hay CMND (9); nếu là mã số BHXH hãy ghi vào ô BHYT / "
+        return _(
             "A 10-digit number is neither a CCCD (12 digits) nor a CMND (9); if it is the social-insurance "
             "number, enter it as BHYT"
         )
     if compact.isdigit():
-        return (
-            f"Số giấy tờ phải có 12 chữ số (CCCD) hoặc 9 chữ số (CMND), số này có {len(compact)} / "
-            f"An identity number must have 12 digits (CCCD) or 9 digits (CMND) (got {len(compact)})"
+        return _(
+            "An identity number must have 12 digits (CCCD) or 9 digits (CMND) (got %(count)s)",
+            count=len(compact),
         )
-    return (
-        f"Không nhận ra loại giấy tờ của '{compact}': cần CCCD 12 chữ số, CMND 9 chữ số, mã thẻ BHYT 15 ký tự "
-        f"hoặc hộ chiếu 1 chữ cái + 7 chữ số / Cannot tell what kind of identifier '{compact}' is: expected "
-        f"a 12-digit CCCD, a 9-digit CMND, a 15-character BHYT code or a passport (one letter + 7 digits)"
+    return _(
+        "Cannot tell what kind of identifier '%(found)s' is: expected a 12-digit CCCD, a 9-digit CMND, "
+        "a 15-character BHYT code or a passport (one letter + 7 digits)",
+        found=compact,
     )
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from sotiem.lib.i18n import Text, _
+
 MAX_LENGTH = 64
 _INSTANT = re.compile(
     r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})"
@@ -21,18 +23,19 @@ _INSTANT = re.compile(
 
 
 class ParamError(ValueError):
-    """A parameter that cannot be used; `code` is stable, the message says why in Vietnamese and English."""
+    """A parameter that cannot be used; `code` is stable in every language, the message (a `Text`) says why in the
+    reader's."""
 
-    def __init__(self, name: str, code: str, vi: str, en: str) -> None:
-        self.name, self.code = name, code
-        super().__init__(f"Tham số {name}: {vi} / Parameter `{name}`: {en}")
+    def __init__(self, name: str, code: str, detail: Text) -> None:
+        self.name, self.code, self.detail = name, code, detail
+        super().__init__(_("Parameter `%(name)s`: %(detail)s", name=name, detail=detail))
 
 
 def parse_instant(text: str, *, name: str) -> dt.datetime:
     """An aware UTC datetime from an ISO 8601 date or date-time (naive means UTC); ParamError says why not."""
     text = text.strip()
     if not text or len(text) > MAX_LENGTH:
-        raise ParamError(name, "invalid_instant", "không phải thời điểm ISO 8601", "not an ISO 8601 time")
+        raise ParamError(name, "invalid_instant", _("not an ISO 8601 time"))
     match = _INSTANT.fullmatch(text)
     moment = _from_parts(match, name) if match else _from_isoformat(text, name)
     if moment.tzinfo is None:
@@ -43,8 +46,7 @@ def parse_instant(text: str, *, name: str) -> dt.datetime:
         raise ParamError(
             name,
             "instant_out_of_range",
-            f"'{text}' đổi sang UTC nằm ngoài khoảng 0001-01-01 – 9999-12-31",
-            f"'{text}' in UTC falls outside 0001-01-01 – 9999-12-31",
+            _("'%(text)s' in UTC falls outside 0001-01-01 – 9999-12-31", text=text),
         ) from None
 
 
@@ -54,17 +56,11 @@ def _from_parts(match: re.Match[str], name: str) -> dt.datetime:
     year, month, day = int(match["year"]), int(match["month"]), int(match["day"])
     if year < 1:
         raise ParamError(
-            name,
-            "invalid_instant",
-            f"năm {year} không tồn tại trong '{text}'",
-            f"year {year} does not exist in '{text}'",
+            name, "invalid_instant", _("year %(year)s does not exist in '%(text)s'", year=year, text=text)
         )
     if not 1 <= month <= 12:
         raise ParamError(
-            name,
-            "invalid_instant",
-            f"tháng {month} không tồn tại trong '{text}'",
-            f"month {month} does not exist in '{text}'",
+            name, "invalid_instant", _("month %(month)s does not exist in '%(text)s'", month=month, text=text)
         )
     try:
         day_of = dt.date(year, month, day)
@@ -72,8 +68,7 @@ def _from_parts(match: re.Match[str], name: str) -> dt.datetime:
         raise ParamError(
             name,
             "invalid_instant",
-            f"ngày {day:02d}/{month:02d}/{year:04d} không tồn tại",
-            f"{year:04d}-{month:02d}-{day:02d} is not a real date",
+            _("the day %(date)s does not exist", date=f"{year:04d}-{month:02d}-{day:02d}"),
         ) from None
     if match["hour"] is None:
         return dt.datetime.combine(day_of, dt.time())
@@ -82,8 +77,7 @@ def _from_parts(match: re.Match[str], name: str) -> dt.datetime:
         raise ParamError(
             name,
             "invalid_instant",
-            f"giờ {hour:02d}:{minute:02d}:{second:02d} không tồn tại",
-            f"the time {hour:02d}:{minute:02d}:{second:02d} does not exist",
+            _("the time %(time)s does not exist", time=f"{hour:02d}:{minute:02d}:{second:02d}"),
         )
     micro = int((match["fraction"] or "")[:6].ljust(6, "0"))  # Python holds at most microseconds
     return dt.datetime.combine(day_of, dt.time(hour, minute, second, micro), _zone(match["zone"], name))
@@ -97,12 +91,7 @@ def _zone(zone: str | None, name: str) -> dt.tzinfo | None:
     digits = zone[1:].replace(":", "").ljust(4, "0")
     hours, minutes = int(digits[:2]), int(digits[2:])
     if hours > 23 or minutes > 59:
-        raise ParamError(
-            name,
-            "invalid_instant",
-            f"độ lệch múi giờ {zone} không tồn tại",
-            f"the UTC offset {zone} does not exist",
-        )
+        raise ParamError(name, "invalid_instant", _("the UTC offset %(zone)s does not exist", zone=zone))
     offset = dt.timedelta(hours=hours, minutes=minutes)
     return dt.timezone(-offset if zone[0] == "-" else offset)
 
@@ -115,6 +104,5 @@ def _from_isoformat(text: str, name: str) -> dt.datetime:
         raise ParamError(
             name,
             "invalid_instant",
-            f"'{text}' không phải thời điểm ISO 8601 (ví dụ 2021-08-01T07:30:00Z)",
-            f"'{text}' is not an ISO 8601 time (e.g. 2021-08-01T07:30:00Z)",
+            _("'%(text)s' is not an ISO 8601 time (e.g. 2021-08-01T07:30:00Z)", text=text),
         ) from None

@@ -10,6 +10,7 @@ import re
 import phonenumbers
 
 from sotiem.lib import domain
+from sotiem.lib.i18n import _
 
 _ALLOWED = re.compile(r"^[\d\s.\-()/+]*$")
 _VALID_TYPES = frozenset(
@@ -22,19 +23,17 @@ _VALID_TYPES = frozenset(
 
 
 class PhoneError(ValueError):
-    """A phone number that cannot be read as a Vietnamese mobile or landline; the message is bilingual."""
+    """A phone number that cannot be read as a Vietnamese mobile or landline; the message is a `Text`."""
 
 
 def normalize_phone(raw: str | int) -> str:
     """E.164 (`+84912345678`) from `0912 345 678`, `84…`, `+84…`, `0084…`, a lost leading 0 or a pre-2018 number.
 
-    Raises PhoneError, with the reason in Vietnamese and English, when the number cannot be a Vietnamese
+    Raises PhoneError, with the reason in the reader's language, when the number cannot be a Vietnamese
     mobile or landline.
     """
     if isinstance(raw, bool) or not isinstance(raw, str | int):
-        raise PhoneError(
-            f"Số điện thoại phải là chuỗi ký tự / A phone number must be text (got {type(raw).__name__})"
-        )
+        raise PhoneError(_("A phone number must be text (got %(type)s)", type=type(raw).__name__))
     text = str(raw).strip()
     if text in _VALID_OUTPUTS:  # an E.164 this process already produced: normalising it again changes nothing
         return text
@@ -60,26 +59,22 @@ def _normalize(text: str) -> str:
 def _digits(text: str) -> str:
     """The digits of a number written with any of the usual separators; `+` only in a leading `+84`."""
     if not text:
-        raise PhoneError("Số điện thoại đang để trống / The phone number is empty")
+        raise PhoneError(_("The phone number is empty"))
     if any(char.isalpha() for char in text):
-        raise PhoneError(f"Số điện thoại có chữ cái: '{text}' / The phone number contains letters: '{text}'")
+        raise PhoneError(_("The phone number contains letters: '%(text)s'", text=text))
     # "+84 …" and "(+84) …" are both written; a + anywhere else is a typo.
     international = text.lstrip("( ").startswith("+")
     if not _ALLOWED.match(text) or text.count("+") > int(international):
         raise PhoneError(
-            f"Số điện thoại có ký tự không hợp lệ: '{text}' / The phone number has characters that do not "
-            f"belong in a phone number: '{text}'"
+            _("The phone number has characters that do not belong in a phone number: '%(text)s'", text=text)
         )
     digits = re.sub(r"\D", "", text)
     if not digits:
-        raise PhoneError(
-            f"Số điện thoại không có chữ số nào: '{text}' / The phone number has no digits: '{text}'"
-        )
+        raise PhoneError(_("The phone number has no digits: '%(text)s'", text=text))
     if international:
         if not digits.startswith("84"):
             raise PhoneError(
-                f"Không phải số Việt Nam (mã quốc gia phải là +84): '{text}' / Not a Vietnamese number (the "
-                f"country code must be +84): '{text}'"
+                _("Not a Vietnamese number (the country code must be +84): '%(text)s'", text=text)
             )
         digits = "00" + digits
     return digits
@@ -105,8 +100,10 @@ def _convert_2018(national: str) -> str:
     new_prefix = domain.phone_prefix_map_2018().get(old_prefix)
     if new_prefix is None:
         raise PhoneError(
-            f"Đầu số cũ {old_prefix} không có trong bảng chuyển đổi 11 số sang 10 số năm 2018 / The old "
-            f"prefix {old_prefix} is not in the 2018 table converting 11-digit mobiles to 10 digits"
+            _(
+                "The old prefix %(prefix)s is not in the 2018 table converting 11-digit mobiles to 10 digits",
+                prefix=old_prefix,
+            )
         )
     return new_prefix[1:] + national[3:]
 
@@ -115,18 +112,19 @@ def _check_length(national: str) -> None:
     shown = "0" + national
     if len(national) < 9:
         raise PhoneError(
-            f"Số điện thoại quá ngắn: {shown} có {len(shown)} chữ số, di động cần 10 / The phone number is "
-            f"too short: {shown} has {len(shown)} digits, a mobile needs 10"
+            _(
+                "The phone number is too short: %(number)s has %(count)s digits, a mobile needs 10",
+                number=shown,
+                count=len(shown),
+            )
         )
     if len(national) > 10:
         raise PhoneError(
-            f"Số điện thoại quá dài: {shown} có {len(shown)} chữ số / The phone number is too long: {shown} "
-            f"has {len(shown)} digits"
+            _("The phone number is too long: %(number)s has %(count)s digits", number=shown, count=len(shown))
         )
     if len(national) == 10 and not national.startswith("2"):
         raise PhoneError(
-            f"Số 11 chữ số phải là số cố định đầu 02 hoặc số di động cũ đầu 01: {shown} / An 11-digit number "
-            f"must be a 02x landline or a pre-2018 01xx mobile: {shown}"
+            _("An 11-digit number must be a 02x landline or a pre-2018 01xx mobile: %(number)s", number=shown)
         )
 
 
@@ -135,13 +133,16 @@ def _check_valid(national: str) -> None:
     number = phonenumbers.PhoneNumber(country_code=84, national_number=int(national))
     if not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) not in _VALID_TYPES:
         raise PhoneError(
-            f"Số 0{national} không thuộc dải số di động hay cố định nào đang dùng (đầu số 0{national[:2]}) / "
-            f"0{national} is not in any assigned mobile or landline range (prefix 0{national[:2]})"
+            _(
+                "%(number)s is not in any assigned mobile or landline range (prefix %(prefix)s)",
+                number="0" + national,
+                prefix="0" + national[:2],
+            )
         )
 
 
 def phone_kind(e164: str) -> str:
     """'fixed' for a 02x landline, otherwise 'mobile', for an E.164 number made by normalize_phone."""
     if not e164.startswith("+84"):
-        raise PhoneError(f"Không phải số +84: '{e164}' / Not a +84 number: '{e164}'")
+        raise PhoneError(_("Not a +84 number: '%(number)s'", number=e164))
     return "fixed" if e164[3:4] == "2" else "mobile"

@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+from sotiem.lib.i18n import Text, _
+
 
 class SheetError(ValueError):
-    """A file that cannot be read at all; the message says why in Vietnamese and English."""
+    """A file that cannot be read at all; the message (a `Text`) says why in the reader's language."""
 
 
 @dataclass(frozen=True)
@@ -52,11 +54,9 @@ class SheetLimits:
 DEFAULT_LIMITS = SheetLimits()
 
 
-def _xml_too_large(part: str, detail_vi: str, detail_en: str) -> SheetError:
+def _xml_too_large(reason: Text) -> SheetError:
     return SheetError(
-        f"Tệp Excel bị từ chối: phần {part} {detail_vi}. Hãy mở tệp trong Excel, xoá dữ liệu thừa và lưu lại. / "
-        f"The Excel file is refused: its part {part} {detail_en}. Open it in Excel, remove the excess data and "
-        f"save it again."
+        _("%(reason)s Open it in Excel, remove the excess data and save it again.", reason=reason)
     )
 
 
@@ -89,36 +89,54 @@ def _check_xlsx_zip(path: Path, limits: SheetLimits) -> None:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
             if len(members) > limits.xlsx_members:
-                raise _xml_too_large("(zip)", f"có {len(members):,} phần", f"has {len(members):,} members")
+                raise _xml_too_large(
+                    _(
+                        "The Excel file is refused: its part %(part)s has %(count)s members.",
+                        part="(zip)",
+                        count=f"{len(members):,}",
+                    )
+                )
             total = sum(m.file_size for m in members)
             if total > limits.xlsx_uncompressed:
                 raise _xml_too_large(
-                    "(zip)",
-                    f"giải nén ra {total:,} byte, quá giới hạn {limits.xlsx_uncompressed:,}",
-                    f"uncompresses to {total:,} bytes, more than the limit of {limits.xlsx_uncompressed:,}",
+                    _(
+                        "The Excel file is refused: its part %(part)s "
+                        "uncompresses to %(size)s bytes, more than the limit of %(limit)s.",
+                        part="(zip)",
+                        size=f"{total:,}",
+                        limit=f"{limits.xlsx_uncompressed:,}",
+                    )
                 )
             for member in members:
                 size, packed = member.file_size, max(1, member.compress_size)
                 if size > limits.xlsx_ratio_from and size / packed > limits.xlsx_ratio:
                     raise _xml_too_large(
-                        member.filename,
-                        f"nén {size / packed:,.0f} lần (giới hạn {limits.xlsx_ratio})",
-                        f"is compressed {size / packed:,.0f} times (limit {limits.xlsx_ratio})",
+                        _(
+                            "The Excel file is refused: its part %(part)s "
+                            "is compressed %(ratio)s times (limit %(limit)s).",
+                            part=member.filename,
+                            ratio=f"{size / packed:,.0f}",
+                            limit=limits.xlsx_ratio,
+                        )
                     )
                 if (
                     member.filename.lower().endswith("sharedstrings.xml")
                     and size > limits.xlsx_shared_strings
                 ):
                     raise _xml_too_large(
-                        member.filename,
-                        f"dài {size:,} byte (giới hạn {limits.xlsx_shared_strings:,})",
-                        f"holds {size:,} bytes (limit {limits.xlsx_shared_strings:,})",
+                        _(
+                            "The Excel file is refused: its part %(part)s "
+                            "holds %(size)s bytes (limit %(limit)s).",
+                            part=member.filename,
+                            size=f"{size:,}",
+                            limit=f"{limits.xlsx_shared_strings:,}",
+                        )
                     )
             for member in members:
                 if member.filename.lower().endswith((".xml", ".rels", ".vml")):
                     _scan_xml(archive, member, limits)
     except zipfile.BadZipFile as exc:
-        raise SheetError(f"Tệp Excel bị hỏng ({exc}). / The Excel file is damaged ({exc}).") from exc
+        raise SheetError(_("The Excel file is damaged (%(detail)s).", detail=exc)) from exc
 
 
 _DTD_MARKS = (b"<!DOCTYPE", b"<!ENTITY")
@@ -131,7 +149,12 @@ def _scan_xml(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limits: SheetLi
     with archive.open(member) as part:
         while chunk := part.read(1024 * 1024):
             if any(mark in tail + chunk[:16] or mark in chunk for mark in _DTD_MARKS):
-                raise _xml_too_large(member.filename, "có khai báo DTD", "carries a DTD declaration")
+                raise _xml_too_large(
+                    _(
+                        "The Excel file is refused: its part %(part)s carries a DTD declaration.",
+                        part=member.filename,
+                    )
+                )
             tail = chunk[-16:]
             first = chunk.find(b"<")
             if first < 0:
@@ -143,9 +166,12 @@ def _scan_xml(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limits: SheetLi
                     run = longest
             if run > limits.xml_run_bytes:
                 raise _xml_too_large(
-                    member.filename,
-                    f"có một giá trị dài hơn {limits.xml_run_bytes:,} byte",
-                    f"holds a value longer than {limits.xml_run_bytes:,} bytes",
+                    _(
+                        "The Excel file is refused: its part %(part)s "
+                        "holds a value longer than %(limit)s bytes.",
+                        part=member.filename,
+                        limit=f"{limits.xml_run_bytes:,}",
+                    )
                 )
             if shape is not None:
                 shape.feed(chunk)
@@ -183,7 +209,7 @@ class _ShapeCheck:
                 self._see(event, element)
         except ElementTree.ParseError as exc:
             raise SheetError(
-                f"Tệp Excel bị hỏng ({self.part}: {exc}). / The Excel file is damaged ({self.part}: {exc})."
+                _("The Excel file is damaged (%(detail)s).", detail=f"{self.part}: {exc}")
             ) from exc
 
     def _see(self, event: str, element: ElementTree.Element) -> None:
@@ -201,9 +227,13 @@ class _ShapeCheck:
                 self.value_chars = 0
                 if self.cells > limits.xlsx_row_cells:
                     raise _xml_too_large(
-                        self.part,
-                        f"có dòng {self.line} với hơn {limits.xlsx_row_cells:,} ô",
-                        f"has a row {self.line} of more than {limits.xlsx_row_cells:,} cells",
+                        _(
+                            "The Excel file is refused: its part %(part)s "
+                            "has a row %(row)s of more than %(limit)s cells.",
+                            part=self.part,
+                            row=self.line,
+                            limit=f"{limits.xlsx_row_cells:,}",
+                        )
                     )
             return
         if tag in ("t", "v", "f"):
@@ -212,15 +242,23 @@ class _ShapeCheck:
             self.row_chars += size
             if self.value_chars > limits.xlsx_value_chars:
                 raise _xml_too_large(
-                    self.part,
-                    f"có một ô dài hơn {limits.xlsx_value_chars:,} ký tự (dòng {self.line})",
-                    f"has a cell longer than {limits.xlsx_value_chars:,} characters (row {self.line})",
+                    _(
+                        "The Excel file is refused: its part %(part)s "
+                        "has a cell longer than %(limit)s characters (row %(row)s).",
+                        part=self.part,
+                        limit=f"{limits.xlsx_value_chars:,}",
+                        row=self.line,
+                    )
                 )
             if self.row_chars > limits.xlsx_row_chars:
                 raise _xml_too_large(
-                    self.part,
-                    f"có dòng {self.line} dài hơn {limits.xlsx_row_chars:,} ký tự",
-                    f"has a row {self.line} longer than {limits.xlsx_row_chars:,} characters",
+                    _(
+                        "The Excel file is refused: its part %(part)s "
+                        "has a row %(row)s longer than %(limit)s characters.",
+                        part=self.part,
+                        row=self.line,
+                        limit=f"{limits.xlsx_row_chars:,}",
+                    )
                 )
             element.text = None
         elif tag in ("row", "si") and self.holders:

@@ -33,6 +33,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from sotiem.lib.i18n import Text, _
 from sotiem.lib.records import FIELDS
 from sotiem.lib.sheetguard import DEFAULT_LIMITS, SheetError, SheetLimits, check_xlsx_zip
 
@@ -47,41 +48,41 @@ SITE_REQUIRED: frozenset[str] = frozenset({"site_code", "name", "province"})
 # The import report, so that a report written here can be read back with `read_rows(columns=...)`.
 REPORT_COLUMNS: tuple[str, ...] = ("line", "record_id", "status", "reasons")
 
-HEADERS: dict[str, str] = {
-    "record_id": "Mã bản ghi",
-    "full_name": "Họ và tên",
-    "birth_date": "Ngày sinh",
-    "sex": "Giới tính",
-    "national_id": "Số CCCD/CMND",
-    "phone": "Số điện thoại",
-    "province": "Tỉnh/Thành phố",
-    "commune": "Xã/Phường",
-    "address": "Địa chỉ",
-    "vaccine": "Vắc xin",
-    "dose_number": "Mũi số",
-    "administered_on": "Ngày tiêm",
-    "site_code": "Mã điểm tiêm",
-    "lot_number": "Số lô",
-    "name": "Tên điểm tiêm",
-    "kind": "Loại",
-    "line": "Dòng",
-    "status": "Trạng thái",
-    "reasons": "Lý do",
+# How a column is named to a person (the template's header row, the report's), in the reader's language.
+HEADERS: dict[str, Text] = {
+    "record_id": _("Record id"),
+    "full_name": _("Full name"),
+    "birth_date": _("Date of birth"),
+    "sex": _("Sex"),
+    "national_id": _("CCCD/CMND number"),
+    "phone": _("Phone number"),
+    "province": _("Province/City"),
+    "commune": _("Commune/Ward"),
+    "address": _("Address"),
+    "vaccine": _("Vaccine"),
+    "dose_number": _("Dose number"),
+    "administered_on": _("Date administered"),
+    "site_code": _("Site code"),
+    "lot_number": _("Lot number"),
+    "name": _("Site name"),
+    "kind": _("Site kind"),
+    "line": _("Line"),
+    "status": _("Status"),
+    "reasons": _("Reason"),
 }
 
-REPORT_HEADERS: tuple[str, ...] = (
-    "Dòng / Line",
-    "Mã bản ghi / Record id",
-    "Trạng thái / Status",
-    "Lý do / Reason",
-)
+REPORT_HEADERS: tuple[Text, ...] = tuple(HEADERS[column] for column in REPORT_COLUMNS)
 
-# What people type as a header instead of ours. Compared through `header_key`, so diacritics, case, spacing
-# and punctuation do not matter, and a hint in brackets ("Ngày sinh (dd/mm/yyyy)") is ignored.
+# What a sender may write as a header: ours in either language (a template downloaded in English comes back
+# in English) and what people type instead. This is data, not messages: a file is read the same way whatever
+# the reader's language. Compared through `header_key`, so diacritics, case, spacing and punctuation do not
+# matter, and a hint in brackets ("Ngày sinh (dd/mm/yyyy)") is ignored.
 HEADER_VARIANTS: dict[str, tuple[str, ...]] = {
-    "record_id": ("Mã hồ sơ", "Mã bản ghi / Record id", "Record id"),
+    # "Mã bản ghi/Record id" and the like: the headers of reports written before they were translated.
+    "record_id": ("Mã bản ghi", "Mã hồ sơ", "Mã bản ghi/Record id", "Record id"),
     # Not "Tên" alone: sheets that split "Họ đệm" and "Tên" would import only the given name.
     "full_name": (
+        "Họ và tên",
         "Họ tên",
         "Họ và tên người được tiêm",
         "Tên người được tiêm",
@@ -90,6 +91,7 @@ HEADER_VARIANTS: dict[str, tuple[str, ...]] = {
         "Name",
     ),
     "birth_date": (
+        "Ngày sinh",
         "Ngày tháng năm sinh",
         "Ngày/tháng/năm sinh",
         "Năm sinh",
@@ -99,8 +101,10 @@ HEADER_VARIANTS: dict[str, tuple[str, ...]] = {
         "Birth date",
         "Birthdate",
     ),
-    "sex": ("Giới", "Nam/Nữ", "Gender", "Sex"),
+    "sex": ("Giới tính", "Giới", "Nam/Nữ", "Gender", "Sex"),
     "national_id": (
+        "Số CCCD/CMND",
+        "CCCD/CMND number",
         "CCCD",
         "CMND",
         "Số CCCD",
@@ -115,6 +119,7 @@ HEADER_VARIANTS: dict[str, tuple[str, ...]] = {
         "ID number",
     ),
     "phone": (
+        "Số điện thoại",
         "SĐT",
         "Số ĐT",
         "Điện thoại",
@@ -125,8 +130,19 @@ HEADER_VARIANTS: dict[str, tuple[str, ...]] = {
         "Phone number",
         "Mobile",
     ),
-    "province": ("Tỉnh", "Tỉnh/TP", "Tỉnh thành", "Tỉnh/Thành", "Mã tỉnh", "Province"),
+    "province": (
+        "Tỉnh/Thành phố",
+        "Province/City",
+        "Tỉnh",
+        "Tỉnh/TP",
+        "Tỉnh thành",
+        "Tỉnh/Thành",
+        "Mã tỉnh",
+        "Province",
+    ),
     "commune": (
+        "Xã/Phường",
+        "Commune/Ward",
         "Xã",
         "Phường",
         "Phường/Xã",
@@ -137,6 +153,7 @@ HEADER_VARIANTS: dict[str, tuple[str, ...]] = {
         "Ward",
     ),
     "address": (
+        "Địa chỉ",
         "Địa chỉ thường trú",
         "Địa chỉ cụ thể",
         "Nơi ở",
@@ -144,9 +161,19 @@ HEADER_VARIANTS: dict[str, tuple[str, ...]] = {
         "Chỗ ở hiện tại",
         "Address",
     ),
-    "vaccine": ("Vắc-xin", "Vacxin", "Vaccine", "Loại vắc xin", "Tên vắc xin", "Loại vaccine", "Tên vaccine"),
-    "dose_number": ("Mũi tiêm", "Mũi", "Mũi thứ", "Mũi tiêm số", "Lần tiêm", "Dose", "Dose number"),
+    "vaccine": (
+        "Vắc xin",
+        "Vắc-xin",
+        "Vacxin",
+        "Vaccine",
+        "Loại vắc xin",
+        "Tên vắc xin",
+        "Loại vaccine",
+        "Tên vaccine",
+    ),
+    "dose_number": ("Mũi số", "Mũi tiêm", "Mũi", "Mũi thứ", "Mũi tiêm số", "Lần tiêm", "Dose", "Dose number"),
     "administered_on": (
+        "Ngày tiêm",
         "Ngày tiêm chủng",
         "Ngày tiêm mũi",
         "Ngày, tháng, năm tiêm",
@@ -154,13 +181,21 @@ HEADER_VARIANTS: dict[str, tuple[str, ...]] = {
         "Vaccination date",
         "Date",
     ),
-    "site_code": ("Mã cơ sở", "Mã cơ sở tiêm chủng", "Mã CSTC", "Mã điểm", "Site code", "Site"),
-    "lot_number": ("Lô", "Lô vắc xin", "Số lô vắc xin", "Lô vaccine", "Lot", "Lot number", "Batch"),
-    "name": ("Tên", "Tên cơ sở", "Tên cơ sở tiêm chủng", "Tên điểm", "Name", "Site name"),
-    "kind": ("Loại điểm tiêm", "Loại hình", "Kind", "Type"),
-    "line": ("Dòng / Line", "Line", "Row"),
-    "status": ("Trạng thái / Status", "Status"),
-    "reasons": ("Lý do / Reason", "Reason", "Reasons"),
+    "site_code": (
+        "Mã điểm tiêm",
+        "Mã cơ sở",
+        "Mã cơ sở tiêm chủng",
+        "Mã CSTC",
+        "Mã điểm",
+        "Site code",
+        "Site",
+    ),
+    "lot_number": ("Số lô", "Lô", "Lô vắc xin", "Số lô vắc xin", "Lô vaccine", "Lot", "Lot number", "Batch"),
+    "name": ("Tên điểm tiêm", "Tên", "Tên cơ sở", "Tên cơ sở tiêm chủng", "Tên điểm", "Name", "Site name"),
+    "kind": ("Loại", "Loại điểm tiêm", "Loại hình", "Site kind", "Kind", "Type"),
+    "line": ("Dòng", "Dòng/Line", "Line", "Row"),
+    "status": ("Trạng thái", "Trạng thái/Status", "Status"),
+    "reasons": ("Lý do", "Lý do/Reason", "Reason", "Reasons"),
 }
 
 EXAMPLE_ROW: dict[str, str] = {
@@ -229,14 +264,25 @@ def header_key(text: str) -> str:
 
 
 def header_label(column: str) -> str:
-    """How a column is named to a person: 'Vắc xin (vaccine)'."""
+    """How a column is named to a person, in the active language: 'Vắc xin (vaccine)'."""
     return f"{HEADERS[column]} ({column})" if column in HEADERS else column
+
+
+class _Labels:
+    """Columns named in a message, read in the language the message is read in (its values are turned into
+    text only then)."""
+
+    def __init__(self, columns: Iterable[str]) -> None:
+        self.columns = tuple(columns)
+
+    def __str__(self) -> str:
+        return ", ".join(header_label(column) for column in self.columns)
 
 
 def _header_lookup(columns: Sequence[str]) -> dict[str, str]:
     lookup: dict[str, str] = {}
     for column in columns:
-        for written in (column, HEADERS.get(column, ""), *HEADER_VARIANTS.get(column, ())):
+        for written in (column, *HEADER_VARIANTS.get(column, ())):
             key = header_key(written)
             if key and key not in lookup:
                 lookup[key] = column
@@ -397,12 +443,13 @@ def _find_header(
         if seen >= _HEADER_SEARCH_ROWS:
             break
     if seen == 0:
-        raise SheetError("Tệp không có dữ liệu. / The file is empty.")
-    expected = ", ".join(HEADERS.get(c, c) for c in columns if c in basis)
+        raise SheetError(_("The file is empty."))
     raise SheetError(
-        f"Không tìm thấy dòng tiêu đề cột trong {_HEADER_SEARCH_ROWS} dòng đầu (cần các cột: {expected}). / "
-        f"No header row found in the first {_HEADER_SEARCH_ROWS} rows (expected columns: "
-        f"{', '.join(c for c in columns if c in basis)})."
+        _(
+            "No header row found in the first %(rows)s rows (expected columns: %(columns)s).",
+            rows=_HEADER_SEARCH_ROWS,
+            columns=_Labels(c for c in columns if c in basis),
+        )
     )
 
 
@@ -422,15 +469,11 @@ def _header_of(
     if duplicates:
         names = sorted(set(duplicates), key=columns.index)
         raise SheetError(
-            f"Dòng {line}: có cột bị trùng: {', '.join(header_label(c) for c in names)}. / "
-            f"Line {line}: duplicate columns: {', '.join(names)}."
+            _("Line %(line)s: duplicate columns: %(columns)s.", line=line, columns=_Labels(names))
         )
     missing = [c for c in columns if c in required and c not in positions]
     if missing:
-        raise SheetError(
-            f"Thiếu cột bắt buộc: {', '.join(header_label(c) for c in missing)}. / "
-            f"Missing required columns: {', '.join(missing)}."
-        )
+        raise SheetError(_("Missing required columns: %(columns)s.", columns=_Labels(missing)))
     return _Header(line, positions)
 
 
@@ -440,7 +483,7 @@ def _data_rows(
     positions = [(column, header.positions.get(column)) for column in columns]
     first = True
     for line, cells in raw:
-        # The template carries a second header row of machine names under the Vietnamese one.
+        # The template carries a second header row of machine names under the one people read.
         if first and _is_header_row(cells, lookup, columns, threshold):
             first = False
             continue
@@ -460,13 +503,9 @@ def _raw_rows(path: Path, lookup: dict[str, str], limits: SheetLimits) -> _RawRo
         return _limited(_csv_rows(path, lookup, limits), limits, xlsx=False)
     if suffix in (".xls", ".ods", ".numbers"):
         raise SheetError(
-            f"Định dạng {suffix} chưa được hỗ trợ: hãy lưu lại thành .xlsx hoặc CSV UTF-8. / "
-            f"{suffix} files are not supported: save the file as .xlsx or CSV UTF-8."
+            _("%(suffix)s files are not supported: save the file as .xlsx or CSV UTF-8.", suffix=suffix)
         )
-    raise SheetError(
-        f"Không đọc được tệp {path.name!r}: chỉ nhận .xlsx hoặc .csv. / "
-        f"Cannot read {path.name!r}: only .xlsx and .csv files are accepted."
-    )
+    raise SheetError(_("Cannot read %(name)s: only .xlsx and .csv files are accepted.", name=repr(path.name)))
 
 
 def _limited(raw: _RawRows, limits: SheetLimits, *, xlsx: bool) -> _RawRows:
@@ -479,22 +518,45 @@ def _limited(raw: _RawRows, limits: SheetLimits, *, xlsx: bool) -> _RawRows:
                 cells.pop()
             if len(cells) > limits.row_cells:
                 raise SheetError(
-                    f"Dòng {line} có {len(cells)} ô, quá giới hạn {limits.row_cells} ô. / Line {line} has "
-                    f"{len(cells)} cells, more than the limit of {limits.row_cells}."
+                    _(
+                        "Line %(line)s has %(count)s cells, more than the limit of %(limit)s.",
+                        line=line,
+                        count=len(cells),
+                        limit=limits.row_cells,
+                    )
                 )
             lengths = list(map(len, cells))
             if max(lengths, default=0) > limits.cell_chars:
                 index = next(i for i, n in enumerate(lengths) if n > limits.cell_chars)
-                where = f"{get_column_letter(index + 1)}{line}" if xlsx else f"{line}, cột/column {index + 1}"
+                size, limit = f"{lengths[index]:,}", f"{limits.cell_chars:,}"
+                if xlsx:
+                    raise SheetError(
+                        _(
+                            "Cell %(cell)s holds %(count)s characters, more than the limit of %(limit)s.",
+                            cell=f"{get_column_letter(index + 1)}{line}",
+                            count=size,
+                            limit=limit,
+                        )
+                    )
                 raise SheetError(
-                    f"Ô {where} dài {lengths[index]:,} ký tự, quá giới hạn {limits.cell_chars:,}. / Cell {where} "
-                    f"holds {lengths[index]:,} characters, more than the limit of {limits.cell_chars:,}."
+                    _(
+                        "The cell at line %(line)s, column %(column)s holds %(count)s characters, more than "
+                        "the limit of %(limit)s.",
+                        line=line,
+                        column=index + 1,
+                        count=size,
+                        limit=limit,
+                    )
                 )
             total = sum(lengths)
             if total > limits.row_chars:
                 raise SheetError(
-                    f"Dòng {line} dài {total:,} ký tự, quá giới hạn {limits.row_chars:,}. / Line {line} holds "
-                    f"{total:,} characters, more than the limit of {limits.row_chars:,}."
+                    _(
+                        "Line %(line)s holds %(count)s characters, more than the limit of %(limit)s.",
+                        line=line,
+                        count=f"{total:,}",
+                        limit=f"{limits.row_chars:,}",
+                    )
                 )
             yield line, cells
     finally:
@@ -503,15 +565,13 @@ def _limited(raw: _RawRows, limits: SheetLimits, *, xlsx: bool) -> _RawRows:
 
 def _too_many_rows(limits: SheetLimits) -> SheetError:
     return SheetError(
-        f"Tệp có hơn {limits.rows:,} dòng: hãy chia thành nhiều tệp. / The file has more than {limits.rows:,} "
-        f"rows: split it into several files."
+        _("The file has more than %(limit)s rows: split it into several files.", limit=f"{limits.rows:,}")
     )
 
 
 def _line_too_long(line: int, limits: SheetLimits) -> SheetError:
     return SheetError(
-        f"Dòng {line} dài quá {limits.line_chars:,} ký tự. / Line {line} is longer than {limits.line_chars:,} "
-        f"characters."
+        _("Line %(line)s is longer than %(limit)s characters.", line=line, limit=f"{limits.line_chars:,}")
     )
 
 
@@ -520,17 +580,17 @@ def _open_xlsx(path: Path, limits: SheetLimits = DEFAULT_LIMITS) -> Any:
         magic = probe.read(4)
     if magic == _OLE_MAGIC:
         raise SheetError(
-            "Tệp là Excel 97-2003 (.xls) hoặc có đặt mật khẩu: hãy bỏ mật khẩu và lưu lại thành .xlsx. / "
-            "The file is an Excel 97-2003 workbook or is password-protected: remove the password and save "
-            "it as .xlsx."
+            _(
+                "The file is an Excel 97-2003 workbook or is password-protected: remove the password and save "
+                "it as .xlsx."
+            )
         )
     check_xlsx_zip(path, limits)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
         raise SheetError(
-            f"Tệp Excel bị hỏng hoặc không phải .xlsx ({exc}). / The Excel file is damaged or not an .xlsx "
-            f"file ({exc})."
+            _("The Excel file is damaged or not an .xlsx file (%(detail)s).", detail=exc)
         ) from exc
     return workbook
 
@@ -545,7 +605,7 @@ def _xlsx_sheet_rows(workbook: Any) -> _RawRows:
             if any(cells):
                 yield line, cells
     except (zipfile.BadZipFile, KeyError, ValueError, SyntaxError) as exc:  # SyntaxError: XML ParseError
-        raise SheetError(f"Tệp Excel bị hỏng ({exc}). / The Excel file is damaged ({exc}).") from exc
+        raise SheetError(_("The Excel file is damaged (%(detail)s).", detail=exc)) from exc
     finally:
         workbook.close()
 
@@ -566,9 +626,11 @@ def _sniff_encoding(sample: bytes, complete: bool) -> str:
 
 def _not_utf8(line: int) -> SheetError:
     return SheetError(
-        f'Tệp CSV không phải mã UTF-8 (lỗi ở dòng {line}): trong Excel chọn Lưu thành > "CSV UTF-8", '
-        f"hoặc gửi tệp .xlsx. / The CSV file is not UTF-8 (error at line {line}): in Excel use Save As > "
-        f'"CSV UTF-8", or send the .xlsx file.'
+        _(
+            'The CSV file is not UTF-8 (error at line %(line)s): in Excel use Save As > "CSV UTF-8", or send '
+            "the .xlsx file.",
+            line=line,
+        )
     )
 
 
@@ -611,10 +673,7 @@ def _csv_rows(path: Path, lookup: dict[str, str], limits: SheetLimits) -> _RawRo
         sample = probe.read(_CSV_SAMPLE_BYTES)
         complete = len(sample) < _CSV_SAMPLE_BYTES
     if sample.startswith(_ZIP_MAGIC):
-        raise SheetError(
-            "Tệp này là tệp Excel (.xlsx) nhưng mang đuôi .csv: hãy đổi đuôi thành .xlsx. / "
-            "This is an Excel (.xlsx) file named .csv: rename it to .xlsx."
-        )
+        raise SheetError(_("This is an Excel (.xlsx) file named .csv: rename it to .xlsx."))
     encoding = _sniff_encoding(sample, complete)
     text_sample = sample.decode(encoding, errors="ignore")
     delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(text_sample, complete, lookup)
@@ -652,8 +711,7 @@ def _csv_file_rows(path: Path, encoding: str, delimiter: str, limits: SheetLimit
             raise _not_utf8(line=found or line_after + 1) from exc
         except csv.Error as exc:
             raise SheetError(
-                f"Tệp CSV bị lỗi ở dòng {line_after + 1} ({exc}). / The CSV file is malformed at line "
-                f"{line_after + 1} ({exc})."
+                _("The CSV file is malformed at line %(line)s (%(detail)s).", line=line_after + 1, detail=exc)
             ) from exc
 
 
@@ -686,7 +744,7 @@ def write_report(path: Path | str, rows: Iterable[ReportRow]) -> None:
     if suffix == ".csv":
         with path.open("w", encoding="utf-8-sig", newline="") as target:
             writer = csv.writer(target)
-            writer.writerow(REPORT_HEADERS)
+            writer.writerow([str(title) for title in REPORT_HEADERS])
             for row in rows:
                 writer.writerow(
                     (
@@ -700,14 +758,14 @@ def write_report(path: Path | str, rows: Iterable[ReportRow]) -> None:
     if suffix != ".xlsx":
         raise ValueError(f"a report is written as .csv or .xlsx, not {suffix!r}")
     workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet("Báo cáo - Report")
+    sheet = workbook.create_sheet(str(_("Report")))
     for letter, width in zip("ABCD", (10, 24, 16, 80), strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
     header_cells = []
     for title in REPORT_HEADERS:
-        cell = WriteOnlyCell(sheet, value=title)
+        cell = WriteOnlyCell(sheet, value=str(title))
         cell.font = bold
         header_cells.append(cell)
     sheet.append(header_cells)
@@ -726,48 +784,46 @@ def _text_cell(sheet: Any, value: str) -> WriteOnlyCell:
 
 
 _GUIDE_NOTES = (
-    "Dòng 1 (tên cột tiếng Việt) và dòng 2 (tên cột cho máy) đều được chương trình nhận; có thể xoá một "
-    "trong hai dòng. / The importer accepts either header row (row 1 in Vietnamese, row 2 machine names); "
-    "you may delete one of them.",
-    "Dòng 3 là ví dụ: hãy xoá trước khi gửi. / Row 3 is an example: delete it before sending the file.",
-    "Cột tô vàng là bắt buộc; các cột khác có thể để trống hoặc bỏ hẳn. Cột thừa sẽ bị bỏ qua. / Yellow "
-    "columns are required; the others may be empty or left out. Extra columns are ignored.",
-    "Có thể giữ dòng tiêu đề (tên đơn vị, ngày) phía trên dòng tên cột. / A title (unit name, date) above "
-    "the header row is fine.",
-    "Gửi tệp .xlsx hoặc CSV UTF-8 (dấu phẩy, chấm phẩy hoặc tab). / Send an .xlsx file or CSV UTF-8 "
-    "(comma, semicolon or tab separated).",
+    _(
+        "The importer accepts either header row (row 1 with the column names, row 2 machine names); you may "
+        "delete one of them."
+    ),
+    _("Row 3 is an example: delete it before sending the file."),
+    _("Yellow columns are required; the others may be empty or left out. Extra columns are ignored."),
+    _("A title (unit name, date) above the header row is fine."),
+    _("Send an .xlsx file or CSV UTF-8 (comma, semicolon or tab separated)."),
 )
 
-_TEMPLATE_GUIDE: dict[str, str] = {
-    "record_id": "Mã riêng của địa phương cho dòng này, không trùng lặp; gửi lại tệp sẽ không tạo bản ghi "
-    "trùng. / Your own unique id for the row; lets a re-sent file be recognised.",
-    "full_name": "Họ và tên đầy đủ, có dấu hoặc không dấu. / Full name, with or without diacritics.",
-    "birth_date": "dd/mm/yyyy; mm/yyyy hoặc yyyy nếu chỉ biết tháng hoặc năm sinh. / dd/mm/yyyy; mm/yyyy "
-    "or yyyy when only the month or year is known.",
-    "sex": "Nam/Nữ hoặc M/F.",
-    "national_id": "CCCD 12 số hoặc CMND 9 số. / 12-digit citizen ID or 9-digit ID card number.",
-    "phone": "0912345678 hoặc +84912345678.",
-    "province": "Tên hoặc mã tỉnh, theo danh mục 63 tỉnh (2021) hoặc 34 tỉnh (2025). / Province name or "
-    "code, from the 63-province (2021) or 34-province (2025) list.",
-    "commune": "Tên hoặc mã xã/phường, theo danh mục trước hoặc sau sáp nhập 2025. / Commune name or code, "
-    "from before or after the 2025 merger.",
-    "address": "Số nhà, đường, thôn/ấp/tổ. / House number, street, hamlet.",
-    "vaccine": "Mã danh mục (AZ, PFIZER, MODERNA, VEROCELL, ...) hoặc tên thường gọi: AstraZeneca, Pfizer, "
-    "Moderna, Vero Cell, Sputnik V, Janssen, Hayat-Vax, Abdala. / Catalogue code or common name.",
-    "dose_number": "1, 2, 3, ... (mũi nhắc lại đếm tiếp). / 1, 2, 3, ... (boosters continue the count).",
+# How each column may be written; a bare format ("dd/mm/yyyy.") reads the same in every language.
+_TEMPLATE_GUIDE: dict[str, Text | str] = {
+    "record_id": _(
+        "Your own unique id for the row; a re-sent file is recognised and does not create duplicate records."
+    ),
+    "full_name": _("Full name, with or without diacritics."),
+    "birth_date": _("dd/mm/yyyy; mm/yyyy or yyyy when only the month or year of birth is known."),
+    "sex": _("Nam/Nữ or M/F."),
+    "national_id": _("12-digit CCCD or 9-digit CMND."),
+    "phone": _("0912345678 or +84912345678."),
+    "province": _("Province name or code, from the 63-province (2021) or 34-province (2025) list."),
+    "commune": _("Commune name or code, from the list before or after the 2025 merger."),
+    "address": _("House number, street, hamlet."),
+    "vaccine": _(
+        "Catalogue code (AZ, PFIZER, MODERNA, VEROCELL, ...) or common name: AstraZeneca, Pfizer, Moderna, "
+        "Vero Cell, Sputnik V, Janssen, Hayat-Vax, Abdala."
+    ),
+    "dose_number": _("1, 2, 3, ... (boosters continue the count)."),
     "administered_on": "dd/mm/yyyy.",
-    "site_code": "Mã điểm tiêm trong danh sách điểm tiêm của hệ thống. / Site code from the registry's list.",
-    "lot_number": "Như in trên lọ vắc xin. / As printed on the vial.",
+    "site_code": _("Site code from the registry's list of vaccination sites."),
+    "lot_number": _("As printed on the vial."),
 }
 
-_SITE_GUIDE: dict[str, str] = {
-    "site_code": "Mã điểm tiêm, không trùng lặp. / Unique site code.",
-    "name": "Tên đầy đủ của điểm tiêm. / Full name of the site.",
+_SITE_GUIDE: dict[str, Text | str] = {
+    "site_code": _("Unique site code."),
+    "name": _("Full name of the site."),
     # The kinds of sotiem.places.models.SiteKind, repeated here to keep this module free of models.
-    "kind": "fixed (cố định), hospital (bệnh viện), mobile (lưu động), school (trường học), workplace "
-    "(nơi làm việc).",
-    "province": "Mã hoặc tên tỉnh, danh mục 2021 hoặc 2025. / Province code or name, 2021 or 2025 list.",
-    "commune": "Mã hoặc tên xã/phường, danh mục 2021 hoặc 2025. / Commune code or name, 2021 or 2025 list.",
+    "kind": _("fixed, hospital, mobile (outreach), school, workplace."),
+    "province": _("Province code or name, 2021 or 2025 list."),
+    "commune": _("Commune code or name, 2021 or 2025 list."),
 }
 
 _WIDTHS: dict[str, int] = {
@@ -798,15 +854,13 @@ _TEXT = "@"  # Excel's "Text" format: keeps leading zeros and stops 02/08/2021 t
 def write_template(path_or_file: str | os.PathLike[str] | IO[bytes]) -> None:
     """The downloadable backlog template: headers, an example row, and a guide sheet."""
     _write_template(
-        path_or_file, TEMPLATE_COLUMNS, TEMPLATE_REQUIRED, EXAMPLE_ROW, _TEMPLATE_GUIDE, "Tiêm chủng - Doses"
+        path_or_file, TEMPLATE_COLUMNS, TEMPLATE_REQUIRED, EXAMPLE_ROW, _TEMPLATE_GUIDE, _("Doses")
     )
 
 
 def write_sites_template(path_or_file: str | os.PathLike[str] | IO[bytes]) -> None:
     """The downloadable template for importing vaccination sites."""
-    _write_template(
-        path_or_file, SITE_COLUMNS, SITE_REQUIRED, SITE_EXAMPLE_ROW, _SITE_GUIDE, "Điểm tiêm - Sites"
-    )
+    _write_template(path_or_file, SITE_COLUMNS, SITE_REQUIRED, SITE_EXAMPLE_ROW, _SITE_GUIDE, _("Sites"))
 
 
 def is_example_row(values: dict[str, str]) -> bool:
@@ -823,17 +877,18 @@ def _write_template(
     columns: Sequence[str],
     required: frozenset[str],
     example: dict[str, str],
-    guide: dict[str, str],
-    title: str,
+    guide: dict[str, Text | str],
+    title: Text,
 ) -> None:
+    """Written in the active language (the request's): the header row, the notes and the guide."""
     workbook = openpyxl.Workbook()
     sheet = workbook.active
-    sheet.title = title  # sheet names may not contain "/"
+    sheet.title = str(title)  # sheet names may not contain "/"
     for index, column in enumerate(columns, start=1):
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = _WIDTHS.get(column, 16)
         sheet.column_dimensions[letter].number_format = _TEXT
-        header = sheet.cell(row=1, column=index, value=HEADERS[column])
+        header = sheet.cell(row=1, column=index, value=str(HEADERS[column]))
         header.font = _BOLD
         header.alignment = Alignment(wrap_text=True, vertical="center")
         if column in required:
@@ -843,43 +898,33 @@ def _write_template(
         cell = sheet.cell(row=3, column=index, value=example[column])
         cell.number_format = _TEXT
     sheet["A2"].comment = Comment(
-        "Chương trình nhận dòng tên cột tiếng Việt (dòng 1) hoặc dòng tên máy này; có thể xoá một trong "
-        "hai. / The importer accepts either header row; you may delete one.",
-        "sotiem",
-        width=300,
-        height=90,
+        str(_("The importer accepts either header row; you may delete one.")), "sotiem", width=300, height=90
     )
     sheet["A3"].comment = Comment(
-        "Dòng ví dụ: xoá trước khi gửi. / Example row: delete before sending.", "sotiem", width=260, height=60
+        str(_("Example row: delete before sending.")), "sotiem", width=260, height=60
     )
     sheet.freeze_panes = "A3"
 
-    help_sheet = workbook.create_sheet("Hướng dẫn - Guide")
+    help_sheet = workbook.create_sheet(str(_("Guide")))
     for letter, width in zip("ABCDE", (18, 18, 14, 70, 26), strict=True):
         help_sheet.column_dimensions[letter].width = width
     row = 1
     for note in _GUIDE_NOTES:
-        help_sheet.cell(row=row, column=1, value=note)
+        help_sheet.cell(row=row, column=1, value=str(note))
         row += 1
     row += 1
     for index, text in enumerate(
-        (
-            "Cột / Column",
-            "Tên máy / Machine name",
-            "Bắt buộc / Required",
-            "Cách ghi / Accepted forms",
-            "Ví dụ / Example",
-        ),
+        (_("Column"), _("Machine name"), _("Required"), _("Accepted forms"), _("Example")),
         start=1,
     ):
-        help_sheet.cell(row=row, column=index, value=text).font = _BOLD
+        help_sheet.cell(row=row, column=index, value=str(text)).font = _BOLD
     for column in columns:
         row += 1
         values = (
-            HEADERS[column],
+            str(HEADERS[column]),
             column,
-            "Có / Yes" if column in required else "Không / No",
-            guide.get(column, ""),
+            str(_("Yes") if column in required else _("No")),
+            str(guide.get(column, "")),
             example[column],
         )
         for index, value in enumerate(values, start=1):

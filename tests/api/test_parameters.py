@@ -12,8 +12,16 @@ from sotiem.testing import make_site
 
 pytestmark = pytest.mark.django_db
 
+# The parameter, its stable code, and the reason as the registry says it (Vietnamese unless asked otherwise).
 PROBES = {
-    "2021-02-30T00:00:00": "2021-02-30 is not a real date",
+    "2021-02-30T00:00:00": ("invalid_instant", "ngày 2021-02-30 không tồn tại"),
+    "2021-13-01T00:00:00": ("invalid_instant", "tháng 13 không tồn tại"),
+    "0001-01-01T00:00:00+14:00": ("instant_out_of_range", "nằm ngoài khoảng 0001-01-01 – 9999-12-31"),
+    "9999-12-31T23:59:59-14:00": ("instant_out_of_range", "nằm ngoài khoảng 0001-01-01 – 9999-12-31"),
+    "yesterday": ("invalid_instant", "không phải thời điểm ISO 8601"),
+}
+IN_ENGLISH = {
+    "2021-02-30T00:00:00": "the day 2021-02-30 does not exist",
     "2021-13-01T00:00:00": "month 13 does not exist",
     "0001-01-01T00:00:00+14:00": "falls outside 0001-01-01 – 9999-12-31",
     "9999-12-31T23:59:59-14:00": "falls outside 0001-01-01 – 9999-12-31",
@@ -30,27 +38,40 @@ def receipts(client, key, **params):
     return client.get("/api/v1/receipts", params, HTTP_AUTHORIZATION=f"Bearer {key}")
 
 
-@pytest.mark.parametrize(("since", "reason"), PROBES.items())
-def test_it_refuses_a_receipts_since_that_is_no_instant_with_400_and_the_reason(client, key, since, reason):
+@pytest.mark.parametrize(("since", "probe"), PROBES.items())
+def test_it_refuses_a_receipts_since_that_is_no_instant_with_400_and_the_reason(client, key, since, probe):
+    code, reason = probe
     response = receipts(client, key, since=since)
     assert response.status_code == 400
-    assert reason in response.json()["detail"] and "Tham số since" in response.json()["detail"]
+    assert response.json()["code"] == code
+    assert response.json()["detail"].startswith("Tham số since: ") and reason in response.json()["detail"]
 
 
-@pytest.mark.parametrize(("since", "reason"), PROBES.items())
-def test_it_refuses_a_revocation_list_since_that_is_no_instant_with_400_and_the_reason(client, since, reason):
+@pytest.mark.parametrize(("since", "reason"), IN_ENGLISH.items())
+def test_a_client_asking_for_english_gets_the_reason_in_english_and_the_same_code(client, key, since, reason):
+    vietnamese = receipts(client, key, since=since).json()
+    response = client.get(
+        "/api/v1/receipts", {"since": since}, HTTP_AUTHORIZATION=f"Bearer {key}", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == vietnamese["code"] == PROBES[since][0]
+    assert response.json()["detail"].startswith("Parameter `since`: ") and reason in response.json()["detail"]
+
+
+@pytest.mark.parametrize(("since", "probe"), PROBES.items())
+def test_it_refuses_a_revocation_list_since_that_is_no_instant_with_400_and_the_reason(client, since, probe):
     response = client.get("/api/v1/revocation-list", {"since": since})
     assert response.status_code == 400
-    assert reason in response.json()["detail"]
+    assert probe[1] in response.json()["detail"] and response.json()["code"] == probe[0]
 
 
-@pytest.mark.parametrize(("at", "reason"), PROBES.items())
-def test_it_refuses_a_verification_clock_that_is_no_instant_with_400_and_the_reason(client, at, reason):
+@pytest.mark.parametrize(("at", "probe"), PROBES.items())
+def test_it_refuses_a_verification_clock_that_is_no_instant_with_400_and_the_reason(client, at, probe):
     response = client.post(
         "/api/v1/certificates/verify", {"hc1": "HC1:xyz", "at": at}, content_type="application/json"
     )
     assert response.status_code == 400
-    assert reason in response.json()["detail"]
+    assert probe[1] in response.json()["detail"] and response.json()["code"] == probe[0]
 
 
 @pytest.mark.parametrize(
@@ -91,11 +112,11 @@ def test_it_refuses_a_cursor_it_did_not_give_with_400(client, key, cursor):
     assert "The cursor is not one this API gave" in response.json()["detail"]
 
 
-@pytest.mark.parametrize(("at", "reason"), PROBES.items())
-def test_the_verify_command_refuses_a_clock_that_is_no_instant_and_says_why(at, reason):
+@pytest.mark.parametrize(("at", "probe"), PROBES.items())
+def test_the_verify_command_refuses_a_clock_that_is_no_instant_and_says_why(at, probe):
     with pytest.raises(CommandError) as refused:
         call_command("certificate", "verify", "HC1:xyz", "--at", at)
-    assert reason in str(refused.value) and "Tham số --at" in str(refused.value)
+    assert probe[1] in str(refused.value) and "Tham số --at" in str(refused.value)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -32,9 +33,9 @@ def test_it_reads_iso_dates_and_times_as_utc_instants(text, expected):
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
-        ("2021-02-30T00:00:00", "2021-02-30 is not a real date"),
+        ("2021-02-30T00:00:00", "the day 2021-02-30 does not exist"),
         ("2021-13-01T00:00:00", "month 13 does not exist"),
-        ("2021-02-29", "2021-02-29 is not a real date"),
+        ("2021-02-29", "the day 2021-02-29 does not exist"),
         ("0000-01-01", "year 0 does not exist"),
         ("2021-01-01T24:00:00", "the time 24:00:00 does not exist"),
         ("2021-01-01T23:59:60", "the time 23:59:60 does not exist"),
@@ -51,7 +52,19 @@ def test_it_refuses_what_is_not_an_instant_and_says_why(text, reason):
     with pytest.raises(ParamError) as refused:
         parse_instant(text, name="since")
     assert reason in str(refused.value)
-    assert str(refused.value).startswith("Tham số since: ") and " / Parameter `since`: " in str(refused.value)
+    assert str(refused.value).startswith("Parameter `since`: ")
+    with translation.override("vi"):
+        assert reason not in str(refused.value)  # translated, not the English again
+
+
+def test_a_parameter_refusal_is_said_in_the_readers_language_with_one_code() -> None:
+    with pytest.raises(ParamError) as refused:
+        parse_instant("2021-13-01", name="since")
+    assert refused.value.code == "invalid_instant"
+    with translation.override("vi"):
+        assert str(refused.value) == "Tham số since: tháng 13 không tồn tại trong '2021-13-01'"
+    with translation.override("en"):
+        assert str(refused.value) == "Parameter `since`: month 13 does not exist in '2021-13-01'"
 
 
 OFFSETS = st.builds(
@@ -81,6 +94,11 @@ def test_it_answers_any_text_with_a_utc_instant_or_a_reason(text):
     try:
         moment = parse_instant(text, name="since")
     except ParamError as refused:
-        assert " / Parameter `since`: " in str(refused)
+        assert str(refused).startswith("Parameter `since`: ") and refused.code in (
+            "invalid_instant",
+            "instant_out_of_range",
+        )
+        with translation.override("vi"):
+            assert str(refused).startswith("Tham số since: ")
     else:
         assert moment.tzinfo == UTC

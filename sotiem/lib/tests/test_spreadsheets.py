@@ -8,9 +8,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from django.utils import translation
 
 from sotiem.lib.spreadsheets import (
     EXAMPLE_ROW,
+    HEADER_VARIANTS,
+    HEADERS,
     REPORT_COLUMNS,
     SITE_COLUMNS,
     SITE_EXAMPLE_ROW,
@@ -222,8 +225,43 @@ def test_empty_rows_are_skipped_but_line_numbers_stay_true_in_excel(tmp_path):
 
 def test_a_missing_required_column_is_named_in_the_error(tmp_path):
     path = write_csv(tmp_path / "a.csv", "Họ và tên,Ngày sinh,Vắc xin\nAn,1990,AZ\n")
-    with pytest.raises(SheetError, match="Ngày tiêm.*administered_on"):
+    with pytest.raises(SheetError, match=r"Date administered \(administered_on\)"):
         read_rows(path)
+
+
+def test_a_refused_sheet_is_explained_in_the_readers_language(tmp_path):
+    path = write_csv(tmp_path / "a.csv", "Họ và tên,Ngày sinh,Vắc xin\nAn,1990,AZ\n")
+    with pytest.raises(SheetError) as refused:
+        read_rows(path)
+    with translation.override("vi"):
+        assert str(refused.value) == "Thiếu cột bắt buộc: Ngày tiêm (administered_on)."
+    with translation.override("en"):
+        assert str(refused.value) == "Missing required columns: Date administered (administered_on)."
+
+
+@pytest.mark.parametrize(
+    ("language", "first_headers"),
+    [("vi", ["Mã bản ghi", "Họ và tên", "Ngày sinh"]), ("en", ["Record id", "Full name", "Date of birth"])],
+)
+def test_a_template_in_either_language_reads_back_in_any_language(tmp_path, language, first_headers):
+    path = tmp_path / f"template-{language}.xlsx"
+    with translation.override(language):
+        write_template(path)
+    assert [cell.value for cell in openpyxl.load_workbook(path).active[1]][:3] == first_headers
+    for reader in ("vi", "en"):
+        with translation.override(reader):
+            assert list(read_rows(path)) == [SheetRow(3, EXAMPLE_ROW)]
+
+
+def test_the_readers_header_row_alone_is_enough(tmp_path):
+    """A sender who deletes the machine-name row: the header people read is recognised in both languages."""
+    for header in (
+        "Họ và tên,Ngày sinh,Vắc xin,Ngày tiêm",
+        "Full name,Date of birth,Vaccine,Date administered",
+    ):
+        path = write_csv(tmp_path / "a.csv", f"{header}\nAn,1990,AZ,02/08/2021\n")
+        [row] = read_rows(path)
+        assert (row.values["full_name"], row.values["administered_on"]) == ("An", "02/08/2021")
 
 
 def test_a_given_name_column_alone_is_not_taken_for_the_full_name(tmp_path):
@@ -311,13 +349,25 @@ def test_the_report_round_trips(tmp_path, suffix):
     assert read_back == [(row.line, row.record_id, row.status, row.reasons) for row in rows]
 
 
-def test_the_csv_report_has_a_byte_order_mark_and_bilingual_headers(tmp_path):
+@pytest.mark.parametrize(
+    ("language", "headers"),
+    [("vi", "Dòng,Mã bản ghi,Trạng thái,Lý do"), ("en", "Line,Record id,Status,Reason")],
+)
+def test_the_csv_report_has_a_byte_order_mark_and_headers_in_the_readers_language(
+    tmp_path, language, headers
+):
     path = tmp_path / "report.csv"
-    write_report(path, [])
+    with translation.override(language):
+        write_report(path, [ReportRow(2, "R1", "imported", "")])
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
-    assert path.read_text(encoding="utf-8-sig").splitlines() == [
-        "Dòng / Line,Mã bản ghi / Record id,Trạng thái / Status,Lý do / Reason"
-    ]
+    assert path.read_text(encoding="utf-8-sig").splitlines()[0] == headers
+    assert [row.values["record_id"] for row in read_rows(path, columns=REPORT_COLUMNS)] == ["R1"]
+
+
+def test_a_report_written_with_the_old_bilingual_headers_still_reads_back(tmp_path):
+    old = "Dòng / Line,Mã bản ghi / Record id,Trạng thái / Status,Lý do / Reason\n2,R1,imported,\n"
+    [row] = read_rows(write_csv(tmp_path / "old.csv", old), columns=REPORT_COLUMNS)
+    assert row.values == {"line": "2", "record_id": "R1", "status": "imported", "reasons": ""}
 
 
 def test_a_report_does_not_turn_record_ids_into_formulas(tmp_path):
@@ -502,7 +552,7 @@ def test_it_refuses_a_cell_over_the_limit_naming_the_cell(tmp_path):
     with pytest.raises(SheetError, match="Cell B2 holds 2,001 characters"):
         list(read_rows(xlsx, columns=["full_name", "record_id"]))
     csv_path = write_csv(tmp_path / "long.csv", "full_name,record_id\nAn," + "x" * 2001 + "\n")
-    with pytest.raises(SheetError, match="Cell 2, cột/column 2 holds 2,001"):
+    with pytest.raises(SheetError, match="The cell at line 2, column 2 holds 2,001"):
         list(read_rows(csv_path, columns=["full_name", "record_id"]))
 
 
@@ -549,3 +599,12 @@ def test_a_file_with_more_rows_than_the_limit_is_refused_early(tmp_path):
 def test_csv_safe_cell_escapes_what_a_spreadsheet_would_run(value):
     assert csv_safe_cell(value) == "'" + value
     assert csv_safe_cell("HCM-1") == "HCM-1" and csv_safe_cell(7) == 7
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_every_header_we_write_is_one_we_read_whatever_the_readers_language(language):
+    """A file comes back in the language it was downloaded in; reading it must not depend on who reads it."""
+    with translation.override(language):
+        written = {column: str(label) for column, label in HEADERS.items()}
+    accepted = {column: {header_key(v) for v in HEADER_VARIANTS.get(column, ())} for column in HEADERS}
+    assert all(header_key(label) in accepted[column] for column, label in written.items()), written
