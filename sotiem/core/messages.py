@@ -140,7 +140,8 @@ def template_messages(path: Path) -> list[Use]:
     relative = path.relative_to(ROOT)
     uses = []
     for node in _nodes(template.nodelist):
-        line = node.token.lineno if getattr(node, "token", None) else 0
+        token = getattr(node, "token", None)
+        line = int(getattr(token, "lineno", 0) or 0)
         context = ""
         if isinstance(node, TranslateNode):
             var = node.filter_expression.var
