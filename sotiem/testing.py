@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 
 from sotiem.accounts.models import Level, Role
 from sotiem.accounts.services import grant_create, official_create
+from sotiem.audit.actors import Agent
 from sotiem.immunizations.models import Dose, Vaccine
 from sotiem.immunizations.services import dose_record
 from sotiem.lib.ids import make_cccd
@@ -22,6 +23,7 @@ from sotiem.places.services import site_create
 
 _seq = itertools.count(1)
 HCM, HANOI = "79", "01"
+TEST_ACTOR = Agent.system("test")  # the label the personas and fixtures are audited under
 
 
 def commune(province_code: str = HCM, era: str = Era.Y2021, index: int = 0) -> AdminUnit:
@@ -42,7 +44,7 @@ def make_site(province_code: str = HCM, kind: str = "fixed", code: str | None = 
         kind=kind,
         province=province(province_code),
         commune=commune(province_code, Era.Y2025),
-        actor="test",
+        actor=TEST_ACTOR,
     )
 
 
@@ -69,7 +71,7 @@ def make_person(
         commune=kwargs.pop("commune", None) or commune(province_code),
         identifiers=identifiers,
         contacts=contacts,
-        actor="test",
+        actor=TEST_ACTOR,
         **kwargs,
     )
 
@@ -88,7 +90,7 @@ def make_dose(
         site=site or make_site(),
         administered_on=administered_on,
         source=kwargs.pop("source", "test"),
-        actor="test",
+        actor=TEST_ACTOR,
         **kwargs,
     )
 
@@ -130,25 +132,30 @@ class Personas:
 def make_personas() -> Personas:
     def official(username: str) -> Any:
         return official_create(
-            username=username, password="test-password-123", full_name=username, actor="test"
+            username=username, password="test-password-123", full_name=username, actor=TEST_ACTOR
         )
 
     national, hcdc, other, nurse = (official(u) for u in ("national", "hcdc", "hanoi", "nurse"))
-    grant_create(user=national, role=Role.MANAGER, level=Level.NATIONAL, actor="test", reason="persona")
+    grant_create(user=national, role=Role.MANAGER, level=Level.NATIONAL, actor=TEST_ACTOR, reason="persona")
     grant_create(
-        user=hcdc, role=Role.MANAGER, level=Level.PROVINCE, province_code=HCM, actor="test", reason="persona"
+        user=hcdc,
+        role=Role.MANAGER,
+        level=Level.PROVINCE,
+        province_code=HCM,
+        actor=TEST_ACTOR,
+        reason="persona",
     )
     grant_create(
         user=other,
         role=Role.MANAGER,
         level=Level.PROVINCE,
         province_code=HANOI,
-        actor="test",
+        actor=TEST_ACTOR,
         reason="persona",
     )
     site = make_site(HCM)
     grant_create(
-        user=nurse, role=Role.VACCINATOR, level=Level.SITE, site=site, actor="test", reason="persona"
+        user=nurse, role=Role.VACCINATOR, level=Level.SITE, site=site, actor=TEST_ACTOR, reason="persona"
     )
     citizen = get_user_model().objects.create_user(username="citizen", password="test-password-123")
     return Personas(

@@ -15,14 +15,16 @@ from django.utils import timezone
 
 from sotiem.accounts.models import ApiKey, Grant, Level, Role
 from sotiem.accounts.selectors import login_lockout_until, team_code_belongs
+from sotiem.audit.actors import Actor, Agent
 from sotiem.audit.services import audit_record, snapshot
 from sotiem.places.models import AdminUnit, Era, Site
 
-ANONYMOUS = "anonymous"  # the audit actor of a sign-in that failed: nobody is known to be there
+# the audit actor of a sign-in that failed: nobody is known to be there, so a member of the public
+ANONYMOUS = Agent.citizen("anonymous")
 
 
 def official_create(
-    *, username: str, password: str, full_name: str, actor: Any, reason: str = "", staff: bool = True
+    *, username: str, password: str, full_name: str, actor: Actor, reason: str = "", staff: bool = True
 ) -> Any:
     """Create an official's login (staff, so the admin is reachable; powers come only from grants)."""
     User = get_user_model()
@@ -50,7 +52,7 @@ def grant_create(
     province_code: str = "",
     commune_code: str = "",
     site: Site | None = None,
-    actor: Any,
+    actor: Actor,
     reason: str,
 ) -> Grant:
     """Give an official a role over one jurisdiction; the jurisdiction must exist in the 2025 era."""
@@ -95,7 +97,7 @@ def grant_create(
     return grant
 
 
-def grant_revoke(*, grant: Grant, actor: Any, reason: str) -> Grant:
+def grant_revoke(*, grant: Grant, actor: Actor, reason: str) -> Grant:
     """Revoke a grant; the row stays, so who could do what, and when, remains answerable."""
     with transaction.atomic():
         before = snapshot(grant)
@@ -117,7 +119,7 @@ def apikey_create(
     team_code: str = "",
     province_code: str = "",
     label: str = "",
-    actor: Any,
+    actor: Actor,
     reason: str = "",
 ) -> tuple[ApiKey, str]:
     """Issue a sender key for one site, or for a province's data-entry team; returns the key and its secret text.
@@ -165,7 +167,7 @@ def apikey_create(
     return key, f"sk_{prefix}_{secret}"
 
 
-def apikey_revoke(*, key: ApiKey, actor: Any, reason: str) -> ApiKey:
+def apikey_revoke(*, key: ApiKey, actor: Actor, reason: str) -> ApiKey:
     """Revoke a sender key at once; what it sent stays held and listed in receipts."""
     with transaction.atomic():
         key.revoked_at = timezone.now()

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from sotiem.audit.actors import SYSTEM, Actor, Agent, official_of
 from sotiem.audit.models import AuditEvent
 from sotiem.db.bulk import insert_objects, insert_rows
 
@@ -52,17 +53,21 @@ def snapshot_values(values: dict[str, Any], fields: list[str]) -> dict[str, Any]
     return {name: _jsonable(values[name]) for name in fields}
 
 
-def actor_label_of(actor: Any) -> str:
-    if actor is None:
-        return "system"
+def actor_label_of(actor: Actor) -> str:
+    """What the audit trail stores as who acted: an agent's label verbatim, an official's username."""
+    if isinstance(actor, Agent):
+        return actor.label
+    # tests are not type-checked and still pass bare labels (and None for the system); read them as before
     if isinstance(actor, str):
         return actor
-    return getattr(actor, "get_username", lambda: str(actor))()
+    if actor is None:
+        return SYSTEM.label
+    return actor.get_username()
 
 
 def audit_event(
     *,
-    actor: Any,
+    actor: Actor,
     action: str,
     obj: models.Model,
     before: dict[str, Any] | None = None,
@@ -71,9 +76,7 @@ def audit_event(
     person_id: int | None = None,
 ) -> AuditEvent:
     """An unsaved event, for services that write many rows at once (see `audit_record_many`)."""
-    user = (
-        actor if (actor is not None and not isinstance(actor, str) and getattr(actor, "pk", None)) else None
-    )
+    user = official_of(actor)
     return AuditEvent(
         actor=user,
         actor_label=actor_label_of(actor)[:120],
@@ -97,7 +100,7 @@ AuditEntry = tuple[str, str, int | None, dict[str, Any] | None]  # object id, ob
 
 
 def audit_record_entries(
-    *, actor: Any, action: str, object_type: str, entries: list[AuditEntry], reason: str = ""
+    *, actor: Actor, action: str, object_type: str, entries: list[AuditEntry], reason: str = ""
 ) -> None:
     """One event per object created by one act (an ingested batch), written in one statement.
 
@@ -106,9 +109,7 @@ def audit_record_entries(
     """
     if not entries:
         return
-    user = (
-        actor if (actor is not None and not isinstance(actor, str) and getattr(actor, "pk", None)) else None
-    )
+    user = official_of(actor)
     now = timezone.now()
     head = (now, user.pk if user else None, actor_label_of(actor)[:120], action, object_type)
     insert_rows(
@@ -138,7 +139,7 @@ AUDIT_COLUMNS = [
 
 def audit_record(
     *,
-    actor: Any,
+    actor: Actor,
     action: str,
     obj: models.Model,
     before: dict[str, Any] | None = None,
@@ -148,7 +149,7 @@ def audit_record(
 ) -> AuditEvent:
     """Record one change; call it inside the transaction of the change so both commit or neither does.
 
-    `actor` is a user, a label string (an API key, an import run) or None for the system itself.
+    `actor` is the official who acts (their user row) or an `Agent` (the system, a sender, a citizen).
     """
     event = audit_event(
         actor=actor, action=action, obj=obj, before=before, after=after, reason=reason, person_id=person_id

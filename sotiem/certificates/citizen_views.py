@@ -33,7 +33,7 @@ from sotiem.lib.dates import DateError, parse_partial_date
 from sotiem.people.citizen_views import PROOF_KEY, _proved_phone
 from sotiem.people.models import BirthDateLock, ContactPoint, LockScope, Person, PersonStatus
 from sotiem.people.selectors import birth_date_lock_active
-from sotiem.people.services import CITIZEN_ACTOR, birth_date_try_record
+from sotiem.people.services import birth_date_try_record, citizen_actor
 
 UNLOCKED_KEY = "citizen_certificates"  # {"unlocked": [person ids]}; wrong tries are counted in the database
 WRONG_BIRTH = "Ngày sinh không khớp, còn {left} lần thử / The birth date does not match; {left} tries left"
@@ -150,7 +150,7 @@ def _unlock_page(
 
 def _read(phone: str, person: Person, what: str) -> Certificate | None:
     """The person's current certificate (issued or replaced first if the record changed), the read audited."""
-    actor = CITIZEN_ACTOR.format(phone=phone)
+    actor = citizen_actor(phone)
     certificate = certificate_current(person=person, actor=actor, reason=f"citizen asked: {what}")
     audit_record(
         actor=actor, action="person.read", obj=person, person_id=person.pk, reason=f"certificate {what}"

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
 
+from sotiem.audit.actors import Actor, Agent
 from sotiem.audit.services import audit_event, audit_record, audit_record_many
 from sotiem.certificates import selectors
 from sotiem.certificates.issuing import Outcome, SignerInfo, plan
@@ -30,7 +31,7 @@ from sotiem.db.bulk import write_rows
 from sotiem.people.models import Person
 
 log = logging.getLogger(__name__)
-SYSTEM = "system:certificates"
+SYSTEM = Agent.system("system:certificates")
 CERT_COLUMNS = [
     "person_id",
     "uvci",
@@ -53,7 +54,7 @@ def _validity() -> dt.timedelta:
     return dt.timedelta(days=settings.SOTIEM_CERTIFICATE_VALIDITY_DAYS)
 
 
-def signing_key_create(*, actor: Any, reason: str, now: dt.datetime | None = None) -> SigningKey:
+def signing_key_create(*, actor: Actor, reason: str, now: dt.datetime | None = None) -> SigningKey:
     """Make a new document signer (private key to a file) and sign with it from now on; older keys retire."""
     now = now or timezone.now()
     made = make_signer(
@@ -112,7 +113,7 @@ class Refreshed:
     kept: int
 
 
-def _store(outcome: Outcome, *, key_id: int, now: dt.datetime, actor: Any, reason: str) -> Refreshed:
+def _store(outcome: Outcome, *, key_id: int, now: dt.datetime, actor: Actor, reason: str) -> Refreshed:
     """Append the revocations and the new certificates, and audit, in the caller's transaction (nothing is updated:
     a certificate that two refreshes both try to replace or revoke makes the later one fail on its unique key)."""
     if outcome.revoked:
@@ -164,7 +165,7 @@ def _store(outcome: Outcome, *, key_id: int, now: dt.datetime, actor: Any, reaso
 def certificates_refresh(
     *,
     person_ids: Iterable[int],
-    actor: Any,
+    actor: Actor,
     reason: str,
     holders_only: bool = False,
     now: dt.datetime | None = None,
@@ -192,7 +193,7 @@ def certificates_refresh(
         return _store(outcome, key_id=key.pk, now=now, actor=actor, reason=reason)
 
 
-def certificate_current(*, person: Person, actor: Any, reason: str = "requested") -> Certificate | None:
+def certificate_current(*, person: Person, actor: Actor, reason: str = "requested") -> Certificate | None:
     """The person's certificate as of now, issuing or replacing it first if the record changed (None: no dose)."""
     certificates_refresh(person_ids=[person.pk], actor=actor, reason=reason)
     return selectors.certificate_current_get(person=person)
@@ -200,7 +201,7 @@ def certificate_current(*, person: Person, actor: Any, reason: str = "requested"
 
 def certificates_refresh_all(
     *,
-    actor: Any,
+    actor: Actor,
     reason: str,
     workers: int = 2,
     chunk: int = CHUNK,

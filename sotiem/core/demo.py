@@ -26,6 +26,7 @@ from django.db import transaction
 from sotiem.accounts.models import Level, Role
 from sotiem.accounts.selectors import team_source
 from sotiem.accounts.services import grant_create, official_create
+from sotiem.audit.actors import Agent
 from sotiem.immunizations.imports import import_run_execute, import_run_start
 from sotiem.immunizations.ingest import Sender
 from sotiem.immunizations.models import ImportRun, Vaccine
@@ -36,7 +37,7 @@ from sotiem.places.models import AdminUnit, Era, Site
 from sotiem.places.models import Level as UnitLevel
 from sotiem.places.services import SessionIn, sessions_find_or_create_many, site_create
 
-ACTOR = "demo-loader"
+ACTOR = Agent.system("demo-loader")
 CHUNK = 500
 
 
@@ -196,7 +197,7 @@ def load_backlog(directory: Path, *, progress: Callable[[int], None] = lambda n:
         .order_by("pk")
         .first()
     )
-    sender = Sender(source=team_source(province), province_code=province, label=ACTOR)
+    sender = Sender(source=team_source(province), province_code=province, label=ACTOR.label)
     run = import_run_start(path=path, source=sender.source, user=starter, resume=False)
     # the row checks run in a forked process while this one stores, as `sotiem import` runs them
     return import_run_execute(run=run, path=path, sender=sender, actor=ACTOR, progress=progress, workers=1)

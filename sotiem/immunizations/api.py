@@ -15,6 +15,7 @@ from ninja.security import HttpBearer
 from sotiem.accounts.models import ApiKey
 from sotiem.accounts.services import apikey_authenticate
 from sotiem.api_errors import Instant, problems
+from sotiem.audit.actors import Agent
 from sotiem.immunizations.ingest import (
     MAX_JSON_DEPTH,
     BodyError,
@@ -106,7 +107,7 @@ def dose_records(request: HttpRequest) -> Any:
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:  # not a write per request
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
     results = ingest_records(
-        sender=sender_of(key), records=records, channel="api", actor=f"apikey:{key.prefix}"
+        sender=sender_of(key), records=records, channel="api", actor=Agent.sender(f"apikey:{key.prefix}")
     )
     return {"results": [r.as_dict() for r in results]}
 

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from sotiem.accounts.scoping import grants_of, has_national
 from sotiem.accounts.selectors import NATIONAL_SOURCE, team_source
+from sotiem.audit.actors import Actor
 from sotiem.immunizations.ingest import Prepared, Sender, ingest_records, prepare_records
 from sotiem.immunizations.models import Dose, ImportRun, ImportStatus, InboxBatch
 from sotiem.immunizations.selectors import vaccines_by_id
@@ -208,7 +209,7 @@ def _fail(run: ImportRun, exc: BaseException, path: Path) -> None:
     run.save(update_fields=["status", "error", "updated_at"])
 
 
-def import_run_process(*, run: ImportRun, path: Path, sender: Sender, actor: Any) -> ImportRun:
+def import_run_process(*, run: ImportRun, path: Path, sender: Sender, actor: Actor) -> ImportRun:
     """Count the rows of a run started without counting, then import them; every failure is recorded on the run."""
     if not run.total_rows and not run.rows_done:
         try:
@@ -266,7 +267,7 @@ def import_run_execute(
     run: ImportRun,
     path: Path,
     sender: Sender,
-    actor: Any,
+    actor: Actor,
     progress: Callable[[int], None] = lambda n: None,
     workers: int = 0,
 ) -> ImportRun:

@@ -27,6 +27,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from sotiem.audit.actors import Actor
 from sotiem.audit.services import audit_record
 from sotiem.immunizations.models import Dose, InboxBatch, InboxStatus, Vaccine
 from sotiem.immunizations.selectors import vaccine_find, vaccines_by_id
@@ -724,7 +725,7 @@ def _differences(held: dict[str, str] | None, sent: dict[str, str]) -> list[dict
 
 
 def _store(
-    parsed: list[Parsed], results: list[RecordResult | None], sender: Sender, actor: Any, batch: InboxBatch
+    parsed: list[Parsed], results: list[RecordResult | None], sender: Sender, actor: Actor, batch: InboxBatch
 ) -> None:
     """Identify the persons, find the sessions and record the doses of records that passed every check.
 
@@ -790,7 +791,11 @@ def _store(
 
 
 def _process(
-    sender: Sender, records: list[Any], actor: Any, batch: InboxBatch, prepared: list[Prepared] | None = None
+    sender: Sender,
+    records: list[Any],
+    actor: Actor,
+    batch: InboxBatch,
+    prepared: list[Prepared] | None = None,
 ) -> list[RecordResult]:
     results: list[RecordResult | None] = [None] * len(records)
     if prepared is None:
@@ -923,7 +928,7 @@ def inbox_records(payload: list[Any]) -> list[Any]:
 
 
 def ingest_records(
-    *, sender: Sender, records: list[Any], channel: str, actor: Any, prepared: list[Prepared] | None = None
+    *, sender: Sender, records: list[Any], channel: str, actor: Actor, prepared: list[Prepared] | None = None
 ) -> list[RecordResult]:
     """Hold each record exactly once (or refuse it with reasons); answers in order, after the commit.
 
@@ -936,7 +941,7 @@ def ingest_records(
 
 
 def process_inbox_batch(
-    *, batch: InboxBatch, sender: Sender, actor: Any, prepared: list[Prepared] | None = None
+    *, batch: InboxBatch, sender: Sender, actor: Actor, prepared: list[Prepared] | None = None
 ) -> list[RecordResult]:
     """Process one stored batch; a failure leaves it in the inbox with its error, to be re-run."""
     last_error: Exception | None = None
@@ -965,7 +970,7 @@ def process_inbox_batch(
     raise last_error
 
 
-def inbox_rerun(*, batch: InboxBatch, sender: Sender, actor: Any) -> list[RecordResult]:
+def inbox_rerun(*, batch: InboxBatch, sender: Sender, actor: Actor) -> list[RecordResult]:
     """Process again a batch left in the inbox (failed, or received before a crash); safe to repeat."""
     if batch.channel == "hl7-raw":
         raise ValueError("raw HL7 text is kept for reference; its records were stored as their own batch")

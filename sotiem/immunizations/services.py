@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from sotiem.audit.actors import Actor, official_of
 from sotiem.audit.services import (
     audit_record,
     audit_record_entries,
@@ -147,7 +148,7 @@ def dose_record(
     session: SiteSession | None = None,
     source: str,
     source_record_id: str = "",
-    actor: Any,
+    actor: Actor,
     reason: str = "",
 ) -> Dose:
     """Record one administration event; fulfils the matching appointment, if any, and renumbers the person's doses."""
@@ -165,7 +166,7 @@ def dose_record(
 
 
 @transaction.atomic
-def dose_record_many(*, items: list[DoseIn], source: str, actor: Any, reason: str = "") -> list[Dose]:
+def dose_record_many(*, items: list[DoseIn], source: str, actor: Actor, reason: str = "") -> list[Dose]:
     """Record many administration events from one sender in one transaction, each as `dose_record` would.
 
     Any invalid item refuses the whole batch (the error names its position).
@@ -204,7 +205,7 @@ def dose_record_batch(
     *,
     items: list[DoseIn],
     source: str,
-    actor: Any,
+    actor: Actor,
     reason: str = "",
     inbox_batch: InboxBatch | None = None,
     batch_audit: list[list[Any]] | None = None,
@@ -216,7 +217,7 @@ def dose_record_batch(
     each dose points at its batch and is listed in `batch_audit` as [dose id, person id] for the caller's one
     event of the whole batch (whose payload the inbox keeps as sent).
     """
-    user = actor if getattr(actor, "pk", None) and not isinstance(actor, str) else None
+    user = official_of(actor)
     for index, item in enumerate(items):
         try:
             _check_item(item)
@@ -391,7 +392,7 @@ def sequence_flags(
 
 
 def _dose_set_status(
-    dose: Dose, status: str, *, allowed_from: set[str], refusal: str, actor: Any, reason: str, action: str
+    dose: Dose, status: str, *, allowed_from: set[str], refusal: str, actor: Actor, reason: str, action: str
 ) -> Dose:
     require_reason(reason)
     dose = Dose.objects.select_for_update().get(
@@ -419,7 +420,7 @@ def _dose_set_status(
 
 
 @transaction.atomic
-def dose_void(*, dose: Dose, actor: Any, reason: str) -> Dose:
+def dose_void(*, dose: Dose, actor: Actor, reason: str) -> Dose:
     """Void a dose recorded in error; the row, its history and its provenance stay."""
     return _dose_set_status(
         dose,
@@ -433,7 +434,7 @@ def dose_void(*, dose: Dose, actor: Any, reason: str) -> Dose:
 
 
 @transaction.atomic
-def dose_restore(*, dose: Dose, actor: Any, reason: str) -> Dose:
+def dose_restore(*, dose: Dose, actor: Actor, reason: str) -> Dose:
     """Undo a void or settle a dispute in the dose's favour: it counts again."""
     return _dose_set_status(
         dose,
@@ -447,7 +448,7 @@ def dose_restore(*, dose: Dose, actor: Any, reason: str) -> Dose:
 
 
 @transaction.atomic
-def dose_dispute(*, dose: Dose, actor: Any, reason: str) -> Dose:
+def dose_dispute(*, dose: Dose, actor: Actor, reason: str) -> Dose:
     """A citizen says "I did not receive this dose": it stops counting at once, until an official decides."""
     return _dose_set_status(
         dose,
@@ -468,7 +469,7 @@ def appointment_schedule(
     due_on: dt.date,
     vaccine: Vaccine | None = None,
     site: Site | None = None,
-    actor: Any,
+    actor: Actor,
     reason: str = "",
 ) -> Appointment:
     """Plan a dose. The plan is never a dose: it stays an appointment, kept or missed."""
@@ -489,7 +490,7 @@ def appointment_schedule(
 
 
 @transaction.atomic
-def appointment_cancel(*, appointment: Appointment, actor: Any, reason: str) -> Appointment:
+def appointment_cancel(*, appointment: Appointment, actor: Actor, reason: str) -> Appointment:
     """Cancel a planned dose; the appointment row is kept."""
     require_reason(reason)
     before = snapshot(appointment)

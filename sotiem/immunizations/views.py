@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from sotiem.accounts.scoping import has_national
+from sotiem.audit.actors import Actor, Agent
 from sotiem.immunizations.imports import (
     HEARTBEAT,
     ImportSource,
@@ -49,7 +50,7 @@ def _runs_for(user: Any) -> Any:
     return qs if has_national(user, "view") else qs.filter(started_by=user)
 
 
-def _run_in_background(run_id: int, path: Path, sender: Sender, actor: str) -> None:
+def _run_in_background(run_id: int, path: Path, sender: Sender, actor: Actor) -> None:
     """Count and import off the request, beating the run's heartbeat until done; the run records any failure."""
 
     def work() -> None:
@@ -138,7 +139,7 @@ def _start_upload(request: HttpRequest, sources: list[ImportSource]) -> tuple[st
         path.unlink(missing_ok=True)
         return "", 200, redirect("import_detail", public_id=run.public_id)
     label = f"web:{request.user.get_username()}"
-    _run_in_background(run.pk, path, source.sender(label), label)
+    _run_in_background(run.pk, path, source.sender(label), Agent.sender(label))
     return "", 200, redirect("import_detail", public_id=run.public_id)
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from ninja import Router
 
 from sotiem.api_errors import problems
+from sotiem.audit.actors import Agent
 from sotiem.immunizations.api import SenderKey, sender_of
 from sotiem.immunizations.ingest import ingest_records
 from sotiem.immunizations.models import InboxBatch, InboxStatus
@@ -160,7 +161,9 @@ def hl7_messages(request: HttpRequest) -> HttpResponse:
             records = [
                 r if r["site_code"] in known else {**r, "site_code": sender.site.code} for r in records
             ]
-        results = ingest_records(sender=sender, records=records, channel="hl7", actor=f"apikey:{key.prefix}")
+        results = ingest_records(
+            sender=sender, records=records, channel="hl7", actor=Agent.sender(f"apikey:{key.prefix}")
+        )
         issues = _record_issues(results, result.rxa_sequences)
         refused = any(r.status in REFUSED for r in results)
         code = "AE" if refused or any(i.severity == "E" for i in result.errors) else "AA"

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings as django_settings
 
+from sotiem.audit.actors import Actor
 from sotiem.lib.spreadsheets import csv_safe_cell
 from sotiem.linkage.splink_model import frame, quiet, settings
 from sotiem.people.matching import (
@@ -92,7 +93,9 @@ def score_pairs(
     return predictions.as_pandas_dataframe()[["unique_id_l", "unique_id_r", "match_weight"]]
 
 
-def linkage_run(*, actor: Any, engine: str = "duckdb", spark: Any = None, apply: bool = True) -> DedupResult:
+def linkage_run(
+    *, actor: Actor, engine: str = "duckdb", spark: Any = None, apply: bool = True
+) -> DedupResult:
     """Deduplicate the registry: queue likely duplicates for review, merge the near-certain ones."""
     from sotiem.people.merging import person_merge
     from sotiem.people.models import Person, ReviewCandidate

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from sotiem.people.models import ContactPoint, PersonStatus, PhoneChallenge
 from sotiem.people.selectors import household_citizen_read
 from sotiem.people.services import (
-    CITIZEN_ACTOR,
+    citizen_actor,
     contact_point_detach,
     phone_challenge_start,
     phone_challenge_verify,
@@ -71,9 +71,7 @@ def _household_rows(request: HttpRequest, phone: str) -> tuple[list[dict[str, An
     Each row carries an opaque handle, kept in the session, that the detach form sends back: neither the
     person's nor the contact point's identifiers reach the page.
     """
-    shown, total = household_citizen_read(
-        phone=phone, actor=CITIZEN_ACTOR.format(phone=phone), limit=LIST_LIMIT
-    )
+    shown, total = household_citizen_read(phone=phone, actor=citizen_actor(phone), limit=LIST_LIMIT)
     proof = request.session[PROOF_KEY]
     handle_of = {pk: handle for handle, pk in proof["handles"].items()}
     rows = []
@@ -176,7 +174,7 @@ def my_phone_detach(request: HttpRequest) -> HttpResponse:
     try:
         contact_point_detach(
             contact=contact,
-            actor=CITIZEN_ACTOR.format(phone=phone),
+            actor=citizen_actor(phone),
             reason=(request.POST.get("reason") or "").strip(),
         )
     except ValidationError as exc:

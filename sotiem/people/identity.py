@@ -26,6 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
+from sotiem.audit.actors import Actor
 from sotiem.db.bulk import loaded
 from sotiem.people.matching import (
     COMPARISONS,
@@ -302,13 +303,13 @@ def outcome(weight: float, levels: tuple[int, ...], *, link_at: float, review_at
     return ("review", "match") if weight >= review_at else ("new", "new")
 
 
-def identify_person(*, item: PersonIn, actor: Any, reason: str = "") -> Identified:
+def identify_person(*, item: PersonIn, actor: Actor, reason: str = "") -> Identified:
     """The person a record is about: linked, or created (and queued for review when it might be someone held)."""
     return identify_persons(items=[item], actor=actor, reason=reason)[0]
 
 
 @transaction.atomic
-def identify_persons(*, items: list[PersonIn], actor: Any, reason: str = "") -> list[Identified]:
+def identify_persons(*, items: list[PersonIn], actor: Actor, reason: str = "") -> list[Identified]:
     """identify_person for many records at once; records of one batch are matched against each other too."""
     model = load_model()
     id_lists = [checked_ids(item) for item in items]
@@ -409,7 +410,7 @@ def _queue_reviews(
     reviews: list[tuple[Person, MatchRecord, Candidate, float | None, str]],
     created: list[Person],
     model: MatchModel,
-    actor: Any,
+    actor: Actor,
     reason: str,
 ) -> None:
     """Queue each (new person, candidate) pair once for an official's decision, audited."""

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from sotiem.audit.actors import Actor, official_of
 from sotiem.audit.services import actor_label_of, audit_record, require_reason, snapshot
 from sotiem.people.hooks import person_rows, person_tables, splitter
 from sotiem.people.models import (
@@ -55,11 +56,6 @@ def _lock(*persons: Person) -> None:
         person.refresh_from_db(from_queryset=Person.objects.select_for_update())
 
 
-def _user(actor: Any) -> Any:
-    """The actor when it is a user account (for decided_by); None for a label (API key, import, the system)."""
-    return actor if actor is not None and not isinstance(actor, str) and getattr(actor, "pk", None) else None
-
-
 def _ids(qs: models.QuerySet[Any]) -> list[int]:
     return sorted(qs.values_list("pk", flat=True))
 
@@ -87,7 +83,7 @@ def _audit_pair(
     *,
     person_ids: tuple[int, int],
     action: str,
-    actor: Any,
+    actor: Actor,
     reason: str,
     before: dict[str, Any] | None,
 ) -> None:
@@ -106,7 +102,7 @@ def _audit_pair(
 
 
 def _finish(
-    record: PersonMerge, *, action: str, actor: Any, reason: str, before: dict[str, Any] | None
+    record: PersonMerge, *, action: str, actor: Actor, reason: str, before: dict[str, Any] | None
 ) -> None:
     """Let the apps redo what follows from their rows (doses renumbered), audit the act on both, and tell other apps
     once it has committed."""
@@ -124,7 +120,7 @@ def _record(
     survivor: Person,
     merged: Person,
     moved: dict[str, Any],
-    actor: Any,
+    actor: Actor,
     reason: str,
     review: ReviewCandidate | None = None,
 ) -> PersonMerge:
@@ -179,7 +175,7 @@ def _review_lock_pending(review: ReviewCandidate) -> None:
 
 
 def _review_set(
-    review: ReviewCandidate, fields: dict[str, Any], *, action: str, actor: Any, reason: str
+    review: ReviewCandidate, fields: dict[str, Any], *, action: str, actor: Actor, reason: str
 ) -> None:
     before = snapshot(review, REVIEW_FIELDS)
     for name, value in fields.items():
@@ -195,12 +191,12 @@ def _review_set(
     )
 
 
-def _review_decided(review: ReviewCandidate, status: str, *, actor: Any, reason: str) -> None:
+def _review_decided(review: ReviewCandidate, status: str, *, actor: Actor, reason: str) -> None:
     _review_set(
         review,
         {
             "status": status,
-            "decided_by": _user(actor),
+            "decided_by": official_of(actor),
             "decided_at": timezone.now(),
             "reason": reason.strip(),
         },
@@ -212,7 +208,7 @@ def _review_decided(review: ReviewCandidate, status: str, *, actor: Any, reason:
 
 @transaction.atomic
 def person_merge(
-    *, survivor: Person, merged: Person, actor: Any, reason: str, review: ReviewCandidate | None = None
+    *, survivor: Person, merged: Person, actor: Actor, reason: str, review: ReviewCandidate | None = None
 ) -> PersonMerge:
     """Move every registered row (doses, appointments), identifier and phone of `merged` to `survivor`, keeping
     `merged` as a tombstone."""
@@ -287,7 +283,7 @@ def _check_undoable(merge: PersonMerge, *, holder: Person) -> None:
 
 
 @transaction.atomic
-def person_unmerge(*, merge: PersonMerge, actor: Any, reason: str) -> PersonMerge:
+def person_unmerge(*, merge: PersonMerge, actor: Actor, reason: str) -> PersonMerge:
     """Undo a merge or a split exactly: moved rows go back, set-aside rows count again; nobody is deleted."""
     require_reason(reason)
     merge.refresh_from_db(from_queryset=PersonMerge.objects.select_for_update())
@@ -339,7 +335,7 @@ def person_unmerge(*, merge: PersonMerge, actor: Any, reason: str) -> PersonMerg
 
 @transaction.atomic
 def person_split(
-    *, person: Person, dose_ids: list[int], new_person: PersonIn, actor: Any, reason: str
+    *, person: Person, dose_ids: list[int], new_person: PersonIn, actor: Actor, reason: str
 ) -> PersonMerge:
     """Give some of a person's doses to a new person (two people recorded as one); `person_unmerge` undoes it.
 
@@ -373,7 +369,7 @@ def _more_doses(a: Person, b: Person) -> Person:
 
 @transaction.atomic
 def review_decide(
-    *, candidate: ReviewCandidate, decision: str, actor: Any, reason: str, survivor: Person | None = None
+    *, candidate: ReviewCandidate, decision: str, actor: Actor, reason: str, survivor: Person | None = None
 ) -> ReviewCandidate:
     """Decide a review pair once: "linked" merges it (into `survivor`, else the one with more doses); or "not_same"."""
     require_reason(reason)

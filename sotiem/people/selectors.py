@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from sotiem.audit.actors import Agent
 from sotiem.audit.services import audit_event, audit_record, audit_record_many
 from sotiem.lib.names import name_key
 from sotiem.people.models import (
@@ -115,7 +116,7 @@ def review_candidate_may_decide(*, viewer: Any, candidate: ReviewCandidate) -> b
     return ReviewCandidate.objects.restrict(viewer, "change").filter(pk=candidate.pk).exists()
 
 
-def household_citizen_read(*, phone: str, actor: str, limit: int) -> tuple[list[ContactPoint], int]:
+def household_citizen_read(*, phone: str, actor: Agent, limit: int) -> tuple[list[ContactPoint], int]:
     """The active contact points of a phone its owner proved (a citizen), at most `limit`, each person's read
     audited as that citizen; with the total count. Only name and birth date are loaded."""
     contacts = (

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from sotiem.audit.actors import Actor, Agent
 from sotiem.audit.services import audit_record, audit_record_entries, require_reason, snapshot
 from sotiem.db.bulk import insert_objects
 from sotiem.lib.ids import check_bhyt, check_cccd, check_cmnd, check_national_id
@@ -236,7 +237,7 @@ def person_create(
     address: str = "",
     identifiers: Iterable[IdentifierIn] = (),
     contacts: Iterable[ContactIn] = (),
-    actor: Any,
+    actor: Actor,
     reason: str = "",
 ) -> Person:
     """Register a person with the identifiers and phones they gave; identifiers that fail checks are kept, flagged."""
@@ -254,7 +255,7 @@ def person_create(
 
 
 @transaction.atomic
-def person_create_many(*, items: list[PersonIn], actor: Any, reason: str = "") -> list[Person]:
+def person_create_many(*, items: list[PersonIn], actor: Actor, reason: str = "") -> list[Person]:
     """Register many persons in one transaction, each checked and audited exactly as by `person_create`.
 
     Any invalid item refuses the whole batch (the error names its position), so callers that must keep the
@@ -335,7 +336,9 @@ def _contact_add(person: Person, phone: str, relationship: str) -> ContactPoint:
 
 
 @transaction.atomic
-def identifier_add(*, person: Person, scheme: str | None, value: str, actor: Any, reason: str) -> Identifier:
+def identifier_add(
+    *, person: Person, scheme: str | None, value: str, actor: Actor, reason: str
+) -> Identifier:
     """Attach an identifier to a person; a failed check is stored as a note, never silently dropped."""
     ident = _identifier_add(person, scheme, value)
     audit_record(
@@ -351,7 +354,7 @@ def identifier_add(*, person: Person, scheme: str | None, value: str, actor: Any
 
 @transaction.atomic
 def contact_point_add(
-    *, person: Person, phone: str, relationship: str = Relationship.SELF, actor: Any, reason: str = ""
+    *, person: Person, phone: str, relationship: str = Relationship.SELF, actor: Actor, reason: str = ""
 ) -> ContactPoint:
     """Record a phone a person gave; other persons with the same phone are untouched (a phone is not identity)."""
     contact = _contact_add(person, phone, relationship)
@@ -367,7 +370,7 @@ def contact_point_add(
 
 
 @transaction.atomic
-def contact_point_detach(*, contact: ContactPoint, actor: Any, reason: str) -> ContactPoint:
+def contact_point_detach(*, contact: ContactPoint, actor: Actor, reason: str) -> ContactPoint:
     """Detach a person from a phone ("not my family member"); the person's doses and identity are not touched."""
     require_reason(reason)
     before = snapshot(contact)
@@ -387,7 +390,7 @@ def contact_point_detach(*, contact: ContactPoint, actor: Any, reason: str) -> C
 
 
 @transaction.atomic
-def person_update(*, person: Person, actor: Any, reason: str, **changes: Any) -> Person:
+def person_update(*, person: Person, actor: Actor, reason: str, **changes: Any) -> Person:
     """Correct a person's demographic fields (name, birth date and precision, sex, address), with a reason."""
     allowed = {"full_name", "birth_date", "birth_precision", "sex", "commune", "address"}
     unknown = set(changes) - allowed
@@ -437,7 +440,7 @@ def person_update(*, person: Person, actor: Any, reason: str, **changes: Any) ->
 
 @transaction.atomic
 def review_candidates_queue(
-    *, candidates: list[ReviewCandidate], actor: Any, reason: str = ""
+    *, candidates: list[ReviewCandidate], actor: Actor, reason: str = ""
 ) -> list[ReviewCandidate]:
     """Put pairs of persons in the officials' review queue; a pair already asked (decided or not) is not asked again."""
     wanted = {(c.person_a_id, c.person_b_id): c for c in candidates}
@@ -478,8 +481,14 @@ def review_candidates_queue(
 
 # -- citizens proving a phone with a one-time code -----------------------------------------------------------
 
-CITIZEN_ACTOR = "citizen:{phone}"  # the audit actor of whoever proved this phone (E.164)
-UNVERIFIED_CITIZEN = "citizen:unverified"  # someone who has not (yet) proved a phone
+UNVERIFIED_CITIZEN = Agent.citizen("citizen:unverified")  # someone who has not (yet) proved a phone
+
+
+def citizen_actor(phone: str) -> Agent:
+    """The audit actor of whoever proved this phone (E.164)."""
+    return Agent.citizen(f"citizen:{phone}")
+
+
 CHALLENGE_WINDOW = dt.timedelta(minutes=15)
 CHALLENGES_PER_WINDOW = 3
 CODE_TEXT = (
@@ -548,7 +557,7 @@ def phone_challenge_verify(*, challenge: PhoneChallenge, code: str) -> bool:
             locked.verified_at = timezone.now()
         locked.save(update_fields=["attempts", "verified_at"])
     challenge.attempts, challenge.verified_at = locked.attempts, locked.verified_at
-    actor = CITIZEN_ACTOR.format(phone=locked.phone) if outcome == "verified" else UNVERIFIED_CITIZEN
+    actor = citizen_actor(locked.phone) if outcome == "verified" else UNVERIFIED_CITIZEN
     audit_record(
         actor=actor,
         action="phone.verify",
@@ -581,7 +590,7 @@ def birth_date_try_record(*, person: Person, phone: str, address: str) -> BirthD
         pk=person.pk
     ).exists()  # two tries at once are counted one by one
     now = timezone.now()
-    actor = CITIZEN_ACTOR.format(phone=phone)
+    actor = citizen_actor(phone)
     wrong = BirthDateTry.objects.create(person=person, phone=phone, address=address, created_at=now)
     audit_record(
         actor=actor,

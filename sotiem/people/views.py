@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -44,6 +45,13 @@ DECISIONS: dict[str, str] = {
 def _is_official(user: Any) -> bool:
     """Whether the user holds any grant that lets them see registry data (a bare citizen account does not)."""
     return has_national(user, "view") or any(grant.allows("view") for grant in grants_of(user))
+
+
+def _official(request: HttpRequest) -> User:
+    """The signed-in official who acts (behind login_required an anonymous visitor never gets this far)."""
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user
 
 
 def _render(
@@ -122,7 +130,7 @@ def review_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             error, status = REASON_REQUIRED, 400
         else:
             try:
-                review_decide(candidate=candidate, decision=decision, actor=request.user, reason=reason)
+                review_decide(candidate=candidate, decision=decision, actor=_official(request), reason=reason)
             except ValidationError as exc:
                 error, status = "; ".join(exc.messages), 400
             else:
@@ -189,7 +197,7 @@ def household(request: HttpRequest) -> HttpResponse:
         ):
             raise PermissionDenied(VIEW_ONLY)
         try:
-            contact_point_detach(contact=contact, actor=request.user, reason=reason)
+            contact_point_detach(contact=contact, actor=_official(request), reason=reason)
         except ValidationError as exc:
             error, status = "; ".join(exc.messages), 400
         else:

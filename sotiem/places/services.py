@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from sotiem.audit.actors import Actor
 from sotiem.audit.services import audit_record, audit_record_entries, snapshot
 from sotiem.db.bulk import insert_objects, loaded
 from sotiem.places.models import AdminUnit, Era, Level, Site, SiteKind, SiteSession
@@ -21,7 +22,7 @@ def site_create(
     kind: str,
     province: AdminUnit,
     commune: AdminUnit | None = None,
-    actor: Any,
+    actor: Actor,
     reason: str = "",
 ) -> Site:
     """Register a site or team under its owning 2025-era province."""
@@ -43,7 +44,7 @@ def site_create(
 
 
 def session_find_or_create(
-    *, site: Site, date: dt.date, commune: AdminUnit | None = None, place_text: str = "", actor: Any
+    *, site: Site, date: dt.date, commune: AdminUnit | None = None, place_text: str = "", actor: Actor
 ) -> SiteSession:
     """The session of a site on a day at a place, created (and audited) the first time it is named."""
     place_text = " ".join(place_text.split())[:200]
@@ -73,7 +74,7 @@ class SessionIn:
 
 
 def sessions_find_or_create_many(
-    *, items: list[SessionIn], actor: Any, batch_audit: list[list[Any]] | None = None
+    *, items: list[SessionIn], actor: Actor, batch_audit: list[list[Any]] | None = None
 ) -> dict[tuple[int, dt.date, str], SiteSession]:
     """The sessions for many (site, day, place) at once, creating and auditing the missing ones.
 
@@ -133,7 +134,7 @@ class SiteRowResult:
     reasons: str = ""
 
 
-def site_import_row(*, values: dict[str, str], actor: Any) -> SiteRowResult:
+def site_import_row(*, values: dict[str, str], actor: Actor) -> SiteRowResult:
     """Create one site from a spreadsheet row; an existing identical site is left unchanged (idempotent)."""
     from sotiem.places.selectors import codes_2025_of, commune_find, province_find
 

@@ -9,9 +9,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sotiem.accounts.models import ApiKey
 from sotiem.accounts.services import apikey_create, apikey_revoke
+from sotiem.audit.actors import Agent
 from sotiem.places.models import Site
 
-ACTOR = "cli"
+ACTOR = Agent.system("cli")
 
 
 class Command(BaseCommand):

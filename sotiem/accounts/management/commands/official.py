@@ -11,9 +11,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sotiem.accounts.models import Grant, Level, Role
 from sotiem.accounts.services import grant_create, grant_revoke, official_create
+from sotiem.audit.actors import Agent
 from sotiem.places.models import Site
 
-ACTOR = "cli"
+ACTOR = Agent.system("cli")
 
 
 class Command(BaseCommand):

@@ -13,13 +13,14 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from sotiem.audit.actors import Agent
 from sotiem.certificates.models import SigningKey
 from sotiem.certificates.services import certificate_current, certificates_refresh_all, signing_key_create
 from sotiem.certificates.verification import verify_text
 from sotiem.lib.params import ParamError, parse_instant
 from sotiem.people.models import Person
 
-ACTOR = "cli"
+ACTOR = Agent.system("cli")
 
 
 def _person(text: str) -> Person:

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from sotiem.audit.actors import Agent
 from sotiem.immunizations.imports import (
     import_run_execute,
     import_run_report,
@@ -68,7 +69,7 @@ class Command(BaseCommand):
                     run=run,
                     path=path,
                     sender=Sender(source=source, label="cli"),
-                    actor=f"import:{source}",
+                    actor=Agent.sender(f"import:{source}"),
                     progress=bar.update,
                     workers=opts["workers"],
                 )

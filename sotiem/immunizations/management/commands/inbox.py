@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from sotiem.accounts.models import ApiKey
+from sotiem.audit.actors import Agent
 from sotiem.immunizations.ingest import Sender, inbox_rerun
 from sotiem.immunizations.models import InboxBatch, InboxStatus
 
@@ -43,7 +44,7 @@ class Command(BaseCommand):
             pending = pending.filter(pk=opts["id"])
         for batch in pending.order_by("id"):
             results = inbox_rerun(
-                batch=batch, sender=sender_for(batch.source), actor=f"inbox-rerun:{batch.pk}"
+                batch=batch, sender=sender_for(batch.source), actor=Agent.sender(f"inbox-rerun:{batch.pk}")
             )
             counts: dict[str, int] = {}
             for result in results:

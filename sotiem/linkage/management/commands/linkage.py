@@ -57,6 +57,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {name}: " + " ".join(f"{w:+.1f}" for w in weights[1:]))
 
     def _run(self, opts: dict[str, Any]) -> None:
+        from sotiem.audit.actors import Agent
         from sotiem.linkage.dedup import linkage_run
 
         spark = None
@@ -64,7 +65,9 @@ class Command(BaseCommand):
             from sotiem.linkage.spark import local_session
 
             spark = local_session()
-        result = linkage_run(actor="linkage", engine=opts["engine"], spark=spark, apply=not opts["dry_run"])
+        result = linkage_run(
+            actor=Agent.system("linkage"), engine=opts["engine"], spark=spark, apply=not opts["dry_run"]
+        )
         self.stdout.write(
             f"{result.persons:,} persons, {result.pairs_scored:,} pairs at or above the review weight; "
             f"{result.merged:,} merged, {result.queued:,} queued for review"

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from sotiem.audit.actors import Agent
 from sotiem.lib.spreadsheets import SITE_COLUMNS, ReportRow, SheetError, read_rows, write_report
 from sotiem.places.services import site_import_row
 
@@ -33,7 +34,7 @@ class Command(BaseCommand):
                 path, columns=SITE_COLUMNS, required={"site_code", "name", "kind", "province"}
             ):
                 with transaction.atomic():
-                    result = site_import_row(values=row.values, actor="import-sites")
+                    result = site_import_row(values=row.values, actor=Agent.system("import-sites"))
                 counts[result.status] += 1
                 if result.status in ("rejected", "conflict"):
                     refused.append(
