@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -32,20 +33,14 @@ PROOF_KEY = "citizen_phone"  # {"phone": E.164, "until": epoch seconds, "handles
 PROOF_SECONDS = 30 * 60
 LIST_LIMIT = 200
 
-CODE_SENT = "Đã gửi mã xác nhận tới {phone} / A code was sent to {phone}"
-WRONG_CODE = "Mã không đúng, còn {left} lần thử / Wrong code; {left} tries left"
-CODE_EXPIRED = "Mã đã hết hạn, hãy yêu cầu mã mới / The code expired; ask for a new one"
-CODE_SPENT = "Đã nhập sai 5 lần, hãy yêu cầu mã mới / Five wrong codes; ask for a new one"
-CODE_USED = "Mã này đã được dùng, hãy yêu cầu mã mới / This code was already used; ask for a new one"
-NO_CODE = "Chưa có mã nào được gửi, hãy nhập số điện thoại / No code was sent yet; enter your phone number"
-PROOF_EXPIRED = (
-    "Phiên xác nhận số điện thoại đã hết hạn (30 phút), hãy xác nhận lại / Your phone proof expired "
-    "(30 minutes); prove it again"
-)
-DETACHED = (
-    "Đã tách {name} khỏi số {phone}; hồ sơ và các mũi tiêm của họ giữ nguyên / Detached from this phone; "
-    "their record and doses are unchanged"
-)
+CODE_SENT = gettext_lazy("A code was sent to %(phone)s")
+WRONG_CODE = ngettext_lazy("Wrong code; %(left)s try left", "Wrong code; %(left)s tries left", "left")
+CODE_EXPIRED = gettext_lazy("The code expired; ask for a new one")
+CODE_SPENT = gettext_lazy("Five wrong codes; ask for a new one")
+CODE_USED = gettext_lazy("This code was already used; ask for a new one")
+NO_CODE = gettext_lazy("No code was sent yet; enter your phone number")
+PROOF_EXPIRED = gettext_lazy("Your phone proof expired (30 minutes); prove it again")
+DETACHED = gettext_lazy("%(name)s was detached from %(phone)s; their record and doses are unchanged")
 
 
 def _proved_phone(request: HttpRequest) -> str | None:
@@ -120,7 +115,7 @@ def my_phone(request: HttpRequest) -> HttpResponse:
         return _page(request, error="; ".join(exc.messages), raw=raw, status=400)
     request.session.pop(PROOF_KEY, None)  # asking a code for a phone starts over
     request.session[CHALLENGE_KEY] = str(challenge.public_id)
-    messages.info(request, CODE_SENT.format(phone=challenge.phone))
+    messages.info(request, CODE_SENT % {"phone": challenge.phone})
     return redirect("citizen_phone")
 
 
@@ -130,7 +125,7 @@ def my_phone_verify(request: HttpRequest) -> HttpResponse:
     """Check the code the citizen typed; the right one proves the phone to this session for 30 minutes."""
     challenge = _pending_challenge(request)
     if challenge is None:
-        return _page(request, error=NO_CODE, status=400)
+        return _page(request, error=str(NO_CODE), status=400)
     if phone_challenge_verify(challenge=challenge, code=request.POST.get("code") or ""):
         request.session.cycle_key()  # a proved session gets a new id, so a planted one proves nothing
         del request.session[CHALLENGE_KEY]
@@ -141,13 +136,13 @@ def my_phone_verify(request: HttpRequest) -> HttpResponse:
         }
         return redirect("citizen_phone")
     if challenge.verified_at:
-        error = CODE_USED
+        error = str(CODE_USED)
     elif challenge.is_expired():
-        error = CODE_EXPIRED
+        error = str(CODE_EXPIRED)
     elif challenge.attempts_left() == 0:
-        error = CODE_SPENT
+        error = str(CODE_SPENT)
     else:
-        error = WRONG_CODE.format(left=challenge.attempts_left())
+        error = WRONG_CODE % {"left": challenge.attempts_left()}
     return _page(request, error=error, status=400)
 
 
@@ -179,7 +174,7 @@ def my_phone_detach(request: HttpRequest) -> HttpResponse:
         )
     except ValidationError as exc:
         return _page(request, error="; ".join(exc.messages), status=400)
-    messages.success(request, DETACHED.format(name=contact.person.full_name, phone=phone))
+    messages.success(request, DETACHED % {"name": contact.person.full_name, "phone": phone})
     return redirect("citizen_phone")
 
 

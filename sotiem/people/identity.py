@@ -45,6 +45,7 @@ from sotiem.people.models import (
     PersonStatus,
     ReviewCandidate,
     ReviewOrigin,
+    Sex,
 )
 from sotiem.people.services import PersonIn, check_identifier, person_create_many, review_candidates_queue
 from sotiem.places.selectors import codes_2025_of
@@ -399,7 +400,8 @@ def display_values(record: MatchRecord) -> dict[str, str]:
     return {
         "name": record.name,
         "birth": birth,
-        "sex": {"M": "Nam / M", "F": "Nữ / F"}.get(record.sex, ""),
+        # stored with the pair in the words of whoever queued it; the codes are what machines read
+        "sex": str(Sex(record.sex).label) if record.sex in (Sex.MALE, Sex.FEMALE) else "",
         "place": " ".join(filter(None, (record.commune_code, record.province_code))),
         "national_id": " ".join(filter(None, (record.cccd, record.cmnd, record.passport))),
         "phone": ", ".join(sorted(record.phones)),

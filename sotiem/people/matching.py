@@ -23,8 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy, gettext_noop
 from rapidfuzz.distance import Levenshtein
 
+from sotiem.lib.i18n import Text
 from sotiem.lib.names import name_key, normalize_name, telex_to_unicode
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "match_model.json"
@@ -41,54 +44,76 @@ MIN_LEVEL_WEIGHT = -15.0
 M_FLOOR = 1e-3
 
 # The levels of each comparison, in the order they are tested; level 0 is "no evidence" (a value is missing).
+# Their labels stay plain English strings (Splink's charts read them); `level_label` gives them in the reader's
+# language.
 LEVELS: dict[str, list[tuple[str, str]]] = {
     "name": [
-        ("missing", "Thiếu / Missing"),
-        ("exact", "Trùng khớp / Identical"),
-        ("key", "Trùng khi bỏ dấu / Same without diacritics"),
-        ("core", "Trùng khi bỏ Văn/Thị, đổi thứ tự / Same without Văn/Thị or in another order"),
-        ("folded", "Đọc giống nhau / Sounds alike (Hoàng~Huỳnh, Vũ~Võ, tr~ch…)"),
-        ("given_same", "Cùng tên, khác họ/đệm / Same given name, other family or middle name"),
-        ("given_typo", "Tên gần giống (một ký tự) / Given name one letter apart"),
-        ("different", "Khác tên / Different given name"),
+        ("missing", gettext_noop("Missing")),
+        ("exact", gettext_noop("Identical")),
+        ("key", gettext_noop("Same without diacritics")),
+        ("core", gettext_noop("Same without Văn/Thị or in another order")),
+        ("folded", gettext_noop("Sounds alike (Hoàng~Huỳnh, Vũ~Võ, tr~ch…)")),
+        ("given_same", gettext_noop("Same given name, other family or middle name")),
+        ("given_typo", gettext_noop("Given name one letter apart")),
+        ("different", gettext_noop("Different given name")),
     ],
     "birth": [
-        ("missing", "Thiếu / Missing"),
-        ("exact", "Trùng ngày sinh / Same date"),
-        ("partial", "Khớp phần đã ghi (năm, tháng) / Agrees where only year or month is known"),
-        ("swapped", "Đảo ngày và tháng / Day and month swapped"),
-        ("off_by_one", "Lệch một ngày hoặc một năm / One day or one year apart"),
-        ("same_year", "Cùng năm sinh / Same year"),
-        ("different", "Khác / Different"),
+        ("missing", gettext_noop("Missing")),
+        ("exact", gettext_noop("Same date")),
+        ("partial", gettext_noop("Agrees where only year or month is known")),
+        ("swapped", gettext_noop("Day and month swapped")),
+        ("off_by_one", gettext_noop("One day or one year apart")),
+        ("same_year", gettext_noop("Same year")),
+        ("different", gettext_noop("Different")),
     ],
-    "sex": [("missing", "Thiếu / Missing"), ("same", "Trùng / Same"), ("different", "Khác / Different")],
+    "sex": [
+        ("missing", gettext_noop("Missing")),
+        ("same", gettext_noop("Same")),
+        ("different", gettext_noop("Different")),
+    ],
     "place": [
-        ("missing", "Thiếu / Missing"),
-        ("commune", "Cùng xã/phường / Same commune"),
-        ("province", "Cùng tỉnh / Same province"),
-        ("different", "Khác tỉnh / Different province"),
+        ("missing", gettext_noop("Missing")),
+        ("commune", gettext_noop("Same commune")),
+        ("province", gettext_noop("Same province")),
+        ("different", gettext_noop("Different province")),
     ],
     "national_id": [
-        ("missing", "Không so được / Not comparable"),
-        ("exact", "Trùng số giấy tờ / Same ID number"),
-        ("near", "Lệch một, hai chữ số / One or two digits apart"),
-        ("different", "Khác số / Different ID number"),
+        ("missing", gettext_noop("Not comparable")),
+        ("exact", gettext_noop("Same ID number")),
+        ("near", gettext_noop("One or two digits apart")),
+        ("different", gettext_noop("Different ID number")),
     ],
     "phone": [
-        ("missing", "Thiếu / Missing"),
-        ("shared", "Dùng chung số điện thoại / Share a phone"),
-        ("none_shared", "Không chung số / No phone in common"),
+        ("missing", gettext_noop("Missing")),
+        ("shared", gettext_noop("Share a phone")),
+        ("none_shared", gettext_noop("No phone in common")),
     ],
 }
 COMPARISONS = list(LEVELS)
-FIELD_LABELS = {
-    "name": "Họ tên / Name",
-    "birth": "Ngày sinh / Birth date",
-    "sex": "Giới tính / Sex",
-    "place": "Nơi ở / Address",
-    "national_id": "Số giấy tờ / ID number",
-    "phone": "Điện thoại / Phone",
+FIELD_LABELS: dict[str, Promise] = {
+    "name": gettext_lazy("Name"),
+    "birth": gettext_lazy("Birth date"),
+    "sex": gettext_lazy("Sex"),
+    "place": gettext_lazy("Address"),
+    "national_id": gettext_lazy("ID number"),
+    "phone": gettext_lazy("Phone"),
 }
+
+
+def field_label(name: str) -> str:
+    """A comparison's field as an official reads it, in the active language (the code itself when unknown)."""
+    label = FIELD_LABELS.get(name)
+    return str(label) if label is not None else name
+
+
+def level_label(name: str, level: str) -> str:
+    """A comparison level (by its code) as an official reads it, in the active language."""
+    for code, label in LEVELS.get(name, ()):
+        if code == level:
+            return str(Text(label, {}))  # marked with gettext_noop above, translated now
+    return level
+
+
 LINKABLE_NAME_LEVELS = frozenset({1, 2, 3, 4})  # exact … folded: a match may be linked without an official
 
 
@@ -310,11 +335,11 @@ class MatchModel:
         return [
             {
                 "field": name,
-                "label": FIELD_LABELS[name],
+                "label": str(FIELD_LABELS[name]),
                 "a": values_a.get(name, ""),
                 "b": values_b.get(name, ""),
                 "level": LEVELS[name][level][0],
-                "level_label": LEVELS[name][level][1],
+                "level_label": level_label(name, LEVELS[name][level][0]),
                 "weight": round(self.weights[name][level], 2),
             }
             for name, level in zip(COMPARISONS, levels, strict=True)

@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sotiem.audit.actors import Actor, official_of
 from sotiem.audit.services import actor_label_of, audit_record, require_reason, snapshot
@@ -44,9 +45,8 @@ def _require_active(*persons: Person) -> None:
     for person in persons:
         if person.is_merged():
             raise ValidationError(
-                f"Hồ sơ {person} đã được gộp vào hồ sơ khác; hãy dùng hồ sơ đó, hoặc hoàn tác lần "
-                f"gộp đó trước / {person} was merged into another person; use that person, or "
-                f"undo that merge first"
+                _("%(person)s was merged into another person; use that person, or undo that merge first")
+                % {"person": person}
             )
 
 
@@ -169,8 +169,8 @@ def _review_lock_pending(review: ReviewCandidate) -> None:
     review.refresh_from_db(from_queryset=ReviewCandidate.objects.select_for_update())
     if not review.is_pending():
         raise ValidationError(
-            f"Cặp này đã được quyết định ({review.get_status_display()}) / This pair was already "
-            f"decided; a pair is decided once"
+            _("This pair was already decided (%(status)s); a pair is decided once")
+            % {"status": review.get_status_display()}
         )
 
 
@@ -214,18 +214,14 @@ def person_merge(
     `merged` as a tombstone."""
     require_reason(reason)
     if survivor.pk == merged.pk:
-        raise ValidationError(
-            "Không thể gộp một người vào chính họ / A person cannot be merged into themselves"
-        )
+        raise ValidationError(_("A person cannot be merged into themselves"))
     _lock(survivor, merged)
     _require_active(merged, survivor)
     moved = _merge_plan(survivor, merged)
     if review is not None:
         _review_lock_pending(review)
         if {review.person_a_id, review.person_b_id} != {survivor.pk, merged.pk}:
-            raise ValidationError(
-                "Cặp xem xét không phải hai người này / The review pair is not these two persons"
-            )
+            raise ValidationError(_("The review pair is not these two persons"))
         moved["review_reason"] = review.reason  # restored by unmerge, which reopens the pair
     _move(moved, to=survivor)
     _set_aside(moved, active=False)
@@ -249,7 +245,7 @@ def person_merge(
 def _check_undoable(merge: PersonMerge, *, holder: Person) -> None:
     """Refuse an undo that could not put back exactly what the merge or split moved."""
     if merge.is_undone():
-        raise ValidationError("Lần gộp/tách này đã được hoàn tác / This merge or split was already undone")
+        raise ValidationError(_("This merge or split was already undone"))
     survivor, merged = merge.survivor, merge.merged
     if merge.kind == MergeKind.SPLIT:
         _require_active(survivor, merged)
@@ -257,15 +253,14 @@ def _check_undoable(merge: PersonMerge, *, holder: Person) -> None:
         _require_active(survivor)
         if merged.merged_into_id != survivor.pk:
             raise ValidationError(
-                f"Hồ sơ {merged} không còn trỏ tới {survivor} / {merged} no longer points at {survivor}"
+                _("%(merged)s no longer points at %(survivor)s") % {"merged": merged, "survivor": survivor}
             )
     movable = _movable()
     for table, model in movable.items():
         if model._default_manager.filter(pk__in=merge.moved.get(table, [])).exclude(person=holder).exists():
             raise ValidationError(
-                f"Một số bản ghi ({table}) đã được chuyển đi sau đó; hãy hoàn tác thay đổi đó "
-                f"trước / Some {table} it moved have moved again since (a later split or "
-                f"merge); undo that first"
+                _("Some %(table)s it moved have moved again since (a later split or merge); undo that first")
+                % {"table": table}
             )
     if merge.kind == MergeKind.SPLIT:
         for table in (t for t in merge.moved if t in movable and t not in OWN):
@@ -276,9 +271,11 @@ def _check_undoable(merge: PersonMerge, *, holder: Person) -> None:
                 .exists()
             ):
                 raise ValidationError(
-                    f"Hồ sơ {merged} có thêm bản ghi ({table}) sau khi tách; hãy gộp hai hồ sơ "
-                    f"thay vì hoàn tác / {merged} has {table} recorded since the split; merge "
-                    f"the two persons instead of undoing the split"
+                    _(
+                        "%(person)s has %(table)s recorded since the split; merge the two persons instead of "
+                        "undoing the split"
+                    )
+                    % {"person": merged, "table": table}
                 )
 
 
@@ -299,8 +296,7 @@ def person_unmerge(*, merge: PersonMerge, actor: Actor, reason: str) -> PersonMe
             _set_aside(merge.moved, active=True)
     except IntegrityError as exc:  # rows added to the tombstone since (say an identifier) now clash
         raise ValidationError(
-            f"Không thể hoàn tác chính xác: hồ sơ {owner} đã có bản ghi trùng sau đó / Cannot "
-            f"undo exactly: {owner} was given a clashing record since"
+            _("Cannot undo exactly: %(person)s was given a clashing record since") % {"person": owner}
         ) from exc
     # a split is undone by making the new person a tombstone of the original (persons are never deleted); the
     # identifiers and phones it was created with stay on it, so a record carrying them now finds the original
@@ -374,7 +370,9 @@ def review_decide(
     """Decide a review pair once: "linked" merges it (into `survivor`, else the one with more doses); or "not_same"."""
     require_reason(reason)
     if decision not in (ReviewStatus.LINKED, ReviewStatus.NOT_SAME):
-        raise ValidationError(f"Quyết định không hợp lệ / Unknown decision {decision!r} (linked or not_same)")
+        raise ValidationError(
+            _("Unknown decision %(decision)s (linked or not_same)") % {"decision": repr(decision)}
+        )
     _review_lock_pending(candidate)
     if decision == ReviewStatus.NOT_SAME:
         _review_decided(candidate, ReviewStatus.NOT_SAME, actor=actor, reason=reason)
@@ -382,9 +380,7 @@ def review_decide(
     a, b = candidate.person_a, candidate.person_b
     keep = survivor or _more_doses(a, b)
     if keep.pk not in (a.pk, b.pk):
-        raise ValidationError(
-            "Hồ sơ giữ lại phải là một trong hai người / The survivor must be one of the pair"
-        )
+        raise ValidationError(_("The survivor must be one of the pair"))
     person_merge(
         survivor=keep, merged=b if keep.pk == a.pk else a, actor=actor, reason=reason, review=candidate
     )

@@ -6,25 +6,26 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from sotiem.accounts.scoping import RestrictedQuerySet
 
 
 class Sex(models.TextChoices):
-    MALE = "M", "Nam / Male"
-    FEMALE = "F", "Nữ / Female"
-    UNKNOWN = "U", "Không rõ / Unknown"
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+    UNKNOWN = "U", _("Unknown")
 
 
 class DatePrecision(models.TextChoices):
-    DAY = "day", "Ngày / Day"
-    MONTH = "month", "Tháng / Month"
-    YEAR = "year", "Năm / Year"
+    DAY = "day", _("Day")
+    MONTH = "month", _("Month")
+    YEAR = "year", _("Year")
 
 
 class PersonStatus(models.TextChoices):
-    ACTIVE = "active", "Đang dùng / Active"
-    MERGED = "merged", "Đã gộp / Merged"
+    ACTIVE = "active", _("Active")
+    MERGED = "merged", _("Merged")
 
 
 class Person(models.Model):
@@ -80,8 +81,8 @@ class Person(models.Model):
     objects = RestrictedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "Người / person"
-        verbose_name_plural = "Người / persons"
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
         # plain indexes (no LIKE variants: jurisdiction codes are matched exactly); name_key alone is served by
         # the (name_key, birth_date) index
         indexes = [
@@ -109,10 +110,10 @@ class Person(models.Model):
 
 
 class IdScheme(models.TextChoices):
-    CCCD = "CCCD", "Căn cước công dân / Citizen ID (12 digits)"
-    CMND = "CMND", "Chứng minh nhân dân / Old ID card (9 or 12 digits)"
-    BHYT = "BHYT", "Bảo hiểm y tế / Health insurance"
-    PASSPORT = "PASSPORT", "Hộ chiếu / Passport"
+    CCCD = "CCCD", _("Citizen ID (12 digits)")
+    CMND = "CMND", _("Old ID card (9 or 12 digits)")
+    BHYT = "BHYT", _("Health insurance")
+    PASSPORT = "PASSPORT", _("Passport")
 
 
 class Identifier(models.Model):
@@ -135,8 +136,8 @@ class Identifier(models.Model):
     objects = RestrictedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "Giấy tờ tùy thân / identifier"
-        verbose_name_plural = "Giấy tờ tùy thân / identifiers"
+        verbose_name = _("identifier")
+        verbose_name_plural = _("identifiers")
         indexes = [models.Index(fields=["scheme", "value"])]
         constraints = [
             models.UniqueConstraint(
@@ -149,11 +150,11 @@ class Identifier(models.Model):
 
 
 class Relationship(models.TextChoices):
-    SELF = "self", "Chính chủ / Self"
-    GUARDIAN = "guardian", "Người giám hộ / Guardian"
-    RELATIVE = "relative", "Người thân / Relative"
-    GROUP_ORGANISER = "group_organiser", "Người đăng ký hộ nhóm / Group organiser"
-    UNSTATED = "unstated", "Không rõ / Not stated (given on a record)"
+    SELF = "self", _("Self")
+    GUARDIAN = "guardian", _("Guardian")
+    RELATIVE = "relative", _("Relative")
+    GROUP_ORGANISER = "group_organiser", _("Group organiser")
+    UNSTATED = "unstated", _("Not stated (given on a record)")
 
 
 class ContactPoint(models.Model):
@@ -175,8 +176,8 @@ class ContactPoint(models.Model):
     objects = RestrictedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "Số điện thoại / contact phone"
-        verbose_name_plural = "Số điện thoại / contact phones"
+        verbose_name = _("contact phone")
+        verbose_name_plural = _("contact phones")
         indexes = [models.Index(fields=["phone"])]
         constraints = [
             models.UniqueConstraint(
@@ -191,15 +192,15 @@ class ContactPoint(models.Model):
 
 
 class ReviewOrigin(models.TextChoices):
-    INGEST = "ingest", "Khi nhận bản ghi / On receiving a record"
-    LINKAGE = "linkage", "Rà soát toàn hệ thống / Registry-wide deduplication"
-    ID_CONFLICT = "id_conflict", "Một số giấy tờ trên hai người khác nhau / One ID on two different people"
+    INGEST = "ingest", _("On receiving a record")
+    LINKAGE = "linkage", _("Registry-wide deduplication")
+    ID_CONFLICT = "id_conflict", _("One ID on two different people")
 
 
 class ReviewStatus(models.TextChoices):
-    PENDING = "pending", "Chờ xem xét / Pending"
-    LINKED = "linked", "Cùng một người (đã gộp) / Same person (merged)"
-    NOT_SAME = "not_same", "Không phải cùng một người / Not the same person"
+    PENDING = "pending", _("Pending")
+    LINKED = "linked", _("Same person (merged)")
+    NOT_SAME = "not_same", _("Not the same person")
 
 
 class ReviewCandidate(models.Model):
@@ -236,8 +237,8 @@ class ReviewCandidate(models.Model):
     objects = RestrictedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "Cặp cần xem xét / review candidate"
-        verbose_name_plural = "Cặp cần xem xét / review candidates"
+        verbose_name = _("review candidate")
+        verbose_name_plural = _("review candidates")
         indexes = [models.Index(fields=["status", "province_code"]), models.Index(fields=["person_b"])]
         constraints = [
             models.UniqueConstraint(fields=["person_a", "person_b"], name="review_candidate_pair_once"),
@@ -255,8 +256,8 @@ class ReviewCandidate(models.Model):
 
 
 class MergeKind(models.TextChoices):
-    MERGE = "merge", "Gộp / Merge"
-    SPLIT = "split", "Tách / Split"
+    MERGE = "merge", _("Merge")
+    SPLIT = "split", _("Split")
 
 
 class PersonMerge(models.Model):
@@ -295,8 +296,8 @@ class PersonMerge(models.Model):
     objects = RestrictedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "Gộp/tách hồ sơ / merge or split"
-        verbose_name_plural = "Gộp/tách hồ sơ / merges and splits"
+        verbose_name = _("merge or split")
+        verbose_name_plural = _("merges and splits")
         indexes = [models.Index(fields=["survivor"]), models.Index(fields=["merged"])]
 
     def __str__(self) -> str:
@@ -327,8 +328,8 @@ class PhoneChallenge(models.Model):
     verified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "Mã xác nhận số điện thoại / phone challenge"
-        verbose_name_plural = "Mã xác nhận số điện thoại / phone challenges"
+        verbose_name = _("phone challenge")
+        verbose_name_plural = _("phone challenges")
         indexes = [models.Index(fields=["phone", "created_at"])]
 
     def __str__(self) -> str:
@@ -357,8 +358,8 @@ class BirthDateTry(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        verbose_name = "Lần nhập sai ngày sinh / wrong birth date"
-        verbose_name_plural = "Lần nhập sai ngày sinh / wrong birth dates"
+        verbose_name = _("wrong birth date")
+        verbose_name_plural = _("wrong birth dates")
         indexes = [
             models.Index(fields=["person", "created_at"]),
             models.Index(fields=["phone", "created_at"]),
@@ -370,9 +371,9 @@ class BirthDateTry(models.Model):
 
 
 class LockScope(models.TextChoices):
-    PERSON = "person", "Người / Person"
-    PHONE = "phone", "Số điện thoại / Phone"
-    ADDRESS = "address", "Địa chỉ mạng / Client address"
+    PERSON = "person", _("Person")
+    PHONE = "phone", _("Phone")
+    ADDRESS = "address", _("Client address")
 
 
 class BirthDateLock(models.Model):
@@ -397,8 +398,8 @@ class BirthDateLock(models.Model):
     )
 
     class Meta:
-        verbose_name = "Khóa nhập ngày sinh / birth date lock"
-        verbose_name_plural = "Khóa nhập ngày sinh / birth date locks"
+        verbose_name = _("birth date lock")
+        verbose_name_plural = _("birth date locks")
         indexes = [models.Index(fields=["scope", "key", "until"])]
 
     def __str__(self) -> str:

@@ -16,6 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 
 from sotiem.audit.actors import Actor, Agent
 from sotiem.audit.services import audit_record, audit_record_entries, require_reason, snapshot
@@ -71,11 +73,25 @@ class ContactIn:
     relationship: str = Relationship.SELF
 
 
-@functools.lru_cache(maxsize=65536)
 def check_identifier(
     scheme: str | None, value: str, *, sex: str, birth_year: int | None
 ) -> tuple[str, str, bool, str]:
-    """(scheme, normalised value, passed its checks, notes) for an identifier; raises only when no scheme fits."""
+    """(scheme, normalised value, passed its checks, notes) for an identifier; raises only when no scheme fits.
+
+    The notes are words in the active language, so the cache holds one answer per language.
+    """
+    return _check_identifier(scheme, value, sex=sex, birth_year=birth_year, language=get_language() or "")
+
+
+@functools.lru_cache(maxsize=65536)
+def _check_identifier(
+    scheme: str | None,
+    value: str,
+    *,
+    sex: str,
+    birth_year: int | None,
+    language: str,  # noqa: ARG001 (a key of the cache: the notes are written in it)
+) -> tuple[str, str, bool, str]:
     known_sex = sex if sex in (Sex.MALE, Sex.FEMALE) else None
     if scheme == IdScheme.CCCD:
         check = check_cccd(value, sex=known_sex, birth_year=birth_year)
@@ -88,7 +104,7 @@ def check_identifier(
     chosen = scheme or check.scheme
     if chosen not in IdScheme.values:
         raise ValidationError(
-            check.errors[0] if check.errors else f"Mã định danh không hợp lệ / Invalid ID {value!r}"
+            check.errors[0] if check.errors else _("Invalid ID %(value)s") % {"value": repr(value)}
         )
     note = "; ".join([*check.errors, *check.warnings])
     return chosen, check.value or value.strip(), check.valid, note
@@ -134,17 +150,17 @@ def _person_checked_name(item: PersonIn, today: dt.date) -> str:
     """
     name = normalize_name(item.full_name)
     if not name:
-        raise ValidationError("Thiếu họ tên / The full name is missing")
+        raise ValidationError(_("The full name is missing"))
     _check_lengths(name, item.full_name, item.address, item.birth_date, item.birth_precision)
     if item.sex not in SEXES:
-        raise ValidationError(f"Giới tính không hợp lệ / Unknown sex {item.sex!r} (M, F or U)")
+        raise ValidationError(_("Unknown sex %(sex)s (M, F or U)") % {"sex": repr(item.sex)})
     if item.birth_precision not in PRECISIONS:
         raise ValidationError(
-            f"Độ chính xác ngày sinh không hợp lệ / Unknown birth date precision {item.birth_precision!r}"
+            _("Unknown birth date precision %(precision)s") % {"precision": repr(item.birth_precision)}
         )
     if item.birth_date and item.birth_date > today:
         raise ValidationError(
-            f"Ngày sinh {item.birth_date:%d/%m/%Y} ở tương lai / The birth date is in the future"
+            _("The birth date %(date)s is in the future") % {"date": f"{item.birth_date:%d/%m/%Y}"}
         )
     return name
 
@@ -156,21 +172,17 @@ def _check_lengths(
     given = unicodedata.normalize("NFC", full_name).strip()
     if not (_fits("full_name", name) and _fits("name_as_given", given) and _fits("name_key", name_key(name))):
         raise ValidationError(
-            f"Họ tên dài quá {_limit('full_name')} ký tự / "
-            f"The full name is over {_limit('full_name')} characters"
+            _("The full name is over %(limit)s characters") % {"limit": _limit("full_name")}
         )
     # the matching keys join the first and last words; shorter names always fit (folding never lengthens)
     if len(name) > 100 and not all(
         _fits("block_key", key) for key in block_keys(name, birth_date, precision, "00")
     ):
         raise ValidationError(
-            "Từ đầu và từ cuối của họ tên quá dài để tra trùng / "
-            "The family and given names are too long to be matched (their first and last words)"
+            _("The family and given names are too long to be matched (their first and last words)")
         )
     if not _fits("address", address.strip()):
-        raise ValidationError(
-            f"Địa chỉ dài quá {_limit('address')} ký tự / The address is over {_limit('address')} characters"
-        )
+        raise ValidationError(_("The address is over %(limit)s characters") % {"limit": _limit("address")})
 
 
 def _person_row(item: PersonIn, today: dt.date) -> Person:
@@ -204,7 +216,9 @@ def _contact_row(person: Person, phone: str, relationship: str) -> ContactPoint:
 
 def _checked_phone(phone: str, relationship: str) -> str:
     if relationship not in RELATIONSHIPS:
-        raise ValidationError(f"Quan hệ không hợp lệ / Unknown relationship {relationship!r}")
+        raise ValidationError(
+            _("Unknown relationship %(relationship)s") % {"relationship": repr(relationship)}
+        )
     try:
         return normalize_phone(phone)
     except PhoneError as exc:
@@ -317,7 +331,7 @@ def person_create_many(*, items: list[PersonIn], actor: Actor, reason: str = "")
 
 def _identifier_add(person: Person, scheme: str | None, value: str) -> Identifier:
     row = _identifier_row(person, scheme, value)
-    ident, _ = Identifier.objects.get_or_create(
+    ident, _created = Identifier.objects.get_or_create(
         person=person,
         scheme=row.scheme,
         value=row.value,
@@ -395,12 +409,10 @@ def person_update(*, person: Person, actor: Actor, reason: str, **changes: Any) 
     allowed = {"full_name", "birth_date", "birth_precision", "sex", "commune", "address"}
     unknown = set(changes) - allowed
     if unknown:
-        raise ValidationError(f"Không sửa được trường / Cannot change fields: {', '.join(sorted(unknown))}")
+        raise ValidationError(_("Cannot change fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     require_reason(reason)
     if person.is_merged():
-        raise ValidationError(
-            "Hồ sơ đã gộp, hãy sửa hồ sơ chính / This person was merged; correct the survivor"
-        )
+        raise ValidationError(_("This person was merged; correct the survivor"))
     before = snapshot(person, PERSON_FIELDS)
     for field, value in changes.items():
         setattr(person, field, value)
@@ -423,7 +435,7 @@ def person_update(*, person: Person, actor: Actor, reason: str, **changes: Any) 
         person.full_name, person.birth_date, person.birth_precision, person.province_code
     )
     if person.sex not in Sex.values:
-        raise ValidationError(f"Giới tính không hợp lệ / Unknown sex {person.sex!r}")
+        raise ValidationError(_("Unknown sex %(sex)s (M, F or U)") % {"sex": repr(person.sex)})
     person.save()
     audit_record(
         actor=actor,
@@ -447,7 +459,7 @@ def review_candidates_queue(
     if not wanted:
         return []
     if any(a >= b for a, b in wanted):
-        raise ValidationError("Cặp phải theo thứ tự id / A pair's first person must have the lower id")
+        raise ValidationError(_("A pair's first person must have the lower id"))
     asked = set(
         ReviewCandidate.objects.filter(
             person_a_id__in={a for a, _ in wanted}, person_b_id__in={b for _, b in wanted}
@@ -491,9 +503,7 @@ def citizen_actor(phone: str) -> Agent:
 
 CHALLENGE_WINDOW = dt.timedelta(minutes=15)
 CHALLENGES_PER_WINDOW = 3
-CODE_TEXT = (
-    "Mã xác nhận sotiem: {code} (hiệu lực {minutes} phút) / sotiem code: {code} (valid {minutes} minutes)"
-)
+CODE_TEXT = gettext_lazy("sotiem code: %(code)s (valid %(minutes)s minutes)")
 
 
 def _code_hash(public_id: Any, code: str) -> str:
@@ -520,9 +530,10 @@ def phone_challenge_start(*, phone: str) -> PhoneChallenge:
             1, -(-int((recent[-CHALLENGES_PER_WINDOW] + CHALLENGE_WINDOW - now).total_seconds()) // 60)
         )
         raise ValidationError(
-            f"Vui lòng đợi {minutes} phút rồi yêu cầu mã mới (tối đa {CHALLENGES_PER_WINDOW} mã "
-            f"trong 15 phút) / Please wait {minutes} min before asking for a new code (at most "
-            f"{CHALLENGES_PER_WINDOW} codes in 15 minutes)"
+            _(
+                "Please wait %(minutes)s min before asking for a new code (at most %(count)s codes in 15 minutes)"
+            )
+            % {"minutes": minutes, "count": CHALLENGES_PER_WINDOW}
         )
     code = f"{secrets.randbelow(10**6):06d}"
     challenge = PhoneChallenge(phone=e164, created_at=now, expires_at=now + PhoneChallenge.LIFETIME)
@@ -534,7 +545,8 @@ def phone_challenge_start(*, phone: str) -> PhoneChallenge:
         obj=challenge,
         after={"phone": e164, "expires_at": challenge.expires_at},
     )
-    text = CODE_TEXT.format(code=code, minutes=int(PhoneChallenge.LIFETIME.total_seconds() // 60))
+    # written now, in the language of the request that asked for the code
+    text = CODE_TEXT % {"code": code, "minutes": int(PhoneChallenge.LIFETIME.total_seconds() // 60)}
     transaction.on_commit(lambda: sms_send(phone=e164, text=text))
     return challenge
 

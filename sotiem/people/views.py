@@ -13,11 +13,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from sotiem.accounts.scoping import grants_of, has_national
 from sotiem.audit.services import REASON_REQUIRED
 from sotiem.lib.phones import PhoneError, normalize_phone
+from sotiem.people.matching import FIELD_LABELS, field_label, level_label
 from sotiem.people.merging import review_decide
 from sotiem.people.models import ReviewCandidate, ReviewStatus
 from sotiem.people.selectors import (
@@ -30,15 +34,13 @@ from sotiem.people.selectors import (
 from sotiem.people.services import contact_point_detach
 
 LIST_LIMIT = 200
-OFFICIALS_ONLY = "Trang này dành cho cán bộ được phân quyền / This page is for officials with a grant"
-VIEW_ONLY = "Bạn chỉ có quyền xem / You may only view this"
-CHOOSE_DECISION = "Hãy chọn một quyết định / Choose a decision"
-ALREADY_DECIDED = (
-    "Cặp này đã được quyết định, không xem xét lại / This pair was already decided; it is not asked again"
-)
-DECISIONS: dict[str, str] = {
-    ReviewStatus.LINKED: "Cùng một người — gộp / Same person — merge",
-    ReviewStatus.NOT_SAME: "Không phải cùng một người / Not the same person",
+OFFICIALS_ONLY = gettext_lazy("This page is for officials with a grant")
+VIEW_ONLY = gettext_lazy("You may only view this")
+CHOOSE_DECISION = gettext_lazy("Choose a decision")
+ALREADY_DECIDED = gettext_lazy("This pair was already decided; it is not asked again")
+DECISIONS: dict[str, Promise] = {
+    ReviewStatus.LINKED: gettext_lazy("Same person — merge"),
+    ReviewStatus.NOT_SAME: gettext_lazy("Not the same person"),
 }
 
 
@@ -63,7 +65,7 @@ def _render(
 
 def _evidence_rows(candidate: ReviewCandidate) -> tuple[list[dict[str, Any]], float]:
     """The per-field evidence as table rows, and what the fields leave of the total weight (the prior)."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for entry in candidate.evidence or []:
         if not isinstance(entry, dict):
             continue
@@ -71,13 +73,17 @@ def _evidence_rows(candidate: ReviewCandidate) -> tuple[list[dict[str, Any]], fl
             weight = float(entry.get("weight") or 0.0)
         except (TypeError, ValueError):
             weight = 0.0
+        field, level = str(entry.get("field", "")), str(entry.get("level", ""))
+        # the labels are looked up by code when the page is read, so they follow the reader's language (the
+        # words stored with the pair are those of whoever queued it)
         rows.append(
             {
-                "field": entry.get("field", ""),
-                "label": entry.get("label") or entry.get("field", ""),
+                "field": field,
+                "label": field_label(field) if field in FIELD_LABELS else entry.get("label") or field,
                 "a": entry.get("a"),
                 "b": entry.get("b"),
-                "level": entry.get("level", ""),
+                "level": level,
+                "level_label": level_label(field, level),
                 "weight": weight,
             }
         )
@@ -123,11 +129,11 @@ def review_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         if not may_decide:
             raise PermissionDenied(VIEW_ONLY)
         if not candidate.is_pending():
-            error, status = ALREADY_DECIDED, 409
+            error, status = str(ALREADY_DECIDED), 409
         elif decision not in DECISIONS:
-            error, status = CHOOSE_DECISION, 400
+            error, status = str(CHOOSE_DECISION), 400
         elif not reason:
-            error, status = REASON_REQUIRED, 400
+            error, status = str(REASON_REQUIRED), 400
         else:
             try:
                 review_decide(candidate=candidate, decision=decision, actor=_official(request), reason=reason)
@@ -136,8 +142,12 @@ def review_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    f"Đã ghi quyết định / Decision recorded: {DECISIONS[decision]} — "
-                    f"{candidate.person_a.full_name} · {candidate.person_b.full_name}",
+                    _("Decision recorded: %(decision)s — %(name_a)s · %(name_b)s")
+                    % {
+                        "decision": DECISIONS[decision],
+                        "name_a": candidate.person_a.full_name,
+                        "name_b": candidate.person_b.full_name,
+                    },
                 )
                 return redirect("review_list")
     rows, prior = _evidence_rows(candidate)
@@ -177,7 +187,7 @@ def household(request: HttpRequest) -> HttpResponse:
         except PhoneError as exc:
             error, status = str(exc), 400
     elif request.method == "POST":
-        error, status = "Số điện thoại đang để trống / The phone number is empty", 400
+        error, status = _("The phone number is empty"), 400
     if request.method == "POST" and phone:
         try:
             person_id = uuid.UUID(data.get("person") or "")
@@ -203,8 +213,8 @@ def household(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Đã tách {contact.person.full_name} khỏi số {phone}; các mũi tiêm giữ nguyên "
-                f"/ Detached from this phone; their doses are unchanged",
+                _("%(name)s was detached from %(phone)s; their doses are unchanged")
+                % {"name": contact.person.full_name, "phone": phone},
             )
             return redirect(f"{reverse('household')}?{urlencode({'phone': phone})}")
     contacts = household_read(viewer=request.user, phone=phone) if phone else []

@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from sotiem.audit.models import AuditEvent
 from sotiem.immunizations.models import DoseStatus
@@ -11,6 +12,7 @@ from sotiem.people.selectors import household_of, person_get, person_list
 from sotiem.people.services import (
     ContactIn,
     IdentifierIn,
+    check_identifier,
     contact_point_add,
     contact_point_detach,
     person_create,
@@ -76,7 +78,7 @@ def test_detaching_a_person_from_a_phone_keeps_their_doses_and_the_row(personas)
 
 def test_detaching_without_a_reason_is_refused(personas):
     contact = make_person(phone=FAMILY_PHONE).contact_points.get()
-    with pytest.raises(ValidationError, match="reason"):
+    with pytest.raises(ValidationError, match="Cần nêu lý do"):
         contact_point_detach(contact=contact, actor=personas.hcdc, reason=" ")
 
 
@@ -114,7 +116,7 @@ def test_a_name_is_normalised_and_keyed_without_diacritics():
 
 
 def test_a_birth_date_in_the_future_is_refused():
-    with pytest.raises(ValidationError, match="future"):
+    with pytest.raises(ValidationError, match="ở tương lai"):
         make_person(birth_date=dt.date.today() + dt.timedelta(days=2))
 
 
@@ -227,3 +229,15 @@ def test_an_official_of_another_province_cannot_open_the_person_in_the_admin(cli
     response = client.get(f"/admin/people/person/{person.pk}/change/", follow=True)
     assert person.full_name not in response.content.decode()
     assert not AuditEvent.objects.filter(action="person.read", person_id=person.pk).exists()
+
+
+def test_an_identifier_check_answers_in_each_language_though_it_is_cached():
+    # the same identifier checked in Vietnamese, then in English, then in Vietnamese again (all from the cache)
+    notes = {}
+    for language in ("vi", "en", "vi"):
+        with translation.override(language):
+            scheme, value, valid, note = check_identifier("CCCD", "0791234", sex="M", birth_year=None)
+        assert (scheme, value, valid) == ("CCCD", "0791234", False)
+        notes.setdefault(language, set()).add(note)
+    assert notes["vi"] == {"Số CCCD phải có đúng 12 chữ số, số này có 7"}
+    assert notes["en"] == {"A CCCD number must have exactly 12 digits (got 7)"}

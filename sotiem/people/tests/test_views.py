@@ -20,31 +20,33 @@ pytestmark = pytest.mark.django_db
 
 FAMILY_PHONE = "0912 345 678"
 FAMILY_E164 = "+84912345678"
-REASON_REQUIRED = "Cần nêu lý do / A reason is required"
+REASON_REQUIRED = "Cần nêu lý do"
 
 
 def make_candidate(first: Person, second: Person, *, weight: float = 9.4) -> ReviewCandidate:
     a, b = sorted((first, second), key=lambda person: person.pk)
+    # the words stored with the pair are those of whoever queued it (here English); the page shows its own
     evidence = [
         {
             "field": "name",
-            "label": "Họ tên / Name",
+            "label": "Name",
             "a": a.full_name,
             "b": b.full_name,
-            "level": "same without diacritics",
+            "level": "key",
+            "level_label": "Same without diacritics",
             "weight": 6.2,
         },
         {
-            "field": "birth_date",
-            "label": "Ngày sinh / Birth date",
+            "field": "birth",
+            "label": "Birth date",
             "a": str(a.birth_date),
             "b": str(b.birth_date),
             "level": "exact",
             "weight": 8.1,
         },
         {
-            "field": "address",
-            "label": "Địa chỉ / Address",
+            "field": "place",
+            "label": "Address",
             "a": a.address,
             "b": b.address,
             "level": "different",
@@ -116,7 +118,7 @@ def test_the_queue_lists_only_the_pairs_of_the_officials_jurisdiction(client, pe
 
     client.force_login(personas.hcdc)
     page = client.get("/review/").content.decode()
-    assert "Cặp hồ sơ cần xem xét" in page and "Records to review" in page
+    assert "<h1>Cặp hồ sơ cần xem xét</h1>" in page and "Records to review" not in page
     assert str(hcm.public_id) in page and str(hanoi.public_id) not in page
 
     client.force_login(personas.other_province)
@@ -143,12 +145,50 @@ def test_the_detail_shows_both_records_and_the_score_field_by_field(client, pers
 
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Nguyễn Văn An" in page and "Nguyen Van An" in page and "same without diacritics" in page
-    assert "Họ tên / Name" in page and "+6,2" in page and "-1,5" in page  # Vietnamese decimal comma
+    assert "Nguyễn Văn An" in page and "Nguyen Van An" in page and "<td>Trùng khi bỏ dấu</td>" in page
+    assert '<th scope="row">Họ tên</th>' in page and "+6,2" in page and "-1,5" in page  # Vietnamese comma
+    assert '<th scope="row">Địa chỉ</th>' in page and "<td>Khác tỉnh</td>" in page
     assert "+9,4" in page and "99,7%" in page  # the total weight and the probability
     assert "+12,8" in page and "-3,4" in page  # what the fields add, and the prior they start from
-    assert "Cùng một người — gộp / Same person — merge" in page
-    assert "Không phải cùng một người / Not the same person" in page
+    assert "Cùng một người — gộp" in page and "Không phải cùng một người" in page
+    assert "Same person" not in page and "Record A" not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "texts"),
+    [
+        (
+            "vi",
+            [
+                "Hai hồ sơ này có phải cùng một người?",
+                "Họ tên",
+                "Trùng khi bỏ dấu",
+                "Trùng ngày sinh",
+                "Hồ sơ A",
+            ],
+        ),
+        (
+            "en",
+            ["Are these two records one person?", "Name", "Same without diacritics", "Same date", "Record A"],
+        ),
+    ],
+)
+def test_the_detail_and_its_match_levels_read_in_the_chosen_language(client, personas, language, texts):
+    candidate = hcm_pair()
+    client.force_login(personas.hcdc)
+    response = client.get(f"/review/{candidate.public_id}/", headers={"accept-language": language})
+    page = response.content.decode()
+    assert response.status_code == 200 and response["Content-Language"] == language
+    for text in texts:
+        assert f">{text}<" in page, text
+    refused = decide(client, candidate, decision="maybe")
+    assert refused.status_code == 400 and "Hãy chọn một quyết định" in refused.content.decode()
+    refused = client.post(
+        f"/review/{candidate.public_id}/",
+        {"decision": "maybe", "reason": "x"},
+        headers={"accept-language": "en"},
+    )
+    assert "Choose a decision" in refused.content.decode()
 
 
 def test_showing_a_pair_logs_a_read_of_both_persons(client, personas):
@@ -178,13 +218,13 @@ def test_a_view_only_official_sees_the_pair_but_may_not_decide(client, personas)
     client.force_login(hcm_viewer())
 
     page = client.get(f"/review/{candidate.public_id}/").content.decode()
-    assert 'id="decide"' not in page and "You may only view this pair" in page
+    assert 'id="decide"' not in page and "Bạn chỉ có quyền xem cặp này" in page
     assert decide(client, candidate).status_code == 403
     candidate.refresh_from_db()
     assert candidate.is_pending()
 
 
-def test_a_decision_without_a_reason_is_refused_with_a_bilingual_message(client, personas):
+def test_a_decision_without_a_reason_is_refused_with_a_message(client, personas):
     candidate = hcm_pair()
     client.force_login(personas.hcdc)
 
@@ -199,7 +239,7 @@ def test_a_decision_must_be_one_of_the_two(client, personas):
     candidate = hcm_pair()
     client.force_login(personas.hcdc)
     response = decide(client, candidate, decision="maybe")
-    assert response.status_code == 400 and "Choose a decision" in response.content.decode()
+    assert response.status_code == 400 and "Hãy chọn một quyết định" in response.content.decode()
 
 
 def test_deciding_not_same_records_it_and_the_pair_is_never_asked_again(client, personas):
@@ -217,7 +257,7 @@ def test_deciding_not_same_records_it_and_the_pair_is_never_asked_again(client, 
     assert Person.objects.filter(status=PersonStatus.ACTIVE).count() == 2
 
     again = decide(client, candidate, decision="linked", reason="đổi ý / changed my mind")
-    assert again.status_code == 409 and "not asked again" in again.content.decode()
+    assert again.status_code == 409 and "không xem xét lại" in again.content.decode()
     candidate.refresh_from_db()
     assert candidate.status == ReviewStatus.NOT_SAME and not PersonMerge.objects.exists()
     assert 'id="decide"' not in client.get(f"/review/{candidate.public_id}/").content.decode()
@@ -265,7 +305,7 @@ def test_the_household_search_lists_everyone_who_gave_the_phone(client, personas
     page = response.content.decode()
     assert response.status_code == 200
     assert "Trần Thị Hoa" in page and "Lê Văn Minh" in page and "Đỗ Văn Khác" not in page
-    assert "1965" in page and "1992" in page and "Người thân / Relative" in page
+    assert "1965" in page and "1992" in page and "<td>Người thân</td>" in page
     assert page.count("Không phải người nhà") == 2
     assert set(AuditEvent.objects.filter(action="person.read").values_list("person_id", flat=True)) == {
         mother.pk,
@@ -273,11 +313,20 @@ def test_the_household_search_lists_everyone_who_gave_the_phone(client, personas
     }
 
 
-def test_a_phone_that_cannot_be_a_phone_shows_the_bilingual_error(client, personas):
+@pytest.mark.parametrize(
+    ("language", "error", "heading"),
+    [
+        ("vi", "Số điện thoại có chữ cái", "Những người dùng chung một số điện thoại"),
+        ("en", "The phone number contains letters", "Persons who share a phone"),
+    ],
+)
+def test_a_phone_that_cannot_be_a_phone_shows_the_error_in_the_chosen_language(
+    client, personas, language, error, heading
+):
     client.force_login(personas.hcdc)
-    response = client.get("/households/", {"phone": "09abc"})
+    response = client.get("/households/", {"phone": "09abc"}, headers={"accept-language": language})
     page = response.content.decode()
-    assert response.status_code == 400 and "Số điện thoại có chữ cái" in page and "contains letters" in page
+    assert response.status_code == 400 and error in page and f"<h1>{heading}</h1>" in page
 
 
 def test_detaching_a_person_removes_them_from_the_household_and_keeps_their_doses(client, personas):
@@ -301,7 +350,7 @@ def test_detaching_a_person_removes_them_from_the_household_and_keeps_their_dose
         and "Trần Thị Hoa" in page
         and "Lê Văn Minh" not in page.split("<table")[1]
     )
-    assert "doses are unchanged" in page
+    assert "Đã tách Lê Văn Minh khỏi số +84912345678; các mũi tiêm giữ nguyên" in page
     contact = ContactPoint.objects.get(person=son)
     assert contact.active is False and contact.detached_at is not None
     dose.refresh_from_db()
@@ -312,7 +361,7 @@ def test_detaching_a_person_removes_them_from_the_household_and_keeps_their_dose
     assert event.actor == personas.hcdc and event.person_id == son.pk
 
 
-def test_detaching_without_a_reason_is_refused_with_a_bilingual_message(client, personas):
+def test_detaching_without_a_reason_is_refused_with_a_message(client, personas):
     _, son = family()
     client.force_login(personas.hcdc)
 
