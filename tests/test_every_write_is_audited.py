@@ -42,6 +42,7 @@ NOT_WRITES = {
     "apikey_authenticate",
     "person_in_problems",
     "require_reason",
+    "citizen_actor",  # names the citizen acting (an audit Agent); writes nothing
 }
 
 
