@@ -16,7 +16,9 @@ from zoneinfo import ZoneInfo
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -27,7 +29,7 @@ from sotiem.certificates.models import Certificate
 from sotiem.certificates.pdf import CertificateView, DoseLine, certificate_pdf
 from sotiem.certificates.qr import qr_png, qr_svg
 from sotiem.certificates.services import certificate_current
-from sotiem.certificates.status import rules_from_catalogue, vaccination_status
+from sotiem.certificates.status import CountedDose, Status, rules_from_catalogue, vaccination_status
 from sotiem.immunizations.models import Dose
 from sotiem.lib.dates import DateError, parse_partial_date
 from sotiem.people.citizen_views import PROOF_KEY, _proved_phone
@@ -36,33 +38,21 @@ from sotiem.people.selectors import birth_date_lock_active
 from sotiem.people.services import birth_date_try_record, citizen_actor
 
 UNLOCKED_KEY = "citizen_certificates"  # {"unlocked": [person ids]}; wrong tries are counted in the database
-WRONG_BIRTH = "Ngày sinh không khớp, còn {left} lần thử / The birth date does not match; {left} tries left"
 LOCKED = {
-    LockScope.PERSON: (
-        "Đã nhập sai ngày sinh của người này quá nhiều lần; chứng nhận của họ bị khóa đến {vi} (giờ "
-        "Việt Nam). Nếu cần sớm hơn, hãy liên hệ trạm y tế / Too many wrong birth dates for this "
-        "person; their certificate is locked until {en} (Vietnam time). If you need it sooner, "
-        "contact your health station"
+    LockScope.PERSON: gettext_lazy(
+        "Too many wrong birth dates for this person; their certificate is locked until %(until)s (Vietnam time). "
+        "If you need it sooner, contact your health station"
     ),
-    LockScope.PHONE: (
-        "Đã nhập sai ngày sinh quá nhiều lần từ số điện thoại này; việc mở chứng nhận bị khóa đến {vi} "
-        "(giờ Việt Nam). Nếu cần sớm hơn, hãy liên hệ trạm y tế / Too many wrong birth dates from this "
-        "phone; opening certificates is locked until {en} (Vietnam time). If you need it sooner, "
-        "contact your health station"
+    LockScope.PHONE: gettext_lazy(
+        "Too many wrong birth dates from this phone; opening certificates is locked until %(until)s (Vietnam "
+        "time). If you need it sooner, contact your health station"
     ),
-    LockScope.ADDRESS: (
-        "Đã nhập sai ngày sinh quá nhiều lần từ địa chỉ mạng này; việc mở chứng nhận bị khóa đến {vi} "
-        "(giờ Việt Nam). Nếu cần sớm hơn, hãy liên hệ trạm y tế / Too many wrong birth dates from "
-        "this network address; opening certificates is locked until {en} (Vietnam time). If you need "
-        "it sooner, contact your health station"
+    LockScope.ADDRESS: gettext_lazy(
+        "Too many wrong birth dates from this network address; opening certificates is locked until %(until)s "
+        "(Vietnam time). If you need it sooner, contact your health station"
     ),
 }
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-NO_BIRTH = (
-    "Hồ sơ chưa có ngày sinh; hãy liên hệ trạm y tế để bổ sung / The record has no birth date; ask your "
-    "health station to add it"
-)
 FILES = {
     "qr.svg": "image/svg+xml",
     "qr.png": "image/png",
@@ -100,10 +90,12 @@ def _state(request: HttpRequest) -> dict[str, Any]:
 def _lock_message(lock: BirthDateLock) -> str:
     """What the lock refuses and until when, in Vietnam's local time, with the health station to turn to."""
     until = lock.until.astimezone(VIETNAM)
-    return LOCKED[LockScope(lock.scope)].format(
-        vi=f"{until:%H:%M} ngày {until:%d/%m/%Y}",
-        en=f"{until:%H:%M} on {until.day} {MONTHS[until.month - 1]} {until.year}",
-    )
+    # the time then the day, as each language writes them (14:30 ngày 05/03/2024; 14:30 on 5 Mar 2024)
+    when = _("%(time)s on %(day)s") % {
+        "time": f"{until:%H:%M}",
+        "day": formats.date_format(until, _("j M Y")),
+    }
+    return LOCKED[LockScope(lock.scope)] % {"until": when}
 
 
 def _birth_matches(person: Person, text: str) -> bool:
@@ -158,8 +150,9 @@ def _read(phone: str, person: Person, what: str) -> Certificate | None:
     return certificate
 
 
-def _doses(person: Person) -> tuple[Any, list[DoseLine], list[str]]:
-    """The status, one printable line per counted dose and one explained line per dose."""
+def _doses(person: Person) -> tuple[Status, list[DoseLine], list[str]]:
+    """The status, one printable line per counted dose (its number in both languages: the printed certificate is
+    bilingual) and one explained line per dose (in the reader's language)."""
     facts = selectors.person_facts([person.pk])[0]
     status = vaccination_status(facts.doses, rules_from_catalogue(), on=timezone.localdate())
     rows = {
@@ -173,7 +166,7 @@ def _doses(person: Person) -> tuple[Any, list[DoseLine], list[str]]:
         row = rows[counted.public_id]
         lines.append(
             DoseLine(
-                number_label=counted.label,
+                number_label=_number_label(counted),
                 administered_on=row["administered_on"],
                 vaccine=row["vaccine__name"],
                 site=row["site__name"],
@@ -190,7 +183,8 @@ def my_certificate(request: HttpRequest, handle: str) -> HttpResponse:
     state = _state(request)
     if request.method == "POST":
         if person.birth_date is None:
-            return _unlock_page(request, person, handle, error=NO_BIRTH, status=400)
+            error = _("The record has no birth date; ask your health station to add it")
+            return _unlock_page(request, person, handle, error=error, status=400)
         address = client_address(request)
         lock = birth_date_lock_active(person=person, phone=phone, address=address)
         if lock is not None:  # even the right birth date: a lock that a right guess lifts would tell it
@@ -199,9 +193,12 @@ def my_certificate(request: HttpRequest, handle: str) -> HttpResponse:
             outcome = birth_date_try_record(person=person, phone=phone, address=address)
             if outcome.lock is not None:
                 return _unlock_page(request, person, handle, lock=outcome.lock, status=429)
-            return _unlock_page(
-                request, person, handle, error=WRONG_BIRTH.format(left=outcome.tries_left), status=400
-            )
+            error = ngettext(
+                "The birth date does not match; %(left)s try left",
+                "The birth date does not match; %(left)s tries left",
+                outcome.tries_left,
+            ) % {"left": outcome.tries_left}
+            return _unlock_page(request, person, handle, error=error, status=400)
         if person.pk not in state["unlocked"]:
             state["unlocked"].append(person.pk)
         return redirect("citizen_certificate", handle=handle)
@@ -249,7 +246,23 @@ def my_certificate_file(request: HttpRequest, handle: str, name: str) -> HttpRes
     return response
 
 
-def _view(person: Person, certificate: Certificate, status: Any, lines: list[DoseLine]) -> CertificateView:
+def _number_label(counted: CountedDose) -> str:
+    """A dose's number as the printed certificate shows it: Vietnamese, then English, whatever the reader's
+    language (the certificate is read at a border); once where both read the same ("2/2")."""
+    with translation.override("vi"):
+        vi = counted.label
+    with translation.override("en"):
+        en = counted.label
+    return vi if vi == en else f"{vi} / {en}"
+
+
+def _in(language: str, message: object) -> str:
+    """A message in one language whatever the reader's (the printed certificate carries both)."""
+    with translation.override(language):
+        return str(message)
+
+
+def _view(person: Person, certificate: Certificate, status: Status, lines: list[DoseLine]) -> CertificateView:
     born = person.birth_date
     birth = (
         ""
@@ -262,8 +275,8 @@ def _view(person: Person, certificate: Certificate, status: Any, lines: list[Dos
         uvci=certificate.uvci,
         issued_at=timezone.localtime(certificate.issued_at),
         expires_at=timezone.localtime(certificate.expires_at),
-        status_vi=status.label_vi,
-        status_en=status.label_en,
+        status_vi=_in("vi", status.label),
+        status_en=_in("en", status.label),
         doses=tuple(lines),
         hc1=certificate.hc1,
     )

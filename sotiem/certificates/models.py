@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from sotiem.accounts.scoping import RestrictedQuerySet
 
 
 class SigningKeyStatus(models.TextChoices):
-    ACTIVE = "active", "Đang ký / Signing"
-    RETIRED = "retired", "Ngừng ký, vẫn công bố / Retired, still published"
+    ACTIVE = "active", _("Signing")
+    RETIRED = "retired", _("Retired, still published")
 
 
 class SigningKey(models.Model):
@@ -29,8 +30,8 @@ class SigningKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "Khóa ký / signing key"
-        verbose_name_plural = "Khóa ký / signing keys"
+        verbose_name = _("signing key")
+        verbose_name_plural = _("signing keys")
         ordering = ["-not_before", "-id"]
 
     def __str__(self) -> str:
@@ -88,8 +89,8 @@ class Certificate(models.Model):
     objects = RestrictedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "Chứng nhận / certificate"
-        verbose_name_plural = "Chứng nhận / certificates"
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
         constraints = [
             # a constraint rather than unique=True: on PostgreSQL that would add a second (LIKE) index on every insert
             models.UniqueConstraint(fields=["uvci"], name="certificate_uvci_unique"),
@@ -125,8 +126,8 @@ class Revocation(models.Model):
     hash_uci = models.BinaryField(max_length=16)
 
     class Meta:
-        verbose_name = "Thu hồi chứng nhận / certificate revocation"
-        verbose_name_plural = "Thu hồi chứng nhận / certificate revocations"
+        verbose_name = _("certificate revocation")
+        verbose_name_plural = _("certificate revocations")
         indexes = [models.Index(fields=["hash_uci"], name="revocation_uci")]
 
     def __str__(self) -> str:

@@ -21,7 +21,6 @@ from fpdf import FPDF
 from fpdf.enums import Align, MethodReturnValue, TableBordersLayout, XPos, YPos
 from fpdf.fonts import FontFace
 
-from sotiem.certificates.qr import TITLE as QR_TITLE
 from sotiem.certificates.qr import qr_png
 
 SIZES = ("a4", "card")
@@ -32,6 +31,7 @@ TITLE_VI = "CHỨNG NHẬN TIÊM CHỦNG COVID-19"
 TITLE_EN = "COVID-19 VACCINATION CERTIFICATE"
 VERIFY_VI = "Kiểm tra bằng ứng dụng đọc chứng nhận EU DCC; không cần gọi tới sổ tiêm."
 VERIFY_EN = "Verify with any EU DCC verifier app; works offline."
+QR_TITLE = "Mã QR chứng nhận tiêm chủng / Vaccination certificate QR code"  # the image's alternative text
 
 # Viet Nam has kept UTC+7 all year since 1975: a fixed offset needs no tz database on the machine.
 VIET_NAM_TIME = datetime.timezone(datetime.timedelta(hours=7), "ICT")

@@ -9,24 +9,28 @@ and again, so finished drawings are kept in bounded LRU caches keyed by the text
 """
 
 import functools
+import html
 import io
 import re
 
 import zxingcpp
 from PIL import Image
 
+from sotiem.lib.i18n import _
+
 QUIET_ZONE = 4  # modules of white around the symbol; ISO/IEC 18004 requires 4
 CACHE_SIZE = 2048
 MAX_SCALE = 40
-TITLE = "Mã QR chứng nhận tiêm chủng / Vaccination certificate QR code"
+TITLE = _("Vaccination certificate QR code")  # the SVG's accessible name, in the reader's language
 
 _DARK_RUN = re.compile(rb"\x00+")  # zxing-cpp draws dark modules as 0 and light ones as 255
 
 
 def qr_svg(text: str) -> str:
-    """The QR code of `text` as a compact, scalable SVG document (one path, no fixed pixel size)."""
+    """The QR code of `text` as a compact, scalable SVG document (one path, no fixed pixel size), titled in the
+    active language."""
     _check_text(text)
-    return _svg_cached(text)
+    return _svg_cached(text, str(TITLE))
 
 
 def qr_png(text: str, *, scale: int = 4) -> bytes:
@@ -52,8 +56,8 @@ def _check_text(text: object) -> None:
 # functools.lru_cache keeps its table coherent under concurrent threads. Two threads missing the same
 # key at once may both draw it; the drawings are equal and one wins, which is harmless.
 @functools.lru_cache(maxsize=CACHE_SIZE)
-def _svg_cached(text: str) -> str:
-    return _draw_svg(*_modules(text))
+def _svg_cached(text: str, title: str) -> str:
+    return _draw_svg(*_modules(text), title)
 
 
 @functools.lru_cache(maxsize=CACHE_SIZE)
@@ -74,7 +78,7 @@ def _modules(text: str) -> tuple[bytes, int]:
     return memoryview(image).tobytes(), size  # type: ignore[arg-type]  # Image is a buffer; its stub omits it
 
 
-def _draw_svg(modules: bytes, size: int) -> str:
+def _draw_svg(modules: bytes, size: int, title: str) -> str:
     # Each run of dark modules in a row is one horizontal stroke, one module wide, through the middle
     # of the row: "M4 4.5h7" then "m2 0h1" relative to the end of the previous run. A third of the size
     # of one rectangle per run, and still one path.
@@ -92,7 +96,7 @@ def _draw_svg(modules: bytes, size: int) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {side} {side}" '
         f'shape-rendering="crispEdges" role="img">'
-        f"<title>{TITLE}</title>"
+        f"<title>{html.escape(title)}</title>"
         f'<rect width="{side}" height="{side}" fill="#fff"/>'
         f'<path stroke="#000" d="{"".join(parts)}"/>'
         f"</svg>"

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sotiem.audit.actors import Actor, Agent
 from sotiem.audit.services import audit_event, audit_record, audit_record_many
@@ -93,7 +94,8 @@ def signing_key_for_issue(*, now: dt.datetime) -> SigningKey:
         return key  # certificates are then shortened to the signer's notAfter
     if not settings.SOTIEM_SIGNING_KEY_AUTO_ROTATE:
         raise ValidationError(
-            "Không có khóa ký còn hiệu lực / No valid signing key: run `sotiem certificate keygen`"
+            _("No valid signing key: run `%(command)s`") % {"command": "sotiem certificate keygen"},
+            code="no_signing_key",
         )
     return signing_key_create(actor=SYSTEM, reason="no key outlives a certificate issued now", now=now)
 
@@ -293,5 +295,5 @@ def _refresh_range(task: tuple[int, int, dt.datetime, SignerInfo, bool, Any, str
 def persons_changed(*, person_ids: Iterable[int]) -> Refreshed:
     """After a committed change to these persons: reissue (and revoke) the certificates of those holding one."""
     return certificates_refresh(
-        person_ids=person_ids, actor=SYSTEM, reason="hồ sơ thay đổi / record changed", holders_only=True
+        person_ids=person_ids, actor=SYSTEM, reason="record changed", holders_only=True
     )

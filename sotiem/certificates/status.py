@@ -3,7 +3,8 @@
 Pure Python (no database, no Django), so it can be run over the whole registry in worker processes. The input
 is the person's doses as `DoseFact`s and the catalogue as `VaccineRule`s; the output is a `Status` that says
 which doses count (and as what: primary dose 2 of 2, booster 1, with the EU DCC dn/sd), which do not and why,
-in Vietnamese and English, so that an official or a citizen can see exactly why a certificate says what it says.
+in the reader's language (messages of sotiem.lib.i18n, translated when read), so that an official or a citizen
+can see exactly why a certificate says what it says.
 
 The rules are Vietnam's COVID-19 rules in sotiem/lib/data/covid_dose_rules_vn.csv (R1-R13); the schedules
 (doses in the primary series, minimum intervals) come from the catalogue. The 2021 failure this guards
@@ -69,6 +70,8 @@ from importlib import resources
 from operator import attrgetter
 from typing import Any, NamedTuple
 
+from sotiem.lib.i18n import Text, _
+
 __all__ = [
     "REASON_CODES",
     "STATES",
@@ -97,10 +100,10 @@ REASON_CODES = frozenset(
     }
 )
 LABELS = {
-    "none": ("Chưa tiêm", "Not vaccinated"),
-    "partial": ("Tiêm chưa đủ liều", "Partially vaccinated"),
-    "complete": ("Đã tiêm đủ liều cơ bản", "Primary series complete"),
-    "booster": ("Đã tiêm nhắc lại", "Booster received"),
+    "none": _("Not vaccinated"),
+    "partial": _("Partially vaccinated"),
+    "complete": _("Primary series complete"),
+    "booster": _("Booster received"),
 }
 MRNA = "mRNA"
 VALIDITY_DELAY = timedelta(days=14)  # R13: 'tiêm đủ liều' counts 14 days after the last primary dose
@@ -204,10 +207,11 @@ class CountedDose(NamedTuple):
 
     @property
     def label(self) -> str:
-        """How a certificate numbers it: "2/2" for a primary dose, "Nhắc lại 1 / Booster 1" for a booster."""
+        """How a certificate numbers it: "2/2" for a primary dose, "Booster 1" (in the active language) for a
+        booster."""
         if self.role == "primary":
             return f"{self.number}/{self.of}"
-        return f"Nhắc lại {self.number} / Booster {self.number}"
+        return str(_("Booster %(number)s", number=self.number))
 
 
 class NotCounted(NamedTuple):
@@ -218,20 +222,18 @@ class NotCounted(NamedTuple):
     administered_on: date
     code: str  # one of REASON_CODES
     rule: str  # the rule applied ("R1", "R2", "R7", "R8", "R10", "R13") or ""
-    message_vi: str
-    message_en: str
+    message: Text  # why, read in the active language (str() it)
 
 
 class Status(NamedTuple):
     """A person's vaccination status, and the part every dose played in it.
 
     A named tuple rather than a frozen dataclass: as immutable, and built four times faster (a frozen
-    dataclass sets each of its 11 fields through object.__setattr__), which matters over 100M persons.
+    dataclass sets each of its 10 fields through object.__setattr__), which matters over 100M persons.
     """
 
     state: str  # one of STATES
-    label_vi: str
-    label_en: str
+    label: Text  # the state as people say it, read in the active language (str() it)
     primary_vaccine: str  # code of the primary series' first dose; "" when none counts
     primary_doses_required: int  # 0 when no dose counts
     primary_counted: int
@@ -246,7 +248,7 @@ class Status(NamedTuple):
         return self.valid_from is not None and self.valid_from <= day
 
     def explain(self, rules: Mapping[str, VaccineRule] | None = None) -> list[str]:
-        """One line per dose, in date order, in Vietnamese / English; vaccine names come from `rules` if given."""
+        """One line per dose, in date order, in the active language; vaccine names come from `rules` if given."""
 
         def name(code: str) -> str:
             rule = rules.get(code) if rules else None
@@ -256,16 +258,28 @@ class Status(NamedTuple):
         items.sort(key=_ORDER)
         lines = []
         for item in items:
-            head = f"{item.administered_on:%d/%m/%Y} {name(item.vaccine_code)}: "
+            day, vaccine = f"{item.administered_on:%d/%m/%Y}", name(item.vaccine_code)
             if isinstance(item, CountedDose):
                 if item.role == "primary":
-                    lines.append(
-                        f"{head}mũi cơ bản {item.number}/{item.of} / primary dose {item.number} of {item.of}"
+                    line = _(
+                        "%(day)s %(vaccine)s: primary dose %(number)s of %(of)s",
+                        day=day,
+                        vaccine=vaccine,
+                        number=item.number,
+                        of=item.of,
                     )
                 else:
-                    lines.append(f"{head}mũi nhắc lại {item.number} / booster {item.number}")
+                    line = _(
+                        "%(day)s %(vaccine)s: booster %(number)s",
+                        day=day,
+                        vaccine=vaccine,
+                        number=item.number,
+                    )
             else:
-                lines.append(f"{head}không được tính: {item.message_vi} / not counted: {item.message_en}")
+                line = _(
+                    "%(day)s %(vaccine)s: not counted: %(why)s", day=day, vaccine=vaccine, why=item.message
+                )
+            lines.append(str(line))
         return lines
 
 
@@ -290,114 +304,104 @@ def _add_months(day: date, months: int) -> date:
     return date(year, month, dom)
 
 
-def _vi(day: date) -> str:
-    return f"{day:%d/%m/%Y}"
+def _day(day: date) -> Text:
+    """A date as the reader writes it: 22/08/2021 in Vietnamese, 2021-08-22 in English (the catalogue decides)."""
+    return _(
+        "%(year)s-%(month)s-%(day)s", year=f"{day.year:04d}", month=f"{day.month:02d}", day=f"{day.day:02d}"
+    )
 
 
-def _refuse(fact: DoseFact, code: str, rule: str, vi: str, en: str) -> NotCounted:
-    return NotCounted(fact.public_id, fact.vaccine_code, fact.administered_on, code, rule, vi, en)
+def _refuse(fact: DoseFact, code: str, rule: str, message: Text) -> NotCounted:
+    return NotCounted(fact.public_id, fact.vaccine_code, fact.administered_on, code, rule, message)
 
 
 def _for_status(fact: DoseFact) -> NotCounted:
     """Why a dose that is not valid does not count."""
     why = fact.reason.strip()
     if fact.status == "voided":
-        return _refuse(
-            fact,
-            "voided",
-            "",
-            "mũi tiêm đã bị hủy" + (f" ({why})" if why else ""),
-            "the dose was voided" + (f" ({why})" if why else ""),
-        )
+        message = _("the dose was voided (%(reason)s)", reason=why) if why else _("the dose was voided")
+        return _refuse(fact, "voided", "", message)
     if fact.status == "disputed":
-        return _refuse(
-            fact,
-            "disputed",
-            "",
-            "mũi tiêm đang bị khiếu nại, chỉ được tính khi cán bộ xác nhận" + (f" ({why})" if why else ""),
-            "the dose is disputed and counts only once an official confirms it"
-            + (f" ({why})" if why else ""),
+        message = (
+            _("the dose is disputed and counts only once an official confirms it (%(reason)s)", reason=why)
+            if why
+            else _("the dose is disputed and counts only once an official confirms it")
         )
-    return _refuse(
-        fact,
-        "unknown_status",
-        "",
-        f"trạng thái không rõ: {fact.status!r}",
-        f"unknown dose status {fact.status!r}",
-    )
+        return _refuse(fact, "disputed", "", message)
+    return _refuse(fact, "unknown_status", "", _("unknown dose status %(status)s", status=repr(fact.status)))
 
 
 def _primary_mix(fact: DoseFact, number: int, first: VaccineRule, rule: VaccineRule) -> NotCounted:
     if first.code == "AZ":
-        rid, vi, en = (
-            "R2",
-            "sau mũi 1 AstraZeneca chỉ được tiêm AstraZeneca hoặc Pfizer",
-            "after a first dose of AstraZeneca only AstraZeneca or Pfizer may follow",
-        )
+        rid, why = "R2", _("after a first dose of AstraZeneca only AstraZeneca or Pfizer may follow")
     else:
-        rid, vi, en = (
+        rid, why = (
             "R1",
-            "các mũi cơ bản phải cùng loại vắc xin với mũi 1, trừ AstraZeneca rồi Pfizer (R2) "
-            "và Moderna với Pfizer (R3)",
-            "every primary dose must be the same product as dose 1, except AstraZeneca then Pfizer (R2) "
-            "and Moderna with Pfizer (R3)",
+            _(
+                "every primary dose must be the same product as dose 1, except AstraZeneca then Pfizer (R2) "
+                "and Moderna with Pfizer (R3)"
+            ),
         )
-    return _refuse(
-        fact,
-        "mix_not_allowed",
-        rid,
-        f"mũi {number} là {rule.name} sau mũi 1 {first.name}: không được phối hợp ({rid}: {vi})",
-        f"dose {number} of {rule.name} after dose 1 of {first.name} is not an allowed combination "
-        f"({rid}: {en})",
+    message = _(
+        "dose %(number)s of %(vaccine)s after dose 1 of %(first)s is not an allowed combination "
+        "(%(rule)s: %(why)s)",
+        number=number,
+        vaccine=rule.name,
+        first=first.name,
+        rule=rid,
+        why=why,
     )
+    return _refuse(fact, "mix_not_allowed", rid, message)
 
 
 def _booster_mix(fact: DoseFact, number: int, first: VaccineRule, rule: VaccineRule) -> NotCounted:
     if number == 1:
-        rid, vi, en = (
-            "R7",
-            "chỉ cùng loại với liệu trình cơ bản, vắc xin mRNA hoặc AstraZeneca",
-            "only the primary series' product, an mRNA vaccine or AstraZeneca",
-        )
+        rid, why = "R7", _("only the primary series' product, an mRNA vaccine or AstraZeneca")
     else:
-        rid, vi, en = (
-            "R10",
-            "chỉ vắc xin mRNA (Pfizer, Moderna) hoặc AstraZeneca",
-            "only an mRNA vaccine (Pfizer, Moderna) or AstraZeneca",
-        )
-    return _refuse(
-        fact,
-        "mix_not_allowed",
-        rid,
-        f"{rule.name} không được dùng làm mũi nhắc lại {number} sau liệu trình cơ bản {first.name} "
-        f"({rid}: {vi})",
-        f"{rule.name} is not allowed as booster {number} after a {first.name} primary series ({rid}: {en})",
+        rid, why = "R10", _("only an mRNA vaccine (Pfizer, Moderna) or AstraZeneca")
+    message = _(
+        "%(vaccine)s is not allowed as booster %(number)s after a %(first)s primary series (%(rule)s: %(why)s)",
+        vaccine=rule.name,
+        number=number,
+        first=first.name,
+        rule=rid,
+        why=why,
     )
+    return _refuse(fact, "mix_not_allowed", rid, message)
 
 
 def _booster_early(
     fact: DoseFact, number: int, months: int, base: date, earliest: date, rid: str
 ) -> NotCounted:
     gap = (fact.administered_on - base).days
-    ref_vi, ref_en = (
-        ("mũi cơ bản cuối", "the last primary dose")
-        if number == 1
-        else ("mũi nhắc lại trước", "the previous booster")
-    )
-    vi = (
-        f"mũi nhắc lại {number} phải cách {ref_vi} ({_vi(base)}) ít nhất {months} tháng, tức từ {_vi(earliest)}; "
-        f"mũi này chỉ cách {gap} ngày ({rid})"
-    )
-    en = (
-        f"booster {number} must come at least {months} months after {ref_en} ({base.isoformat()}), that is from "
-        f"{earliest.isoformat()}; this one came after {gap} days ({rid})"
-    )
-    if number == 1 and gap >= 28:
-        vi += "; nếu đây là liều bổ sung cho người suy giảm miễn dịch (R6), cán bộ cần ghi nhận riêng"
-        en += (
-            "; if it was an additional dose for an immunocompromised person (R6), an official must record it"
+    values = {
+        "number": number,
+        "months": months,
+        "base": _day(base),
+        "earliest": _day(earliest),
+        "gap": gap,
+        "rule": rid,
+    }
+    if number > 1:
+        message = _(
+            "booster %(number)s must come at least %(months)s months after the previous booster (%(base)s), "
+            "that is from %(earliest)s; this one came after %(gap)s days (%(rule)s)",
+            **values,
         )
-    return _refuse(fact, "too_early", rid, vi, en)
+    elif gap >= 28:
+        message = _(
+            "booster %(number)s must come at least %(months)s months after the last primary dose (%(base)s), "
+            "that is from %(earliest)s; this one came after %(gap)s days (%(rule)s); if it was an additional "
+            "dose for an immunocompromised person (R6), an official must record it",
+            **values,
+        )
+    else:
+        message = _(
+            "booster %(number)s must come at least %(months)s months after the last primary dose (%(base)s), "
+            "that is from %(earliest)s; this one came after %(gap)s days (%(rule)s)",
+            **values,
+        )
+    return _refuse(fact, "too_early", rid, message)
 
 
 def _evaluate(
@@ -422,8 +426,7 @@ def _evaluate(
                     fact,
                     "future",
                     "",
-                    f"ngày tiêm {_vi(day)} sau ngày hôm nay ({_vi(today)})",
-                    f"dated {day.isoformat()}, after today ({today.isoformat()})",
+                    _("dated %(day)s, after today (%(today)s)", day=_day(day), today=_day(today)),
                 )
             )
             continue
@@ -434,8 +437,7 @@ def _evaluate(
                     fact,
                     "unknown_vaccine",
                     "",
-                    f"vắc xin {fact.vaccine_code} không có trong danh mục",
-                    f"vaccine {fact.vaccine_code} is not in the catalogue",
+                    _("vaccine %(vaccine)s is not in the catalogue", vaccine=fact.vaccine_code),
                 )
             )
             continue
@@ -447,10 +449,12 @@ def _evaluate(
                     fact,
                     "superseded",
                     "",
-                    f"thuộc liệu trình cơ bản trước chưa hoàn thành; liệu trình {new_name} bắt đầu ngày "
-                    f"{_vi(new.administered_on)} đã hoàn thành và được tính thay",
-                    f"part of an earlier primary series that was never completed; the {new_name} series started on "
-                    f"{new.administered_on.isoformat()} is complete and counts instead",
+                    _(
+                        "part of an earlier primary series that was never completed; the %(vaccine)s series "
+                        "started on %(day)s is complete and counts instead",
+                        vaccine=new_name,
+                        day=_day(new.administered_on),
+                    ),
                 )
             )
             continue
@@ -463,9 +467,11 @@ def _evaluate(
                     fact,
                     "same_day",
                     "",
-                    f"cùng ngày đã có một mũi được tính ({other}); mỗi ngày chỉ tính một mũi, mũi này có thể bị ghi hai lần",
-                    f"another dose ({other}) already counts on the same day; only one dose a day counts and this one "
-                    "is probably recorded twice",
+                    _(
+                        "another dose (%(other)s) already counts on the same day; only one dose a day counts and "
+                        "this one is probably recorded twice",
+                        other=other,
+                    ),
                 )
             )
             continue
@@ -497,9 +503,14 @@ def _evaluate(
                         fact,
                         "too_early",
                         "",
-                        f"mũi {number} cách mũi trước {gap} ngày, cần ít nhất {need} ngày (sớm nhất ngày {_vi(earliest)})",
-                        f"dose {number} came {gap} days after the previous dose; at least {need} days are needed "
-                        f"(earliest {earliest.isoformat()})",
+                        _(
+                            "dose %(number)s came %(gap)s days after the previous dose; at least %(need)s days are "
+                            "needed (earliest %(earliest)s)",
+                            number=number,
+                            gap=gap,
+                            need=need,
+                            earliest=_day(earliest),
+                        ),
                     )
                 )
                 continue
@@ -544,11 +555,9 @@ def _evaluate(
         state = "partial"
     else:
         state = "booster" if n_booster else "complete"
-    vi, en = LABELS[state]
     status = Status(
         state=state,
-        label_vi=vi,
-        label_en=en,
+        label=LABELS[state],
         primary_vaccine=first.code,
         primary_doses_required=required,
         primary_counted=n_primary,

@@ -1,4 +1,9 @@
-"""HL7 v2 VXU^V04 over HTTP: each message answered with an ACK^V04 (AA, AE with ERR segments, AR)."""
+"""HL7 v2 VXU^V04 over HTTP: each message answered with an ACK^V04 (AA, AE with ERR segments, AR).
+
+The ACK's codes (MSA-1, ERR-3, ERR-4) are the same in every language; its texts (ERR-8) follow the request's
+Accept-Language when it gives one (LocaleMiddleware), else Vietnamese, the registry's default: a sending system
+is a machine, which sends no language cookie and acts on the codes.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Router
 
 from sotiem.api_errors import problems
@@ -107,7 +113,8 @@ def _refused_whole(msh: str, reason: str) -> HttpResponse:
     auth=SenderKey(),
     summary="HL7 v2 VXU^V04 (one message or a batch); answers ACK^V04",
     description="Every payload is answered 200 with one ACK^V04 per message (AA, AE with ERR segments, "
-    "or AR with the reason), also one too large to read or not UTF-8 text.",
+    "or AR with the reason), also one too large to read or not UTF-8 text. ERR-8 texts follow Accept-Language "
+    "(vi by default); the codes are the same in every language.",
     response=problems(401),
     openapi_extra={
         "requestBody": {"required": True, "content": {HL7_MEDIA_TYPE: {"schema": {"type": "string"}}}},
@@ -128,8 +135,7 @@ def hl7_messages(request: HttpRequest) -> HttpResponse:
         size = f"{(settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0) / 2**20:g} MB"
         return _refused_whole(
             _leading_header(request),
-            f"Thông điệp quá lớn (tối đa {size}); hãy gửi thành nhiều lần / "
-            f"The payload is too large (at most {size}); send it in parts",
+            _("The payload is too large (at most %(size)s); send it in parts") % {"size": size},
         )
     # the raw body is kept before anything is parsed, so what arrived can always be looked at again (as base64
     # when it is not text a database column can hold: not UTF-8, or with NUL characters)
@@ -139,8 +145,7 @@ def hl7_messages(request: HttpRequest) -> HttpResponse:
         _keep_raw(sender.source, {"hl7_base64": base64.b64encode(body).decode()})
         return _refused_whole(
             _leading_header(body[:HEADER_LIMIT]),
-            f"Thông điệp không phải văn bản UTF-8 (byte {exc.start}) / The payload is not UTF-8 "
-            f"text (byte {exc.start})",
+            _("The payload is not UTF-8 text (byte %(byte)s)") % {"byte": exc.start},
         )
     _keep_raw(
         sender.source, {"hl7_base64": base64.b64encode(body).decode()} if "\x00" in raw else {"hl7": raw}

@@ -4,6 +4,11 @@ Pure Python (no Django, no database). The registry calls split_messages() on a r
 parse_vxu() on each message, validates the records with its own rules, then answers with build_ack().
 Parsing is tolerant (versions 2.4 to 2.8, CDC IIS profile habits) and never raises: anything the
 interface cannot use is reported as an Hl7Issue, which becomes an ERR segment in the ACK.
+
+Language: the ACK is read by the sending system, which acts on the codes (MSA-1, the HL7 table 0357 code of
+ERR-3, the severity of ERR-4): these never change. ERR-8, the text for the people reading the sender's log, is
+written in the active language when build_ack() runs: over HTTP the request's Accept-Language when it gives
+one, else Vietnamese, the registry's default (see sotiem.interop.api).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from sotiem.interop.hl7_er7 import Er7Message, Segment, escape
 from sotiem.interop.hl7_model import BACKLOG_FIELDS, ERROR_CODE_TEXT, AckCode, Hl7Issue, VxuResult, date_field
 from sotiem.interop.hl7_model import issue as _issue
 from sotiem.interop.hl7_person import person_fields
+from sotiem.lib.i18n import Text, _
 
 __all__ = [
     "BACKLOG_FIELDS",
@@ -32,9 +38,9 @@ BATCH_SEGMENTS = frozenset({"FHS", "BHS", "BTS", "FTS"})
 DEFAULT_VERSION = "2.5.1"
 LOINC_DOSE_NUMBER = "30973-2"
 # RXA-20 completion statuses (table 0322) that record no dose: the event did not happen.
-NOT_ADMINISTERED: dict[str, tuple[str, str]] = {
-    "RE": ("bị từ chối", "refused"),
-    "NA": ("không được tiêm", "not administered"),
+NOT_ADMINISTERED: dict[str, Text] = {
+    "RE": _("Dose refused (RXA-20=RE); not recorded"),
+    "NA": _("Dose not administered (RXA-20=NA); not recorded"),
 }
 
 
@@ -81,8 +87,7 @@ def parse_vxu(message: str | bytes) -> VxuResult:
             None,
             "207",
             "E",
-            "Lỗi nội bộ khi xử lý thông điệp / Internal error while processing the message "
-            f"({type(exc).__name__})",
+            _("Internal error while processing the message (%(error)s)", error=type(exc).__name__),
         )
         return _result(header, [], [issue], "AR")
 
@@ -166,7 +171,7 @@ class _DoseGroup:
 def _parse(message: str | bytes) -> VxuResult:
     chunks = split_messages(message)
     if not chunks:
-        return _reject(_Header(), "MSH", None, "100", "Thông điệp rỗng / Empty message (no MSH segment)")
+        return _reject(_Header(), "MSH", None, "100", _("Empty message (no MSH segment)"))
     if len(chunks) > 1:
         first = Er7Message.parse(chunks[0]) if chunks[0].startswith("MSH") else None
         return _reject(
@@ -174,14 +179,11 @@ def _parse(message: str | bytes) -> VxuResult:
             "MSH",
             None,
             "100",
-            f"Có {len(chunks)} thông điệp trong một lần gửi; hãy tách bằng split_messages / "
-            f"Payload holds {len(chunks)} messages; split them before parsing",
+            _("Payload holds %(count)s messages; split them before parsing", count=len(chunks)),
         )
     text = chunks[0]
     if not text.startswith("MSH"):
-        return _reject(
-            _Header(), "MSH", None, "100", "Thông điệp phải bắt đầu bằng MSH / Message must start with MSH"
-        )
+        return _reject(_Header(), "MSH", None, "100", _("Message must start with MSH"))
     er7 = Er7Message.parse(text)
     if er7 is None:
         return _reject(
@@ -189,26 +191,23 @@ def _parse(message: str | bytes) -> VxuResult:
             "MSH",
             1,
             "102",
-            "Ký tự phân cách MSH-1/MSH-2 không hợp lệ / Invalid delimiters in MSH-1/MSH-2",
+            _("Invalid delimiters in MSH-1/MSH-2"),
             field=2,
         )
     header = _read_header(er7)
     issues: list[Hl7Issue] = []
 
-    code, _, rest = header.message_type.partition("^")
+    code, _sep, rest = header.message_type.partition("^")
     trigger = rest.partition("^")[0]
     if not code:
-        return _reject(
-            header, "MSH", 1, "101", "Thiếu loại thông điệp (MSH-9) / Missing message type (MSH-9)", field=9
-        )
+        return _reject(header, "MSH", 1, "101", _("Missing message type (MSH-9)"), field=9)
     if code != "VXU" or trigger not in ("V04", ""):
         return _reject(
             header,
             "MSH",
             1,
             "200",
-            f"Chỉ nhận VXU^V04, không nhận {header.message_type} / "
-            f"Unsupported message type {header.message_type}; only VXU^V04 is accepted",
+            _("Unsupported message type %(type)s; only VXU^V04 is accepted", type=header.message_type),
             field=9,
         )
     if header.version and not re.fullmatch(r"2\.\d(\.\d)?", header.version):
@@ -217,7 +216,7 @@ def _parse(message: str | bytes) -> VxuResult:
             "MSH",
             1,
             "203",
-            f"Phiên bản HL7 {header.version} không được hỗ trợ / Unsupported HL7 version {header.version}",
+            _("Unsupported HL7 version %(version)s", version=header.version),
             field=12,
         )
     if not header.version:
@@ -228,15 +227,11 @@ def _parse(message: str | bytes) -> VxuResult:
                 12,
                 "101",
                 "W",
-                "Thiếu phiên bản (MSH-12), coi là 2.5.1 / Missing version (MSH-12); read as 2.5.1",
+                _("Missing version (MSH-12); read as %(version)s", version=DEFAULT_VERSION),
             )
         )
     if not header.control_id:
-        issues.append(
-            _issue(
-                "MSH", 1, 10, "101", "W", "Thiếu mã kiểm soát (MSH-10) / Missing message control id (MSH-10)"
-            )
-        )
+        issues.append(_issue("MSH", 1, 10, "101", "W", _("Missing message control id (MSH-10)")))
     if er7.unknown_lines:
         issues.append(
             _issue(
@@ -245,14 +240,13 @@ def _parse(message: str | bytes) -> VxuResult:
                 None,
                 "100",
                 "W",
-                f"Bỏ qua {len(er7.unknown_lines)} dòng không phải phân đoạn HL7 / "
-                f"Ignored {len(er7.unknown_lines)} line(s) that are not HL7 segments",
+                _("Ignored %(count)s line(s) that are not HL7 segments", count=len(er7.unknown_lines)),
             )
         )
 
     pid = er7.first("PID")
     if pid is None:
-        return _reject(header, "PID", None, "100", "Thiếu phân đoạn PID / Missing PID segment", issues=issues)
+        return _reject(header, "PID", None, "100", _("Missing PID segment"), issues=issues)
     groups = _dose_groups(er7)
     if not groups:
         return _reject(
@@ -260,7 +254,7 @@ def _parse(message: str | bytes) -> VxuResult:
             "RXA",
             None,
             "100",
-            "Không có phân đoạn RXA (không có mũi tiêm nào) / No RXA segment: the message reports no dose",
+            _("No RXA segment: the message reports no dose"),
             issues=issues,
         )
 
@@ -335,12 +329,7 @@ def _dose(group: _DoseGroup, header: _Header, issues: list[Hl7Issue]) -> dict[st
     where = ("RXA", rxa.sequence)
     status = rxa.get(20).upper()
     if status in NOT_ADMINISTERED:
-        vietnamese, english = NOT_ADMINISTERED[status]
-        message = (
-            f"Mũi tiêm {vietnamese} (RXA-20={status}), không ghi nhận / "
-            f"Dose {english} (RXA-20={status}); not recorded"
-        )
-        issues.append(_issue(*where, 20, "0", "W", message))
+        issues.append(_issue(*where, 20, "0", "W", NOT_ADMINISTERED[status]))
         return None
     action = rxa.get(21).upper()
     if action == "D":
@@ -350,8 +339,7 @@ def _dose(group: _DoseGroup, header: _Header, issues: list[Hl7Issue]) -> dict[st
                 21,
                 "207",
                 "E",
-                "Không hỗ trợ yêu cầu xoá (RXA-21=D); hãy huỷ mũi tiêm trên sổ tiêm / "
-                "Delete requests (RXA-21=D) are not supported over HL7; void the dose in the registry",
+                _("Delete requests (RXA-21=D) are not supported over HL7; void the dose in the registry"),
             )
         )
         return None
@@ -363,8 +351,7 @@ def _dose(group: _DoseGroup, header: _Header, issues: list[Hl7Issue]) -> dict[st
                 5,
                 "0",
                 "W",
-                "CVX 998: không tiêm vắc xin, không ghi nhận / "
-                "CVX 998 'no vaccine administered'; not recorded",
+                _("CVX 998 'no vaccine administered'; not recorded"),
             )
         )
         return None
@@ -375,12 +362,10 @@ def _dose(group: _DoseGroup, header: _Header, issues: list[Hl7Issue]) -> dict[st
                 20,
                 "0",
                 "W",
-                "Mũi tiêm chỉ tiêm một phần (RXA-20=PA) / Dose partially administered (RXA-20=PA)",
+                _("Dose partially administered (RXA-20=PA)"),
             )
         )
-    administered_on = date_field(
-        rxa.get(3), where=(*where, 3), label=("ngày tiêm", "administration date"), issues=issues
-    )
+    administered_on = date_field(rxa.get(3), where=(*where, 3), kind="administration", issues=issues)
     return {
         "vaccine": vaccine,
         "dose_number": _dose_number(group.observations),
@@ -396,7 +381,7 @@ def _vaccine(rxa: Segment, issues: list[Hl7Issue]) -> tuple[str, str]:
     coded = rxa.value(5)
     codings = [(coded.get(c), coded.get(s).upper()) for c, s in ((1, 3), (4, 6)) if coded.get(c)]
     if not codings:
-        issues.append(_issue(*where, "101", "E", "Thiếu vắc xin (RXA-5) / Missing vaccine (RXA-5)"))
+        issues.append(_issue(*where, "101", "E", _("Missing vaccine (RXA-5)")))
         return "", ""
     cvx = next((c for c, system in codings if system in ("CVX", "HL70292")), None)
     if cvx is None:
@@ -410,30 +395,27 @@ def _vaccine(rxa: Segment, issues: list[Hl7Issue]) -> tuple[str, str]:
                     *where,
                     "103",
                     "W",
-                    f"Hệ mã vắc xin không được hỗ trợ ({system or 'trống'}) / "
-                    f"Unsupported vaccine coding system ({system or 'none'}); expected CVX or NDC",
+                    _("Unsupported vaccine coding system (%(system)s); expected CVX or NDC", system=system)
+                    if system
+                    else _("Unsupported vaccine coding system (none); expected CVX or NDC"),
                 )
             )
             return f"{system or 'LOCAL'}:{code}", ""
-        issues.append(
-            _issue(
-                *where, "103", "W", "RXA-5 thiếu hệ mã, coi là CVX / RXA-5 has no coding system; read as CVX"
-            )
-        )
+        issues.append(_issue(*where, "103", "W", _("RXA-5 has no coding system; read as CVX")))
         cvx = code
     canonical = canonical_cvx(cvx)
     if canonical is None:
-        shown = (
-            cvx if len(cvx) <= 20 else f"{cvx[:20]}… ({len(cvx)} characters)"
-        )  # only the message is shortened
-        issues.append(
-            _issue(
-                *where,
-                "103",
-                "W",
-                f"Mã CVX {shown} không có trong bảng CDC / CVX code {shown} is not in the CDC table",
+        # only the message is shortened
+        message = (
+            _("CVX code %(code)s is not in the CDC table", code=cvx)
+            if len(cvx) <= 20
+            else _(
+                "CVX code %(code)s… (%(length)s characters) is not in the CDC table",
+                code=cvx[:20],
+                length=len(cvx),
             )
         )
+        issues.append(_issue(*where, "103", "W", message))
         canonical = cvx
     return catalogue_vaccine(canonical) or f"CVX:{canonical}", canonical
 
@@ -476,7 +458,7 @@ def _reject(
     segment: str,
     sequence: int | None,
     code: str,
-    message: str,
+    message: Text,
     *,
     field: int | None = None,
     issues: list[Hl7Issue] | None = None,
@@ -500,4 +482,4 @@ def _err_segment(issue: Hl7Issue) -> str:
         location = "^".join(escape(p) for p in parts)
     code_text = ERROR_CODE_TEXT.get(issue.code, "")
     error_code = f"{escape(issue.code)}^{escape(code_text)}^HL70357"
-    return f"ERR||{location}|{error_code}|{issue.severity}||||{escape(issue.message)}"
+    return f"ERR||{location}|{error_code}|{issue.severity}||||{escape(str(issue.message))}"

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from sotiem.interop.hl7_er7 import iso_date
+from sotiem.lib.i18n import Text, _
 from sotiem.lib.records import FIELDS
 
 # The registry's backlog template, in its column order.
@@ -14,7 +15,7 @@ BACKLOG_FIELDS: tuple[str, ...] = FIELDS
 AckCode = Literal["AA", "AE", "AR"]
 Severity = Literal["E", "W", "I"]
 
-# HL7 table 0357 (message error condition codes) used in ERR-3.
+# HL7 table 0357 (message error condition codes) used in ERR-3: the standard's own names, never translated.
 ERROR_CODE_TEXT: dict[str, str] = {
     "0": "Message accepted",
     "100": "Segment sequence error",
@@ -34,14 +35,18 @@ ERROR_CODE_TEXT: dict[str, str] = {
 
 @dataclass
 class Hl7Issue:
-    """One problem found in a message; becomes an ERR segment (ERR-2 location, ERR-3, ERR-4, ERR-8)."""
+    """One problem found in a message; becomes an ERR segment (ERR-2 location, ERR-3, ERR-4, ERR-8).
+
+    `code` (HL7 table 0357) is what a sending system acts on and never changes; `message` is for the people
+    reading the sender's log, in the language the ACK is written in (a `Text` is read when the ACK is built).
+    """
 
     segment: str
     sequence: int | None
     field: int | None
     code: str
     severity: Severity
-    message: str
+    message: str | Text
 
 
 @dataclass
@@ -62,7 +67,7 @@ class VxuResult:
 
 
 def issue(
-    segment: str, sequence: int | None, field: int | None, code: str, severity: Severity, message: str
+    segment: str, sequence: int | None, field: int | None, code: str, severity: Severity, message: str | Text
 ) -> Hl7Issue:
     """Shorthand for Hl7Issue with positional location (segment, occurrence, field)."""
     return Hl7Issue(
@@ -74,7 +79,7 @@ def date_field(
     raw: str,
     *,
     where: tuple[str, int, int],
-    label: tuple[str, str],
+    kind: Literal["administration", "birth"],
     issues: list[Hl7Issue],
     min_precision: str = "day",
 ) -> str:
@@ -84,18 +89,20 @@ def date_field(
     rather than as a missing value.
     """
     segment, sequence, field = where
-    vietnamese, english = label
     position = f"{segment}-{field}"
     if not raw:
-        message = f"Thiếu {vietnamese} ({position}) / Missing {english} ({position})"
-        issues.append(issue(segment, sequence, field, "101", "E", message))
+        if kind == "birth":
+            missing = _("Missing birth date (%(position)s)", position=position)
+        else:
+            missing = _("Missing administration date (%(position)s)", position=position)
+        issues.append(issue(segment, sequence, field, "101", "E", missing))
         return ""
     value = iso_date(raw, min_precision=min_precision)
     if value is None:
-        message = (
-            f"{vietnamese.capitalize()} không hợp lệ ({position} = {raw}) / "
-            f"Invalid {english} ({position} = {raw})"
-        )
-        issues.append(issue(segment, sequence, field, "102", "E", message))
+        if kind == "birth":
+            invalid = _("Invalid birth date (%(position)s = %(raw)s)", position=position, raw=raw)
+        else:
+            invalid = _("Invalid administration date (%(position)s = %(raw)s)", position=position, raw=raw)
+        issues.append(issue(segment, sequence, field, "102", "E", invalid))
         return raw
     return value

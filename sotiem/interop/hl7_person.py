@@ -7,6 +7,7 @@ import re
 from sotiem.interop.hl7_er7 import Segment, Value
 from sotiem.interop.hl7_model import Hl7Issue, date_field
 from sotiem.interop.hl7_model import issue as _issue
+from sotiem.lib.i18n import _
 
 # PID-3 identifier types (table 0203) that denote a person-level national identifier.
 NATIONAL_ID_TYPES = ("NI", "NN", "SS", "PPN")
@@ -19,13 +20,11 @@ def person_fields(pid: Segment, issues: list[Hl7Issue]) -> dict[str, str]:
     """full_name, birth_date, sex, national_id, phone, province, commune and address from PID."""
     full_name = _full_name(pid)
     if not full_name:
-        issues.append(
-            _issue("PID", pid.sequence, 5, "101", "E", "Thiếu họ tên (PID-5) / Missing patient name (PID-5)")
-        )
+        issues.append(_issue("PID", pid.sequence, 5, "101", "E", _("Missing patient name (PID-5)")))
     birth_date = date_field(
         pid.get(7),
         where=("PID", pid.sequence, 7),
-        label=("ngày sinh", "birth date"),
+        kind="birth",
         issues=issues,
         min_precision="year",
     )
@@ -38,7 +37,7 @@ def person_fields(pid: Segment, issues: list[Hl7Issue]) -> dict[str, str]:
                 8,
                 "103",
                 "W",
-                f"Giới tính không rõ (PID-8 = {raw_sex}) / Unknown administrative sex (PID-8 = {raw_sex})",
+                _("Unknown administrative sex (PID-8 = %(sex)s)", sex=raw_sex),
             )
         )
     province, commune, address = _address(pid)

@@ -21,6 +21,8 @@ from typing import Any, NamedTuple
 
 import jsonschema_rs
 
+from sotiem.lib.i18n import Text, _
+
 DATA = Path(__file__).resolve().parent.parent / "data" / "dcc"
 
 # Which value set each coded field of an entry is checked against, per certificate type.
@@ -74,11 +76,13 @@ def _validator(release: str, formats: bool = True) -> Any:
 
 
 class SchemaWarning(NamedTuple):
-    """A deviation the DCC specification leaves to business rules: where (JSON Pointer), what kind, and why."""
+    """A deviation the DCC specification leaves to business rules: where (JSON Pointer), what kind, and why.
+
+    `code` is what a verifier acts on, the same in every language; `reason` is read in the active language."""
 
     path: str
     code: str  # "format" or "value-set"
-    reason: str
+    reason: Text
 
 
 FORMAT = "format"
@@ -136,7 +140,13 @@ def _coded_findings(hcert: Mapping[str, Any]) -> tuple[str | None, list[SchemaWa
                 if code is not None and code not in codes:
                     found.append(
                         SchemaWarning(
-                            f"/{kind}/{index}/{field}", VALUE_SET, f"{code!r} is not in the {name} value set"
+                            f"/{kind}/{index}/{field}",
+                            VALUE_SET,
+                            _(
+                                "%(code)s is not in the %(value_set)s value set",
+                                code=repr(code),
+                                value_set=name,
+                            ),
                         )
                     )
             # The device (ma) only names a rapid antigen test; NAAT certificates often carry "" or "N/A".
@@ -149,7 +159,10 @@ def _coded_findings(hcert: Mapping[str, Any]) -> tuple[str | None, list[SchemaWa
             ):
                 if device == "":
                     return f"t/{index}/ma: empty, so the rapid antigen test names no device", []
-                reason = f"{device!r} is not a rapid antigen test device of our test-manf list (only an example of it)"
+                reason = _(
+                    "%(device)s is not a rapid antigen test device of our test-manf list (only an example of it)",
+                    device=repr(device),
+                )
                 found.append(SchemaWarning(f"/t/{index}/ma", VALUE_SET, reason))
     return None, found
 
@@ -170,12 +183,20 @@ def _format_warning(error: Any) -> SchemaWarning | None:
     if not isinstance(error.kind, jsonschema_rs.ValidationErrorKind.Format) or not _iso_8601(error.instance):
         return None
     wanted, given = error.kind.format, "date-time" if len(error.instance) > 10 else "date"
+    value = repr(error.instance)
     if given == wanted:
-        reason = (
-            f"{error.instance!r} is not written as the RFC 3339 {wanted} the schema says (format: {wanted})"
+        reason = _(
+            "%(value)s is not written as the RFC 3339 %(format)s the schema says (format: %(format)s)",
+            value=value,
+            format=wanted,
         )
     else:
-        reason = f"{error.instance!r} is a {given} where the schema says a {wanted} (format: {wanted})"
+        reason = _(
+            "%(value)s is a %(given)s where the schema says a %(format)s (format: %(format)s)",
+            value=value,
+            given=given,
+            format=wanted,
+        )
     return SchemaWarning(_pointer(error.instance_path), FORMAT, reason)
 
 

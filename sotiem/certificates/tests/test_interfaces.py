@@ -82,7 +82,7 @@ def test_a_certificate_checked_against_another_signer_fails_at_the_kid_step():
 
 def test_a_person_with_no_counted_dose_gets_a_clear_refusal():
     person = make_person()
-    with pytest.raises(Exception, match="No dose counts yet"):
+    with pytest.raises(Exception, match="Chưa có mũi tiêm nào được tính"):  # the CLI speaks Vietnamese
         call_command("certificate", "issue", "--person", str(person.public_id))
 
 
@@ -167,23 +167,43 @@ def test_a_citizen_opens_a_family_members_certificate_with_the_birth_date(proved
     page = proved.get(f"/my/certificates/{handle}/")
     html = page.content.decode()
     certificate = mother.certificates.get()
-    assert "Đã tiêm đủ liều cơ bản" in html and "Primary series complete" in html
+    assert "Đã tiêm đủ liều cơ bản" in html and "Primary series complete" not in html
+    assert "mũi cơ bản 2/2" in html and "<title>Mã QR chứng nhận tiêm chủng</title>" in html
     assert certificate.uvci in html and "<svg" in html
+    english = proved.get(f"/my/certificates/{handle}/", headers={"accept-language": "en"}).content.decode()
+    assert "<h1>Vaccination certificate</h1>" in english and "Primary series complete" in english
+    assert "primary dose 2 of 2" in english and "Đã tiêm đủ liều cơ bản" not in english
+    assert "<title>Vaccination certificate QR code</title>" in english
 
     png = proved.get(f"/my/certificates/{handle}/qr.png")
     assert png["Content-Type"] == "image/png"
     (decoded,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))
     assert decoded.text == certificate.hc1
     assert proved.get(f"/my/certificates/{handle}/qr.svg")["Content-Type"] == "image/svg+xml"
-    for size in ("a4", "card"):
-        pdf = proved.get(f"/my/certificates/{handle}/{size}.pdf")
+    for size, language in (("a4", "vi"), ("card", "en")):
+        pdf = proved.get(f"/my/certificates/{handle}/{size}.pdf", headers={"accept-language": language})
         assert pdf["Content-Type"] == "application/pdf"
         text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
         assert "Lê Thị Mai" in text and certificate.uvci[:20] in text.replace("\n", "")
+        # the printed certificate is bilingual whichever language the citizen reads the page in
+        assert "Đã tiêm đủ liều cơ bản" in text and "Primary series complete" in text
     reads = AuditEvent.objects.filter(
         action="person.read", person_id=mother.pk, reason__startswith="certificate"
     )
-    assert reads.count() == 5 and {e.actor_label for e in reads} == {f"citizen:{FAMILY_E164}"}
+    assert reads.count() == 6 and {e.actor_label for e in reads} == {f"citizen:{FAMILY_E164}"}
+
+
+def test_the_printed_certificate_numbers_a_booster_in_both_languages_the_page_in_the_readers(proved):
+    father = two_doses(full_name="Trần Văn Hùng", birth_date=dt.date(1960, 1, 5), phone=FAMILY_PHONE)
+    make_dose(father, vaccine="PFIZER", administered_on=dt.date(2022, 3, 1))
+    handle = handle_of(proved, father.full_name)
+    assert proved.post(f"/my/certificates/{handle}/", {"birth_date": "05/01/1960"}).status_code == 302
+    english = proved.get(f"/my/certificates/{handle}/", headers={"accept-language": "en"}).content.decode()
+    assert "Booster received" in english and "booster 1" in english and "Nhắc lại" not in english
+    pdf = proved.get(f"/my/certificates/{handle}/a4.pdf", headers={"accept-language": "en"})
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Nhắc lại 1 / Booster 1" in " ".join(text.split())  # the cell may wrap
+    assert "Đã tiêm nhắc lại" in text and "Booster received" in text
 
 
 def test_five_wrong_birth_dates_lock_the_certificate(proved):
@@ -194,7 +214,8 @@ def test_five_wrong_birth_dates_lock_the_certificate(proved):
     assert proved.post(f"/my/certificates/{handle}/", {"birth_date": "01/01/2000"}).status_code == 429
     locked = proved.post(f"/my/certificates/{handle}/", {"birth_date": "09/07/1995"})
     assert (
-        locked.status_code == 429 and "Too many wrong birth dates for this person" in locked.content.decode()
+        locked.status_code == 429
+        and "Đã nhập sai ngày sinh của người này quá nhiều lần" in locked.content.decode()
     )
 
 

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import zxingcpp
+from django.utils import translation
 from PIL import Image
 
 from sotiem.certificates import qr
@@ -128,14 +129,18 @@ def test_it_refuses_empty_or_oversized_text(draw) -> None:
         draw(hc1(5000))
 
 
-def test_the_svg_is_one_scalable_path_with_a_bilingual_title() -> None:
+def test_the_svg_is_one_scalable_path_titled_in_the_readers_language() -> None:
     root = ET.fromstring(qr.qr_svg(hc1()))
     assert root.tag == f"{SVG}svg"
     assert "width" not in root.attrib and "height" not in root.attrib
     assert root.attrib["viewBox"].startswith("0 0 ")
     assert root.attrib["shape-rendering"] == "crispEdges"
-    assert root.find(f"{SVG}title").text == "Mã QR chứng nhận tiêm chủng / Vaccination certificate QR code"
+    assert root.find(f"{SVG}title").text == "Mã QR chứng nhận tiêm chủng"
     assert len(list(root.iter(f"{SVG}path"))) == 1
+    with translation.override("en"):
+        english = ET.fromstring(qr.qr_svg(hc1()))  # the same text: the cached drawing must not answer
+    assert english.find(f"{SVG}title").text == "Vaccination certificate QR code"
+    assert len(list(english.iter(f"{SVG}path"))) == 1
 
 
 def test_the_svg_holds_the_same_modules_as_the_png() -> None:

@@ -39,6 +39,28 @@ def test_the_verify_endpoint_answers_valid_with_each_warning_for_a_date_time_and
     assert "date-time" in body["warnings"][0]["reason"] and "ORG-1000030215" in body["warnings"][1]["reason"]
 
 
+@pytest.mark.parametrize(
+    ("language", "reason"),
+    [
+        ("vi", "'ORG-1000030215' không có trong bộ giá trị vaccine-mah-manf"),
+        ("en", "'ORG-1000030215' is not in the vaccine-mah-manf value set"),
+    ],
+)
+def test_a_warning_keeps_its_code_and_gives_its_reason_in_the_language_asked_for(
+    client, foreign_signer, language, reason
+):
+    signer, _ = foreign_signer
+    hc1 = sign(signer, vaccination(ma="ORG-1000030215")).hc1
+    answer = client.post(
+        VERIFY,
+        {"hc1": hc1, "at": CLOCK.isoformat()},
+        content_type="application/json",
+        headers={"accept-language": language},
+    )
+    assert answer["Content-Language"] == language
+    assert answer.json()["warnings"] == [{"path": "/v/0/ma", "code": "value-set", "reason": reason}]
+
+
 def test_the_verify_endpoint_still_refuses_what_the_specification_makes_mandatory(client, foreign_signer):
     signer, _ = foreign_signer
     hc1 = sign(signer, vaccination(dn=0)).hc1
@@ -79,5 +101,5 @@ def test_the_cli_prints_the_warnings_and_exits_0_for_a_valid_certificate(foreign
     result = json.loads(out.getvalue())
     assert result["valid"] is True
     assert result["warnings"] == [
-        {"path": "/v/0/co", "code": "value-set", "reason": "'XX' is not in the country-2-codes value set"}
+        {"path": "/v/0/co", "code": "value-set", "reason": "'XX' không có trong bộ giá trị country-2-codes"}
     ]

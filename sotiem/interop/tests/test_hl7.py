@@ -15,6 +15,7 @@ from pathlib import Path
 
 import hl7 as python_hl7
 import pytest
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -288,8 +289,26 @@ def test_a_dose_without_date_or_vaccine_is_still_passed_on_with_errors() -> None
         ("2021-08-15", ""),
     ]
     assert issue_codes(result, "E") == [("RXA", 3, "101"), ("RXA", 5, "101")]
-    assert result.errors[0].message == "Thiếu ngày tiêm (RXA-3) / Missing administration date (RXA-3)"
+    assert str(result.errors[0].message) == "Thiếu ngày tiêm (RXA-3)"  # Vietnamese, the registry's default
     assert result.ack_code == "AE"
+
+
+@pytest.mark.parametrize(
+    ("language", "texts"),
+    [
+        ("vi", ["Thiếu ngày tiêm (RXA-3)", "Thiếu vắc xin (RXA-5)"]),
+        ("en", ["Missing administration date (RXA-3)", "Missing vaccine (RXA-5)"]),
+    ],
+)
+def test_the_ack_texts_are_in_the_language_it_is_built_in_and_its_codes_in_none(language, texts) -> None:
+    no_date = rxa("208", date="")
+    no_vaccine = rxa("208").replace("208^COVID-19 vaccine^CVX", "")
+    result = parse_vxu(vxu(PID_VN, no_date, no_vaccine))
+    with translation.override(language):
+        ack = python_hl7.parse(build_ack(result=result, now=NOW))
+    errors = ack.segments("ERR")
+    assert [str(err(3)) for err in errors] == ["101^Required field missing^HL70357"] * 2
+    assert [ack.unescape(str(err(8))) for err in errors] == texts
 
 
 def test_an_invalid_date_is_passed_on_as_written_with_a_data_type_error() -> None:

@@ -29,15 +29,28 @@ def ack_of(response):
     return str(ack.segment("MSA")[1]), str(ack.segment("MSA")[2]), [str(s) for s in ack.segments("ERR")]
 
 
-def post(client, key, body: bytes):
-    return client.post("/api/v1/hl7", data=body, content_type=HL7, HTTP_AUTHORIZATION=f"Bearer {key}")
+def post(client, key, body: bytes, language: str | None = None):
+    headers = {"accept-language": language} if language else {}
+    return client.post(
+        "/api/v1/hl7", data=body, content_type=HL7, HTTP_AUTHORIZATION=f"Bearer {key}", headers=headers
+    )
 
 
-def test_it_answers_a_payload_over_the_upload_limit_with_ar_naming_the_message(client, key, settings):
+@pytest.mark.parametrize(
+    ("language", "reason"),
+    [
+        (None, "Thông điệp quá lớn (tối đa 8 MB); hãy gửi thành nhiều lần"),  # Vietnamese unless asked
+        ("en", "The payload is too large (at most 8 MB); send it in parts"),
+    ],
+)
+def test_it_answers_a_payload_over_the_upload_limit_with_ar_naming_the_message(
+    client, key, settings, language, reason
+):
     body = COVID_VXU.encode() + b"RXA|" + b"9" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
-    code, control_id, errors = ack_of(post(client, key, body))
+    code, control_id, errors = ack_of(post(client, key, body, language))
     assert (code, control_id) == ("AR", "MSG0001")
-    assert any("The payload is too large (at most 8 MB)" in e for e in errors)
+    # the code a sending system acts on is the same in every language; the text is for its people
+    assert errors == [f"ERR||MSH^1|207^Application internal error^HL70357|E||||{reason}"]
     assert Dose.objects.count() == 0
 
 
@@ -93,7 +106,7 @@ def test_an_oversized_payload_whose_header_is_cut_by_the_read_limit_gets_an_empt
 def test_it_refuses_a_payload_that_is_not_utf8_with_ar_and_keeps_it_as_sent(client, key, body):
     code, _, errors = ack_of(post(client, key, body))
     assert code == "AR"
-    assert any("The payload is not UTF-8 text" in e for e in errors)
+    assert any("Thông điệp không phải văn bản UTF-8" in e for e in errors)
     assert Dose.objects.count() == 0
     assert InboxBatch.objects.get(channel="hl7-raw").payload["hl7_base64"]
 

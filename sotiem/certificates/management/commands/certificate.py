@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from sotiem.audit.actors import Agent
@@ -31,9 +32,7 @@ def _person(text: str) -> Person:
         pass
     person = Person.objects.filter(identifiers__value=text.strip(), identifiers__active=True).first()
     if person is None:
-        raise CommandError(
-            f"Không tìm thấy người / No person with id {text!r} (a person id or a national ID)"
-        )
+        raise CommandError(_("No person with id %(id)s (a person id or a national ID)") % {"id": repr(text)})
     return person
 
 
@@ -80,7 +79,7 @@ class Command(BaseCommand):
             person=person, actor=ACTOR, reason="printed by `sotiem certificate issue`"
         )
         if certificate is None:
-            raise CommandError("Chưa có mũi tiêm nào được tính / No dose counts yet: no certificate to issue")
+            raise CommandError(_("No dose counts yet: no certificate to issue"))
         self.stdout.write(certificate.hc1)
 
     def _verify(self, opts: dict[str, Any]) -> None:
@@ -96,7 +95,7 @@ class Command(BaseCommand):
             try:
                 dsc = base64.b64decode(opts["dsc"], validate=True)
             except (binascii.Error, ValueError) as exc:
-                raise CommandError("--dsc: not base64 DER") from exc
+                raise CommandError(_("--dsc: not base64 DER")) from exc
         result = verify_text(text.strip(), at=at, dsc=dsc)
         self.stdout.write(json.dumps(result, ensure_ascii=False))
         if not result["valid"]:
@@ -111,7 +110,10 @@ class Command(BaseCommand):
                 force=opts["force"],
                 progress=bar.update,
             )
-        self.stdout.write(f"issued {done.issued}, revoked {done.revoked}, unchanged {done.kept}")
+        self.stdout.write(
+            _("issued %(issued)s, revoked %(revoked)s, unchanged %(kept)s")
+            % {"issued": done.issued, "revoked": done.revoked, "kept": done.kept}
+        )
 
     def _keygen(self, opts: dict[str, Any]) -> None:
         key = signing_key_create(actor=ACTOR, reason=opts["reason"])
