@@ -15,6 +15,18 @@ def personas(db) -> Personas:  # noqa: ARG001 (db enables database access)
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the registry's default language: a request in English (LocaleMiddleware activates the
+    reader's language for the thread and leaves it so) must not turn the next test's messages English."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_site_cache():
     """Each test's sites are its own (rolled back after it), so no test may see another's cached site."""
     from sotiem.places import selectors
