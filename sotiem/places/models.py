@@ -3,17 +3,18 @@
 import uuid
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Era(models.TextChoices):
-    Y2021 = "2021", "63 tỉnh (2021) / 63 provinces (2021)"
-    Y2025 = "2025", "34 tỉnh (2025) / 34 provinces (2025)"
+    Y2021 = "2021", _("63 provinces (2021)")
+    Y2025 = "2025", _("34 provinces (2025)")
 
 
 class Level(models.TextChoices):
-    PROVINCE = "province", "Tỉnh / Province"
-    DISTRICT = "district", "Huyện / District"
-    COMMUNE = "commune", "Xã / Commune"
+    PROVINCE = "province", _("Province")
+    DISTRICT = "district", _("District")
+    COMMUNE = "commune", _("Commune")
 
 
 class AdminUnit(models.Model):
@@ -24,15 +25,15 @@ class AdminUnit(models.Model):
     code = models.CharField(max_length=8)
     name = models.CharField(max_length=120)
     full_name = models.CharField(max_length=160)
-    key = models.CharField(max_length=160, db_index=True, help_text="diacritics-free name key for lookup")
+    key = models.CharField(max_length=160, db_index=True, help_text=_("diacritics-free name key for lookup"))
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
-    province_code = models.CharField(max_length=2, help_text="the province this unit lies in, same era")
+    province_code = models.CharField(max_length=2, help_text=_("the province this unit lies in, same era"))
 
     class Meta:
-        verbose_name = "Đơn vị hành chính / administrative unit"
-        verbose_name_plural = "Đơn vị hành chính / administrative units"
+        verbose_name = _("administrative unit")
+        verbose_name_plural = _("administrative units")
         constraints = [
             models.UniqueConstraint(fields=["era", "level", "code"], name="adminunit_era_level_code")
         ]
@@ -51,8 +52,8 @@ class UnitMapping(models.Model):
     is_default = models.BooleanField(default=True)
 
     class Meta:
-        verbose_name = "Chuyển đổi đơn vị / unit mapping"
-        verbose_name_plural = "Chuyển đổi đơn vị / unit mappings"
+        verbose_name = _("unit mapping")
+        verbose_name_plural = _("unit mappings")
         constraints = [models.UniqueConstraint(fields=["old", "new"], name="unitmapping_old_new")]
 
     def __str__(self) -> str:
@@ -60,11 +61,11 @@ class UnitMapping(models.Model):
 
 
 class SiteKind(models.TextChoices):
-    FIXED = "fixed", "Điểm tiêm cố định / Fixed site"
-    HOSPITAL = "hospital", "Bệnh viện / Hospital"
-    MOBILE = "mobile", "Đội tiêm lưu động / Mobile team"
-    SCHOOL = "school", "Trường học / School"
-    WORKPLACE = "workplace", "Nơi làm việc / Workplace"
+    FIXED = "fixed", _("Fixed site")
+    HOSPITAL = "hospital", _("Hospital")
+    MOBILE = "mobile", _("Mobile team")
+    SCHOOL = "school", _("School")
+    WORKPLACE = "workplace", _("Workplace")
 
 
 class Site(models.Model):
@@ -80,8 +81,8 @@ class Site(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "Điểm tiêm / site"
-        verbose_name_plural = "Điểm tiêm / sites"
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -101,8 +102,8 @@ class SiteSession(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "Buổi tiêm / session"
-        verbose_name_plural = "Buổi tiêm / sessions"
+        verbose_name = _("site session")
+        verbose_name_plural = _("site sessions")
         constraints = [
             models.UniqueConstraint(fields=["site", "date", "place_text"], name="sitesession_site_date_place")
         ]

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from sotiem.audit.actors import Actor
 from sotiem.audit.services import audit_record, audit_record_entries, snapshot
@@ -28,13 +29,13 @@ def site_create(
     """Register a site or team under its owning 2025-era province."""
     if kind not in SiteKind.values:
         raise ValidationError(
-            f"Loại điểm tiêm không hợp lệ / Unknown site kind {kind!r}; "
-            f"expected one of {', '.join(SiteKind.values)}"
+            _("Unknown site kind %(kind)s; expected one of %(kinds)s")
+            % {"kind": repr(kind), "kinds": ", ".join(SiteKind.values)}
         )
     if province.level != Level.PROVINCE or province.era != Era.Y2025:
-        raise ValidationError("Điểm tiêm thuộc một tỉnh (2025) / A site belongs to a 2025-era province")
+        raise ValidationError(_("A site belongs to a 2025-era province"))
     if not code.strip():
-        raise ValidationError("Thiếu mã điểm tiêm / The site code is missing")
+        raise ValidationError(_("The site code is missing"))
     with transaction.atomic():
         site = Site.objects.create(
             code=code.strip(), name=name.strip(), kind=kind, province=province, commune=commune
@@ -141,20 +142,19 @@ def site_import_row(*, values: dict[str, str], actor: Actor) -> SiteRowResult:
     code = (values.get("site_code") or "").strip()
     reasons = []
     if not code:
-        reasons.append("Thiếu mã điểm tiêm / The site code is missing")
+        reasons.append(_("The site code is missing"))
     if not (values.get("name") or "").strip():
-        reasons.append("Thiếu tên điểm tiêm / The site name is missing")
+        reasons.append(_("The site name is missing"))
     kind = (values.get("kind") or "").strip().lower()
     if kind not in SiteKind.values:
         reasons.append(
-            f"Loại “{kind}” không hợp lệ / Unknown kind “{kind}” (one of {', '.join(SiteKind.values)})"
+            _("Unknown kind “%(kind)s” (one of %(kinds)s)")
+            % {"kind": kind, "kinds": ", ".join(SiteKind.values)}
         )
     province = province_find(values.get("province") or "")
     province_2025 = None
     if province is None:
-        reasons.append(
-            f"Không có tỉnh “{values.get('province', '')}” / Unknown province “{values.get('province', '')}”"
-        )
+        reasons.append(_("Unknown province “%(province)s”") % {"province": values.get("province", "")})
     else:
         province_2025 = AdminUnit.objects.filter(
             era=Era.Y2025, level=Level.PROVINCE, code=codes_2025_of(province)[0]
@@ -169,8 +169,7 @@ def site_import_row(*, values: dict[str, str], actor: Actor) -> SiteRowResult:
         )
         if commune is None:
             reasons.append(
-                f"Không có xã “{values['commune']}” trong tỉnh / Unknown commune “{values['commune']}” "
-                "in that province"
+                _("Unknown commune “%(commune)s” in that province") % {"commune": values["commune"]}
             )
         elif commune.era == Era.Y2021:
             commune = AdminUnit.objects.filter(
@@ -192,8 +191,8 @@ def site_import_row(*, values: dict[str, str], actor: Actor) -> SiteRowResult:
             return SiteRowResult(
                 code,
                 "conflict",
-                f"Đã có điểm tiêm {code} khác ở / The site {code} is held with "
-                f"different {', '.join(differs)}",
+                _("The site %(code)s is held with different %(fields)s")
+                % {"code": code, "fields": ", ".join(differs)},
             )
         return SiteRowResult(code, "unchanged")
     site_create(

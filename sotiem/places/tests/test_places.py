@@ -1,7 +1,10 @@
 import datetime as dt
+import io
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.utils import translation
 
 from sotiem.places.models import AdminUnit, Era, Level, SiteSession, UnitMapping
 from sotiem.places.selectors import codes_2025_of, commune_find, province_find, session_search
@@ -64,8 +67,12 @@ def test_a_commune_is_found_by_name_within_its_province():
     assert commune_find("Phường 15", province=hcm_2021) is None  # many districts had a Phường 15: ambiguous
 
 
-def test_a_site_kind_outside_the_list_is_refused():
-    with pytest.raises(ValidationError, match="site kind"):
+@pytest.mark.parametrize(
+    ("language", "refusal"),
+    [("vi", "Loại điểm tiêm không hợp lệ: 'boat'"), ("en", "Unknown site kind 'boat'")],
+)
+def test_a_site_kind_outside_the_list_is_refused_in_the_language_in_use(language, refusal):
+    with translation.override(language), pytest.raises(ValidationError, match=refusal):
         site_create(code="X1", name="x", kind="boat", province=province("79"), actor="test")
 
 
@@ -89,3 +96,55 @@ def test_a_mobile_team_day_in_a_school_gym_is_a_findable_session():
     assert SiteSession.objects.filter(site=team).count() == 2
     assert list(session_search(date=day, text="Lê Lợi")) == [gym]
     assert list(session_search(date=dt.date(2021, 9, 15), text="Lê Lợi")) == []
+
+
+SITES = (
+    "site_code,name,kind,province,commune\n"
+    "S79-0001,Trạm Y tế Phường Bến Nghé,fixed,79,26734\n"
+    "X1,Thuyền,boat,79,\n"
+    "X2,Trạm Y tế,fixed,Atlantis,\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("language", "summary", "refusals"),
+    [
+        (
+            "vi",
+            "Điểm tiêm: tạo mới 1, không đổi 0, xung đột 0, từ chối 2",
+            [
+                "dòng 3: X1 rejected: Loại “boat” không hợp lệ",
+                "dòng 4: X2 rejected: Không có tỉnh “Atlantis”",
+            ],
+        ),
+        (
+            "en",
+            "Sites: created 1, unchanged 0, conflict 0, rejected 2",
+            ["line 3: X1 rejected: Unknown kind “boat”", "line 4: X2 rejected: Unknown province “Atlantis”"],
+        ),
+    ],
+)
+def test_import_sites_reports_in_the_language_it_runs_in(tmp_path, language, summary, refusals):
+    path = tmp_path / "sites.csv"
+    path.write_text(SITES, encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    with translation.override(language):
+        call_command("import-sites", str(path), stdout=out, stderr=err)
+    assert out.getvalue().strip() == summary
+    assert all(refusal in err.getvalue() for refusal in refusals), err.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("language", "headers"),
+    [
+        ("vi", ["Địa bàn và điểm tiêm", "Điểm tiêm", "Buổi tiêm", "Đơn vị hành chính", "Chuyển đổi đơn vị"]),
+        ("en", ["Places and sites", "Sites", "Site sessions", "Administrative units", "Unit mappings"]),
+    ],
+)
+def test_the_admin_names_places_in_the_readers_language(client, personas, language, headers):
+    client.force_login(personas.national)
+    index = client.get("/admin/", headers={"accept-language": language}).content.decode()
+    assert all(header in index for header in headers), index
+    make_site(kind="mobile")
+    sites = client.get("/admin/places/site/", headers={"accept-language": language}).content.decode()
+    assert {"vi": "Đội tiêm lưu động", "en": "Mobile team"}[language] in sites

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from sotiem.audit.actors import Agent
 from sotiem.lib.spreadsheets import SITE_COLUMNS, ReportRow, SheetError, read_rows, write_report
@@ -26,7 +27,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         path: Path = opts["file"]
         if not path.exists():
-            raise CommandError(f"Không thấy tệp / No such file: {path}")
+            raise CommandError(_("No such file: %(path)s") % {"path": path})
         counts: Counter[str] = Counter()
         refused: list[ReportRow] = []
         try:
@@ -46,14 +47,22 @@ class Command(BaseCommand):
                         )
                     )
                     self.stderr.write(
-                        f"dòng / line {row.line}: {result.site_code} {result.status}: {result.reasons}"
+                        _("line %(line)s: %(code)s %(status)s: %(reasons)s")
+                        % {
+                            "line": row.line,
+                            "code": result.site_code,
+                            "status": result.status,
+                            "reasons": result.reasons,
+                        }
                     )
         except SheetError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
-            f"Điểm tiêm / sites: tạo mới / created {counts['created']}, không đổi / unchanged "
-            f"{counts['unchanged']}, xung đột / conflict {counts['conflict']}, từ chối / rejected "
-            f"{counts['rejected']}"
+            _(
+                "Sites: created %(created)s, unchanged %(unchanged)s, conflict %(conflict)s, "
+                "rejected %(rejected)s"
+            )
+            % {status: counts[status] for status in ("created", "unchanged", "conflict", "rejected")}
         )
         if opts["report"]:
             write_report(opts["report"], refused)
