@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sotiem.lib.i18n import _
 from sotiem.lib.records import FIELDS
 
 from . import records as rec
@@ -128,7 +129,7 @@ def _province_list(provinces: list[str] | None) -> list[str]:
     chosen = sorted({p.strip().zfill(2) for p in provinces if p.strip()})
     unknown = [p for p in chosen if p not in tables.PROVINCE_POPULATION]
     if unknown:
-        raise ValueError(f"unknown 2021 province codes: {', '.join(unknown)}")
+        raise ValueError(_("Unknown 2021 province codes: %(codes)s", codes=", ".join(unknown)))
     return chosen
 
 
@@ -343,7 +344,7 @@ def generate(
     `workers` (default: up to 2 processes) changes only the speed, never the files.
     """
     if persons < 1:
-        raise ValueError("persons must be at least 1")
+        raise ValueError(_("The number of persons must be at least 1"))
     started = time.perf_counter()
     chosen = _province_list(provinces)
     out = Path(out)

@@ -8,6 +8,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from sotiem.linkage.dedup import linkage_run, links_export
 from sotiem.linkage.splink_model import frame, quiet, settings
@@ -164,7 +165,9 @@ def test_the_links_export_names_the_surviving_person_of_every_record(tmp_path):
     dose_b = make_dose(b, source="S1", source_record_id="r-2")
     person_merge(survivor=a, merged=b, actor="test", reason="same man")
     out = tmp_path / "links.csv"
-    call_command("export", "links", "--out", str(out), stdout=io.StringIO())
+    printed = io.StringIO()
+    call_command("export", "links", "--out", str(out), stdout=printed)
+    assert printed.getvalue().strip() == f"2 bản ghi -> {out}"
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert {(r["source"], r["record_id"], r["person_id"]) for r in rows} == {
         ("S1", "r-1", str(a.public_id)),
@@ -240,7 +243,7 @@ def test_linkage_train_writes_a_model_the_registry_can_load_and_run_uses_it(tmp_
         "test-1",
         stdout=printed,
     )
-    assert "model test-1 trained on" in printed.getvalue()
+    assert "Mô hình test-1 đã huấn luyện trên" in printed.getvalue()
     trained = load_model(str(model_file))
     assert trained.version == "test-1" and trained.trained["records"] > 1000
     # agreement is evidence for, disagreement against, whatever the data
@@ -253,7 +256,15 @@ def test_linkage_train_writes_a_model_the_registry_can_load_and_run_uses_it(tmp_
         make_person(full_name="NGUYEN VAN HUNG", birth_date=dt.date(1990, 5, 17), phone="0912345678")
         printed = io.StringIO()
         call_command("linkage", "run", "--dry-run", stdout=printed)
-        assert "2 persons" in printed.getvalue() and "dry run: nothing changed" in printed.getvalue()
+        assert (
+            printed.getvalue().startswith("2 người,") and "chạy thử: không thay đổi gì" in printed.getvalue()
+        )
+        printed = io.StringIO()
+        with translation.override("en"):
+            call_command("linkage", "run", "--dry-run", stdout=printed)
+        assert (
+            printed.getvalue().startswith("2 persons,") and "dry run: nothing changed" in printed.getvalue()
+        )
         assert Person.objects.filter(status=PersonStatus.ACTIVE).count() == 2
     finally:
         load_model.cache_clear()

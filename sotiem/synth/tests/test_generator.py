@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import unicodedata
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from sotiem.lib.ids import check_cccd
 from sotiem.synth import generator
@@ -248,7 +250,22 @@ def test_an_unknown_province_is_refused(tmp_path: Path) -> None:
 
 
 def test_the_command_writes_the_files(tmp_path: Path) -> None:
-    call_command("synth", "--persons", "800", "--seed", "4", "--out", str(tmp_path), "--provinces", "01")
+    printed = io.StringIO()
+    call_command(
+        "synth",
+        "--persons",
+        "800",
+        "--seed",
+        "4",
+        "--out",
+        str(tmp_path),
+        "--provinces",
+        "01",
+        stdout=printed,
+    )
+    assert printed.getvalue().startswith("800 người, ") and printed.getvalue().rstrip().endswith(
+        str(tmp_path)
+    )
     for name in (
         "truth_persons.csv",
         "sites.csv",
@@ -263,3 +280,15 @@ def test_the_command_writes_the_files(tmp_path: Path) -> None:
     ):
         assert (tmp_path / name).exists(), name
     assert len(read(tmp_path, "truth_persons.csv")) == 800
+
+
+@pytest.mark.parametrize(
+    ("language", "refusal"),
+    [("vi", "Không có tỉnh (2021) mang mã: 99"), ("en", "Unknown 2021 province codes: 99")],
+)
+def test_the_command_refuses_an_unknown_province_in_the_language_it_runs_in(
+    tmp_path: Path, language: str, refusal: str
+) -> None:
+    with translation.override(language), pytest.raises(CommandError) as refused:
+        call_command("synth", "--persons", "10", "--out", str(tmp_path), "--provinces", "99")
+    assert str(refused.value) == refusal

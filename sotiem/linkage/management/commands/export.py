@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
 
 
 class Command(BaseCommand):
@@ -21,4 +22,4 @@ class Command(BaseCommand):
 
         with open(opts["out"], "w", encoding="utf-8", newline="") as out:
             count = links_export(out)
-        self.stdout.write(f"{count:,} records -> {opts['out']}")
+        self.stdout.write(_("%(count)s records -> %(out)s") % {"count": f"{count:,}", "out": opts["out"]})

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 
 class Command(BaseCommand):
@@ -47,12 +48,17 @@ class Command(BaseCommand):
         rows = csv_rows(*opts["csv"]) if opts["csv"] else held_rows()
         features = [feature_row(rid, rec) for rid, rec in match_records(rows) if rec is not None]
         if len(features) < 1000:
-            raise CommandError(f"too few records to train on ({len(features)}; at least 1,000)")
+            raise CommandError(
+                _("Too few records to train on (%(count)s; at least 1,000)") % {"count": len(features)}
+            )
         version = opts["version"] or f"vn-{dt.date.today():%Y%m%d}"
         source = ", ".join(str(p) for p in opts["csv"]) or "records held by the registry"
         model = train(frame(features), version=version, source=source)
         opts["out"].write_text(json.dumps(model.to_json(), indent=1, ensure_ascii=False), encoding="utf-8")
-        self.stdout.write(f"model {version} trained on {len(features):,} records -> {opts['out']}")
+        self.stdout.write(
+            _("Model %(version)s trained on %(count)s records -> %(out)s")
+            % {"version": version, "count": f"{len(features):,}", "out": opts["out"]}
+        )
         for name, weights in model.weights.items():
             self.stdout.write(f"  {name}: " + " ".join(f"{w:+.1f}" for w in weights[1:]))
 
@@ -68,9 +74,21 @@ class Command(BaseCommand):
         result = linkage_run(
             actor=Agent.system("linkage"), engine=opts["engine"], spark=spark, apply=not opts["dry_run"]
         )
-        self.stdout.write(
-            f"{result.persons:,} persons, {result.pairs_scored:,} pairs at or above the review weight; "
-            f"{result.merged:,} merged, {result.queued:,} queued for review"
-            f"{' (dry run: nothing changed)' if opts['dry_run'] else ''}; "
-            + ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
-        )
+        counts = {
+            "persons": f"{result.persons:,}",
+            "pairs": f"{result.pairs_scored:,}",
+            "merged": f"{result.merged:,}",
+            "queued": f"{result.queued:,}",
+            "seconds": ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items()),
+        }
+        if opts["dry_run"]:
+            summary = _(
+                "%(persons)s persons, %(pairs)s pairs at or above the review weight; %(merged)s would be merged, "
+                "%(queued)s queued for review (dry run: nothing changed); %(seconds)s"
+            )
+        else:
+            summary = _(
+                "%(persons)s persons, %(pairs)s pairs at or above the review weight; %(merged)s merged, "
+                "%(queued)s queued for review; %(seconds)s"
+            )
+        self.stdout.write(summary % counts)

@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from sotiem.synth.generator import generate
 
@@ -39,7 +40,18 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
-            f"{summary.persons} persons, {summary.households} households, {summary.doses} doses "
-            f"({summary.backlog_share:.1%} paper backlog), {summary.sites} sites, {summary.sessions} sessions "
-            f"in {summary.seconds:.1f} s -> {summary.out}"
+            _(
+                "%(persons)s persons, %(households)s households, %(doses)s doses (%(backlog)s paper backlog), "
+                "%(sites)s sites, %(sessions)s sessions in %(seconds)s s -> %(out)s"
+            )
+            % {
+                "persons": summary.persons,
+                "households": summary.households,
+                "doses": summary.doses,
+                "backlog": f"{summary.backlog_share:.1%}",
+                "sites": summary.sites,
+                "sessions": summary.sessions,
+                "seconds": f"{summary.seconds:.1f}",
+                "out": summary.out,
+            }
         )
