@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from sotiem.accounts.models import Level, Role
 from sotiem.accounts.selectors import team_source
@@ -45,14 +47,14 @@ CHUNK = 500
 class DemoLogin:
     username: str
     password: str
-    who: str
+    who: Promise  # read in the language of the run that prints it or stores it as the official's name
 
 
 DEMO_LOGINS = [
-    DemoLogin("quocgia", "quocgia-sotiem-2021", "Cán bộ quốc gia / National official"),
-    DemoLogin("hcdc", "hcdc-sotiem-2021", "HCDC — CDC TP. Hồ Chí Minh / Hồ Chí Minh City CDC"),
-    DemoLogin("hanoi", "hanoi-sotiem-2021", "CDC Hà Nội (tỉnh khác) / Hà Nội CDC (another province)"),
-    DemoLogin("dieuduong", "dieuduong-sotiem-2021", "Điều dưỡng điểm tiêm / Site nurse"),
+    DemoLogin("quocgia", "quocgia-sotiem-2021", _("National official")),
+    DemoLogin("hcdc", "hcdc-sotiem-2021", _("HCDC — Hồ Chí Minh City CDC")),
+    DemoLogin("hanoi", "hanoi-sotiem-2021", _("Hà Nội CDC (another province)")),
+    DemoLogin("dieuduong", "dieuduong-sotiem-2021", _("Site nurse")),
 ]
 
 
@@ -220,7 +222,7 @@ def create_demo_officials(*, nurse_site: Site | None) -> list[DemoLogin]:
             user = official_create(
                 username=login.username,
                 password=login.password,
-                full_name=login.who,
+                full_name=str(login.who),
                 actor=ACTOR,
                 reason="demo login",
             )

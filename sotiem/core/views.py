@@ -21,5 +21,5 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def landing(request: HttpRequest) -> HttpResponse:
-    """What sotiem is, in Vietnamese first and English, with registry-wide counts (no personal data)."""
+    """What sotiem is, in the reader's language, with registry-wide counts (no personal data)."""
     return render(request, "core/landing.html", {"counts": registry_counts()})

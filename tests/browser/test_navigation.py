@@ -7,6 +7,8 @@ from tests.browser.helpers import login
 pytestmark = pytest.mark.browser
 
 WIDTHS = [(1366, 768), (390, 844)]
+# the review heading and the sign-out button as each language writes them (the nav is translated)
+WORDS = {"vi": ("Cặp hồ sơ cần xem xét", "Đăng xuất"), "en": ("Records to review", "Sign out")}
 
 
 def no_horizontal_overflow(page) -> bool:  # noqa: ANN001
@@ -22,10 +24,30 @@ def tab_to(page, selector: str, limit: int = 30) -> None:  # noqa: ANN001
     raise AssertionError(f"{selector} never got the focus after {limit} presses of Tab")
 
 
-@pytest.mark.parametrize(("width", "height"), WIDTHS, ids=["1366px", "390px"])
+@pytest.fixture
+def page_in(browser):  # noqa: ANN001, ANN201
+    """A page whose browser asks for one language (Accept-Language), closed after the test."""
+    contexts = []
+
+    def open_page(locale: str):  # noqa: ANN202
+        contexts.append(browser.new_context(locale=locale))
+        return contexts[-1].new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.mark.parametrize(
+    ("language", "width", "height"),
+    [("vi", *WIDTHS[0]), ("vi", *WIDTHS[1]), ("en", *WIDTHS[1])],
+    ids=["vi-1366px", "vi-390px", "en-390px"],
+)
 def test_an_official_reaches_the_review_queue_and_signs_out_with_the_keyboard(
-    page, demo_server, width, height
+    page_in, demo_server, language, width, height
 ):
+    heading, sign_out = WORDS[language]
+    page = page_in({"vi": "vi-VN", "en": "en-US"}[language])
     page.set_viewport_size({"width": width, "height": height})
     login(page, demo_server, "hcdc")
     page.goto(f"{demo_server}/imports/")
@@ -36,12 +58,12 @@ def test_an_official_reaches_the_review_queue_and_signs_out_with_the_keyboard(
     tab_to(page, '#officials-nav a[href="/review/"]')
     page.keyboard.press("Enter")
     page.wait_for_url(f"{demo_server}/review/")
-    assert "Records to review" in page.locator("h1").inner_text()
+    assert heading in page.locator("h1").inner_text()
     assert page.locator('#officials-nav a[aria-current="page"]').get_attribute("href") == "/review/"
     assert no_horizontal_overflow(page)
 
     tab_to(page, "#sign-out button")
-    assert "Sign out" in page.evaluate("document.activeElement.innerText")
+    assert sign_out in page.evaluate("document.activeElement.innerText")
     page.keyboard.press("Enter")
     page.wait_for_url(f"{demo_server}/")
     assert page.locator("#officials-nav").count() == 0
@@ -67,9 +89,14 @@ def test_the_officials_pages_fit_the_screen(page, demo_server, width, height):
         assert no_horizontal_overflow(page), page.url
 
 
-def test_the_error_pages_speak_vietnamese_and_english(page, demo_server):
+@pytest.mark.parametrize(
+    ("locale", "title", "home"),
+    [("vi-VN", "Không tìm thấy trang", "Về trang chủ"), ("en-US", "Page not found", "Back to the home page")],
+)
+def test_the_error_page_speaks_the_readers_language(page_in, demo_server, locale, title, home):
+    page = page_in(locale)
     response = page.goto(f"{demo_server}/no-such-page/")
     assert response.status == 404
-    assert "Không tìm thấy trang" in page.locator("h1").inner_text()
-    page.click("text=Về trang chủ")
+    assert page.locator("h1").inner_text() == title
+    page.click(f"text={home}")
     page.wait_for_url(f"{demo_server}/")

@@ -9,11 +9,17 @@ def test_healthz_answers_with_the_database_it_reached(client):
     assert response.json()["status"] == "ok"
 
 
-def test_the_landing_page_speaks_vietnamese_first_and_english(client):
-    html = client.get("/").content.decode()
-    heading = html[html.index("<h1>") : html.index("</h1>")]
-    assert heading.index("Sổ tiêm chủng quốc gia") < heading.index("National immunization registry")
-    assert '<html lang="vi">' in html and "/admin/" in html
+@pytest.mark.parametrize(
+    ("asked", "language", "heading"),
+    [
+        ({}, "vi", "Sổ tiêm chủng quốc gia"),  # no choice made: Vietnamese
+        ({"accept-language": "en"}, "en", "National immunization registry"),
+    ],
+)
+def test_the_landing_page_speaks_the_readers_language(client, asked, language, heading):
+    html = client.get("/", headers=asked).content.decode()
+    assert html[html.index("<h1>") + len("<h1>") : html.index("</h1>")] == heading
+    assert f'<html lang="{language}">' in html and "/admin/" in html
 
 
 def test_the_landing_page_counts_the_seeded_reference_data(client):

@@ -1,3 +1,4 @@
+import io
 import re
 import shutil
 import subprocess
@@ -8,6 +9,7 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.db.models import Count
 from django.test import Client
+from django.utils import translation
 
 from sotiem.accounts.selectors import team_source
 from sotiem.audit.models import AuditEvent
@@ -80,7 +82,7 @@ def test_the_demo_imports_its_paper_backlog_as_the_province_team_once(tmp_path, 
         viewer=authenticate(username="hanoi", password="hanoi-sotiem-2021")
     ).exists()
     printed = (tmp_path / "out.txt").read_text()
-    assert f"P79-BACKLOG: {run.rows_done} dòng / rows — accepted {run.counts['accepted']}" in printed
+    assert f"P79-BACKLOG: {run.rows_done} dòng — nhận {run.counts['accepted']}," in printed
 
 
 def test_the_printed_citizen_opens_a_certificate_with_the_printed_birth_date(
@@ -93,7 +95,7 @@ def test_the_printed_citizen_opens_a_certificate_with_the_printed_birth_date(
         call_command("demo", persons=300, no_progress=True, stdout=out)
     line = next(line for line in (tmp_path / "out.txt").read_text().splitlines() if "/my/phone/" in line)
     found = re.search(
-        r"with (\+84\d+) .*then open (.+)'s certificate with the birth date (\d\d/\d\d/\d{4})$", line
+        r"với số (\+84\d+) .*rồi mở chứng nhận của (.+) bằng ngày sinh (\d\d/\d\d/\d{4})$", line
     )
     assert found, line
     phone, name, born = found.groups()
@@ -116,10 +118,17 @@ def test_the_printed_citizen_opens_a_certificate_with_the_printed_birth_date(
 
 def test_running_the_demo_twice_loads_nothing_twice(tmp_path, settings):
     settings.VAR_DIR = tmp_path
-    with (tmp_path / "out.txt").open("w") as out:
-        call_command("demo", persons=200, seed=3, no_progress=True, stdout=out)
-        call_command("demo", persons=200, seed=3, no_progress=True, stdout=out)
+    first, second = io.StringIO(), io.StringIO()
+    call_command("demo", persons=200, seed=3, no_progress=True, stdout=first)
+    with translation.override("en"):  # the demo prints in the language it runs in (Vietnamese by default)
+        call_command("demo", persons=200, seed=3, no_progress=True, stdout=second)
     assert Person.objects.count() == 200
+
+    assert "Tạo dân số mô phỏng gồm 200 người" in first.getvalue()
+    assert "Tài khoản demo (" in first.getvalue() and "Cán bộ quốc gia" in first.getvalue()
+    assert "Data already loaded; skipping the load" in second.getvalue()
+    assert "Demo logins (" in second.getvalue() and "National official" in second.getvalue()
+    assert "Tài khoản" not in second.getvalue() and "Demo logins" not in first.getvalue()
 
 
 def test_the_demo_prints_the_url_that_runserver_will_serve(tmp_path, settings):

@@ -12,9 +12,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.core.management.commands.runserver import naiveip_re
 from django.db.models import Count
+from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from sotiem.core.demo import create_demo_officials, load_backlog, load_population
+from sotiem.lib.records import RecordStatus
 from sotiem.people.models import ContactPoint, Person
 from sotiem.places.models import Site
 
@@ -41,18 +43,18 @@ class Command(BaseCommand):
         out = Path(settings.VAR_DIR) / "demo-synth"
         loaded = Person.objects.exists()
         if loaded:
-            self.stdout.write("Dữ liệu đã có sẵn, bỏ qua bước nạp / Data already loaded; skipping the load")
+            self.stdout.write(_("Data already loaded; skipping the load"))
         else:
             shutil.rmtree(out, ignore_errors=True)
             self.stdout.write(
-                f"Tạo dân số mô phỏng / Generating a synthetic population of {opts['persons']:,} "
-                f"(seed {opts['seed']}, province {opts['province']})"
+                _("Generating a synthetic population of %(persons)s (seed %(seed)s, province %(province)s)")
+                % {"persons": f"{opts['persons']:,}", "seed": opts["seed"], "province": opts["province"]}
             )
             summary = generate(
                 persons=opts["persons"], seed=opts["seed"], out=out, provinces=[opts["province"]]
             )
             total = opts["persons"] + int(getattr(summary, "doses", 0) or 0)
-            bar = tqdm(total=total or None, unit="rec", desc="Nạp / Loading", disable=opts["no_progress"])
+            bar = tqdm(total=total or None, unit="rec", desc=_("Loading"), disable=opts["no_progress"])
             counts = load_population(out, progress=bar.update)
         nurse_site = Site.objects.filter(province__code="79", kind="fixed").order_by("code").first()
         # before the backlog: its import run is started by the official of its province, who then sees it
@@ -60,31 +62,52 @@ class Command(BaseCommand):
         if not loaded:
             run = load_backlog(out, progress=bar.update)
             bar.close()
-            self.stdout.write(f"Đã nạp / Loaded: {counts}")
+            self.stdout.write(
+                _(
+                    "Loaded: %(sites)s sites, %(persons)s persons, %(doses)s doses, "
+                    "%(appointments)s missed appointments"
+                )
+                % counts
+            )
             if run is not None:
                 self.stdout.write(
-                    f"Nhập hồ sơ giấy tồn đọng / Paper backlog imported as {run.source}: "
-                    f"{run.rows_done} dòng / rows — "
-                    + ", ".join(f"{status} {n}" for status, n in sorted(run.counts.items()))
+                    _(
+                        "Paper backlog imported as %(source)s: %(rows)s rows — accepted %(accepted)s, "
+                        "duplicate %(duplicate)s, conflict %(conflict)s, rejected %(rejected)s"
+                    )
+                    % {
+                        "source": run.source,
+                        "rows": run.rows_done,
+                        **{status.value: run.counts.get(status.value, 0) for status in RecordStatus},
+                    }
                 )
         self.stdout.write("")
-        self.stdout.write(f"Tài khoản demo / Demo logins ({url}admin/):")
+        self.stdout.write(_("Demo logins (%(url)s):") % {"url": f"{url}admin/"})
         for login in logins:
             self.stdout.write(f"  {login.username:<10} {login.password:<24} {login.who}")
         if nurse_site:
-            self.stdout.write(f"  (điều dưỡng tại / nurse at {nurse_site.code} {nurse_site.name})")
+            self.stdout.write(
+                "  " + _("(nurse at %(code)s %(name)s)") % {"code": nurse_site.code, "name": nurse_site.name}
+            )
         citizen = demo_citizen()
         if citizen:
             phone, person = citizen
             born = f"{person.birth_date:%d/%m/%Y}"
             self.stdout.write(
-                f"Người dân / Citizens: {url}my/phone/ với số / with {phone} (mã xác nhận "
-                f"ghi vào / codes are written to {settings.VAR_DIR / 'sms-outbox.log'}), rồi mở chứng nhận của "
-                f"{person.full_name} bằng ngày sinh {born} / then open {person.full_name}'s certificate "
-                f"with the birth date {born}"
+                _(
+                    "Citizens: %(url)s with %(phone)s (codes are written to %(outbox)s), then open "
+                    "%(name)s's certificate with the birth date %(born)s"
+                )
+                % {
+                    "url": f"{url}my/phone/",
+                    "phone": phone,
+                    "outbox": settings.VAR_DIR / "sms-outbox.log",
+                    "name": person.full_name,
+                    "born": born,
+                }
             )
-        self.stdout.write(f"Xong sau / done in {time.monotonic() - started:.0f}s")
-        self.stdout.write(f"Mở / Open {url}")
+        self.stdout.write(_("Done in %(seconds)s s") % {"seconds": f"{time.monotonic() - started:.0f}"})
+        self.stdout.write(_("Open %(url)s") % {"url": url})
 
 
 def demo_citizen() -> tuple[str, Person] | None:
@@ -119,6 +142,9 @@ def served_url(addrport: str) -> str:
     """The URL `runserver <addrport>` serves, written as runserver writes it (bare port: 127.0.0.1)."""
     match = naiveip_re.fullmatch(addrport)
     if not match:
-        raise CommandError(f"{addrport!r} is not a port or an address:port pair (as runserver takes them)")
+        raise CommandError(
+            _("%(addrport)s is not a port or an address:port pair (as runserver takes them)")
+            % {"addrport": repr(addrport)}
+        )
     addr, port = match["addr"] or "127.0.0.1", match["port"]
     return f"http://{'0.0.0.0' if addr == '0' else addr}:{port}/"
