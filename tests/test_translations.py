@@ -159,3 +159,20 @@ def test_the_api_answers_in_the_language_the_client_asks_for(db, settings, langu
     body = answer.json()
     assert body["code"] == "too_large"  # the same code in every language
     assert body["detail"].startswith(word)
+
+
+def test_no_other_catalogue_overrides_ours():
+    """Django merges every catalogue into one; a msgid that Django or an earlier app also translates (e.g.
+    "sessions" in django.contrib.sessions) would show their words instead of ours."""
+    from django.utils import translation
+
+    clashes = []
+    for language in messages.LANGUAGES:
+        with translation.override(language):
+            for (context, msgid), entry in messages.catalogue(language).items():
+                if entry.msgid_plural or not entry.msgstr:
+                    continue
+                shown = translation.pgettext(context, msgid) if context else translation.gettext(msgid)
+                if shown != entry.msgstr:
+                    clashes.append(f"{language}: {msgid!r} shows {shown!r}, not {entry.msgstr!r}")
+    assert not clashes, "\n".join(clashes[:60])

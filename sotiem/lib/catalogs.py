@@ -25,7 +25,7 @@ def compile_catalogues(root: Path = PACKAGE, *, force: bool = False) -> list[Pat
     written = []
     for po_path in catalogue_files(root):
         mo_path = po_path.with_suffix(".mo")
-        if not force and mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+        if not force and mo_path.exists() and mo_path.stat().st_mtime_ns > po_path.stat().st_mtime_ns:
             continue
         polib.pofile(str(po_path)).save_as_mofile(str(mo_path))
         written.append(mo_path)

@@ -7,14 +7,22 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sotiem.accounts.scoping import RestrictedQuerySet
+
+# a row that belongs to one person is seen by whoever may see that person (its identifiers, phones, certificates)
+PERSON_ROW_SCOPE = {
+    "province": ["person__province_code"],
+    "commune": ["person__commune_code"],
+    "site": ["person__doses__site_id"],
+}
 
 
 class Sex(models.TextChoices):
     MALE = "M", _("Male")
     FEMALE = "F", _("Female")
-    UNKNOWN = "U", _("Unknown")
+    UNKNOWN = "U", pgettext_lazy("sex", "Unknown")  # Django's own "Unknown" reads otherwise
 
 
 class DatePrecision(models.TextChoices):
@@ -119,11 +127,7 @@ class IdScheme(models.TextChoices):
 class Identifier(models.Model):
     """A national identifier as recorded; one number may (wrongly) appear on two persons, so it is not unique."""
 
-    SCOPE = {
-        "province": ["person__province_code"],
-        "commune": ["person__commune_code"],
-        "site": ["person__doses__site_id"],
-    }
+    SCOPE = PERSON_ROW_SCOPE
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="identifiers")
     scheme = models.CharField(max_length=10, choices=IdScheme.choices)
@@ -160,11 +164,7 @@ class Relationship(models.TextChoices):
 class ContactPoint(models.Model):
     """A phone a person gave, and whose phone it is; many persons may share one, and it never identifies them."""
 
-    SCOPE = {
-        "province": ["person__province_code"],
-        "commune": ["person__commune_code"],
-        "site": ["person__doses__site_id"],
-    }
+    SCOPE = PERSON_ROW_SCOPE
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="contact_points")
     phone = models.CharField(max_length=16, help_text="E.164, e.g. +84912345678")
