@@ -1,7 +1,7 @@
 """Officials' sign-in throttling (django-axes): the lockout answer, and an audit event for every failure and lock.
 
 django-axes counts wrong passwords per account and per client address (settings: AXES_*); this module only says
-so plainly, in Vietnamese and English with the time the lock ends, and writes the audit trail.
+so plainly, in the reader's language with the time the lock ends, and writes the audit trail.
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ from zoneinfo import ZoneInfo
 from axes.backends import AxesStandaloneBackend
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import dateformat
+from django.utils.translation import gettext as _
 
 from sotiem.accounts.clients import client_address
 from sotiem.accounts.selectors import login_lockout_until
 from sotiem.accounts.services import login_failure_record
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 class SignInThrottle(AxesStandaloneBackend):
@@ -51,10 +52,8 @@ def lockout_response(
     return render(
         request,
         "accounts/lockout.html",
-        {
-            "until_vi": f"{until:%H:%M} ngày {until:%d/%m/%Y}",
-            "until_en": f"{until:%H:%M} on {until.day} {MONTHS[until.month - 1]} {until.year}",
-        },
+        # a date format per language (Django's dateformat letters): 09:05 ngày 07/12/2026, 09:05 on 7 Dec 2026
+        {"until": dateformat.format(until, _(r"H:i \o\n j M Y"))},
         status=429,
     )
 

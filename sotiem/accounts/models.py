@@ -2,19 +2,20 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    MANAGER = "manager", "Cán bộ quản lý dữ liệu / Data manager"
-    VIEWER = "viewer", "Chỉ xem / Viewer"
-    VACCINATOR = "vaccinator", "Nhân viên điểm tiêm / Site vaccinator"
+    MANAGER = "manager", _("Data manager")
+    VIEWER = "viewer", _("Viewer")
+    VACCINATOR = "vaccinator", _("Site vaccinator")
 
 
 class Level(models.TextChoices):
-    NATIONAL = "national", "Toàn quốc / National"
-    PROVINCE = "province", "Tỉnh / Province"
-    COMMUNE = "commune", "Xã / Commune"
-    SITE = "site", "Điểm tiêm / Site"
+    NATIONAL = "national", _("National")
+    PROVINCE = "province", _("Province")
+    COMMUNE = "commune", _("Commune")
+    SITE = "site", _("Site")
 
 
 # What each role may do; scoping checks the action against this table, never an ordering of roles.
@@ -38,8 +39,8 @@ class Grant(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "Phân quyền / grant"
-        verbose_name_plural = "Phân quyền / grants"
+        verbose_name = _("grant")
+        verbose_name_plural = _("grants")
         constraints = [
             models.CheckConstraint(
                 name="grant_jurisdiction_matches_level",
@@ -94,8 +95,8 @@ class ApiKey(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "Khóa API / API key"
-        verbose_name_plural = "Khóa API / API keys"
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
         constraints = [
             models.CheckConstraint(
                 name="apikey_site_or_province",

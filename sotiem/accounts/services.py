@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sotiem.accounts.models import ApiKey, Grant, Level, Role
 from sotiem.accounts.selectors import login_lockout_until, team_code_belongs
@@ -57,31 +58,25 @@ def grant_create(
 ) -> Grant:
     """Give an official a role over one jurisdiction; the jurisdiction must exist in the 2025 era."""
     if role not in Role.values:
-        raise ValidationError(f"Vai trò không hợp lệ / Unknown role: {role!r}")
+        raise ValidationError(_("Unknown role: %(role)s") % {"role": repr(role)})
     if level not in Level.values:
-        raise ValidationError(f"Cấp không hợp lệ / Unknown level: {level!r}")
+        raise ValidationError(_("Unknown level: %(level)s") % {"level": repr(level)})
     if (
         level == Level.PROVINCE
         and not AdminUnit.objects.filter(era=Era.Y2025, level="province", code=province_code).exists()
     ):
-        raise ValidationError(
-            f"Không có tỉnh mã {province_code!r} (2025) / No 2025 province {province_code!r}"
-        )
+        raise ValidationError(_("No 2025 province %(code)s") % {"code": repr(province_code)})
     if level == Level.COMMUNE:
         commune = AdminUnit.objects.filter(era=Era.Y2025, level="commune", code=commune_code).first()
         if commune is None:
-            raise ValidationError(
-                f"Không có xã mã {commune_code!r} (2025) / No 2025 commune {commune_code!r}"
-            )
+            raise ValidationError(_("No 2025 commune %(code)s") % {"code": repr(commune_code)})
         province_code = commune.province_code
     if level == Level.SITE:
         if site is None:
-            raise ValidationError("Cần chọn điểm tiêm / A site grant needs a site")
+            raise ValidationError(_("A site grant needs a site"))
         province_code = site.province.code
     if role == Role.VACCINATOR and level != Level.SITE:
-        raise ValidationError(
-            "Nhân viên điểm tiêm chỉ được cấp quyền tại một điểm tiêm / A vaccinator's grant is for one site"
-        )
+        raise ValidationError(_("A vaccinator's grant is for one site"))
     with transaction.atomic():
         grant = Grant.objects.create(
             user=user,
@@ -127,24 +122,18 @@ def apikey_create(
     The secret is shown once: only its hash is stored.
     """
     if site is None and not (team_code and province_code):
-        raise ValidationError(
-            "Cần một điểm tiêm, hoặc mã nhóm và tỉnh / A key is for a site, or a team code and a province"
-        )
+        raise ValidationError(_("A key is for a site, or a team code and a province"))
     if (
         site is None
         and not AdminUnit.objects.filter(era=Era.Y2025, level="province", code=province_code).exists()
     ):
-        raise ValidationError(
-            f"Không có tỉnh mã {province_code!r} (2025) / No 2025 province {province_code!r}"
-        )
+        raise ValidationError(_("No 2025 province %(code)s") % {"code": repr(province_code)})
     if team_code and Site.objects.filter(code=team_code).exists():
-        raise ValidationError(
-            f"Mã nhóm {team_code!r} trùng mã một điểm tiêm / The team code is a site's code"
-        )
+        raise ValidationError(_("The team code %(code)s is a site's code") % {"code": repr(team_code)})
     if team_code and not team_code_belongs(team_code.strip(), province_code):
         raise ValidationError(
-            f"Mã nhóm {team_code!r} thuộc tỉnh khác hoặc cả nước / The team code {team_code!r} "
-            "belongs to another province or to the national team"
+            _("The team code %(code)s belongs to another province or to the national team")
+            % {"code": repr(team_code)}
         )
     prefix = secrets.token_hex(4)
     secret = secrets.token_urlsafe(24)

@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.utils.translation import gettext as _
 
 # A search term longer than this is cut: SQLite refuses a LIKE pattern over 50,000 bytes with an error (a 500),
 # and no name, identifier or code the admin searches is longer than a few dozen characters.
@@ -33,7 +34,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         if term != search_term:
             messages.warning(
                 request,
-                f"Đã tìm theo {len(term)} ký tự đầu, bỏ ký tự điều khiển / Searched for the "
-                f"first {len(term)} characters, control characters removed",
+                _("Searched for the first %(count)s characters, control characters removed")
+                % {"count": len(term)},
             )
         return super().get_search_results(request, queryset, term)

@@ -10,12 +10,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from sotiem.audit.actors import SYSTEM, Actor, Agent, official_of
 from sotiem.audit.models import AuditEvent
 from sotiem.db.bulk import insert_objects, insert_rows
 
-REASON_REQUIRED = "Cần nêu lý do / A reason is required"
+REASON_REQUIRED = gettext_lazy("A reason is required")
 
 
 def require_reason(reason: str | None) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.security import HttpBearer
 
@@ -44,8 +45,9 @@ def sender_of(key: ApiKey) -> Sender:
     )
 
 
-def _refuse(status: int, vi: str, en: str) -> JsonResponse:
-    return JsonResponse({"detail": f"{vi} / {en}", "results": []}, status=status)
+def _refuse(status: int, detail: str) -> JsonResponse:
+    """A refusal of the whole request, its reason in the language the client asked for."""
+    return JsonResponse({"detail": detail, "results": []}, status=status)
 
 
 class Issue(Schema):
@@ -90,18 +92,18 @@ def dose_records(request: HttpRequest) -> Any:
     try:
         body = request.body
     except RequestDataTooBig:
-        return _refuse(413, "Lô dữ liệu quá lớn", f"The batch is too large (at most {MAX_BATCH} records)")
+        return _refuse(413, _("The batch is too large (at most %(max)s records)") % {"max": MAX_BATCH})
     try:
         records = records_json(body or b"null")
     except BodyError as exc:
-        return _refuse(400, exc.vi, exc.en)
+        return _refuse(400, str(exc))
     if not isinstance(records, list):
-        return _refuse(400, "Cần một danh sách bản ghi JSON", "The body must be a JSON list of records")
+        return _refuse(400, _("The body must be a JSON list of records"))
     if len(records) > MAX_BATCH:
         return _refuse(
             413,
-            f"Tối đa {MAX_BATCH} bản ghi một lần",
-            f"At most {MAX_BATCH} records per batch (got {len(records)})",
+            _("At most %(max)s records per batch (got %(count)s)")
+            % {"max": MAX_BATCH, "count": len(records)},
         )
     now = timezone.now()
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:  # not a write per request
@@ -156,7 +158,7 @@ def receipts(
     if cursor:
         after = _after(cursor)
         if after is None:
-            return _refuse(400, "Con trỏ không hợp lệ", "The cursor is not one this API gave")
+            return _refuse(400, _("The cursor is not one this API gave"))
         qs = qs.filter(id__gt=after)
     limit = max(1, min(limit, 1000))
     rows = list(

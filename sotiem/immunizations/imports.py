@@ -9,6 +9,8 @@ Who sends comes from the credential: an official imports as a source their grant
 never as a code typed in a form. Reading is bounded (`import_limits`), a web upload is counted and imported in a
 background thread that beats a heartbeat, and a run whose heartbeat stopped (a restart, a killed process) is
 marked failed by `import_runs_fail_stale`, so it never stays `running`; uploading the same file resumes it.
+The reasons a run keeps are written in the language of whoever started it (the web thread and the worker
+processes are given that language), and stay so: a report is a record of what that person was told.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, connections
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sotiem.accounts.scoping import grants_of, has_national
 from sotiem.accounts.selectors import NATIONAL_SOURCE, team_source
@@ -53,9 +57,7 @@ from sotiem.places.models import SiteSession
 from sotiem.places.selectors import unit_index_warm
 
 REQUIRED_COLUMNS = TEMPLATE_REQUIRED | {"record_id", "site_code"}
-EXAMPLE_REFUSAL = (
-    "Dòng mẫu của biểu mẫu, hãy xóa trước khi nhập / The template's example row: delete it before importing"
-)
+EXAMPLE_REFUSAL = gettext_lazy("The template's example row: delete it before importing")
 # A run keeps the first refused rows for its report (and counts all of them): a file of a million refused rows
 # must not become a million-element JSON list saved after every batch.
 MAX_REFUSED_LISTED = 10_000
@@ -63,10 +65,9 @@ MAX_REASON_CHARS = 1_000
 # A web run's worker saves `updated_at` at least every HEARTBEAT; one silent for STALE_AFTER has no worker left.
 HEARTBEAT = dt.timedelta(seconds=20)
 STALE_AFTER = dt.timedelta(minutes=2)
-INTERRUPTED = (
-    "Lần nhập bị gián đoạn (máy chủ khởi động lại hoặc tiến trình bị dừng): hãy tải lại đúng tệp này "
-    "để tiếp tục từ chỗ đã dừng. / The import was interrupted (the server restarted or the process "
-    "stopped): upload the same file again to resume where it stopped."
+INTERRUPTED = gettext_lazy(
+    "The import was interrupted (the server restarted or the process stopped): upload the same file again to "
+    "resume where it stopped."
 )
 
 logger = logging.getLogger(__name__)
@@ -95,9 +96,7 @@ def import_sources_for(*, user: Any) -> list[ImportSource]:
     """
     found: dict[str, ImportSource] = {}
     if has_national(user, "change"):
-        found[NATIONAL_SOURCE] = ImportSource(
-            NATIONAL_SOURCE, "Nhóm nhập liệu toàn quốc / National backlog team"
-        )
+        found[NATIONAL_SOURCE] = ImportSource(NATIONAL_SOURCE, _("National backlog team"))
     for grant in grants_of(user):
         if not grant.allows("change"):
             continue
@@ -107,8 +106,7 @@ def import_sources_for(*, user: Any) -> list[ImportSource]:
                 code,
                 ImportSource(
                     code,
-                    f"Nhóm nhập liệu tỉnh {grant.province_code} / Province "
-                    f"{grant.province_code} backlog team",
+                    _("Province %(province)s backlog team") % {"province": grant.province_code},
                     province_code=grant.province_code,
                 ),
             )
@@ -178,7 +176,7 @@ def import_runs_fail_stale(*, now: dt.datetime | None = None) -> int:
     """
     cutoff = (now or timezone.now()) - STALE_AFTER
     return ImportRun.objects.filter(status=ImportStatus.RUNNING, updated_at__lt=cutoff).update(
-        status=ImportStatus.FAILED, error=INTERRUPTED, updated_at=timezone.now()
+        status=ImportStatus.FAILED, error=str(INTERRUPTED), updated_at=timezone.now()
     )
 
 
@@ -194,11 +192,9 @@ def _public_error(exc: BaseException, path: Path, file_name: str) -> str:
         for private in (str(path.resolve()), str(path), path.name):
             text = text.replace(private, file_name)
         return text[:2000]
-    return (
-        f"Lỗi hệ thống khi nhập ({type(exc).__name__}); các dòng đã lưu vẫn được giữ: hãy tải lại tệp để tiếp "
-        f"tục. / A system error stopped the import ({type(exc).__name__}); the rows saved are kept: upload the "
-        f"file again to resume."
-    )
+    return _(
+        "A system error stopped the import (%(kind)s); the rows saved are kept: upload the file again to resume."
+    ) % {"kind": type(exc).__name__}
 
 
 def _fail(run: ImportRun, exc: BaseException, path: Path) -> None:
@@ -249,17 +245,25 @@ def _prepared_batches(
     unit_index_warm()
     connections.close_all()
     ahead = workers * 2
+    language = translation.get_language()
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
         pending: deque[tuple[list[SheetRow], list[SheetRow], Future[list[Prepared]]]] = deque()
         source = _split_examples(rows)
         for batch, examples in source:
-            pending.append((batch, examples, pool.submit(prepare_records, [row.values for row in batch])))
+            records = [row.values for row in batch]
+            pending.append((batch, examples, pool.submit(_prepare_in, language, records)))
             if len(pending) >= ahead:
                 done_batch, done_examples, future = pending.popleft()
                 yield done_batch, done_examples, future.result()
         while pending:
             done_batch, done_examples, future = pending.popleft()
             yield done_batch, done_examples, future.result()
+
+
+def _prepare_in(language: str | None, records: list[Any]) -> list[Prepared]:
+    """`prepare_records` in a worker process, its messages in the language of the run that asked."""
+    with translation.override(language):
+        return prepare_records(records)
 
 
 def import_run_execute(
@@ -311,7 +315,7 @@ def import_run_execute(
                             row.line,
                             row.values.get("record_id", ""),
                             RecordStatus.REJECTED.value,
-                            EXAMPLE_REFUSAL,
+                            str(EXAMPLE_REFUSAL),
                         ]
                     )
             # plain words, not RecordStatus members: the run holds them as JSON, and in memory they print the same
@@ -384,10 +388,8 @@ def import_run_report(*, run: ImportRun, path: Path) -> Path:
                 line=0,
                 record_id="",
                 status="",
-                reasons=(
-                    f"… và {unlisted:,} dòng bị từ chối khác không liệt kê (chỉ giữ {MAX_REFUSED_LISTED:,} dòng đầu). / … "
-                    f"and {unlisted:,} more refused rows not listed (only the first {MAX_REFUSED_LISTED:,} are kept)."
-                ),
+                reasons=_("… and %(count)s more refused rows not listed (only the first %(kept)s are kept).")
+                % {"count": f"{unlisted:,}", "kept": f"{MAX_REFUSED_LISTED:,}"},
             )
         )
     write_report(path, rows)

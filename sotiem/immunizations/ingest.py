@@ -6,7 +6,8 @@ inbox and committed first; then, in one transaction, each record is answered:
 - `accepted`  stored now (with data-quality flags when something is implausible but the dose happened);
 - `duplicate` this sender's record id with the same content is already held: same dose id, nothing changes;
 - `conflict`  the record id is held with different content: nothing changes, the error says what differs;
-- `rejected`  each invalid field is named with a reason in Vietnamese and English.
+- `rejected`  each invalid field is named, with a stable code and a reason in the reader's language
+              (the request's Accept-Language; the codes are the same in every language).
 
 Acknowledgements are built only after the transaction commits, so an answered record is never lost.
 """
@@ -26,6 +27,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sotiem.audit.actors import Actor
 from sotiem.audit.services import audit_record
@@ -33,6 +35,7 @@ from sotiem.immunizations.models import Dose, InboxBatch, InboxStatus, Vaccine
 from sotiem.immunizations.selectors import vaccine_find, vaccines_by_id
 from sotiem.immunizations.services import DoseIn, dose_record_batch
 from sotiem.lib.dates import DateError, parse_date, parse_partial_date
+from sotiem.lib.i18n import Text
 from sotiem.lib.ids import check_national_id
 from sotiem.lib.phones import PhoneError, normalize_phone
 from sotiem.lib.records import (
@@ -101,8 +104,9 @@ class RecordResult:
         }
 
 
-def issue(field_name: str, code: str, vi: str, en: str) -> dict[str, str]:
-    return {"field": field_name, "code": str(code), "message": f"{vi} / {en}"}  # str(): a flag's plain word
+def issue(field_name: str, code: str, message: object) -> dict[str, str]:
+    """One error or flag of a record: the field, a stable code, and the message in the active language."""
+    return {"field": field_name, "code": str(code), "message": str(message)}  # str(): a flag's plain word
 
 
 def _text(value: Any) -> str:
@@ -117,10 +121,6 @@ def _text(value: Any) -> str:
 
 class BodyError(Exception):
     """A body that is not JSON as RFC 8259 defines it, or nested deeper than MAX_JSON_DEPTH: refused whole."""
-
-    def __init__(self, vi: str, en: str):
-        super().__init__(f"{vi} / {en}")
-        self.vi, self.en = vi, en
 
 
 class LongNumber(str):
@@ -142,7 +142,7 @@ def _json_depth(value: Any) -> int:
 
 
 def _json_constant(name: str) -> Any:
-    raise BodyError(f"{name} không phải là số JSON", f"{name} is not a JSON number (RFC 8259)")
+    raise BodyError(_("%(name)s is not a JSON number (RFC 8259)") % {"name": name})
 
 
 def _json_int(digits: str) -> int | LongNumber:
@@ -157,8 +157,8 @@ def records_json(body: bytes) -> Any:
     an integer too long for any field is kept as a `LongNumber`, refused by its record alone.
     """
     too_deep = BodyError(
-        f"Dữ liệu JSON lồng sâu quá {MAX_JSON_DEPTH} cấp",
-        f"The JSON nests deeper than {MAX_JSON_DEPTH} levels; at most {MAX_JSON_DEPTH} are read",
+        _("The JSON nests deeper than %(depth)s levels; at most %(depth)s are read")
+        % {"depth": MAX_JSON_DEPTH}
     )
     try:
         value = json.loads(body, parse_constant=_json_constant, parse_int=_json_int)
@@ -167,7 +167,7 @@ def records_json(body: bytes) -> Any:
     ) as exc:  # the C parser counts its depth against the recursion limit, and stops there
         raise too_deep from exc
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BodyError("Dữ liệu không phải JSON hợp lệ", f"The body is not valid JSON ({exc})") from exc
+        raise BodyError(_("The body is not valid JSON (%(error)s)") % {"error": exc}) from exc
     if _json_depth(value) > MAX_JSON_DEPTH:
         raise too_deep
     return value
@@ -181,34 +181,27 @@ def _escaped(text: str) -> str:
     return _UNSTORABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def _value_problem(value: Any, spec: FieldSpec) -> tuple[str, str, str] | None:
-    """(code, vi, en) when a JSON value cannot be this field; None when it can be read as one."""
+def _value_problem(value: Any, spec: FieldSpec) -> tuple[str, str] | None:
+    """(code, message) when a JSON value cannot be this field; None when it can be read as one."""
     if type(value) is str:  # the usual case, kept quick: NFC at most triples a text, so short text fits
         if not _UNSTORABLE.search(value) and len(value) * 3 <= spec.max_length:
             return None
     elif value is None or isinstance(value, bool):
         return None
     if isinstance(value, dict | list):
-        return "not_text", "Giá trị phải là chữ hoặc số", "The value must be text or a number"
+        return "not_text", _("The value must be text or a number")
     if isinstance(value, LongNumber) or (
         isinstance(value, int) and value.bit_length() > 3 * MAX_NUMBER_DIGITS
     ):
-        return (
-            "number_too_long",
-            "Số quá dài, không trường nào chứa được",
-            "The number has too many digits to be any field",
-        )
+        return "number_too_long", _("The number has too many digits to be any field")
     if isinstance(value, float) and not math.isfinite(value):
-        return (
-            "number_out_of_range",
-            "Số vượt quá giới hạn (vô cùng hoặc không phải số)",
-            "The number is out of range (infinite or not a number)",
-        )
+        return "number_out_of_range", _("The number is out of range (infinite or not a number)")
     if spec.kind == "key" and isinstance(value, float):
         return (
             "not_a_key",
-            "Mã bản ghi phải là chữ hoặc số nguyên, không phải số thập phân",
-            "A record id must be text or a whole number, not a decimal (-0.0 and 1.10 would read as other ids)",
+            _(
+                "A record id must be text or a whole number, not a decimal (-0.0 and 1.10 would read as other ids)"
+            ),
         )
     if (
         spec.kind == "count"
@@ -217,8 +210,8 @@ def _value_problem(value: Any, spec: FieldSpec) -> tuple[str, str, str] | None:
     ):
         return (
             "invalid_number",
-            f"Mũi số {value} không hợp lệ",
-            f"Dose number {value} is not a number from 1 to {MAX_DOSE_NUMBER}",
+            _("Dose number %(number)s is not a number from 1 to %(max)s")
+            % {"number": value, "max": MAX_DOSE_NUMBER},
         )
     if isinstance(value, str):
         bad = _UNSTORABLE.search(value)
@@ -227,21 +220,20 @@ def _value_problem(value: Any, spec: FieldSpec) -> tuple[str, str, str] | None:
             if 0xD800 <= point <= 0xDFFF:
                 return (
                     "lone_surrogate",
-                    f"Ký tự U+{point:04X} (nửa cặp UTF-16) ở vị trí {bad.start() + 1}",
-                    f"Character {bad.start() + 1} is U+{point:04X}, half of a UTF-16 pair: not text",
+                    _("Character %(position)s is %(point)s, half of a UTF-16 pair: not text")
+                    % {"position": bad.start() + 1, "point": f"U+{point:04X}"},
                 )
             return (
                 "control_character",
-                f"Ký tự điều khiển U+{point:04X} ở vị trí {bad.start() + 1}",
-                f"Character {bad.start() + 1} is the control character U+{point:04X}",
+                _("Character %(position)s is the control character %(point)s")
+                % {"position": bad.start() + 1, "point": f"U+{point:04X}"},
             )
     length = len(_text(value))
     if length > spec.max_length:
-        return (
-            "too_long",
-            f"Dài {length} ký tự, tối đa {spec.max_length}",
-            f"{length} characters; at most {spec.max_length}",
-        )
+        return "too_long", _("%(length)s characters; at most %(max)s") % {
+            "length": length,
+            "max": spec.max_length,
+        }
     return None
 
 
@@ -321,21 +313,23 @@ def _place(province_text: str, commune_text: str) -> tuple[int | None, bool]:
     return (commune.pk if commune else None), resolved
 
 
+# The reason a date is refused is cached as lib's `Text`, translated only when a message is built from it, so the
+# cache serves every language.
 @functools.lru_cache(maxsize=4096)
-def _date(text: str) -> dt.date | str:
+def _date(text: str) -> dt.date | Text | str:
     """A date of vaccination, or the reason it is not one (few distinct values in a file: cached)."""
     try:
         return parse_date(text)
     except DateError as exc:
-        return str(exc)
+        return exc.args[0] if exc.args else str(exc)
 
 
 @functools.lru_cache(maxsize=65536)
-def _birth(text: str) -> tuple[dt.date, str] | str:
+def _birth(text: str) -> tuple[dt.date, str] | Text | str:
     try:
         partial = parse_partial_date(text)
     except DateError as exc:
-        return str(exc)
+        return exc.args[0] if exc.args else str(exc)
     return partial.value, partial.precision
 
 
@@ -390,7 +384,7 @@ def _check_fields(item: Prepared, today: dt.date) -> None:
     errors, flags, c = item.errors, item.flags, item.canon
 
     if not c["vaccine"]:
-        errors.append(issue("vaccine", "required", "Thiếu tên vắc xin", "The vaccine is missing"))
+        errors.append(issue("vaccine", "required", _("The vaccine is missing")))
     else:
         vaccine = vaccine_find(c["vaccine"])
         if vaccine is None:
@@ -398,21 +392,18 @@ def _check_fields(item: Prepared, today: dt.date) -> None:
                 issue(
                     "vaccine",
                     "unknown_vaccine",
-                    f"Không có vắc xin “{c['vaccine']}” trong danh mục",
-                    f"“{c['vaccine']}” is not a vaccine of the catalogue",
+                    _("“%(vaccine)s” is not a vaccine of the catalogue") % {"vaccine": c["vaccine"]},
                 )
             )
         else:
             item.vaccine_id = vaccine.pk
 
     if not c["administered_on"]:
-        errors.append(
-            issue("administered_on", "required", "Thiếu ngày tiêm", "The date of vaccination is missing")
-        )
+        errors.append(issue("administered_on", "required", _("The date of vaccination is missing")))
     else:
         given = _date(c["administered_on"])
-        if isinstance(given, str):
-            errors.append(issue("administered_on", "invalid_date", *_split(given)))
+        if not isinstance(given, dt.date):
+            errors.append(issue("administered_on", "invalid_date", given))
         else:
             item.administered_on = given
     item.site_code = c["site_code"]
@@ -430,42 +421,30 @@ def _check_fields(item: Prepared, today: dt.date) -> None:
                 issue(
                     "dose_number",
                     "invalid_number",
-                    f"Mũi số “{c['dose_number']}” không hợp lệ",
-                    f"Dose number “{c['dose_number']}” is not a number from 1 to 20",
+                    _("Dose number “%(number)s” is not a number from 1 to %(max)s")
+                    % {"number": c["dose_number"], "max": MAX_DOSE_NUMBER},
                 )
             )
 
     if not c["full_name"] and not c["national_id"]:
-        errors.append(
-            issue(
-                "full_name",
-                "required",
-                "Thiếu họ tên người được tiêm",
-                "The vaccinated person's name is missing",
-            )
-        )
+        errors.append(issue("full_name", "required", _("The vaccinated person's name is missing")))
     birth_date: dt.date | None = None
     precision: str = DatePrecision.DAY
     if c["birth_date"]:
         born = _birth(c["birth_date"])
-        if isinstance(born, str):
-            errors.append(issue("birth_date", "invalid_date", *_split(born)))
+        if not isinstance(born, tuple):
+            errors.append(issue("birth_date", "invalid_date", born))
         else:
             birth_date, precision = born
     else:
-        flags.append(
-            issue("birth_date", RecordFlag.BIRTH_DATE_MISSING, "Thiếu ngày sinh", "The birth date is missing")
-        )
+        flags.append(issue("birth_date", RecordFlag.BIRTH_DATE_MISSING, _("The birth date is missing")))
     sex: str = Sex.UNKNOWN
     if c["sex"]:
         sex = SEX_WORDS.get(c["sex"].lower(), "")
         if not sex:
             errors.append(
                 issue(
-                    "sex",
-                    "invalid_sex",
-                    f"Giới tính “{c['sex']}” không hợp lệ (Nam/Nữ hoặc M/F)",
-                    f"Sex “{c['sex']}” is not one of Nam/Nữ or M/F",
+                    "sex", "invalid_sex", _("Sex “%(sex)s” is not one of Nam/Nữ or M/F") % {"sex": c["sex"]}
                 )
             )
     if errors:
@@ -476,14 +455,7 @@ def _check_fields(item: Prepared, today: dt.date) -> None:
 
     late = item.late_errors
     if not c["full_name"]:
-        late.append(
-            issue(
-                "full_name",
-                "required",
-                "Thiếu họ tên người được tiêm",
-                "The vaccinated person's name is missing",
-            )
-        )
+        late.append(issue("full_name", "required", _("The vaccinated person's name is missing")))
         return
 
     identifiers: tuple[IdentifierIn, ...] = ()
@@ -495,8 +467,7 @@ def _check_fields(item: Prepared, today: dt.date) -> None:
             issue(
                 "national_id",
                 RecordFlag.ID_LEADING_ZERO_RESTORED,
-                "Đã thêm số 0 đầu bị mất của số giấy tờ",
-                "The ID number's lost leading zero was restored",
+                _("The ID number's lost leading zero was restored"),
             )
         )
     if national_id:
@@ -512,7 +483,7 @@ def _check_fields(item: Prepared, today: dt.date) -> None:
                 issue(
                     "national_id",
                     RecordFlag.ID_INCONSISTENT if check.scheme in ID_SCHEMES else RecordFlag.ID_INVALID,
-                    *_split("; ".join(check.errors) or "Số giấy tờ không hợp lệ / Invalid ID"),
+                    "; ".join(map(str, check.errors)) or _("Invalid ID"),
                 )
             )
     contacts: tuple[ContactIn, ...] = ()
@@ -520,7 +491,7 @@ def _check_fields(item: Prepared, today: dt.date) -> None:
         try:
             contacts = (ContactIn(phone=normalize_phone(c["phone"]), relationship=Relationship.UNSTATED),)
         except PhoneError as exc:
-            flags.append(issue("phone", RecordFlag.PHONE_INVALID, *_split(str(exc))))
+            flags.append(issue("phone", RecordFlag.PHONE_INVALID, exc))
     commune_id, resolved = (
         _place(c["province"], c["commune"]) if (c["province"] or c["commune"]) else (None, True)
     )
@@ -529,26 +500,18 @@ def _check_fields(item: Prepared, today: dt.date) -> None:
             issue(
                 "commune",
                 RecordFlag.ADDRESS_UNRESOLVED,
-                "Không xác định được tỉnh/xã đã ghi",
-                f"The province/commune written (“{c['province']}”, “{c['commune']}”) was not found",
+                _("The province/commune written (“%(province)s”, “%(commune)s”) was not found")
+                % {"province": c["province"], "commune": c["commune"]},
             )
         )
     if not c["lot_number"]:
-        flags.append(
-            issue(
-                "lot_number",
-                RecordFlag.LOT_MISSING,
-                "Thiếu số lô vắc xin",
-                "The vaccine lot number is missing",
-            )
-        )
+        flags.append(issue("lot_number", RecordFlag.LOT_MISSING, _("The vaccine lot number is missing")))
     if administered_on > today:
         flags.append(
             issue(
                 "administered_on",
                 RecordFlag.DOSE_IN_FUTURE,
-                "Ngày tiêm ở tương lai",
-                "The date of vaccination is in the future",
+                _("The date of vaccination is in the future"),
             )
         )
     if birth_date and administered_on < birth_date:
@@ -556,8 +519,7 @@ def _check_fields(item: Prepared, today: dt.date) -> None:
             issue(
                 "administered_on",
                 RecordFlag.DOSE_BEFORE_BIRTH,
-                "Ngày tiêm trước ngày sinh",
-                "The date of vaccination is before the birth date",
+                _("The date of vaccination is before the birth date"),
             )
         )
     if vaccine.approved_on and administered_on < vaccine.approved_on:
@@ -565,14 +527,12 @@ def _check_fields(item: Prepared, today: dt.date) -> None:
             issue(
                 "administered_on",
                 RecordFlag.BEFORE_APPROVAL,
-                f"Tiêm trước ngày {vaccine.name} được cấp phép",
-                f"Given before {vaccine.name} was approved in Vietnam ({vaccine.approved_on:%d/%m/%Y})",
+                _("Given before %(vaccine)s was approved in Vietnam (%(date)s)")
+                % {"vaccine": vaccine.name, "date": f"{vaccine.approved_on:%d/%m/%Y}"},
             )
         )
     if birth_date and birth_date > today:
-        late.append(
-            issue("birth_date", "birth_in_future", "Ngày sinh ở tương lai", "The birth date is in the future")
-        )
+        late.append(issue("birth_date", "birth_in_future", _("The birth date is in the future")))
         return
 
     person = PersonIn(
@@ -586,7 +546,7 @@ def _check_fields(item: Prepared, today: dt.date) -> None:
     )
     problems = person_in_problems(person)  # the service's own checks, so one record can never fail a batch
     if problems:
-        late.extend(issue("full_name", "invalid_person", *_split(p)) for p in problems)
+        late.extend(issue("full_name", "invalid_person", p) for p in problems)
         return
     item.person = person
     item.commune_id = commune_id
@@ -604,15 +564,14 @@ class _Sites:
         own = self.sender.site
         code = code or (own.code if own else "")
         if not code:
-            return None, [issue("site_code", "required", "Thiếu mã điểm tiêm", "The site code is missing")]
+            return None, [issue("site_code", "required", _("The site code is missing"))]
         site = self.by_code.get(code) or (own if own and own.code == code else None)
         if site is None:
             return None, [
                 issue(
                     "site_code",
                     "unknown_site",
-                    f"Không có điểm tiêm mã “{code}”",
-                    f"No site with code “{code}” (import it first: sotiem import-sites)",
+                    _("No site with code “%(code)s” (import it first: sotiem import-sites)") % {"code": code},
                 )
             ]
         if own is not None and site.pk != own.pk:
@@ -620,8 +579,7 @@ class _Sites:
                 issue(
                     "site_code",
                     "not_your_site",
-                    f"Khóa này chỉ gửi được cho điểm tiêm {own.code}",
-                    f"This key may send only doses of site {own.code}",
+                    _("This key may send only doses of site %(site)s") % {"site": own.code},
                 )
             ]
         if self.sender.province_code and site.province.code != self.sender.province_code:
@@ -629,8 +587,8 @@ class _Sites:
                 issue(
                     "site_code",
                     "not_your_province",
-                    f"Điểm tiêm {site.code} không thuộc tỉnh {self.sender.province_code}",
-                    f"Site {site.code} is outside this sender's province {self.sender.province_code}",
+                    _("Site %(site)s is outside this sender's province %(province)s")
+                    % {"site": site.code, "province": self.sender.province_code},
                 )
             ]
         return site, []
@@ -668,18 +626,10 @@ def _resolve(item: Prepared, sites: _Sites) -> tuple[Parsed | None, list[dict[st
     ), []
 
 
-def _split(message: str) -> tuple[str, str]:
-    """The library's messages read "Vietnamese / English"; keep both halves."""
-    vi, sep, en = message.partition(" / ")
-    return (vi, en) if sep else (message, message)
-
-
 def _structure_errors(record: Any, *, checked: bool = False) -> list[dict[str, str]]:
     """Not an object, unknown fields, no record id; `checked`: the values were refused already (not read again)."""
     if not isinstance(record, dict):
-        return [
-            issue("", "not_an_object", "Bản ghi phải là một đối tượng JSON", "A record must be a JSON object")
-        ]
+        return [issue("", "not_an_object", _("A record must be a JSON object"))]
     errors = []
     unknown = sorted(set(record) - set(FIELDS))
     if unknown:
@@ -689,36 +639,29 @@ def _structure_errors(record: Any, *, checked: bool = False) -> list[dict[str, s
             issue(
                 _escaped(unknown[0])[:64],
                 "unknown_field",
-                f"Trường không có trong mẫu: {names}",
-                f"Fields not in the template: {names}",
+                _("Fields not in the template: %(names)s") % {"names": names},
             )
         )
     if checked:
         return errors
     rid = _text(record.get("record_id"))
     if not rid:
-        errors.append(issue("record_id", "required", "Thiếu mã bản ghi", "The record id is missing"))
+        errors.append(issue("record_id", "required", _("The record id is missing")))
     return errors
 
 
 def _differences(held: dict[str, str] | None, sent: dict[str, str]) -> list[dict[str, str]]:
     if not held:
-        return [
-            issue(
-                "",
-                "conflict",
-                "Mã bản ghi đã có với nội dung khác",
-                "This record id is held with different content",
-            )
-        ]
+        return [issue("", "conflict", _("This record id is held with different content"))]
     fields = [name for name in CONTENT_FIELDS if held.get(name, "") != sent.get(name, "")]
     return [
         issue(
             name,
             "conflict",
-            f"Khác với bản đã lưu: “{held.get(name, '')}” → “{sent.get(name, '')}”",
-            f"Differs from the record held: “{held.get(name, '')}” → “{sent.get(name, '')}”; "
-            "a correction is a separate, audited act",
+            _(
+                "Differs from the record held: “%(held)s” → “%(sent)s”; a correction is a separate, audited act"
+            )
+            % {"held": held.get(name, ""), "sent": sent.get(name, "")},
         )
         for name in fields
     ]
@@ -863,7 +806,7 @@ def _process(
                         record_id=one.record_id,
                         status=RecordStatus.REJECTED,
                         content_hash=one.hash,
-                        errors=[issue("", "invalid", *_split(m)) for m in exc.messages],
+                        errors=[issue("", "invalid", m) for m in exc.messages],
                     )
 
     for index, rid in enumerate(ids):  # later copies of a record id inside the same batch

@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from sotiem.accounts.scoping import RestrictedQuerySet
 
@@ -28,8 +29,8 @@ class Vaccine(models.Model):
     active = models.BooleanField(default=True)
 
     class Meta:
-        verbose_name = "Vắc xin / vaccine"
-        verbose_name_plural = "Vắc xin / vaccines"
+        verbose_name = _("vaccine")
+        verbose_name_plural = _("vaccines")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -37,9 +38,9 @@ class Vaccine(models.Model):
 
 
 class DoseStatus(models.TextChoices):
-    VALID = "valid", "Hợp lệ / Valid"
-    VOIDED = "voided", "Đã hủy / Voided"
-    DISPUTED = "disputed", "Đang khiếu nại / Disputed"
+    VALID = "valid", _("Valid")
+    VOIDED = "voided", _("Voided")
+    DISPUTED = "disputed", _("Disputed")
 
 
 class Dose(models.Model):
@@ -106,8 +107,8 @@ class Dose(models.Model):
     objects = RestrictedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "Mũi tiêm / dose"
-        verbose_name_plural = "Mũi tiêm / doses"
+        verbose_name = _("dose")
+        verbose_name_plural = _("doses")
         constraints = [
             models.UniqueConstraint(
                 fields=["source", "source_record_id"],
@@ -131,8 +132,8 @@ class Dose(models.Model):
 
 
 class AppointmentStatus(models.TextChoices):
-    SCHEDULED = "scheduled", "Đã hẹn / Scheduled"
-    CANCELLED = "cancelled", "Đã hủy / Cancelled"
+    SCHEDULED = "scheduled", _("Scheduled")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Appointment(models.Model):
@@ -157,8 +158,8 @@ class Appointment(models.Model):
     objects = RestrictedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "Lịch hẹn / appointment"
-        verbose_name_plural = "Lịch hẹn / appointments"
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
         ordering = ["due_on"]
 
     def __str__(self) -> str:
@@ -174,9 +175,9 @@ class Appointment(models.Model):
 
 
 class InboxStatus(models.TextChoices):
-    RECEIVED = "received", "Đã nhận / Received"
-    PROCESSED = "processed", "Đã xử lý / Processed"
-    FAILED = "failed", "Lỗi xử lý / Failed"
+    RECEIVED = "received", _("Received")
+    PROCESSED = "processed", _("Processed")
+    FAILED = "failed", _("Processing failed")
 
 
 class InboxBatch(models.Model):
@@ -196,8 +197,8 @@ class InboxBatch(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "Hộp thư đến / inbox batch"
-        verbose_name_plural = "Hộp thư đến / inbox batches"
+        verbose_name = _("inbox batch")
+        verbose_name_plural = _("inbox batches")
         ordering = ["received_at", "id"]
 
     def __str__(self) -> str:
@@ -205,9 +206,9 @@ class InboxBatch(models.Model):
 
 
 class ImportStatus(models.TextChoices):
-    RUNNING = "running", "Đang nhập / Running"
-    DONE = "done", "Xong / Done"
-    FAILED = "failed", "Lỗi / Failed"
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
 
 
 class ImportRun(models.Model):
@@ -233,8 +234,8 @@ class ImportRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "Lần nhập tệp / import run"
-        verbose_name_plural = "Lần nhập tệp / import runs"
+        verbose_name = _("import run")
+        verbose_name_plural = _("import runs")
         ordering = ["-started_at"]
 
     def __str__(self) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as _
 
 from sotiem.immunizations.models import Appointment, Dose
 from sotiem.immunizations.services import persons_dose_numbers_recompute
@@ -31,11 +32,12 @@ def _split(person: Person, dose_ids: Sequence[int]) -> dict[str, list[int]]:
     """The chosen doses of `person` and the appointments they fulfilled; a choice of none, or of another's, refused."""
     wanted = sorted(set(dose_ids))
     if not wanted:
-        raise ValidationError("Chọn ít nhất một mũi tiêm để tách / Choose at least one dose to split off")
+        raise ValidationError(_("Choose at least one dose to split off"))
     strangers = sorted(set(wanted) - set(_ids(Dose.objects.filter(person=person, pk__in=wanted))))
     if strangers:
         raise ValidationError(
-            f"Mũi tiêm không thuộc hồ sơ {person} / Doses not on {person}: {', '.join(map(str, strangers))}"
+            _("Doses not on %(person)s: %(doses)s")
+            % {"person": person, "doses": ", ".join(map(str, strangers))}
         )
     # an appointment fulfilled by a dose that leaves goes with it, so no appointment points at another's dose
     fulfilled = Appointment.objects.filter(person=person, fulfilled_by__in=wanted)

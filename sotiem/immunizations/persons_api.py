@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.security import SessionAuth
@@ -41,7 +42,7 @@ class PersonOut(Schema):
 def person_detail(request: HttpRequest, person_id: uuid.UUID) -> PersonOut:
     person = person_get(viewer=request.user, public_id=person_id)
     if person is None:
-        raise HttpError(404, "Không tìm thấy / Not found")
+        raise HttpError(404, _("Not found"))
     doses = [
         DoseOut(
             id=d.public_id,

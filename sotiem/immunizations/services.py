@@ -12,6 +12,8 @@ from typing import Any, Protocol
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sotiem.audit.actors import Actor, official_of
 from sotiem.audit.services import (
@@ -114,27 +116,27 @@ class _Held:
     dose_number_derived: int | None
 
 
+LOT_TOO_LONG = gettext_lazy("The lot number is over %(limit)s characters")
+RECORD_ID_TOO_LONG = gettext_lazy("The record id is over %(limit)s characters")
+
+
 def _check_item(item: DoseIn) -> None:
     if item.person.is_merged():
-        raise ValidationError(
-            "Hồ sơ đã gộp; ghi vào hồ sơ chính / This person was merged; record on the survivor"
-        )
+        raise ValidationError(_("This person was merged; record on the survivor"))
     if item.administered_on is None:
-        raise ValidationError("Thiếu ngày tiêm / The date of vaccination is missing")
+        raise ValidationError(_("The date of vaccination is missing"))
     if item.session is not None and item.session.site_id != item.site.pk:
-        raise ValidationError("Buổi tiêm không thuộc điểm tiêm này / The session belongs to another site")
+        raise ValidationError(_("The session belongs to another site"))
     if item.dose_number is not None and not 1 <= item.dose_number <= 20:
-        raise ValidationError(
-            f"Mũi tiêm số {item.dose_number} không hợp lệ / Dose number {item.dose_number} is out of range"
-        )
+        raise ValidationError(_("Dose number %(number)s is out of range") % {"number": item.dose_number})
     # refused, never cut: a shortened lot number could name another lot in a recall
-    for name, value, vi, en in (
-        ("lot_number", (item.lot_number or "").strip(), "Số lô", "The lot number"),
-        ("source_record_id", item.source_record_id or "", "Mã bản ghi", "The record id"),
+    for name, value, too_long in (
+        ("lot_number", (item.lot_number or "").strip(), LOT_TOO_LONG),
+        ("source_record_id", item.source_record_id or "", RECORD_ID_TOO_LONG),
     ):
         limit = getattr(Dose._meta.get_field(name), "max_length", None)
         if limit is not None and len(value) > limit:
-            raise ValidationError(f"{vi} dài quá {limit} ký tự / {en} is over {limit} characters")
+            raise ValidationError(str(too_long) % {"limit": limit})
 
 
 def dose_record(
@@ -373,9 +375,8 @@ def sequence_flags(
                 {
                     "field": "administered_on",
                     "code": RecordFlag.INTERVAL_TOO_SHORT.value,
-                    "message": f"Cách mũi trước {gap} ngày, ít hơn {before.min_interval_days} ngày / "
-                    f"{gap} days after the previous dose, under the minimum "
-                    f"{before.min_interval_days} days",
+                    "message": _("%(gap)s days after the previous dose, under the minimum %(minimum)s days")
+                    % {"gap": gap, "minimum": before.min_interval_days},
                 }
             )
     if dose.dose_number_stated and dose.dose_number_stated != dose.dose_number_derived:
@@ -383,9 +384,8 @@ def sequence_flags(
             {
                 "field": "dose_number",
                 "code": RecordFlag.DOSE_NUMBER_MISMATCH.value,
-                "message": f"Ghi mũi {dose.dose_number_stated} nhưng là mũi thứ {dose.dose_number_derived} "
-                f"trong hồ sơ / Stated dose {dose.dose_number_stated}, but it is dose "
-                f"{dose.dose_number_derived} in the person's record",
+                "message": _("Stated dose %(stated)s, but it is dose %(derived)s in the person's record")
+                % {"stated": dose.dose_number_stated, "derived": dose.dose_number_derived},
             }
         )
     return flags
@@ -426,7 +426,7 @@ def dose_void(*, dose: Dose, actor: Actor, reason: str) -> Dose:
         dose,
         DoseStatus.VOIDED,
         allowed_from={DoseStatus.VALID, DoseStatus.DISPUTED},
-        refusal="Mũi tiêm đã bị hủy / The dose is already voided",
+        refusal=_("The dose is already voided"),
         actor=actor,
         reason=reason,
         action="dose.void",
@@ -440,7 +440,7 @@ def dose_restore(*, dose: Dose, actor: Actor, reason: str) -> Dose:
         dose,
         DoseStatus.VALID,
         allowed_from={DoseStatus.VOIDED, DoseStatus.DISPUTED},
-        refusal="Mũi tiêm đang hợp lệ / The dose is already valid",
+        refusal=_("The dose is already valid"),
         actor=actor,
         reason=reason,
         action="dose.restore",
@@ -454,7 +454,7 @@ def dose_dispute(*, dose: Dose, actor: Actor, reason: str) -> Dose:
         dose,
         DoseStatus.DISPUTED,
         allowed_from={DoseStatus.VALID},
-        refusal="Chỉ khiếu nại được mũi tiêm hợp lệ / Only a valid dose can be disputed",
+        refusal=_("Only a valid dose can be disputed"),
         actor=actor,
         reason=reason,
         action="dose.dispute",
@@ -474,7 +474,7 @@ def appointment_schedule(
 ) -> Appointment:
     """Plan a dose. The plan is never a dose: it stays an appointment, kept or missed."""
     if person.is_merged():
-        raise ValidationError("Hồ sơ đã gộp / This person was merged")
+        raise ValidationError(_("This person was merged"))
     appointment = Appointment.objects.create(
         person=person, vaccine=vaccine, dose_number=dose_number, due_on=due_on, site=site
     )

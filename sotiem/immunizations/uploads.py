@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.files.uploadhandler import SkipFile, StopUpload, TemporaryFileUploadHandler
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 KINDS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx"}
 
@@ -18,10 +19,7 @@ def upload_kind(file_name: str) -> str | None:
 
 def too_large_message(limit: int) -> str:
     mb = limit / 1024 / 1024
-    return (
-        f"Tệp lớn hơn {mb:,.0f} MB: hãy chia thành nhiều tệp nhỏ hơn. / The file is larger than {mb:,.0f} MB: "
-        f"split it into smaller files."
-    )
+    return _("The file is larger than %(size)s MB: split it into smaller files.") % {"size": f"{mb:,.0f}"}
 
 
 class LimitedUploadHandler(TemporaryFileUploadHandler):

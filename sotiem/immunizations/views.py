@@ -14,6 +14,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import close_old_connections
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from sotiem.accounts.scoping import has_national
@@ -38,11 +41,8 @@ from sotiem.lib.spreadsheets import write_template
 UPLOADS = "uploads"
 # Imports running at once in one server process; more wait their turn (their heartbeat keeps them alive).
 _SLOTS = threading.BoundedSemaphore(2)
-WRONG_KIND = "Hãy chọn tệp .xlsx hoặc .csv / Choose an .xlsx or .csv file"
-NOT_YOURS = (
-    "Bạn không được nhập với mã đơn vị gửi này: chỉ với đơn vị trong phân quyền của bạn. / You may not "
-    "import as this sender: only as one your grants allow."
-)
+WRONG_KIND = gettext_lazy("Choose an .xlsx or .csv file")
+NOT_YOURS = gettext_lazy("You may not import as this sender: only as one your grants allow.")
 
 
 def _runs_for(user: Any) -> Any:
@@ -51,7 +51,12 @@ def _runs_for(user: Any) -> Any:
 
 
 def _run_in_background(run_id: int, path: Path, sender: Sender, actor: Actor) -> None:
-    """Count and import off the request, beating the run's heartbeat until done; the run records any failure."""
+    """Count and import off the request, beating the run's heartbeat until done; the run records any failure.
+
+    The run's report (refusal reasons, errors) is written in the uploader's language: the request's language is
+    carried into the thread, which does not inherit it.
+    """
+    language = translation.get_language()
 
     def work() -> None:
         done = threading.Event()
@@ -66,7 +71,7 @@ def _run_in_background(run_id: int, path: Path, sender: Sender, actor: Actor) ->
         beater = threading.Thread(target=beat, name=f"import-{run_id}-heartbeat", daemon=True)
         beater.start()
         try:
-            with _SLOTS:
+            with _SLOTS, translation.override(language):
                 import_run_process(
                     run=ImportRun.objects.get(pk=run_id), path=path, sender=sender, actor=actor
                 )
@@ -96,7 +101,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
 def _import_list(request: HttpRequest) -> HttpResponse:
     sources = import_sources_for(user=request.user)
     if not sources:
-        raise PermissionDenied("Bạn không có quyền nhập dữ liệu / You may not import records")
+        raise PermissionDenied(_("You may not import records"))
     import_runs_fail_stale()
     error, status = "", 200
     if request.method == "POST":
@@ -125,10 +130,10 @@ def _start_upload(request: HttpRequest, sources: list[ImportSource]) -> tuple[st
     if refused:
         return refused, 413, None
     if upload is None or upload_kind(upload.name or "") is None:
-        return WRONG_KIND, 400, None
+        return str(WRONG_KIND), 400, None
     source = _chosen_source(sources, (request.POST.get("source") or "").strip())
     if source is None:
-        return NOT_YOURS, 403, None
+        return str(NOT_YOURS), 403, None
     folder = Path(settings.VAR_DIR) / UPLOADS
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{uuid.uuid4().hex}{Path(upload.name or '').suffix.lower()}"

@@ -30,7 +30,7 @@ def test_a_province_grant_needs_a_2025_province(personas):
 
 
 def test_a_vaccinator_is_granted_only_one_site(personas):
-    with pytest.raises(ValidationError, match="site"):
+    with pytest.raises(ValidationError, match="chỉ được cấp quyền tại một điểm tiêm"):
         grant_create(
             user=personas.citizen,
             role="vaccinator",

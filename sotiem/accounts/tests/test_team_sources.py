@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from sotiem.accounts.selectors import NATIONAL_SOURCE, team_source
 from sotiem.accounts.services import apikey_create
@@ -17,17 +18,19 @@ def test_a_province_team_key_may_share_its_own_backlog_code():
 
 
 def test_it_refuses_a_team_key_named_after_another_provinces_backlog():
-    with pytest.raises(ValidationError, match="another province"):
+    with pytest.raises(ValidationError, match="thuộc tỉnh khác hoặc cả nước"):
+        apikey_create(team_code=team_source(HCM), province_code=HN, actor="test")
+    with translation.override("en"), pytest.raises(ValidationError, match="another province"):
         apikey_create(team_code=team_source(HCM), province_code=HN, actor="test")
 
 
 def test_it_refuses_a_team_key_named_after_the_national_backlog():
-    with pytest.raises(ValidationError, match="national team"):
+    with translation.override("en"), pytest.raises(ValidationError, match="national team"):
         apikey_create(team_code=NATIONAL_SOURCE.lower(), province_code=HN, actor="test")
 
 
 def test_it_refuses_a_team_code_another_province_already_sends_as():
     apikey_create(team_code="DATA-ENTRY-1", province_code=HCM, actor="test")
     apikey_create(team_code="DATA-ENTRY-1", province_code=HCM, actor="test")  # a second key of the same team
-    with pytest.raises(ValidationError, match="another province"):
+    with pytest.raises(ValidationError, match="thuộc tỉnh khác hoặc cả nước"):
         apikey_create(team_code="DATA-ENTRY-1", province_code=HN, actor="test")

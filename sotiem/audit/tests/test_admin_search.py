@@ -22,7 +22,13 @@ def test_a_search_longer_than_sqlites_like_limit_is_cut_not_a_server_error(clien
     client.force_login(personas.national)
     response = client.get(url, {"q": "A" * 50_001})
     assert response.status_code == 200
-    assert "first 200 characters" in response.content.decode()
+    assert "Đã tìm theo 200 ký tự đầu" in response.content.decode()
+
+
+def test_the_cut_search_is_said_in_the_readers_language(client, personas):
+    client.force_login(personas.national)
+    response = client.get("/admin/audit/auditevent/", {"q": "A" * 300}, headers={"accept-language": "en"})
+    assert "Searched for the first 200 characters" in response.content.decode()
 
 
 @pytest.mark.parametrize("term", ["An\x00", "\x01\x02An"])

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from sotiem.audit.services import REASON_REQUIRED, require_reason
 
@@ -18,5 +19,10 @@ def test_it_returns_the_reason_without_surrounding_space():
     assert require_reason("  trùng hồ sơ / duplicate record \n") == "trùng hồ sơ / duplicate record"
 
 
-def test_the_message_is_the_one_the_services_have_always_given():
-    assert REASON_REQUIRED == "Cần nêu lý do / A reason is required"
+@pytest.mark.parametrize(("language", "message"), [("vi", "Cần nêu lý do"), ("en", "A reason is required")])
+def test_the_refusal_reads_in_the_active_language(language, message):
+    with translation.override(language):
+        with pytest.raises(ValidationError) as refused:
+            require_reason(" ")
+        assert refused.value.messages == [message]
+    assert refused.value.code == "reason_required"

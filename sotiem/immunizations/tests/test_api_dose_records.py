@@ -27,10 +27,15 @@ def record(rid="R-1", **over):
     return sent_record(**{"record_id": rid, **over})
 
 
-def send(client, key, records, raw=None):
+def send(client, key, records, raw=None, language=None):
     body = raw if raw is not None else json.dumps(records)
+    headers = {"accept-language": language} if language else {}
     return client.post(
-        "/api/v1/dose-records", data=body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}"
+        "/api/v1/dose-records",
+        data=body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+        headers=headers,
     )
 
 
@@ -79,9 +84,32 @@ def test_each_invalid_field_is_named_and_the_good_record_next_to_it_is_kept(clie
     bad, good = out
     assert bad["status"] == "rejected" and bad["dose_id"] is None
     assert {e["field"] for e in bad["errors"]} == {"vaccine", "administered_on", "sex", "dose_number"}
-    assert all(" / " in e["message"] for e in bad["errors"])  # Vietnamese / English
+    messages = {e["field"]: e["message"] for e in bad["errors"]}
+    assert (
+        messages["vaccine"] == "Không có vắc xin “Covaxin” trong danh mục"
+    )  # Vietnamese without Accept-Language
+    assert messages["sex"] == "Giới tính “X” không hợp lệ (Nam/Nữ hoặc M/F)"
     assert good["status"] == "accepted"
     assert list(Dose.objects.values_list("source_record_id", flat=True)) == ["GOOD"]
+
+
+@pytest.mark.parametrize(
+    ("language", "vaccine", "lot"),
+    [
+        ("vi", "Không có vắc xin “Covaxin” trong danh mục", "Thiếu số lô vắc xin"),
+        ("en", "“Covaxin” is not a vaccine of the catalogue", "The vaccine lot number is missing"),
+    ],
+)
+def test_errors_and_flags_speak_the_language_asked_for_with_the_same_codes(
+    client, key, language, vaccine, lot
+):
+    response = send(
+        client, key, [record("BAD", vaccine="Covaxin"), record("NO-LOT", lot_number="")], language=language
+    )
+    assert response.status_code == 200 and response["Content-Language"] == language
+    bad, no_lot = response.json()["results"]
+    assert bad["errors"] == [{"field": "vaccine", "code": "unknown_vaccine", "message": vaccine}]
+    assert {"field": "lot_number", "code": "lot_missing", "message": lot} in no_lot["flags"]
 
 
 @pytest.mark.parametrize(
@@ -167,11 +195,19 @@ def test_a_record_id_twice_in_one_batch_is_held_once(client, key):
     assert Dose.objects.count() == 1
 
 
-@pytest.mark.parametrize("body, status", [("{not json", 400), ('{"record_id": "x"}', 400)])
-def test_a_malformed_batch_is_refused_whole(client, key, body, status):
-    response = send(client, key, None, raw=body)
-    assert response.status_code == status
-    assert " / " in response.json()["detail"]
+@pytest.mark.parametrize(
+    ("body", "language", "detail"),
+    [
+        ("{not json", "vi", "Dữ liệu không phải JSON hợp lệ ("),
+        ("{not json", "en", "The body is not valid JSON ("),
+        ('{"record_id": "x"}', "vi", "Cần một danh sách bản ghi JSON"),
+        ('{"record_id": "x"}', "en", "The body must be a JSON list of records"),
+    ],
+)
+def test_a_malformed_batch_is_refused_whole(client, key, body, language, detail):
+    response = send(client, key, None, raw=body, language=language)
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith(detail)
     assert Dose.objects.count() == 0 and InboxBatch.objects.count() == 0
 
 
@@ -282,7 +318,7 @@ def test_a_record_a_service_refuses_late_is_rejected_alone(client, key, monkeypa
         from django.core.exceptions import ValidationError
 
         if any(i.source_record_id == "BAD" for i in items):
-            raise ValidationError("Không hợp lệ / Not acceptable")
+            raise ValidationError("Not acceptable")
         return real(items=items, **kwargs)
 
     monkeypatch.setattr(ingest, "dose_record_batch", refuse_ann)
@@ -343,3 +379,14 @@ def test_the_openapi_body_is_the_record_contract(client):
 def test_the_openapi_result_names_every_record_status(client):
     schemas = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
     assert schemas["RecordStatus"]["enum"] == ["accepted", "duplicate", "conflict", "rejected"]
+
+
+def test_a_refused_date_is_explained_in_each_language_though_its_reading_is_cached(client, key):
+    answers = {}
+    for language in ("vi", "en", "vi"):
+        response = send(client, key, [record("D", administered_on="31/02/2021")], language=language)
+        [error] = response.json()["results"][0]["errors"]
+        assert (error["field"], error["code"]) == ("administered_on", "invalid_date")
+        answers.setdefault(language, set()).add(error["message"])
+    assert len(answers["vi"]) == 1 and len(answers["en"]) == 1  # the same record, the same words each time
+    assert answers["vi"] != answers["en"] and "31/02/2021" in answers["en"].pop()

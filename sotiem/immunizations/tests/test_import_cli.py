@@ -5,6 +5,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from sotiem.immunizations.models import Dose, ImportRun
 from sotiem.lib.spreadsheets import TEMPLATE_COLUMNS, read_rows, write_template
@@ -80,14 +81,14 @@ def row(rid, name="Nguyễn Văn An", vaccine="AstraZeneca", day="02/08/2021", s
 def test_sites_import_once_and_a_rerun_changes_nothing(sites):
     assert Site.objects.filter(code__in=["S79-0001", "S79-0002"]).count() == 2
     assert Site.objects.get(code="S79-0002").kind == "mobile"
-    assert "unchanged 2" in run("import-sites", str(sites))
+    assert "không đổi 2" in run("import-sites", str(sites))
 
 
 def test_a_site_with_an_unknown_kind_is_refused_with_its_line(tmp_path):
     path = tmp_path / "s.csv"
     path.write_text("site_code,name,kind,province,commune\nX1,Thuyền,boat,79,\n", encoding="utf-8")
     report = tmp_path / "r.csv"
-    assert "rejected 1" in run("import-sites", str(path), "--report", str(report))
+    assert "từ chối 1" in run("import-sites", str(path), "--report", str(report))
     [refused] = list(read_rows(report, columns=["line", "record_id", "status", "reasons"], required=set()))
     assert refused.values["line"] == "2" and "boat" in refused.values["reasons"]
 
@@ -96,18 +97,43 @@ def test_a_backlog_file_is_imported_and_refused_rows_are_reported_with_line_and_
     path = backlog(tmp_path, [row("B1"), row("B2", vaccine="Covaxin"), row("B3", site="S99-0000"), row("B4")])
     report = tmp_path / "report.xlsx"
     out = run("import", str(path), "--source", "HCM-BACKLOG", "--report", str(report), "--no-progress")
-    assert "accepted 2" in out and "rejected 2" in out
+    assert "nhận 2" in out and "từ chối 2" in out
     assert set(Dose.objects.values_list("source_record_id", flat=True)) == {"B1", "B4"}
     sheet = openpyxl.load_workbook(report).active
     lines = [(r[0], r[1]) for r in sheet.iter_rows(min_row=2, values_only=True)]
     assert lines == [(3, "B2"), (4, "B3")]
 
 
+@pytest.mark.parametrize(
+    ("language", "summary", "reason"),
+    [
+        (
+            "vi",
+            "Xong: 2 dòng — nhận 1, trùng 0, xung đột 0, từ chối 1",
+            "Không có vắc xin “Covaxin” trong danh mục",
+        ),
+        (
+            "en",
+            "Done: 2 rows — accepted 1, duplicate 0, conflict 0, rejected 1",
+            "“Covaxin” is not a vaccine of",
+        ),
+    ],
+)
+def test_the_command_and_its_report_speak_the_active_language(tmp_path, sites, language, summary, reason):
+    path = backlog(tmp_path, [row("L1"), row("L2", vaccine="Covaxin")])
+    report = tmp_path / "report.csv"
+    with translation.override(language):
+        out = run("import", str(path), "--source", "HCM-BACKLOG", "--report", str(report), "--no-progress")
+    assert summary in out
+    [refused] = list(read_rows(report, columns=["line", "record_id", "status", "reasons"], required=set()))
+    assert refused.values["status"] == "rejected" and reason in refused.values["reasons"]
+
+
 def test_rerunning_the_same_file_stores_nothing_twice(tmp_path, sites):
     path = backlog(tmp_path, [row(f"B{i}", name=f"Người {i}") for i in range(30)])
     run("import", str(path), "--source", "HCM-BACKLOG", "--no-progress")
     out = run("import", str(path), "--source", "HCM-BACKLOG", "--no-progress")
-    assert "duplicate 30" in out
+    assert "trùng 30" in out
     assert Dose.objects.count() == 30
 
 
@@ -116,7 +142,7 @@ def test_a_changed_row_in_a_rerun_is_a_conflict_in_the_report(tmp_path, sites):
     changed = backlog(tmp_path, [row("C1"), row("C2", day="03/08/2021")], name="changed.csv")
     report = tmp_path / "report.csv"
     out = run("import", str(changed), "--source", "HCM-BACKLOG", "--report", str(report), "--no-progress")
-    assert "duplicate 1" in out and "conflict 1" in out
+    assert "trùng 1" in out and "xung đột 1" in out
     [line] = list(read_rows(report, columns=["line", "record_id", "status", "reasons"], required=set()))
     assert (line.values["line"], line.values["record_id"], line.values["status"]) == ("3", "C2", "conflict")
     assert "administered_on" in line.values["reasons"]
@@ -141,7 +167,7 @@ def test_an_interrupted_run_resumes_after_the_rows_it_saved(tmp_path, sites, mon
     assert ImportRun.objects.get().rows_done == 1000
     monkeypatch.setattr(imports, "ingest_records", real)
     out = run("import", str(path), "--source", "HCM-BACKLOG", "--no-progress")
-    assert "resuming" in out
+    assert "Tiếp tục lần nhập trước từ dòng dữ liệu 1001" in out
     assert Dose.objects.count() == 2500
     assert ImportRun.objects.get().status == "done"
 
@@ -171,7 +197,7 @@ def test_an_xlsx_template_with_vietnamese_headers_is_imported_and_its_example_ro
     )
     book.save(path)
     out = run("import", str(path), "--source", "S79-0001", "--no-progress")
-    assert "accepted 1" in out and "rejected 1" in out
+    assert "nhận 1" in out and "từ chối 1" in out
     dose = Dose.objects.get()
     assert dose.person.birth_precision == "month" and dose.vaccine.code == "PFIZER"
 
@@ -215,12 +241,14 @@ def test_rows_checked_in_worker_processes_get_the_same_results_as_in_process(tmp
     for workers, source in ((0, "IN-PROCESS"), (2, "FORKED")):
         path = backlog(tmp_path, rows, name=f"{source}.csv")
         run_ = import_run_start(path=path, source=source)
-        run_ = import_run_execute(
-            run=run_, path=path, sender=Sender(source=source), actor="t", workers=workers
-        )
+        with translation.override("en"):  # the workers write their reasons in the run's language too
+            run_ = import_run_execute(
+                run=run_, path=path, sender=Sender(source=source), actor="t", workers=workers
+            )
+        assert all("is not a vaccine of the catalogue" in r[3] for r in run_.refused)
         outcome[source] = (
             run_.counts,
-            [r[:3] for r in run_.refused],
+            [r[:4] for r in run_.refused],
             sorted(Dose.objects.filter(source=source).values_list("source_record_id", "content_hash")),
         )
     assert outcome["FORKED"] == outcome["IN-PROCESS"]
@@ -245,7 +273,7 @@ def test_it_refuses_a_file_with_a_gigantic_cell_with_its_line_not_a_memory_error
     with path.open("wb") as target:
         target.write(b"record_id,full_name,birth_date,vaccine,administered_on,site_code\n")
         target.write(b"X1," + b" " * 20_000_000 + b",1990,AZ,02/08/2021,S79-0001\n")
-    with pytest.raises(CommandError, match="Line 2 is longer than"):
+    with pytest.raises(CommandError, match="Dòng 2 dài quá"):
         run("import", str(path), "--source", "HCM-BACKLOG", "--no-progress")
     assert ImportRun.objects.count() == 0
 
@@ -259,6 +287,6 @@ def test_a_run_left_running_by_a_dead_process_is_resumed_by_the_next_import(site
     run("import", str(path), "--source", "HCM-BACKLOG", "--no-progress")
     ImportRun.objects.update(status="running", rows_done=1, updated_at=timezone.now() - dt.timedelta(hours=1))
     out = run("import", str(path), "--source", "HCM-BACKLOG", "--no-progress")
-    assert "resuming the earlier run after 1 rows" in out
+    assert "Tiếp tục lần nhập trước từ dòng dữ liệu 2" in out
     [done] = ImportRun.objects.all()
     assert done.status == "done" and done.error == ""

@@ -1,5 +1,6 @@
 import datetime as dt
 import io
+import time
 from pathlib import Path
 
 import openpyxl
@@ -33,10 +34,10 @@ def inline_imports(monkeypatch):
     monkeypatch.setattr(views, "_run_in_background", run_now)
 
 
-def upload(client, text=CSV, name="backlog.csv", source="P79-BACKLOG"):
+def upload(client, text=CSV, name="backlog.csv", source="P79-BACKLOG", language="vi"):
     data = {"file": io.BytesIO(text.encode("utf-8")), "source": source}
     data["file"].name = name
-    return client.post("/imports/", data, follow=True)
+    return client.post("/imports/", data, follow=True, headers={"accept-language": language})
 
 
 def test_an_official_uploads_a_backlog_and_downloads_the_refused_rows(
@@ -143,7 +144,7 @@ def test_it_refuses_an_official_posting_another_provinces_site_as_sender(
     client.force_login(personas.hcdc)
     response = upload(client, text=PROBE, source="S01-0001")
     page = response.content.decode()
-    assert response.status_code == 403 and "only as one your grants allow" in page
+    assert response.status_code == 403 and "chỉ với đơn vị trong phân quyền của bạn" in page
     assert ImportRun.objects.count() == 0
     assert list(Dose.objects.filter(source="S01-0001").values_list("source_record_id", flat=True)) == ["W9"]
     assert "Phạm Thị Hà" not in page and "001161000777" not in page
@@ -166,7 +167,7 @@ def test_the_same_rows_sent_as_the_officials_own_team_show_no_held_values_of_ano
         )
         for c in row
     )
-    assert "outside this sender's province 79" in text
+    assert "Điểm tiêm S01-0001 không thuộc tỉnh 79" in text
     for held in ("Phạm Thị Hà", "001161000777", "0987654321", "9 Hàng Bạc", "1961"):
         assert held not in text
 
@@ -198,7 +199,7 @@ def test_a_site_vaccinator_imports_as_their_site_and_only_its_doses(
     assert run.source == code
     assert list(Dose.objects.values_list("source", "source_record_id")) == [(code, "W1")]
     reasons = {r[1]: r[3] for r in run.refused}
-    assert "only doses of site" in reasons["W2"]
+    assert f"Khóa này chỉ gửi được cho điểm tiêm {code}" in reasons["W2"]
 
 
 def test_the_upload_answers_at_once_and_counts_and_imports_in_the_background(
@@ -230,7 +231,9 @@ def test_it_refuses_an_upload_over_the_byte_limit_of_its_kind(
     settings.SOTIEM_IMPORT_MAX_BYTES = {"csv": 200, "xlsx": 10_000_000}
     client.force_login(personas.hcdc)
     response = upload(client)
-    assert response.status_code == 413 and "split it into smaller files" in response.content.decode()
+    assert response.status_code == 413 and "hãy chia thành nhiều tệp nhỏ hơn" in response.content.decode()
+    in_english = upload(client, language="en")
+    assert in_english.status_code == 413 and "split it into smaller files" in in_english.content.decode()
     assert ImportRun.objects.count() == 0
     assert not (tmp_path / "uploads").exists() or not list((tmp_path / "uploads").iterdir())
 
@@ -260,7 +263,7 @@ def test_a_run_whose_worker_is_gone_is_marked_failed_and_the_same_file_resumes_i
     ImportRun.objects.filter(pk=run.pk).update(updated_at=timezone.now() - dt.timedelta(minutes=10))
     page = client.get(f"/imports/{run.public_id}/").content.decode()
     run.refresh_from_db()
-    assert run.status == "failed" and run.error == INTERRUPTED and "upload the same file again" in page
+    assert run.status == "failed" and run.error == str(INTERRUPTED) and "hãy tải lại đúng tệp này" in page
 
     def run_now(run_id, path, sender, actor):
         import_run_process(run=ImportRun.objects.get(pk=run_id), path=path, sender=sender, actor=actor)
@@ -280,10 +283,10 @@ def test_import_errors_name_the_uploaded_file_never_the_server_path(
     upload(client, text="a,b\n1,2\n", name="so-lieu.csv")
     run = ImportRun.objects.get()
     page = client.get(f"/imports/{run.public_id}/").content.decode()
-    assert run.status == "failed" and "No header row found" in run.error
+    assert run.status == "failed" and "Không tìm thấy dòng tiêu đề cột" in run.error
     assert str(tmp_path) not in run.error and "uploads" not in run.error and str(tmp_path) not in page
 
-    upload(client, text="PK\x03\x04 not really a zip", name="bang.xlsx")
+    upload(client, text="PK\x03\x04 not really a zip", name="bang.xlsx", language="en")
     run = ImportRun.objects.get(file_name="bang.xlsx")
     assert run.status == "failed" and "damaged" in run.error and str(tmp_path) not in run.error
 
@@ -320,7 +323,10 @@ def test_a_run_keeps_a_bounded_list_of_refused_rows_and_counts_the_rest(
             values_only=True
         )
     )
-    assert len(rows) == 3 and "2 more refused rows not listed" in rows[-1][3]
+    assert len(rows) == 3 and "2 dòng bị từ chối khác không liệt kê (chỉ giữ 1 dòng đầu)" in rows[-1][3]
+    report = client.get(f"/imports/{run.public_id}/report.xlsx", headers={"accept-language": "en"})
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(report.streaming_content))).active
+    assert "2 more refused rows not listed" in list(sheet.iter_rows(values_only=True))[-1][3]
 
 
 def test_the_same_file_uploaded_while_its_run_is_working_opens_that_run(
@@ -370,3 +376,43 @@ def test_another_official_of_the_same_team_uploading_the_same_file_gets_a_run_of
     client.force_login(colleague)
     page = upload(client)
     assert page.status_code == 200 and ImportRun.objects.filter(source="P79-BACKLOG").count() == 2
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "button"),
+    [("vi", "Nhập mũi tiêm từ tệp", "Nhập"), ("en", "Import doses from a file", "Import")],
+)
+def test_the_import_page_speaks_the_language_asked_for(client, personas, language, heading, button):
+    client.force_login(personas.hcdc)
+    page = client.get("/imports/", headers={"accept-language": language})
+    assert page["Content-Language"] == language
+    html = page.content.decode()
+    assert f"<h1>{heading}</h1>" in html and f'<button type="submit">{button}</button>' in html
+    assert 'class="en"' not in html
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize(
+    ("language", "reason"),
+    [
+        ("en", "“Covaxin” is not a vaccine of the catalogue"),
+        ("vi", "Không có vắc xin “Covaxin” trong danh mục"),
+    ],
+)
+def test_the_background_run_writes_its_report_in_the_uploaders_language(
+    client, personas, settings, tmp_path, language, reason
+):
+    settings.VAR_DIR = tmp_path
+    make_site(code="S79-0001")
+    client.force_login(personas.hcdc)
+    upload(
+        client, language=language
+    )  # the real background thread: it does not inherit the request's language
+    run = ImportRun.objects.get()
+    deadline = timezone.now() + dt.timedelta(seconds=30)
+    while run.status == "running" and timezone.now() < deadline:
+        time.sleep(0.1)
+        run.refresh_from_db()
+    assert run.status == "done", run.error
+    reasons = {r[1]: r[3] for r in run.refused}
+    assert reason in reasons["W2"]

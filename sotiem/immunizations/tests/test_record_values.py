@@ -10,6 +10,7 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
+from django.utils import translation
 
 from sotiem.accounts.services import apikey_create
 from sotiem.immunizations.ingest import INBOX_ESCAPE, MAX_JSON_DEPTH, records_json
@@ -36,12 +37,13 @@ def good(n: int) -> dict:
     return sent_record(f"R-{n}", serial=n + 1)
 
 
-def post(client, key, body: str):
+def post(client, key, body: str, language: str = "vi"):
     return client.post(
         "/api/v1/dose-records",
         data=body.encode("utf-8", "surrogatepass"),
         content_type="application/json",
         HTTP_AUTHORIZATION=f"Bearer {key}",
+        headers={"accept-language": language},
     )
 
 
@@ -138,17 +140,25 @@ def test_a_refused_record_id_is_answered_with_its_bad_characters_escaped(client,
 
 
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
-def test_it_refuses_a_body_with_a_number_json_does_not_have_whole_with_400(client, key, literal):
-    response = post(client, key, f"[{json.dumps(good(1))}, {with_bad('dose_number', literal)}]")
+@pytest.mark.parametrize(
+    ("language", "words"), [("vi", "không phải là số JSON"), ("en", "is not a JSON number")]
+)
+def test_it_refuses_a_body_with_a_number_json_does_not_have_whole_with_400(
+    client, key, literal, language, words
+):
+    response = post(client, key, f"[{json.dumps(good(1))}, {with_bad('dose_number', literal)}]", language)
     assert response.status_code == 400
-    assert literal.lstrip("-") in response.json()["detail"] and "RFC 8259" in response.json()["detail"]
+    detail = response.json()["detail"]
+    assert literal.lstrip("-") in detail and words in detail and "RFC 8259" in detail
     assert Dose.objects.count() == 0 and InboxBatch.objects.count() == 0
 
 
 def test_it_refuses_a_hundred_thousand_nested_brackets_whole_with_400(client, key):
-    response = post(client, key, "[" * 100_000)
+    response = post(client, key, "[" * 100_000, language="en")
     assert response.status_code == 400
     assert f"at most {MAX_JSON_DEPTH}" in response.json()["detail"]
+    in_vietnamese = post(client, key, "[" * 100_000)
+    assert in_vietnamese.json()["detail"] == f"Dữ liệu JSON lồng sâu quá {MAX_JSON_DEPTH} cấp"
 
 
 def test_it_reads_nesting_up_to_the_stated_depth_and_refuses_one_more(client, key):
@@ -222,6 +232,7 @@ def test_a_lot_number_over_its_column_is_rejected_not_cut(client, key):
     assert Dose.objects.get().lot_number == "L" * 40
 
 
+@translation.override("en")
 def test_the_person_service_refuses_a_name_or_address_longer_than_its_column():
     with pytest.raises(ValidationError, match="over 200"):
         person_create(full_name="Nguyễn " + "A" * 200, birth_date=None, actor="test")

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from sotiem.accounts.models import ApiKey
 from sotiem.accounts.services import apikey_create, apikey_revoke
@@ -41,7 +42,7 @@ class Command(BaseCommand):
         if opts["site"]:
             site = Site.objects.select_related("province").filter(code=opts["site"]).first()
             if site is None:
-                raise CommandError(f"Không có điểm tiêm / No site with code {opts['site']!r}")
+                raise CommandError(_("No site with code %(code)s") % {"code": repr(opts["site"])})
         key, secret = apikey_create(
             site=site,
             team_code=opts["team"],
@@ -50,15 +51,15 @@ class Command(BaseCommand):
             actor=ACTOR,
         )
         self.stdout.write(
-            f"Khóa cho / key for {key.source} (tỉnh / province {key.province_code}); "
-            "lưu lại ngay, không hiển thị lần nữa / store it now, it is not shown again:"
+            _("Key for %(source)s (province %(province)s); store it now, it is not shown again:")
+            % {"source": key.source, "province": key.province_code}
         )
         self.stdout.write(secret)
 
     def _revoke(self, opts: dict[str, Any]) -> None:
         key = ApiKey.objects.filter(prefix=opts["prefix"]).first()
         if key is None:
-            raise CommandError(f"Không có khóa / No key {opts['prefix']!r}")
+            raise CommandError(_("No key %(prefix)s") % {"prefix": repr(opts["prefix"])})
         apikey_revoke(key=key, actor=ACTOR, reason=opts["reason"])
         self.stdout.write(f"revoked {key}")
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from sotiem.accounts.models import Grant, Level, Role
 from sotiem.accounts.services import grant_create, grant_revoke, official_create
@@ -51,7 +52,7 @@ class Command(BaseCommand):
         if opts["site"]:
             site = Site.objects.filter(code=opts["site"]).first()
             if site is None:
-                raise CommandError(f"Không có điểm tiêm / No site with code {opts['site']!r}")
+                raise CommandError(_("No site with code %(code)s") % {"code": repr(opts["site"])})
         return {
             "role": opts["role"],
             "level": opts["level"],
@@ -78,13 +79,13 @@ class Command(BaseCommand):
     def _grant(self, opts: dict[str, Any]) -> None:
         user = get_user_model().objects.filter(username=opts["username"]).first()
         if user is None:
-            raise CommandError(f"Không có cán bộ / No official {opts['username']!r}")
+            raise CommandError(_("No official %(username)s") % {"username": repr(opts["username"])})
         self.stdout.write(str(grant_create(user=user, **self._grant_kwargs(opts))))
 
     def _revoke(self, opts: dict[str, Any]) -> None:
         grant = Grant.objects.filter(pk=opts["grant_id"], revoked_at__isnull=True).first()
         if grant is None:
-            raise CommandError(f"Không có quyền đang hiệu lực / No active grant {opts['grant_id']}")
+            raise CommandError(_("No active grant %(id)s") % {"id": opts["grant_id"]})
         grant_revoke(grant=grant, actor=ACTOR, reason=opts["reason"])
         self.stdout.write(f"revoked {grant}")
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from sotiem.audit.actors import Agent
@@ -51,7 +52,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         path: Path = opts["file"]
         if not path.exists():
-            raise CommandError(f"Không thấy tệp / No such file: {path}")
+            raise CommandError(_("No such file: %(path)s") % {"path": path})
         source = opts["source"].strip()
         # A run whose worker is gone (a restarted server, a killed command) is marked failed, so it is resumed here.
         import_runs_fail_stale()
@@ -59,11 +60,10 @@ class Command(BaseCommand):
             run = import_run_start(path=path, source=source, resume=not opts["restart"])
             if run.rows_done:
                 self.stdout.write(
-                    f"Tiếp tục lần nhập trước từ dòng dữ liệu {run.rows_done + 1} / "
-                    f"resuming the earlier run after {run.rows_done} rows"
+                    _("Resuming the earlier run from data row %(row)s") % {"row": run.rows_done + 1}
                 )
             with tqdm(
-                total=run.total_rows, unit="row", desc="Nhập / Importing", disable=opts["no_progress"]
+                total=run.total_rows, unit="row", desc=_("Importing"), disable=opts["no_progress"]
             ) as bar:
                 run = import_run_execute(
                     run=run,
@@ -77,10 +77,18 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         counts = run.counts
         self.stdout.write(
-            f"Xong / done: {run.rows_done} dòng / rows — nhận / accepted {counts.get(RecordStatus.ACCEPTED, 0)}, "
-            f"trùng / duplicate {counts.get(RecordStatus.DUPLICATE, 0)}, xung đột / conflict {counts.get(RecordStatus.CONFLICT, 0)}, "
-            f"từ chối / rejected {counts.get(RecordStatus.REJECTED, 0)}"
+            _(
+                "Done: %(rows)s rows — accepted %(accepted)s, duplicate %(duplicate)s, conflict %(conflict)s, "
+                "rejected %(rejected)s"
+            )
+            % {
+                "rows": run.rows_done,
+                "accepted": counts.get(RecordStatus.ACCEPTED, 0),
+                "duplicate": counts.get(RecordStatus.DUPLICATE, 0),
+                "conflict": counts.get(RecordStatus.CONFLICT, 0),
+                "rejected": counts.get(RecordStatus.REJECTED, 0),
+            }
         )
         if opts["report"]:
             import_run_report(run=run, path=opts["report"])
-            self.stdout.write(f"Báo cáo dòng bị từ chối / refused rows report: {opts['report']}")
+            self.stdout.write(_("Refused rows report: %(path)s") % {"path": opts["report"]})
