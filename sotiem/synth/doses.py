@@ -142,6 +142,30 @@ class Vaccinator:
         p = BACKLOG_BY_KIND[kind] * (SURGE_FACTOR if SURGE[0] <= day <= SURGE[1] else CALM_FACTOR)
         return (number, vaccine, day, site, series, lot, 1 if rng.random() < p else 0)
 
+    def _attend(
+        self,
+        rng: random.Random,
+        person: Person,
+        site: int,
+        due: int,
+        delay: int,
+        product: str,
+        number: int,
+        series: str,
+        doses: list[tuple],
+        appointments: list[tuple],
+    ) -> tuple[int, int] | None:
+        """Go for dose `number` `delay` days after it is due, at `site`'s next session: records the appointment
+        (kept or missed) and the dose; returns the (site, day) given, or None when no session is left before the
+        campaign ends."""
+        site, day = self._snap(site, due + delay, person)
+        if day > END:
+            appointments.append((product, number, due, 0))
+            return None
+        appointments.append((product, number, due, 1))
+        doses.append(self._dose(rng, number, product, day, site, series))
+        return site, day
+
     # -- the model -----------------------------------------------------------------------------------------
 
     def run(self, rng: random.Random, person: Person, anchor: tuple | None = None) -> tuple[list, list]:
@@ -216,13 +240,12 @@ class Vaccinator:
                 break
             delay = 0 if rng.random() < 0.6 else rng.randint(1, 10)
             next_site = self._site(rng, person, young, site)
-            next_site, next_day = self._snap(next_site, due + delay, person)
-            if next_day > END:
-                appointments.append((product, number, due, 0))
+            kept = self._attend(
+                rng, person, next_site, due, delay, product, number, "primary", doses, appointments
+            )
+            if kept is None:
                 break
-            appointments.append((product, number, due, 1))
-            site, day = next_site, next_day
-            doses.append(self._dose(rng, number, product, day, site, "primary"))
+            site, day = kept
             complete = number == primary_doses
         if not complete or programme == "child":
             return doses, appointments
@@ -245,16 +268,16 @@ class Vaccinator:
                 if rng.random() < 0.5:
                     appointments.append((product, number, due, 0))
                 break
-            next_site = self._site(rng, person, young, site)
-            next_site, next_day = self._snap(
-                next_site, due + (0 if rng.random() < 0.6 else rng.randint(1, 14)), person
+            next_site = self._site(
+                rng, person, young, site
+            )  # drawn before the delay here, as seeds always have
+            delay = 0 if rng.random() < 0.6 else rng.randint(1, 14)
+            kept = self._attend(
+                rng, person, next_site, due, delay, product, number, "booster", doses, appointments
             )
-            if next_day > END:
-                appointments.append((product, number, due, 0))
+            if kept is None:
                 break
-            appointments.append((product, number, due, 1))
-            site, day = next_site, next_day
-            doses.append(self._dose(rng, number, product, day, site, "booster"))
+            site, day = kept
             if booster == 2 or programme != "adult":
                 break
             due = max(day + 122, tables.FOURTH_START)

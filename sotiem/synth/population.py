@@ -223,7 +223,7 @@ class PopulationMaker:
             if rng.random() < 0.75
             else tables.age_between(rng.random(), 65, 90)
         )
-        return [(sex, self._birth(rng, age), self._name(rng, province, minority, sex, age, ""), "head")]
+        return [self._member(rng, province, minority, sex, age, "", "head")]
 
     def _couple(self, rng: random.Random, province: str, minority: str) -> list[tuple[str, int, str, str]]:
         age = (
@@ -234,13 +234,8 @@ class PopulationMaker:
         wife_age = max(18, min(tables.MAX_AGE, age - rng.randint(0, 6)))
         family = self._family_name(rng, province, minority)
         return [
-            ("M", self._birth(rng, age), self._name(rng, province, minority, "M", age, family), "head"),
-            (
-                "F",
-                self._birth(rng, wife_age),
-                self._name(rng, province, minority, "F", wife_age, ""),
-                "spouse",
-            ),
+            self._member(rng, province, minority, "M", age, family, "head"),
+            self._member(rng, province, minority, "F", wife_age, "", "spouse"),
         ]
 
     def _family(self, rng: random.Random, province: str, minority: str) -> list[tuple[str, int, str, str]]:
@@ -250,47 +245,21 @@ class PopulationMaker:
         members = []
         if head_sex == "M":
             father_name = family
-            members.append(
-                (
-                    "M",
-                    self._birth(rng, head_age),
-                    self._name(rng, province, minority, "M", head_age, family),
-                    "head",
-                )
-            )
+            members.append(self._member(rng, province, minority, "M", head_age, family, "head"))
             mother_age = max(18, min(tables.MAX_AGE, head_age - rng.randint(0, 6)))
             mother_surname = self._family_name(rng, province, minority)
             if rng.random() < 0.88:
                 members.append(
-                    (
-                        "F",
-                        self._birth(rng, mother_age),
-                        self._name(rng, province, minority, "F", mother_age, mother_surname),
-                        "spouse",
-                    )
+                    self._member(rng, province, minority, "F", mother_age, mother_surname, "spouse")
                 )
         else:
             mother_age = head_age
             mother_surname = family
-            members.append(
-                (
-                    "F",
-                    self._birth(rng, head_age),
-                    self._name(rng, province, minority, "F", head_age, family),
-                    "head",
-                )
-            )
+            members.append(self._member(rng, province, minority, "F", head_age, family, "head"))
             father_name = self._family_name(rng, province, minority)
             if rng.random() < 0.85:
                 husband_age = min(tables.MAX_AGE, head_age + rng.randint(0, 6))
-                members.append(
-                    (
-                        "M",
-                        self._birth(rng, husband_age),
-                        self._name(rng, province, minority, "M", husband_age, father_name),
-                        "spouse",
-                    )
-                )
+                members.append(self._member(rng, province, minority, "M", husband_age, father_name, "spouse"))
         child_family = (
             mother_surname if minority == "highlands" else father_name
         )  # Ê Đê clans are matrilineal
@@ -305,9 +274,10 @@ class PopulationMaker:
                 break
             age = rng.randint(lo, hi)
             sex = "M" if rng.random() < 0.512 else "F"
-            birth = self._birth(rng, age)
-            name = self._name(rng, province, minority, sex, age, child_family, mother_surname)
-            members.append((sex, birth, name, "child"))
+            members.append(
+                self._member(rng, province, minority, sex, age, child_family, "child", mother_surname)
+            )
+            _, birth, name, _ = members[-1]
             if rng.random() < TWIN_RATE and len(members) < 6:
                 self._twins += 1
                 twin_sex = sex if rng.random() < 0.6 else ("F" if sex == "M" else "M")
@@ -338,6 +308,26 @@ class PopulationMaker:
                     "elder",
                 )
         return members
+
+    def _member(
+        self,
+        rng: random.Random,
+        province: str,
+        minority: str,
+        sex: str,
+        age: int,
+        family: str,
+        role: str,
+        mother: str = "",
+    ) -> tuple[str, int, str, str]:
+        """One household member (sex, birth day, name, role); the birth is drawn before the name, as every seed
+        has always drawn them."""
+        return (
+            sex,
+            self._birth(rng, age),
+            self._name(rng, province, minority, sex, age, family, mother),
+            role,
+        )
 
     def _family_name(self, rng: random.Random, province: str, minority: str) -> str:
         if minority:
