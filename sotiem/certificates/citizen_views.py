@@ -32,8 +32,8 @@ from sotiem.certificates.services import certificate_current
 from sotiem.certificates.status import CountedDose, Status, rules_from_catalogue, vaccination_status
 from sotiem.immunizations.models import Dose
 from sotiem.lib.dates import DateError, parse_partial_date
-from sotiem.people.citizen_views import PROOF_KEY, _proved_phone
-from sotiem.people.models import BirthDateLock, ContactPoint, LockScope, Person, PersonStatus
+from sotiem.people.citizen_views import _proved_phone, proved_contact
+from sotiem.people.models import BirthDateLock, LockScope, Person
 from sotiem.people.selectors import birth_date_lock_active
 from sotiem.people.services import birth_date_try_record, citizen_actor
 
@@ -66,16 +66,7 @@ def _person(request: HttpRequest, handle: str) -> tuple[str, Person]:
     phone = _proved_phone(request)
     if phone is None:
         raise Http404
-    contact_pk = request.session[PROOF_KEY]["handles"].get(handle)
-    contact = (
-        ContactPoint.objects.filter(
-            pk=contact_pk, phone=phone, active=True, person__status=PersonStatus.ACTIVE
-        )
-        .select_related("person")
-        .first()
-        if contact_pk
-        else None
-    )
+    contact = proved_contact(request, phone, handle)
     if contact is None:
         raise Http404
     return phone, contact.person

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sotiem.accounts.scoping import RestrictedQuerySet
+from sotiem.people.models import PERSON_ROW_SCOPE
 
 
 class SigningKeyStatus(models.TextChoices):
@@ -51,11 +52,7 @@ class Certificate(models.Model):
     current certificate unless it is revoked (no dose counts any more).
     """
 
-    SCOPE = {
-        "province": ["person__province_code"],
-        "commune": ["person__commune_code"],
-        "site": ["person__doses__site_id"],
-    }
+    SCOPE = PERSON_ROW_SCOPE
 
     # the UVCI is the certificate's public identifier: no UUID of its own
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="certificates")

@@ -55,6 +55,21 @@ def _proved_phone(request: HttpRequest) -> str | None:
     return proof["phone"]
 
 
+def proved_contact(request: HttpRequest, phone: str, handle: str) -> ContactPoint | None:
+    """The contact point behind a handle this session was shown, while it still links an active person to the
+    proved phone: the handle came from this session, but the phone is checked again."""
+    contact_pk = request.session[PROOF_KEY]["handles"].get(handle)
+    if not contact_pk:
+        return None
+    return (
+        ContactPoint.objects.filter(
+            pk=contact_pk, phone=phone, active=True, person__status=PersonStatus.ACTIVE
+        )
+        .select_related("person")
+        .first()
+    )
+
+
 def _pending_challenge(request: HttpRequest) -> PhoneChallenge | None:
     public_id = request.session.get(CHALLENGE_KEY)
     return PhoneChallenge.objects.filter(public_id=public_id).first() if public_id else None
@@ -153,17 +168,7 @@ def my_phone_detach(request: HttpRequest) -> HttpResponse:
     phone = _proved_phone(request)
     if phone is None:
         return redirect("citizen_phone")
-    contact_pk = request.session[PROOF_KEY]["handles"].get(request.POST.get("member") or "")
-    # the handle came from this session, but the phone is checked again: only the proved phone's links go
-    contact = (
-        ContactPoint.objects.filter(
-            pk=contact_pk, phone=phone, active=True, person__status=PersonStatus.ACTIVE
-        )
-        .select_related("person")
-        .first()
-        if contact_pk
-        else None
-    )
+    contact = proved_contact(request, phone, request.POST.get("member") or "")
     if contact is None:
         raise Http404
     try:

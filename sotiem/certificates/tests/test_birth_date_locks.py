@@ -13,7 +13,6 @@ from django.db.models import F
 from django.test import Client
 
 from sotiem.audit.models import AuditEvent
-from sotiem.people import sms
 from sotiem.people.models import BirthDateLock, BirthDateTry
 from sotiem.people.tests.test_citizen_phone import (
     FAMILY_E164,
@@ -21,6 +20,7 @@ from sotiem.people.tests.test_citizen_phone import (
     OTHER_E164,
     OTHER_PHONE,
     code_sent_to,
+    locmem_sms,  # noqa: F401 (an autouse fixture: this module's text messages go to the outbox too)
 )
 from sotiem.testing import make_dose, make_person
 
@@ -29,12 +29,6 @@ pytestmark = pytest.mark.django_db
 HOME = "198.51.100.7"  # documentation addresses (RFC 5737): only a header value here, never a destination
 CAFE = "203.0.113.9"
 WRONG = "01/01/2000"
-
-
-@pytest.fixture(autouse=True)
-def _locmem_sms(settings):
-    settings.SOTIEM_SMS_BACKEND = "locmem"
-    sms.outbox.clear()
 
 
 @pytest.fixture

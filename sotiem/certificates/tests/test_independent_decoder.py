@@ -14,10 +14,9 @@ import cbor2
 import pytest
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-from cryptography.x509.oid import NameOID
 
 START = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
 ISSUED = int(START.timestamp()) + 3600
@@ -46,26 +45,14 @@ DCC = {
 
 @pytest.fixture(scope="module")
 def dsc():
-    """An EC P-256 key and a self-signed X.509 signer certificate for it (DER)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name(
-        [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"), x509.NameAttribute(NameOID.COMMON_NAME, "DSC 1")]
-    )
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(START)
-        .not_valid_after(START + dt.timedelta(days=365))
-        .sign(key, hashes.SHA256())
-    )
-    return key, certificate.public_bytes(serialization.Encoding.DER)
+    """An EC P-256 key and a self-signed X.509 signer certificate for it (DER), made as the other HC1 tests do."""
+    from sotiem.certificates.tests.test_hcert import make_dsc
+
+    return make_dsc(not_before=START, days=365)
 
 
 def issue(dsc, hcert=DCC, *, expires_at=EXPIRES):
-    """Issue with the code under test (the only half that imports sotiem)."""
+    """Issue with the code under test (the issuing half, with the `dsc` fixture, is the one that imports sotiem)."""
     from sotiem.certificates.hcert import Signer
 
     key, der = dsc

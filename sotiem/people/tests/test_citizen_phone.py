@@ -27,7 +27,8 @@ OTHER_E164 = "+84987654321"
 
 
 @pytest.fixture(autouse=True)
-def _locmem_sms(settings):
+def locmem_sms(settings):
+    """Text messages go to the outbox, empty at the start, where the tests read the codes they carry."""
     settings.SOTIEM_SMS_BACKEND = "locmem"
     sms.outbox.clear()
     yield
