@@ -27,7 +27,7 @@ def test_a_citizen_opens_a_family_members_certificate_and_gets_the_qr_and_pdf(
     page, demo_server, tmp_path_factory
 ):
     var = demo_truth(tmp_path_factory).parent.parent
-    phone = a_family_phone(tmp_path_factory)
+    phone = a_family_phone(tmp_path_factory, which=2)
     name, born = vaccinated_member(var, phone)
 
     page.goto(f"{demo_server}/my/phone/")
@@ -75,7 +75,7 @@ def test_the_unlock_form_and_the_certificate_fit_a_390_px_phone_in_both_language
     page, demo_server, tmp_path_factory
 ):
     var = demo_truth(tmp_path_factory).parent.parent
-    phone = a_family_phone(tmp_path_factory)
+    phone = a_family_phone(tmp_path_factory, which=3)
     name, born = vaccinated_member(var, phone)
     page.set_viewport_size({"width": 390, "height": 844})
 
