@@ -15,7 +15,8 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from sotiem.audit.services import require_reason
@@ -52,7 +53,9 @@ def _reencoded_image(raw: bytes) -> bytes:
     image = image.convert("RGB")
     image.thumbnail((EVIDENCE_LONGEST_SIDE, EVIDENCE_LONGEST_SIDE))
     out = io.BytesIO()
-    image.save(out, format="JPEG", quality=85, optimize=True)  # no exif=, no icc_profile=: nothing carried over
+    image.save(
+        out, format="JPEG", quality=85, optimize=True
+    )  # no exif=, no icc_profile=: nothing carried over
     return out.getvalue()
 
 
@@ -60,25 +63,29 @@ def clean_evidence(upload: Any) -> Evidence:
     """An uploaded file made into stored evidence, or a ValidationError that says what is accepted."""
     if upload.size is not None and upload.size > EVIDENCE_MAX_BYTES:
         raise ValidationError(
-            gettext("The file is too large (at most %(mb)s MB)") % {"mb": EVIDENCE_MAX_BYTES // (1024 * 1024)},
+            gettext("The file is too large (at most %(mb)s MB)")
+            % {"mb": EVIDENCE_MAX_BYTES // (1024 * 1024)},
             code="evidence_too_large",
         )
     raw = upload.read(EVIDENCE_MAX_BYTES + 1)
     if len(raw) > EVIDENCE_MAX_BYTES:
         raise ValidationError(
-            gettext("The file is too large (at most %(mb)s MB)") % {"mb": EVIDENCE_MAX_BYTES // (1024 * 1024)},
+            gettext("The file is too large (at most %(mb)s MB)")
+            % {"mb": EVIDENCE_MAX_BYTES // (1024 * 1024)},
             code="evidence_too_large",
         )
     if raw.startswith(b"%PDF-"):
         data, content_type, suffix = raw, "application/pdf", "pdf"
-    elif raw.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")) or (raw[:4] == b"RIFF" and raw[8:12] == b"WEBP"):
+    elif raw.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")) or (
+        raw[:4] == b"RIFF" and raw[8:12] == b"WEBP"
+    ):
         data, content_type, suffix = _reencoded_image(raw), "image/jpeg", "jpg"
     else:
-        raise ValidationError(
-            gettext("Attach a photo (JPEG, PNG or WebP) or a PDF"), code="evidence_type"
-        )
+        raise ValidationError(gettext("Attach a photo (JPEG, PNG or WebP) or a PDF"), code="evidence_type")
     digest = hashlib.sha256(data).hexdigest()
-    return Evidence(name=f"evidence-{digest[:16]}.{suffix}", content_type=content_type, data=data, sha256=digest)
+    return Evidence(
+        name=f"evidence-{digest[:16]}.{suffix}", content_type=content_type, data=data, sha256=digest
+    )
 
 
 class ReasonForm(forms.Form):
