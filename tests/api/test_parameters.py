@@ -109,7 +109,12 @@ def test_it_clamps_a_limit_outside_1_to_1000(client, key, limit):
 def test_it_refuses_a_cursor_it_did_not_give_with_400(client, key, cursor):
     response = receipts(client, key, cursor=cursor)
     assert response.status_code == 400
-    assert "The cursor is not one this API gave" in response.json()["detail"]
+    assert response.json()["detail"] == "Con trỏ không hợp lệ"
+    english = client.get(
+        "/api/v1/receipts", {"cursor": cursor}, HTTP_AUTHORIZATION=f"Bearer {key}", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert english.status_code == 400
+    assert english.json()["detail"] == "The cursor is not one this API gave"
 
 
 @pytest.mark.parametrize(("at", "probe"), PROBES.items())
