@@ -10,6 +10,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
 from pydantic import WithJsonSchema
 
 from sotiem.lib.params import ParamError
@@ -79,3 +80,23 @@ def install(api: NinjaAPI) -> None:
         )
 
     api.add_exception_handler(RequestDataTooBig, too_big)
+
+    def unauthorized(request: HttpRequest, exc: Any) -> HttpResponse:  # ninja's own answer is English only
+        return api.create_response(
+            request,
+            {
+                "detail": _("No valid credential: send the key or token as Authorization: Bearer <key>"),
+                "code": "unauthorized",
+            },
+            status=401,
+        )
+
+    api.add_exception_handler(AuthenticationError, unauthorized)
+
+    def http_error(
+        request: HttpRequest, exc: Any
+    ) -> HttpResponse:  # an endpoint's HttpError(status, message)
+        code = {403: "forbidden", 404: "not_found"}.get(exc.status_code)
+        return api.create_response(request, {"detail": str(exc), "code": code}, status=exc.status_code)
+
+    api.add_exception_handler(HttpError, http_error)

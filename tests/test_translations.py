@@ -176,3 +176,29 @@ def test_no_other_catalogue_overrides_ours():
                 if shown != entry.msgstr:
                     clashes.append(f"{language}: {msgid!r} shows {shown!r}, not {entry.msgstr!r}")
     assert not clashes, "\n".join(clashes[:60])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "word"), [("vi", "Thiếu thông tin xác thực"), ("en", "No valid credential")]
+)
+def test_a_missing_credential_is_explained_in_the_clients_language_with_one_code(language, word):
+    answer = Client(headers={"accept-language": language}).get("/api/v1/receipts")
+    assert answer.status_code == 401
+    assert answer.json()["code"] == "unauthorized" and answer.json()["detail"].startswith(word)
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_a_refused_batch_carries_the_same_code_in_every_language(db, language):  # noqa: ARG001
+    from sotiem.accounts.services import apikey_create
+    from sotiem.audit.actors import Agent
+    from sotiem.testing import make_site
+
+    _key, secret = apikey_create(site=make_site(), actor=Agent.system("test"))
+    answer = Client(headers={"accept-language": language}).post(
+        "/api/v1/dose-records",
+        data=b'{"not": "a list"}',
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+    )
+    assert answer.status_code == 400 and answer.json()["code"] == "not_a_list"

@@ -45,9 +45,9 @@ def sender_of(key: ApiKey) -> Sender:
     )
 
 
-def _refuse(status: int, detail: str) -> JsonResponse:
-    """A refusal of the whole request, its reason in the language the client asked for."""
-    return JsonResponse({"detail": detail, "results": []}, status=status)
+def _refuse(status: int, code: str, detail: str) -> JsonResponse:
+    """A refusal of the whole request: its reason in the language the client asked for, its code in every one."""
+    return JsonResponse({"detail": detail, "code": code, "results": []}, status=status)
 
 
 class Issue(Schema):
@@ -92,16 +92,19 @@ def dose_records(request: HttpRequest) -> Any:
     try:
         body = request.body
     except RequestDataTooBig:
-        return _refuse(413, _("The batch is too large (at most %(max)s records)") % {"max": MAX_BATCH})
+        return _refuse(
+            413, "too_large", _("The batch is too large (at most %(max)s records)") % {"max": MAX_BATCH}
+        )
     try:
         records = records_json(body or b"null")
     except BodyError as exc:
-        return _refuse(400, str(exc))
+        return _refuse(400, "invalid_json", str(exc))
     if not isinstance(records, list):
-        return _refuse(400, _("The body must be a JSON list of records"))
+        return _refuse(400, "not_a_list", _("The body must be a JSON list of records"))
     if len(records) > MAX_BATCH:
         return _refuse(
             413,
+            "too_many_records",
             _("At most %(max)s records per batch (got %(count)s)")
             % {"max": MAX_BATCH, "count": len(records)},
         )
@@ -158,7 +161,7 @@ def receipts(
     if cursor:
         after = _after(cursor)
         if after is None:
-            return _refuse(400, _("The cursor is not one this API gave"))
+            return _refuse(400, "bad_cursor", _("The cursor is not one this API gave"))
         qs = qs.filter(id__gt=after)
     limit = max(1, min(limit, 1000))
     rows = list(
