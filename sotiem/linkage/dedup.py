@@ -97,8 +97,9 @@ def linkage_run(
     *, actor: Actor, engine: str = "duckdb", spark: Any = None, apply: bool = True
 ) -> DedupResult:
     """Deduplicate the registry: queue likely duplicates for review, merge the near-certain ones."""
+    from sotiem.people.identity import review_candidate
     from sotiem.people.merging import person_merge
-    from sotiem.people.models import Person, ReviewCandidate
+    from sotiem.people.models import Person, ReviewCandidate, ReviewOrigin
     from sotiem.people.services import review_candidates_queue
 
     result = DedupResult()
@@ -125,7 +126,11 @@ def linkage_run(
             if linkable and weight >= django_settings.SOTIEM_MATCH_AUTOMERGE_WEIGHT:
                 merges.append((a, b))
             elif linkable or levels[IDENT] == 1:
-                queue.append(_candidate(a, b, records, model, weight))
+                queue.append(
+                    review_candidate(
+                        a, records[a], b, records[b], model=model, weight=weight, origin=ReviewOrigin.LINKAGE
+                    )
+                )
     if apply:
         survivor: dict[int, int] = {}
 
@@ -156,26 +161,6 @@ def linkage_run(
         result.merged, result.queued = len(merges), len(queue)
     result.seconds["apply"] = time.perf_counter() - started
     return result
-
-
-def _candidate(a: int, b: int, records: dict[int, MatchRecord], model: MatchModel, weight: float) -> Any:
-    from sotiem.people.identity import display_values
-    from sotiem.people.models import ReviewCandidate, ReviewOrigin
-
-    ra, rb = records[a], records[b]
-    return ReviewCandidate(
-        person_a_id=a,
-        person_b_id=b,
-        origin=ReviewOrigin.LINKAGE,
-        weight=round(weight, 3),
-        probability=model.probability(weight),
-        evidence=model.explain(ra, rb, display_values(ra), display_values(rb)),
-        model_version=model.version,
-        province_code=ra.province_code,
-        other_province_code=rb.province_code,
-        commune_code=ra.commune_code,
-        other_commune_code=rb.commune_code,
-    )
 
 
 def links_export(out: Any) -> int:

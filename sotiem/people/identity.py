@@ -408,6 +408,26 @@ def display_values(record: MatchRecord) -> dict[str, str]:
     }
 
 
+def review_candidate(
+    a: int, rec_a: MatchRecord, b: int, rec_b: MatchRecord, *, model: MatchModel, weight: float, origin: str
+) -> ReviewCandidate:
+    """The (unsaved) review pair of persons a < b: the model's weight and probability, the evidence an official
+    reads, and where each person lives (so that each side's officials see the pair)."""
+    return ReviewCandidate(
+        person_a_id=a,
+        person_b_id=b,
+        origin=origin,
+        weight=round(weight, 3),
+        probability=model.probability(weight),
+        evidence=model.explain(rec_a, rec_b, display_values(rec_a), display_values(rec_b)),
+        model_version=model.version,
+        province_code=rec_a.province_code,
+        other_province_code=rec_b.province_code,
+        commune_code=rec_a.commune_code,
+        other_commune_code=rec_b.commune_code,
+    )
+
+
 def _queue_reviews(
     reviews: list[tuple[Person, MatchRecord, Candidate, float | None, str]],
     created: list[Person],
@@ -426,18 +446,14 @@ def _queue_reviews(
         score = weight if weight is not None else model.score(compare(rec_a, rec_b))
         pairs.setdefault(
             (a.pk, b.pk),
-            ReviewCandidate(
-                person_a_id=a.pk,
-                person_b_id=b.pk,
+            review_candidate(
+                a.pk,
+                rec_a,
+                b.pk,
+                rec_b,
+                model=model,
+                weight=score,
                 origin=ReviewOrigin.ID_CONFLICT if via == "national_id_conflict" else ReviewOrigin.INGEST,
-                weight=round(score, 3),
-                probability=model.probability(score),
-                evidence=model.explain(rec_a, rec_b, display_values(rec_a), display_values(rec_b)),
-                model_version=model.version,
-                province_code=rec_a.province_code,
-                other_province_code=rec_b.province_code,
-                commune_code=rec_a.commune_code,
-                other_commune_code=rec_b.commune_code,
             ),
         )
     review_candidates_queue(candidates=list(pairs.values()), actor=actor, reason=reason)

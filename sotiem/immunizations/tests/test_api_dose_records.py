@@ -13,16 +13,6 @@ from sotiem.testing import make_site, sent_record
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def site():
-    return make_site(code="S79-0001")
-
-
-@pytest.fixture
-def key(site):
-    return apikey_create(site=site, actor="test")[1]
-
-
 def record(rid="R-1", **over):
     return sent_record(**{"record_id": rid, **over})
 

@@ -40,6 +40,16 @@ def upload(client, text=CSV, name="backlog.csv", source="P79-BACKLOG", language=
     return client.post("/imports/", data, follow=True, headers={"accept-language": language})
 
 
+@pytest.fixture
+def hcdc_run(client, personas, inline_imports, settings, tmp_path):
+    """The run of CSV as the HCDC official uploads it, its site in place; the client stays logged in as them."""
+    settings.VAR_DIR = tmp_path
+    make_site(code="S79-0001")
+    client.force_login(personas.hcdc)
+    upload(client)
+    return ImportRun.objects.get()
+
+
 def test_an_official_uploads_a_backlog_and_downloads_the_refused_rows(
     client, personas, inline_imports, settings, tmp_path
 ):
@@ -61,13 +71,8 @@ def test_an_official_uploads_a_backlog_and_downloads_the_refused_rows(
     assert set(refused) == {"W2", "W3"} and "Covaxin" in refused["W2"] and "01" in refused["W3"]
 
 
-def test_the_progress_fragment_shows_counts(client, personas, inline_imports, settings, tmp_path):
-    settings.VAR_DIR = tmp_path
-    make_site(code="S79-0001")
-    client.force_login(personas.hcdc)
-    upload(client)
-    run = ImportRun.objects.get()
-    fragment = client.get(f"/imports/{run.public_id}/?partial=1").content.decode()
+def test_the_progress_fragment_shows_counts(client, hcdc_run):
+    fragment = client.get(f"/imports/{hcdc_run.public_id}/?partial=1").content.decode()
     assert 'data-state="done"' in fragment and 'id="accepted">1<' in fragment
 
 
@@ -78,15 +83,10 @@ def test_the_template_is_downloadable(client, personas):
     assert "Họ và tên" in [c.value for c in book.worksheets[0][1]]
 
 
-def test_another_officials_run_is_not_visible(client, personas, inline_imports, settings, tmp_path):
-    settings.VAR_DIR = tmp_path
-    make_site(code="S79-0001")
-    client.force_login(personas.hcdc)
-    upload(client)
-    run = ImportRun.objects.get()
+def test_another_officials_run_is_not_visible(client, personas, hcdc_run):
     client.force_login(personas.other_province)
-    assert client.get(f"/imports/{run.public_id}/").status_code == 404
-    assert client.get(f"/imports/{run.public_id}/report.xlsx").status_code == 404
+    assert client.get(f"/imports/{hcdc_run.public_id}/").status_code == 404
+    assert client.get(f"/imports/{hcdc_run.public_id}/report.xlsx").status_code == 404
 
 
 def test_a_citizen_without_grants_cannot_import(client, personas):

@@ -16,9 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sotiem.accounts.services import apikey_create
 from sotiem.lib.records import FIELDS
-from sotiem.testing import make_site, sent_record
+from sotiem.testing import sent_record
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -71,11 +70,6 @@ JSON_VALUES = st.recursive(
     lambda children: st.lists(children, max_size=3) | st.dictionaries(ANY_TEXT, children, max_size=3),
     max_leaves=6,
 )
-
-
-@pytest.fixture
-def key():
-    return apikey_create(site=make_site(code="S79-0001"), actor="test")[1]
 
 
 def good(rid: str) -> dict[str, Any]:

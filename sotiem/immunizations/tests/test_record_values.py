@@ -12,25 +12,14 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import translation
 
-from sotiem.accounts.services import apikey_create
 from sotiem.immunizations.ingest import INBOX_ESCAPE, MAX_JSON_DEPTH, records_json
 from sotiem.immunizations.models import Dose, InboxBatch, InboxStatus
 from sotiem.lib.records import RECORD_FIELDS
 from sotiem.people.models import Person
 from sotiem.people.services import person_create
-from sotiem.testing import make_site, sent_record
+from sotiem.testing import sent_record
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def site():
-    return make_site(code="S79-0001")
-
-
-@pytest.fixture
-def key(site):
-    return apikey_create(site=site, actor="test")[1]
 
 
 def good(n: int) -> dict:

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from sotiem.accounts.management.cli import ACTOR, ActionCommand, site_named
 from sotiem.accounts.models import ApiKey
 from sotiem.accounts.services import apikey_create, apikey_revoke
-from sotiem.audit.actors import Agent
-from sotiem.places.models import Site
-
-ACTOR = Agent.system("cli")
 
 
-class Command(BaseCommand):
+class Command(ActionCommand):
     help = "Create, list and revoke sender API keys (Authorization: Bearer <key>)."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -31,20 +27,9 @@ class Command(BaseCommand):
         revoke.add_argument("--reason", required=True)
         sub.add_parser("list", help="list keys (prefix, sender, state)")
 
-    def handle(self, *args: Any, **opts: Any) -> None:
-        try:
-            getattr(self, f"_{opts['action']}")(opts)
-        except ValidationError as exc:
-            raise CommandError("; ".join(exc.messages)) from exc
-
     def _create(self, opts: dict[str, Any]) -> None:
-        site = None
-        if opts["site"]:
-            site = Site.objects.select_related("province").filter(code=opts["site"]).first()
-            if site is None:
-                raise CommandError(_("No site with code %(code)s") % {"code": repr(opts["site"])})
         key, secret = apikey_create(
-            site=site,
+            site=site_named(opts["site"]),
             team_code=opts["team"],
             province_code=opts["province"],
             label=opts["label"],

@@ -6,19 +6,15 @@ import secrets
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from sotiem.accounts.management.cli import ACTOR, ActionCommand, site_named
 from sotiem.accounts.models import Grant, Level, Role
 from sotiem.accounts.services import grant_create, grant_revoke, official_create
-from sotiem.audit.actors import Agent
-from sotiem.places.models import Site
-
-ACTOR = Agent.system("cli")
 
 
-class Command(BaseCommand):
+class Command(ActionCommand):
     help = "Create officials and give or revoke their grants (role × national/province/commune/site)."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -41,24 +37,13 @@ class Command(BaseCommand):
         revoke.add_argument("--reason", required=True)
         sub.add_parser("list", help="list active grants")
 
-    def handle(self, *args: Any, **opts: Any) -> None:
-        try:
-            getattr(self, f"_{opts['action']}")(opts)
-        except ValidationError as exc:
-            raise CommandError("; ".join(exc.messages)) from exc
-
     def _grant_kwargs(self, opts: dict[str, Any]) -> dict[str, Any]:
-        site = None
-        if opts["site"]:
-            site = Site.objects.filter(code=opts["site"]).first()
-            if site is None:
-                raise CommandError(_("No site with code %(code)s") % {"code": repr(opts["site"])})
         return {
             "role": opts["role"],
             "level": opts["level"],
             "province_code": opts["province"],
             "commune_code": opts["commune"],
-            "site": site,
+            "site": site_named(opts["site"]),
             "reason": opts["reason"],
             "actor": ACTOR,
         }

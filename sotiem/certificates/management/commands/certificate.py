@@ -9,19 +9,16 @@ import sys
 import uuid
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
-from sotiem.audit.actors import Agent
+from sotiem.accounts.management.cli import ACTOR, ActionCommand
 from sotiem.certificates.models import SigningKey
 from sotiem.certificates.services import certificate_current, certificates_refresh_all, signing_key_create
 from sotiem.certificates.verification import verify_text
 from sotiem.lib.params import ParamError, parse_instant
 from sotiem.people.models import Person
-
-ACTOR = Agent.system("cli")
 
 
 def _person(text: str) -> Person:
@@ -36,7 +33,7 @@ def _person(text: str) -> Person:
     return person
 
 
-class Command(BaseCommand):
+class Command(ActionCommand):
     help = "Issue, verify and reissue signed EU DCC (HC1) vaccination certificates; manage signing keys."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -66,12 +63,6 @@ class Command(BaseCommand):
         keygen = sub.add_parser("keygen", help="make a new signing key and sign with it from now on")
         keygen.add_argument("--reason", default="key rotation")
         sub.add_parser("keys", help="list signing keys (kid, state, validity)")
-
-    def handle(self, *args: Any, **opts: Any) -> None:
-        try:
-            getattr(self, f"_{opts['action']}")(opts)
-        except ValidationError as exc:
-            raise CommandError("; ".join(exc.messages)) from exc
 
     def _issue(self, opts: dict[str, Any]) -> None:
         person = _person(opts["person"])
