@@ -1,12 +1,6 @@
 import pytest
 
-from sotiem.lib.catalogs import compile_catalogues
 from sotiem.testing import Personas, make_personas
-
-
-def pytest_configure(config):  # noqa: ARG001
-    """The tests read pages and answers in both languages: the catalogues are compiled as the .po files say."""
-    compile_catalogues()
 
 
 @pytest.fixture

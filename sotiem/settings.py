@@ -1,5 +1,6 @@
 """One settings module, read from the environment (SQLite under var/ by default, DATABASE_URL for PostgreSQL)."""
 
+import contextlib
 import datetime as dt
 import os
 from pathlib import Path
@@ -9,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _gettext
 
 from sotiem.lib import i18n as _i18n
+from sotiem.lib.catalogs import compile_catalogues as _compile_catalogues
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SOTIEM_VAR_DIR", BASE_DIR / "var"))
@@ -172,9 +174,15 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "sotiem" / "locale", BASE_DIR / "sotiem" / "lib" / "locale"]
+FORMAT_MODULE_PATH = ["sotiem.core.formats"]  # Vietnamese numbers grouped (2.002) and dates as 01/01/1987
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600  # a chosen language is remembered for a year
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 _i18n.install(_gettext)  # lib's messages (sotiem.lib.i18n.Text) are read in the request's language
+# Build the .mo files a checkout lacks or holds stale (a pull or an edit changed a .po) before anything reads them:
+# here, because Django caches a catalogue the first time a message is translated, which can happen while the apps
+# load. An installation that cannot write there keeps the catalogues it was built with.
+with contextlib.suppress(OSError):
+    _compile_catalogues()
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True

@@ -202,3 +202,21 @@ def test_a_refused_batch_carries_the_same_code_in_every_language(db, language): 
         HTTP_AUTHORIZATION=f"Bearer {secret}",
     )
     assert answer.status_code == 400 and answer.json()["code"] == "not_a_list"
+
+
+@pytest.mark.parametrize(("language", "written"), [("vi", "12.345"), ("en", "12,345")])
+def test_numbers_are_grouped_as_each_language_writes_them(language, written):
+    from django.contrib.humanize.templatetags.humanize import intcomma
+    from django.utils import translation
+
+    with translation.override(language):
+        assert intcomma(12345) == written
+
+
+def test_vietnamese_dates_read_as_on_a_paper_card():
+    import datetime as dt
+
+    from django.utils import formats, translation
+
+    with translation.override("vi"):
+        assert formats.date_format(dt.date(1987, 1, 1)) == "01/01/1987"

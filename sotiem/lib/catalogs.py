@@ -3,7 +3,8 @@
 Every app keeps its messages in `sotiem/<app>/locale/<language>/LC_MESSAGES/django.po`, the shared pages and the
 assembly theirs in `sotiem/locale/`, `lib` its own in `sotiem/lib/locale/`. Django reads only the compiled `.mo`
 files; `compile_catalogues` writes each one that is missing or older than its `.po` (pure Python through polib,
-so no system gettext is needed). `make` runs it before tests, the demo and the server.
+so no system gettext is needed). The settings run it when they load (every command, test run and server),
+and `make messages` forces it.
 """
 
 from __future__ import annotations
