@@ -30,7 +30,7 @@ from django.conf import settings
 from django.db import connection, connections
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from sotiem.accounts.scoping import grants_of, has_national
 from sotiem.accounts.selectors import NATIONAL_SOURCE, team_source
@@ -372,13 +372,23 @@ def import_run_unlisted(run: ImportRun) -> int:
     return max(0, sum(run.counts.get(status, 0) for status in REFUSED) - len(run.refused))
 
 
+# The answer of a refused row as the report's reader says it (the stored word is the code, the same in every
+# language); with a context, because "rejected" alone is other catalogues' word too.
+REPORT_STATUS = {
+    RecordStatus.REJECTED: pgettext_lazy("report status", "rejected"),
+    RecordStatus.CONFLICT: pgettext_lazy("report status", "conflict"),
+    RecordStatus.DUPLICATE: pgettext_lazy("report status", "duplicate"),
+    RecordStatus.ACCEPTED: pgettext_lazy("report status", "accepted"),
+}
+
+
 def import_run_report(*, run: ImportRun, path: Path) -> Path:
     """Write the refused rows kept (line, record id, status, reasons) as CSV or XLSX, by the extension.
 
     Past MAX_REFUSED_LISTED, a last line says how many more were refused and not listed.
     """
     rows = [
-        ReportRow(line=line, record_id=rid, status=status, reasons=reasons)
+        ReportRow(line=line, record_id=rid, status=str(REPORT_STATUS.get(status, status)), reasons=reasons)
         for line, rid, status, reasons in run.refused
     ]
     unlisted = import_run_unlisted(run)

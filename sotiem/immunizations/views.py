@@ -184,7 +184,9 @@ def import_report(request: HttpRequest, public_id: uuid.UUID) -> FileResponse:
     folder.mkdir(parents=True, exist_ok=True)
     path = import_run_report(run=run, path=folder / f"report-{run.public_id}.xlsx")
     return FileResponse(
-        path.open("rb"), as_attachment=True, filename=f"bao-cao-{Path(run.file_name).stem}.xlsx"
+        path.open("rb"),
+        as_attachment=True,
+        filename=_("report-%(name)s.xlsx") % {"name": Path(run.file_name).stem},
     )
 
 
@@ -192,6 +194,6 @@ def import_report(request: HttpRequest, public_id: uuid.UUID) -> FileResponse:
 def import_template(request: HttpRequest) -> HttpResponse:
     """The backlog template: Vietnamese headers, the machine names, an example row and a guide sheet."""
     response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = 'attachment; filename="mau-nhap-mui-tiem.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="{_("dose-import-template.xlsx")}"'
     write_template(response)  # type: ignore[arg-type]  # an HttpResponse is a writable binary file
     return response
