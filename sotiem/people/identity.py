@@ -400,8 +400,8 @@ def display_values(record: MatchRecord) -> dict[str, str]:
     return {
         "name": record.name,
         "birth": birth,
-        # stored with the pair in the words of whoever queued it; the codes are what machines read
-        "sex": str(Sex(record.sex).label) if record.sex in (Sex.MALE, Sex.FEMALE) else "",
+        # codes, named in the reader's language when the pair is shown (people.views._shown)
+        "sex": record.sex if record.sex in (Sex.MALE, Sex.FEMALE) else "",
         "place": " ".join(filter(None, (record.commune_code, record.province_code))),
         "national_id": " ".join(filter(None, (record.cccd, record.cmnd, record.passport))),
         "phone": ", ".join(sorted(record.phones)),

@@ -23,7 +23,7 @@ from sotiem.audit.services import REASON_REQUIRED
 from sotiem.lib.phones import PhoneError, normalize_phone
 from sotiem.people.matching import FIELD_LABELS, field_label, level_label
 from sotiem.people.merging import review_decide
-from sotiem.people.models import ReviewCandidate, ReviewStatus
+from sotiem.people.models import ReviewCandidate, ReviewStatus, Sex
 from sotiem.people.selectors import (
     household_contact_list,
     household_read,
@@ -32,6 +32,7 @@ from sotiem.people.selectors import (
     review_candidate_may_decide,
 )
 from sotiem.people.services import contact_point_detach
+from sotiem.places.models import AdminUnit
 
 LIST_LIMIT = 200
 OFFICIALS_ONLY = gettext_lazy("This page is for officials with a grant")
@@ -63,9 +64,37 @@ def _render(
     return render(request, fragment if request.headers.get("HX-Request") else page, context, status=status)
 
 
+def _shown(field: str, value: Any, places: dict[str, str]) -> Any:
+    """An evidence value as the reader reads it: a sex code by its name in the reader's language, a place's codes
+    by the units' names (pairs queued before codes were stored keep the words they were stored with)."""
+    if field == "sex" and value in Sex.values:
+        return Sex(value).label
+    if field == "place" and isinstance(value, str) and value:
+        return ", ".join(places.get(code, code) for code in value.split())
+    return value
+
+
+def _place_names(entries: list[Any]) -> dict[str, str]:
+    """The names of the units whose codes the evidence's place values hold (today's units first)."""
+    codes = {
+        code
+        for entry in entries
+        if isinstance(entry, dict) and entry.get("field") == "place"
+        for side in ("a", "b")
+        for code in str(entry.get(side) or "").split()
+    }
+    names: dict[str, str] = {}
+    for code, name, _era in (
+        AdminUnit.objects.filter(code__in=codes).order_by("-era").values_list("code", "full_name", "era")
+    ):
+        names.setdefault(code, name)
+    return names
+
+
 def _evidence_rows(candidate: ReviewCandidate) -> tuple[list[dict[str, Any]], float]:
     """The per-field evidence as table rows, and what the fields leave of the total weight (the prior)."""
     rows: list[dict[str, Any]] = []
+    places = _place_names(candidate.evidence or [])
     for entry in candidate.evidence or []:
         if not isinstance(entry, dict):
             continue
@@ -80,8 +109,8 @@ def _evidence_rows(candidate: ReviewCandidate) -> tuple[list[dict[str, Any]], fl
             {
                 "field": field,
                 "label": field_label(field) if field in FIELD_LABELS else entry.get("label") or field,
-                "a": entry.get("a"),
-                "b": entry.get("b"),
+                "a": _shown(field, entry.get("a"), places),
+                "b": _shown(field, entry.get("b"), places),
                 "level": level,
                 "level_label": level_label(field, level),
                 "weight": weight,

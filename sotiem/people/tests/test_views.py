@@ -395,3 +395,20 @@ def test_a_view_only_official_may_not_detach(client, personas):
     )
     assert response.status_code == 403
     assert ContactPoint.objects.get(person=son).active is True
+
+
+@pytest.mark.parametrize(("language", "female", "male"), [("vi", "Nữ", "Nam"), ("en", "Female", "Male")])
+def test_evidence_codes_are_named_in_the_readers_language(client, personas, language, female, male):
+    from sotiem.places.models import AdminUnit
+
+    candidate = hcm_pair()
+    province = AdminUnit.objects.filter(level="province", code="79").order_by("-era").first()
+    candidate.evidence = [
+        {"field": "sex", "label": "Sex", "a": "F", "b": "M", "level": "different", "weight": -2.0},
+        {"field": "place", "label": "Address", "a": "79", "b": "79", "level": "same", "weight": 1.0},
+    ]
+    candidate.save(update_fields=["evidence"])
+    client.force_login(personas.hcdc)
+    page = client.get(f"/review/{candidate.public_id}/", headers={"accept-language": language}).content.decode()
+    assert f">{female}<" in page and f">{male}<" in page
+    assert province is not None and f">{province.full_name}<" in page and ">79<" not in page
