@@ -180,7 +180,12 @@ def my_certificate(request: HttpRequest, handle: str) -> HttpResponse:
         lock = birth_date_lock_active(person=person, phone=phone, address=address)
         if lock is not None:  # even the right birth date: a lock that a right guess lifts would tell it
             return _unlock_page(request, person, handle, lock=lock, status=429)
-        if not _birth_matches(person, request.POST.get("birth_date") or ""):
+        typed = request.POST.get("birth_date") or ""
+        try:  # a date that cannot be one (31/02, empty, letters) cannot be the right one: said, and not a try
+            parse_partial_date(typed.strip()[:20])
+        except DateError as exc:
+            return _unlock_page(request, person, handle, error=str(exc), status=400)
+        if not _birth_matches(person, typed):
             outcome = birth_date_try_record(person=person, phone=phone, address=address)
             if outcome.lock is not None:
                 return _unlock_page(request, person, handle, lock=outcome.lock, status=429)

@@ -194,3 +194,13 @@ def test_every_wrong_date_and_every_lock_is_audited_as_the_citizen(prove):
     assert {e.actor_label for e in [*wrong, *locks]} == {f"citizen:{FAMILY_E164}"}
     assert locks.get().after["scope"] == "person" and wrong.first().after["address"] == HOME
     assert WRONG not in str(list(wrong.values_list("after", flat=True)))  # a guessed birth date is never kept
+
+
+@pytest.mark.parametrize("typed", ["31/02/1995", "", "ngày sinh"])
+def test_a_date_that_cannot_be_one_is_explained_and_is_not_a_try(prove, typed):
+    son = member("Phạm Minh Khoa", dt.date(1995, 7, 9))
+    client = prove()
+    refused = guess(client, son.full_name, typed)
+    page = refused.content.decode()
+    assert refused.status_code == 400 and "không khớp" not in page and 'id="unlock-form"' in page
+    assert BirthDateTry.objects.filter(person=son).count() == 0
