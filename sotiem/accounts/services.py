@@ -30,8 +30,9 @@ def official_create(
     """Create an official's login (staff, so the admin is reachable; powers come only from grants)."""
     User = get_user_model()
     with transaction.atomic():
-        first, _, last = full_name.rpartition(" ")
-        user = User(username=username, first_name=first[:150], last_name=last[:150], is_staff=staff)
+        # the whole name in first_name: a Vietnamese name is not "first last" (the given name comes last), and
+        # Django greets a user by first_name ("Chào mừng bạn, Nguyễn Thị Lan", not "…, Nguyễn Thị")
+        user = User(username=username, first_name=full_name.strip()[:150], last_name="", is_staff=staff)
         user.set_password(password)
         user.full_clean(exclude=["password"])
         user.save()

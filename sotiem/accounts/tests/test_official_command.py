@@ -39,3 +39,15 @@ def test_a_grant_is_revoked_and_kept():
     assert f"{grant.pk}\t" not in run("list")
     run("add", "other", "--level", "national", "--reason", "x")
     assert f"{Grant.objects.get(user__username='other').pk}\t" in run("list")
+
+
+def test_an_official_is_greeted_by_the_whole_vietnamese_name(client):
+    from sotiem.accounts.services import official_create
+    from sotiem.audit.actors import Agent
+
+    user = official_create(
+        username="lan", password="lan-password-2021", full_name="Nguyễn Thị Lan", actor=Agent.system("test")
+    )
+    assert user.get_short_name() == user.get_full_name() == "Nguyễn Thị Lan"
+    client.force_login(user)
+    assert "<strong>Nguyễn Thị Lan</strong>" in client.get("/admin/").content.decode()
