@@ -1,8 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 
-from sotiem.api import api
+from sotiem.api import api, not_found
 from sotiem.certificates import citizen_views as certificate_views
 from sotiem.core import views as core_views
 from sotiem.immunizations import views as immunization_views
@@ -37,4 +37,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    re_path(r"^api/(?P<rest>.*)$", not_found),  # after the API's own routes: any other /api/ address
 ]

@@ -230,3 +230,11 @@ def test_the_administration_reads_wholly_in_vietnamese(client, personas):
     for english in ("Skip to main content", "Toggle theme", "Model name"):
         assert english not in page
     assert "Chuyển tới nội dung chính" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v1/nothing", "/api/v2/persons", "/api/"])
+def test_an_unknown_api_address_is_a_json_refusal_with_its_code(path):
+    answer = Client(headers={"accept-language": "en"}).get(path)
+    assert answer.status_code == 404 and answer["Content-Type"].startswith("application/json")
+    assert answer.json() == {"detail": "No such endpoint: see /api/v1/docs", "code": "not_found"}
