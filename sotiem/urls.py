@@ -9,7 +9,7 @@ from sotiem.immunizations import views as immunization_views
 from sotiem.people import citizen_views
 from sotiem.people import views as people_views
 
-admin.site.site_header = _("sotiem — Immunization registry")
+admin.site.site_header = _("sotiem — National immunization registry")
 admin.site.site_title = "sotiem"
 admin.site.index_title = _("Registry administration")
 
