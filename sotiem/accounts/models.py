@@ -29,14 +29,27 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
 class Grant(models.Model):
     """One role over one jurisdiction, held by one official; revoked grants are kept, not deleted."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="grants")
-    role = models.CharField(max_length=16, choices=Role.choices)
-    level = models.CharField(max_length=16, choices=Level.choices)
-    province_code = models.CharField(max_length=2, blank=True, help_text="2025-era province code")
-    commune_code = models.CharField(max_length=8, blank=True, help_text="2025-era commune code")
-    site = models.ForeignKey("places.Site", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("official"), on_delete=models.PROTECT, related_name="grants"
+    )
+    role = models.CharField(verbose_name=_("role"), max_length=16, choices=Role.choices)
+    level = models.CharField(verbose_name=_("jurisdiction level"), max_length=16, choices=Level.choices)
+    province_code = models.CharField(
+        verbose_name=_("province code"), max_length=2, blank=True, help_text=_("2025-era province code")
+    )
+    commune_code = models.CharField(
+        verbose_name=_("commune code"), max_length=8, blank=True, help_text=_("2025-era commune code")
+    )
+    site = models.ForeignKey(
+        "places.Site",
+        verbose_name=_("site"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(verbose_name=_("revoked at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("grant")
@@ -71,28 +84,40 @@ class Grant(models.Model):
 class ApiKey(models.Model):
     """A sender's credential: one site, or a province's data-entry team. Only a hash of the secret is kept."""
 
-    prefix = models.CharField(max_length=16, unique=True, help_text="the public part, shown in lists")
-    secret_hash = models.CharField(max_length=64, help_text="sha256 of the secret part")
+    prefix = models.CharField(
+        verbose_name=_("key prefix"),
+        max_length=16,
+        unique=True,
+        help_text=_("the public part, shown in lists"),
+    )
+    secret_hash = models.CharField(
+        verbose_name=_("secret hash"), max_length=64, help_text=_("sha256 of the secret part")
+    )
     source = models.CharField(
+        verbose_name=_("sender code"),
         max_length=64,
         db_index=True,
-        help_text="the sender code its records are held under (a site code or a team code)",
+        help_text=_("the sender code its records are held under (a site code or a team code)"),
     )
     site = models.ForeignKey(
         "places.Site",
+        verbose_name=_("site"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="a site key may send only that site's doses",
+        help_text=_("a site key may send only that site's doses"),
     )
     province_code = models.CharField(
-        max_length=2, blank=True, help_text="a team key may send doses of any site of this 2025 province"
+        verbose_name=_("province code"),
+        max_length=2,
+        blank=True,
+        help_text=_("a team key may send doses of any site of this 2025 province"),
     )
-    label = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    label = models.CharField(verbose_name=_("label"), max_length=200, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(verbose_name=_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(verbose_name=_("last used at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API key")

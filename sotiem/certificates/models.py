@@ -19,16 +19,28 @@ class SigningKey(models.Model):
     """A document signer (DSC): its X.509 certificate is published; its private key is a file named by key_path."""
 
     kid = models.CharField(
-        max_length=24, unique=True, help_text="base64 of the first 8 bytes of SHA-256(DER)"
+        verbose_name=_("key ID (kid)"),
+        max_length=24,
+        unique=True,
+        help_text=_("base64 of the first 8 bytes of SHA-256(DER)"),
     )
-    certificate_der = models.BinaryField(help_text="the document signer certificate, DER")
+    certificate_der = models.BinaryField(
+        verbose_name=_("signer certificate (DER)"), help_text=_("the document signer certificate, DER")
+    )
     key_path = models.CharField(
-        max_length=500, help_text="PEM file of the private key (outside the database)"
+        verbose_name=_("private key file"),
+        max_length=500,
+        help_text=_("PEM file of the private key (outside the database)"),
     )
-    not_before = models.DateTimeField()
-    not_after = models.DateTimeField()
-    status = models.CharField(max_length=8, choices=SigningKeyStatus.choices, default=SigningKeyStatus.ACTIVE)
-    created_at = models.DateTimeField(auto_now_add=True)
+    not_before = models.DateTimeField(verbose_name=_("valid from"))
+    not_after = models.DateTimeField(verbose_name=_("valid until"))
+    status = models.CharField(
+        verbose_name=_("key status"),
+        max_length=8,
+        choices=SigningKeyStatus.choices,
+        default=SigningKeyStatus.ACTIVE,
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("signing key")
@@ -55,33 +67,54 @@ class Certificate(models.Model):
     SCOPE = PERSON_ROW_SCOPE
 
     # the UVCI is the certificate's public identifier: no UUID of its own
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="certificates")
-    uvci = models.CharField(max_length=80, help_text="the certificate identifier (ci); unique (Meta)")
-    hc1 = models.TextField(help_text="the signed certificate as the QR code carries it")
-    fingerprint = models.CharField(
-        max_length=32, help_text="hash of the certified content, to reissue only on change"
+    person = models.ForeignKey(
+        "people.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="certificates"
     )
-    state = models.CharField(max_length=8, help_text="status when issued: partial, complete, booster")
+    uvci = models.CharField(
+        verbose_name=_("certificate identifier (UVCI)"),
+        max_length=80,
+        help_text=_("the certificate identifier (ci); unique (Meta)"),
+    )
+    hc1 = models.TextField(
+        verbose_name=_("signed content (HC1)"),
+        help_text=_("the signed certificate as the QR code carries it"),
+    )
+    fingerprint = models.CharField(
+        verbose_name=_("content fingerprint"),
+        max_length=32,
+        help_text=_("hash of the certified content, to reissue only on change"),
+    )
+    state = models.CharField(
+        verbose_name=_("vaccination status when issued"),
+        max_length=8,
+        help_text=_("status when issued: partial, complete, booster"),
+    )
     # no database-level foreign key: checking it locks the one signing key row once per certificate, ~5 us of
     # PostgreSQL's time each (a quarter of its share in issuing); keys are never deleted (PROTECT here, and no
     # service deletes one) and issuing reads the key row first
     signing_key = models.ForeignKey(
-        SigningKey, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+        SigningKey,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("signing key"),
     )
-    issued_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
+    issued_at = models.DateTimeField(verbose_name=_("issued at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
     replaces = models.OneToOneField(
         "self",
+        verbose_name=_("replaces certificate"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="replaced_by",
-        help_text="the person's previous certificate",
+        help_text=_("the person's previous certificate"),
     )
     # EU DCC revocation hashes (first 16 bytes of SHA-256), published once revoked
-    hash_uci = models.BinaryField(max_length=16)
-    hash_country_uci = models.BinaryField(max_length=16)
-    hash_signature = models.BinaryField(max_length=16)
+    hash_uci = models.BinaryField(verbose_name=_("UCI hash"), max_length=16)
+    hash_country_uci = models.BinaryField(verbose_name=_("country and UCI hash"), max_length=16)
+    hash_signature = models.BinaryField(verbose_name=_("signature hash"), max_length=16)
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -116,11 +149,15 @@ class Revocation(models.Model):
     revocation, a million at a time when a key is replaced)."""
 
     certificate = models.OneToOneField(
-        Certificate, on_delete=models.PROTECT, primary_key=True, related_name="revocation"
+        Certificate,
+        on_delete=models.PROTECT,
+        primary_key=True,
+        related_name="revocation",
+        verbose_name=_("certificate"),
     )
-    revoked_at = models.DateTimeField()
-    reason = models.CharField(max_length=200, blank=True)
-    hash_uci = models.BinaryField(max_length=16)
+    revoked_at = models.DateTimeField(verbose_name=_("revoked at"))
+    reason = models.CharField(verbose_name=_("reason"), max_length=200, blank=True)
+    hash_uci = models.BinaryField(verbose_name=_("UCI hash"), max_length=16)
 
     class Meta:
         verbose_name = _("certificate revocation")

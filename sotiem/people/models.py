@@ -45,46 +45,79 @@ class Person(models.Model):
         "site": ["doses__site_id"],
     }
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(verbose_name=_("public ID"), default=uuid.uuid4, unique=True, editable=False)
     full_name = models.CharField(
-        max_length=200, help_text="normalised for display: NFC, spacing, case, tone marks"
+        verbose_name=_("full name"),
+        max_length=200,
+        help_text=_("normalised for display: NFC, spacing, case, tone marks"),
     )
     name_as_given = models.CharField(
-        max_length=200, blank=True, help_text="exactly as the sender wrote it (NFC)"
+        verbose_name=_("name as given"),
+        max_length=200,
+        blank=True,
+        help_text=_("exactly as the sender wrote it (NFC)"),
     )
-    name_key = models.CharField(max_length=200, help_text="diacritics-free, lower case")
-    birth_date = models.DateField(null=True, blank=True)
-    birth_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
-    sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
+    name_key = models.CharField(
+        verbose_name=_("name key"), max_length=200, help_text=_("diacritics-free, lower case")
+    )
+    birth_date = models.DateField(verbose_name=_("birth date"), null=True, blank=True)
+    birth_precision = models.CharField(
+        verbose_name=_("birth date precision"),
+        max_length=5,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+    )
+    sex = models.CharField(verbose_name=_("sex"), max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
     commune = models.ForeignKey(
         "places.AdminUnit",
+        verbose_name=_("commune"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="address commune, of either era",
+        help_text=_("address commune, of either era"),
     )
     province_code = models.CharField(
-        max_length=2, blank=True, help_text="2025-era province of the address (the owning jurisdiction)"
+        verbose_name=_("province code"),
+        max_length=2,
+        blank=True,
+        help_text=_("2025-era province of the address (the owning jurisdiction)"),
     )
-    commune_code = models.CharField(max_length=8, blank=True, help_text="2025-era commune of the address")
-    address = models.CharField(max_length=300, blank=True)
+    commune_code = models.CharField(
+        verbose_name=_("commune code"),
+        max_length=8,
+        blank=True,
+        help_text=_("2025-era commune of the address"),
+    )
+    address = models.CharField(verbose_name=_("address"), max_length=300, blank=True)
     block_key = models.CharField(
+        verbose_name=_("block key"),
         max_length=120,
         blank=True,
-        help_text="names (folded), birth year and province: a blocking key of matching",
+        help_text=_("names (folded), birth year and province: a blocking key of matching"),
     )
     birth_key = models.CharField(
+        verbose_name=_("birth key"),
         max_length=120,
         blank=True,
-        help_text="names (folded) and birth date (when the day is known): a blocking key",
+        help_text=_("names (folded) and birth date (when the day is known): a blocking key"),
     )
-    status = models.CharField(max_length=8, choices=PersonStatus.choices, default=PersonStatus.ACTIVE)
+    status = models.CharField(
+        verbose_name=_("person's status"),
+        max_length=8,
+        choices=PersonStatus.choices,
+        default=PersonStatus.ACTIVE,
+    )
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_from",
+        verbose_name=_("merged into"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -129,13 +162,17 @@ class Identifier(models.Model):
 
     SCOPE = PERSON_ROW_SCOPE
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="identifiers")
-    scheme = models.CharField(max_length=10, choices=IdScheme.choices)
-    value = models.CharField(max_length=32)
-    validated = models.BooleanField(default=False, help_text="passed the format and consistency checks")
-    validation_note = models.TextField(blank=True)
-    active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="identifiers"
+    )
+    scheme = models.CharField(verbose_name=_("ID type"), max_length=10, choices=IdScheme.choices)
+    value = models.CharField(verbose_name=_("ID number"), max_length=32)
+    validated = models.BooleanField(
+        verbose_name=_("validated"), default=False, help_text=_("passed the format and consistency checks")
+    )
+    validation_note = models.TextField(verbose_name=_("validation note"), blank=True)
+    active = models.BooleanField(verbose_name=_("in use"), default=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -166,12 +203,20 @@ class ContactPoint(models.Model):
 
     SCOPE = PERSON_ROW_SCOPE
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="contact_points")
-    phone = models.CharField(max_length=16, help_text="E.164, e.g. +84912345678")
-    relationship = models.CharField(max_length=16, choices=Relationship.choices, default=Relationship.SELF)
-    active = models.BooleanField(default=True, help_text="false once detached ('not my family member')")
-    created_at = models.DateTimeField(auto_now_add=True)
-    detached_at = models.DateTimeField(null=True, blank=True)
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="contact_points"
+    )
+    phone = models.CharField(
+        verbose_name=_("phone number"), max_length=16, help_text=_("E.164, e.g. +84912345678")
+    )
+    relationship = models.CharField(
+        verbose_name=_("relationship"), max_length=16, choices=Relationship.choices, default=Relationship.SELF
+    )
+    active = models.BooleanField(
+        verbose_name=_("in use"), default=True, help_text=_("false once detached ('not my family member')")
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    detached_at = models.DateTimeField(verbose_name=_("detached at"), null=True, blank=True)
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -212,27 +257,60 @@ class ReviewCandidate(models.Model):
         "site": ["person_a__doses__site_id", "person_b__doses__site_id"],
     }
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(verbose_name=_("public ID"), default=uuid.uuid4, unique=True, editable=False)
     person_a = models.ForeignKey(
-        Person, on_delete=models.PROTECT, related_name="+", help_text="the lower id of the pair"
+        Person,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("the lower id of the pair"),
+        verbose_name=_("person A"),
     )
-    person_b = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
-    origin = models.CharField(max_length=12, choices=ReviewOrigin.choices)
-    weight = models.FloatField(help_text="Fellegi-Sunter match weight (log2 Bayes factor with the prior)")
-    probability = models.FloatField()
-    evidence = models.JSONField(default=list, help_text="field by field: both values, the level, its weight")
-    model_version = models.CharField(max_length=40)
-    province_code = models.CharField(max_length=2, blank=True, help_text="person A's province (2025)")
-    other_province_code = models.CharField(max_length=2, blank=True, help_text="person B's province (2025)")
-    commune_code = models.CharField(max_length=8, blank=True)
-    other_commune_code = models.CharField(max_length=8, blank=True)
-    status = models.CharField(max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PENDING)
+    person_b = models.ForeignKey(
+        Person, verbose_name=_("person B"), on_delete=models.PROTECT, related_name="+"
+    )
+    origin = models.CharField(verbose_name=_("origin"), max_length=12, choices=ReviewOrigin.choices)
+    weight = models.FloatField(
+        verbose_name=_("match weight"),
+        help_text=_("Fellegi-Sunter match weight (log2 Bayes factor with the prior)"),
+    )
+    probability = models.FloatField(verbose_name=_("match probability"))
+    evidence = models.JSONField(
+        verbose_name=_("evidence"),
+        default=list,
+        help_text=_("field by field: both values, the level, its weight"),
+    )
+    model_version = models.CharField(verbose_name=_("model version"), max_length=40)
+    province_code = models.CharField(
+        verbose_name=_("person A's province code"),
+        max_length=2,
+        blank=True,
+        help_text=_("person A's province (2025)"),
+    )
+    other_province_code = models.CharField(
+        verbose_name=_("person B's province code"),
+        max_length=2,
+        blank=True,
+        help_text=_("person B's province (2025)"),
+    )
+    commune_code = models.CharField(verbose_name=_("person A's commune code"), max_length=8, blank=True)
+    other_commune_code = models.CharField(verbose_name=_("person B's commune code"), max_length=8, blank=True)
+    status = models.CharField(
+        verbose_name=_("review status"),
+        max_length=10,
+        choices=ReviewStatus.choices,
+        default=ReviewStatus.PENDING,
+    )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(verbose_name=_("decided at"), null=True, blank=True)
+    reason = models.TextField(verbose_name=_("reason"), blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -269,29 +347,40 @@ class PersonMerge(models.Model):
         "site": ["survivor__doses__site_id"],
     }
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    kind = models.CharField(max_length=5, choices=MergeKind.choices)
+    public_id = models.UUIDField(verbose_name=_("public ID"), default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(verbose_name=_("kind of change"), max_length=5, choices=MergeKind.choices)
     survivor = models.ForeignKey(
         Person,
+        verbose_name=_("survivor"),
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="merge: the person kept; split: the person doses were taken from",
+        help_text=_("merge: the person kept; split: the person doses were taken from"),
     )
     merged = models.ForeignKey(
         Person,
+        verbose_name=_("merged or new person"),
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="merge: the tombstone; split: the new person",
+        help_text=_("merge: the tombstone; split: the new person"),
     )
-    moved = models.JSONField(default=dict, help_text="ids of the rows moved, per table, and what was changed")
+    moved = models.JSONField(
+        verbose_name=_("moved rows"),
+        default=dict,
+        help_text=_("ids of the rows moved, per table, and what was changed"),
+    )
     review = models.ForeignKey(
-        ReviewCandidate, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        ReviewCandidate,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("review candidate"),
     )
-    actor_label = models.CharField(max_length=120)
-    reason = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    undone_at = models.DateTimeField(null=True, blank=True)
-    undo_reason = models.TextField(blank=True)
+    actor_label = models.CharField(verbose_name=_("done by"), max_length=120)
+    reason = models.TextField(verbose_name=_("reason"))
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    undone_at = models.DateTimeField(verbose_name=_("undone at"), null=True, blank=True)
+    undo_reason = models.TextField(verbose_name=_("undo reason"), blank=True)
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -317,15 +406,21 @@ class PhoneChallenge(models.Model):
     LIFETIME = dt.timedelta(minutes=10)
     MAX_ATTEMPTS = 5
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    phone = models.CharField(max_length=16, help_text="E.164, e.g. +84912345678")
-    code_hash = models.CharField(
-        max_length=64, help_text="HMAC-SHA256 of the public id and the code; never the code"
+    public_id = models.UUIDField(verbose_name=_("public ID"), default=uuid.uuid4, unique=True, editable=False)
+    phone = models.CharField(
+        verbose_name=_("phone number"), max_length=16, help_text=_("E.164, e.g. +84912345678")
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    attempts = models.PositiveSmallIntegerField(default=0, help_text="codes entered so far, right or wrong")
-    verified_at = models.DateTimeField(null=True, blank=True)
+    code_hash = models.CharField(
+        verbose_name=_("code hash"),
+        max_length=64,
+        help_text=_("HMAC-SHA256 of the public id and the code; never the code"),
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    attempts = models.PositiveSmallIntegerField(
+        verbose_name=_("attempts"), default=0, help_text=_("codes entered so far, right or wrong")
+    )
+    verified_at = models.DateTimeField(verbose_name=_("verified at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("phone challenge")
@@ -350,12 +445,19 @@ class BirthDateTry(models.Model):
     Kept in the database, not the session, so that neither a new one-time code nor a new session starts over.
     """
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
-    phone = models.CharField(max_length=16, help_text="the proved phone (E.164) the try came from")
-    address = models.CharField(
-        max_length=64, blank=True, help_text="the client address (REMOTE_ADDR; an IPv6 address as its /64)"
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
+    phone = models.CharField(
+        verbose_name=_("phone number"),
+        max_length=16,
+        help_text=_("the proved phone (E.164) the try came from"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    address = models.CharField(
+        verbose_name=_("client address"),
+        max_length=64,
+        blank=True,
+        help_text=_("the client address (REMOTE_ADDR; an IPv6 address as its /64)"),
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("wrong birth date")
@@ -379,22 +481,27 @@ class LockScope(models.TextChoices):
 class BirthDateLock(models.Model):
     """Opening certificates by birth date refused for one person, phone or client address until a time."""
 
-    scope = models.CharField(max_length=8, choices=LockScope.choices)
+    scope = models.CharField(verbose_name=_("lock scope"), max_length=8, choices=LockScope.choices)
     key = models.CharField(
-        max_length=64, help_text="the person's id, the phone (E.164) or the client address"
+        verbose_name=_("locked value"),
+        max_length=64,
+        help_text=_("the person's id, the phone (E.164) or the client address"),
     )
     person = models.ForeignKey(
         Person,
+        verbose_name=_("person"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="the person whose certificate was being opened when the lock began",
+        help_text=_("the person whose certificate was being opened when the lock began"),
     )
-    started_at = models.DateTimeField(default=timezone.now)
-    until = models.DateTimeField()
+    started_at = models.DateTimeField(verbose_name=_("started at"), default=timezone.now)
+    until = models.DateTimeField(verbose_name=_("locked until"))
     strike = models.PositiveSmallIntegerField(
-        default=1, help_text="1 for a first lock; each later one lasts twice"
+        verbose_name=_("lock number"),
+        default=1,
+        help_text=_("1 for a first lock; each later one lasts twice"),
     )
 
     class Meta:

@@ -223,6 +223,47 @@ def test_an_official_opening_a_person_in_the_admin_is_logged_and_sees_the_doses(
     assert AuditEvent.objects.filter(action="person.read", person_id=person.pk, actor=personas.hcdc).exists()
 
 
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        (
+            "vi",
+            [
+                "Họ tên",
+                "Ngày sinh",
+                "Giới tính",
+                "Mã tỉnh",
+                "Trạng thái",
+                "Theo trạng thái",
+                "Tên như khi gửi",
+                "Khóa tên",
+            ],
+        ),
+        (
+            "en",
+            [
+                "Full name",
+                "Birth date",
+                "Sex",
+                "Province code",
+                "Person&#x27;s status",
+                "Name as given",
+                "Name key",
+            ],
+        ),
+    ],
+)
+def test_the_person_admin_names_its_columns_filters_and_fields_in_the_readers_language(
+    client, personas, language, words
+):
+    person = make_person()
+    client.force_login(personas.hcdc)
+    headers = {"accept-language": language}
+    page = client.get("/admin/people/person/", headers=headers).content.decode()
+    page += client.get(f"/admin/people/person/{person.pk}/change/", headers=headers).content.decode()
+    assert [word for word in words if word not in page] == []
+
+
 def test_an_official_of_another_province_cannot_open_the_person_in_the_admin(client, personas):
     person = make_person()
     client.force_login(personas.other_province)
