@@ -20,26 +20,32 @@ class AuditEventQuerySet(models.QuerySet):
 class AuditEvent(models.Model):
     """One state change of registry data, written in the same transaction as the change itself."""
 
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("acting user"),
     )
     actor_label = models.CharField(
-        max_length=120, help_text="who acted when not a user: system, an API key, an import"
+        _("acted by"), max_length=120, help_text=_("who acted when not a user: system, an API key, an import")
     )
-    action = models.CharField(max_length=64, db_index=True)
-    object_type = models.CharField(max_length=64)
-    object_id = models.CharField(max_length=64)
-    object_repr = models.CharField(max_length=200, blank=True)
+    action = models.CharField(_("audited action"), max_length=64, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=64)
+    object_id = models.CharField(_("object identifier"), max_length=64)
+    object_repr = models.CharField(_("object description"), max_length=200, blank=True)
     person_id = models.BigIntegerField(
+        _("person record id"),
         null=True,
         blank=True,
         db_index=True,
-        help_text="the person whose record this touches, for a person's history",
+        help_text=_("the person whose record this touches, for a person's history"),
     )
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
-    reason = models.TextField(blank=True)
+    before = models.JSONField(_("value before"), null=True, blank=True)
+    after = models.JSONField(_("value after"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
 
     objects = AuditEventQuerySet.as_manager()
 

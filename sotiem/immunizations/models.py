@@ -12,21 +12,26 @@ from sotiem.accounts.scoping import RestrictedQuerySet
 class Vaccine(models.Model):
     """One product of the catalogue, with its primary series; loaded from the domain CSV."""
 
-    code = models.CharField(max_length=20, unique=True)
-    name = models.CharField(max_length=80, help_text="the common name used in Vietnam")
-    product = models.CharField(max_length=200)
-    manufacturer = models.CharField(max_length=200)
-    platform = models.CharField(max_length=80, blank=True)
-    approved_on = models.DateField(null=True, blank=True)
-    primary_doses = models.PositiveSmallIntegerField()
-    min_interval_days = models.PositiveSmallIntegerField(null=True, blank=True)
-    max_interval_days = models.PositiveSmallIntegerField(null=True, blank=True)
-    icd11_code = models.CharField(max_length=16, blank=True)
+    code = models.CharField(_("vaccine code"), max_length=20, unique=True)
+    name = models.CharField(_("vaccine name"), max_length=80, help_text=_("the common name used in Vietnam"))
+    product = models.CharField(_("product"), max_length=200)
+    manufacturer = models.CharField(_("manufacturer"), max_length=200)
+    platform = models.CharField(_("vaccine platform"), max_length=80, blank=True)
+    approved_on = models.DateField(_("approved in Vietnam on"), null=True, blank=True)
+    primary_doses = models.PositiveSmallIntegerField(_("doses in the primary series"))
+    min_interval_days = models.PositiveSmallIntegerField(_("minimum interval (days)"), null=True, blank=True)
+    max_interval_days = models.PositiveSmallIntegerField(_("maximum interval (days)"), null=True, blank=True)
+    icd11_code = models.CharField(_("ICD-11 code"), max_length=16, blank=True)
     eu_product_code = models.CharField(
-        max_length=40, blank=True, help_text="EU DCC value set vaccines-covid-19-names"
+        _("EU product code"),
+        max_length=40,
+        blank=True,
+        help_text=_("EU DCC value set vaccines-covid-19-names"),
     )
-    aliases = models.JSONField(default=list, blank=True, help_text="names people write for it, for parsing")
-    active = models.BooleanField(default=True)
+    aliases = models.JSONField(
+        _("aliases"), default=list, blank=True, help_text=_("names people write for it, for parsing")
+    )
+    active = models.BooleanField(_("in use"), default=True)
 
     class Meta:
         verbose_name = _("vaccine")
@@ -52,40 +57,69 @@ class Dose(models.Model):
         "site": ["site_id"],
     }
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     # person and site lookups are served by the (person, date) and (site, date) indexes; vaccines and users are
     # never deleted, so their foreign keys need no index of their own (fewer indexes: faster backlog imports)
     person = models.ForeignKey(
-        "people.Person", on_delete=models.PROTECT, related_name="doses", db_index=False
+        "people.Person",
+        on_delete=models.PROTECT,
+        related_name="doses",
+        db_index=False,
+        verbose_name=_("vaccinated person"),
     )
-    vaccine = models.ForeignKey(Vaccine, on_delete=models.PROTECT, related_name="doses", db_index=False)
-    site = models.ForeignKey("places.Site", on_delete=models.PROTECT, related_name="doses", db_index=False)
+    vaccine = models.ForeignKey(
+        Vaccine, on_delete=models.PROTECT, related_name="doses", db_index=False, verbose_name=_("vaccine")
+    )
+    site = models.ForeignKey(
+        "places.Site", on_delete=models.PROTECT, related_name="doses", db_index=False, verbose_name=_("site")
+    )
     session = models.ForeignKey(
-        "places.SiteSession", null=True, blank=True, on_delete=models.PROTECT, related_name="doses"
+        "places.SiteSession",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="doses",
+        verbose_name=_("site session"),
     )
-    administered_on = models.DateField()
-    lot_number = models.CharField(max_length=40, blank=True)
+    administered_on = models.DateField(_("administered on"))
+    lot_number = models.CharField(_("lot number"), max_length=40, blank=True)
     dose_number_stated = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="as the sender wrote it"
+        _("dose number as sent"), null=True, blank=True, help_text=_("as the sender wrote it")
     )
     dose_number_derived = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="its place among the person's valid doses"
+        _("dose number as counted"),
+        null=True,
+        blank=True,
+        help_text=_("its place among the person's valid doses"),
     )
-    source = models.CharField(max_length=64, help_text="who sent it: a site, an API key, an import")
-    source_record_id = models.CharField(max_length=64, blank=True, help_text="the sender's own record id")
+    source = models.CharField(
+        _("source"), max_length=64, help_text=_("who sent it: a site, an API key, an import")
+    )
+    source_record_id = models.CharField(
+        _("sender's record id"), max_length=64, blank=True, help_text=_("the sender's own record id")
+    )
     content_hash = models.CharField(
-        max_length=80, blank=True, help_text="hash of the record as the sender sent it, for receipts"
+        _("content hash"),
+        max_length=80,
+        blank=True,
+        help_text=_("hash of the record as the sender sent it, for receipts"),
     )
     quality_flags = models.JSONField(
-        default=list, blank=True, help_text="data-quality flags for an official: the dose is kept"
+        _("data-quality flags"),
+        default=list,
+        blank=True,
+        help_text=_("data-quality flags for an official: the dose is kept"),
     )
     sent_record = models.JSONField(
-        null=True, blank=True, help_text="the record exactly as the sender sent it"
+        _("record as sent"), null=True, blank=True, help_text=_("the record exactly as the sender sent it")
     )
-    status = models.CharField(max_length=8, choices=DoseStatus.choices, default=DoseStatus.VALID)
-    status_reason = models.TextField(blank=True)
+    status = models.CharField(
+        _("dose status"), max_length=8, choices=DoseStatus.choices, default=DoseStatus.VALID
+    )
+    status_reason = models.TextField(_("reason for the status"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -99,10 +133,11 @@ class Dose(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
-        help_text="the received batch it came in: its payload and audit",
+        verbose_name=_("received batch"),
+        help_text=_("the received batch it came in: its payload and audit"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -141,19 +176,38 @@ class Appointment(models.Model):
 
     SCOPE = {"province": ["person__province_code"], "commune": ["person__commune_code"], "site": ["site_id"]}
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="appointments")
-    vaccine = models.ForeignKey(Vaccine, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    dose_number = models.PositiveSmallIntegerField()
-    due_on = models.DateField()
-    site = models.ForeignKey("places.Site", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="appointments", verbose_name=_("person")
+    )
+    vaccine = models.ForeignKey(
+        Vaccine, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("vaccine")
+    )
+    dose_number = models.PositiveSmallIntegerField(_("dose number"))
+    due_on = models.DateField(_("due on"))
+    site = models.ForeignKey(
+        "places.Site",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("site"),
+    )
     status = models.CharField(
-        max_length=10, choices=AppointmentStatus.choices, default=AppointmentStatus.SCHEDULED
+        _("appointment status"),
+        max_length=10,
+        choices=AppointmentStatus.choices,
+        default=AppointmentStatus.SCHEDULED,
     )
     fulfilled_by = models.OneToOneField(
-        Dose, null=True, blank=True, on_delete=models.PROTECT, related_name="appointment"
+        Dose,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appointment",
+        verbose_name=_("fulfilled by dose"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -183,18 +237,22 @@ class InboxStatus(models.TextChoices):
 class InboxBatch(models.Model):
     """A batch exactly as it arrived, stored (and committed) before it is processed, so nothing received is lost."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    source = models.CharField(max_length=64, db_index=True)
-    channel = models.CharField(max_length=16, help_text="api, import, hl7")
-    payload = models.JSONField(help_text="the records as sent (or the raw HL7 text)")
-    record_count = models.PositiveIntegerField(default=0)
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    source = models.CharField(_("source"), max_length=64, db_index=True)
+    channel = models.CharField(_("channel"), max_length=16, help_text=_("api, import, hl7"))
+    payload = models.JSONField(_("payload"), help_text=_("the records as sent (or the raw HL7 text)"))
+    record_count = models.PositiveIntegerField(_("record count"), default=0)
     status = models.CharField(
-        max_length=10, choices=InboxStatus.choices, default=InboxStatus.RECEIVED, db_index=True
+        _("batch status"),
+        max_length=10,
+        choices=InboxStatus.choices,
+        default=InboxStatus.RECEIVED,
+        db_index=True,
     )
-    error = models.TextField(blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("processing attempts"), default=0)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True, db_index=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("inbox batch")
@@ -214,24 +272,34 @@ class ImportStatus(models.TextChoices):
 class ImportRun(models.Model):
     """One import of a backlog file: progress, counts and refused rows, so a run can resume and report."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    source = models.CharField(max_length=64, db_index=True)
-    file_name = models.CharField(max_length=255)
-    file_sha256 = models.CharField(max_length=64, db_index=True)
-    total_rows = models.PositiveIntegerField(default=0)
-    rows_done = models.PositiveIntegerField(default=0)
-    counts = models.JSONField(default=dict, blank=True, help_text="results by status")
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    source = models.CharField(_("source"), max_length=64, db_index=True)
+    file_name = models.CharField(_("file name"), max_length=255)
+    file_sha256 = models.CharField(_("file SHA-256"), max_length=64, db_index=True)
+    total_rows = models.PositiveIntegerField(_("total rows"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows done"), default=0)
+    counts = models.JSONField(_("result counts"), default=dict, blank=True, help_text=_("results by status"))
     refused = models.JSONField(
-        default=list, blank=True, help_text="[line, record_id, status, reasons] per refused row"
+        _("refused rows"),
+        default=list,
+        blank=True,
+        help_text=_("[line, record_id, status, reasons] per refused row"),
     )
-    status = models.CharField(max_length=8, choices=ImportStatus.choices, default=ImportStatus.RUNNING)
-    error = models.TextField(blank=True)
+    status = models.CharField(
+        _("import status"), max_length=8, choices=ImportStatus.choices, default=ImportStatus.RUNNING
+    )
+    error = models.TextField(_("error"), blank=True)
     started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("started by"),
     )
-    started_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("import run")

@@ -20,16 +20,25 @@ class Level(models.TextChoices):
 class AdminUnit(models.Model):
     """One province, district or commune of one era; codes are reused across eras, so the era is part of the key."""
 
-    era = models.CharField(max_length=4, choices=Era.choices)
-    level = models.CharField(max_length=10, choices=Level.choices)
-    code = models.CharField(max_length=8)
-    name = models.CharField(max_length=120)
-    full_name = models.CharField(max_length=160)
-    key = models.CharField(max_length=160, db_index=True, help_text=_("diacritics-free name key for lookup"))
-    parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    era = models.CharField(_("era"), max_length=4, choices=Era.choices)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    code = models.CharField(_("unit code"), max_length=8)
+    name = models.CharField(_("unit name"), max_length=120)
+    full_name = models.CharField(_("full unit name"), max_length=160)
+    key = models.CharField(
+        _("lookup key"), max_length=160, db_index=True, help_text=_("diacritics-free name key for lookup")
     )
-    province_code = models.CharField(max_length=2, help_text=_("the province this unit lies in, same era"))
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent unit"),
+    )
+    province_code = models.CharField(
+        _("province code"), max_length=2, help_text=_("the province this unit lies in, same era")
+    )
 
     class Meta:
         verbose_name = _("administrative unit")
@@ -47,9 +56,13 @@ class AdminUnit(models.Model):
 class UnitMapping(models.Model):
     """Where a 2021-era unit went in 2025; a split ward has several rows, one of them the default."""
 
-    old = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="mapped_to")
-    new = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="mapped_from")
-    is_default = models.BooleanField(default=True)
+    old = models.ForeignKey(
+        AdminUnit, on_delete=models.PROTECT, related_name="mapped_to", verbose_name=_("unit (2021)")
+    )
+    new = models.ForeignKey(
+        AdminUnit, on_delete=models.PROTECT, related_name="mapped_from", verbose_name=_("unit (2025)")
+    )
+    is_default = models.BooleanField(_("default mapping"), default=True)
 
     class Meta:
         verbose_name = _("unit mapping")
@@ -71,14 +84,23 @@ class SiteKind(models.TextChoices):
 class Site(models.Model):
     """A vaccination site or team, owned by one (2025-era) province."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    code = models.CharField(max_length=32, unique=True)
-    name = models.CharField(max_length=200)
-    kind = models.CharField(max_length=12, choices=SiteKind.choices)
-    province = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="sites")
-    commune = models.ForeignKey(AdminUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    code = models.CharField(_("site code"), max_length=32, unique=True)
+    name = models.CharField(_("site name"), max_length=200)
+    kind = models.CharField(_("site kind"), max_length=12, choices=SiteKind.choices)
+    province = models.ForeignKey(
+        AdminUnit, on_delete=models.PROTECT, related_name="sites", verbose_name=_("province")
+    )
+    commune = models.ForeignKey(
+        AdminUnit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("commune"),
+    )
+    active = models.BooleanField(_("in operation"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("site")
@@ -92,14 +114,21 @@ class Site(models.Model):
 class SiteSession(models.Model):
     """Where a site vaccinated on one day: a mobile team's day in a school gym is a findable thing."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     site = models.ForeignKey(
-        Site, on_delete=models.PROTECT, related_name="sessions", db_index=False
+        Site, on_delete=models.PROTECT, related_name="sessions", db_index=False, verbose_name=_("site")
     )  # served by the (site, date, place_text) unique index
-    date = models.DateField()
-    commune = models.ForeignKey(AdminUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    place_text = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    date = models.DateField(_("session date"))
+    commune = models.ForeignKey(
+        AdminUnit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("commune"),
+    )
+    place_text = models.CharField(_("place as written"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("site session")
