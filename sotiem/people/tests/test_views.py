@@ -409,6 +409,8 @@ def test_evidence_codes_are_named_in_the_readers_language(client, personas, lang
     ]
     candidate.save(update_fields=["evidence"])
     client.force_login(personas.hcdc)
-    page = client.get(f"/review/{candidate.public_id}/", headers={"accept-language": language}).content.decode()
+    page = client.get(
+        f"/review/{candidate.public_id}/", headers={"accept-language": language}
+    ).content.decode()
     assert f">{female}<" in page and f">{male}<" in page
     assert province is not None and f">{province.full_name}<" in page and ">79<" not in page
