@@ -73,3 +73,17 @@ def page(browser):  # type: ignore[no-untyped-def]
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def page_in(browser):  # noqa: ANN001, ANN201
+    """A page whose browser asks for one language (Accept-Language), closed after the test."""
+    contexts = []
+
+    def open_page(locale: str):  # noqa: ANN202
+        contexts.append(browser.new_context(locale=locale))
+        return contexts[-1].new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()

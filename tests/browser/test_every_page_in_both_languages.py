@@ -9,10 +9,11 @@ import pytest
 
 from tests.browser.helpers import login
 from tests.browser.test_language import choose
+from tests.test_translations import VIETNAMESE as VIETNAMESE_LETTERS
 
 pytestmark = pytest.mark.browser
 
-VIETNAMESE = re.compile(r"[ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]", re.I)
+VIETNAMESE = re.compile(f"[{VIETNAMESE_LETTERS}]", re.I)
 
 
 def first_link(page, url: str, list_path: str, pattern: str) -> str:  # noqa: ANN001

@@ -24,20 +24,6 @@ def tab_to(page, selector: str, limit: int = 30) -> None:  # noqa: ANN001
     raise AssertionError(f"{selector} never got the focus after {limit} presses of Tab")
 
 
-@pytest.fixture
-def page_in(browser):  # noqa: ANN001, ANN201
-    """A page whose browser asks for one language (Accept-Language), closed after the test."""
-    contexts = []
-
-    def open_page(locale: str):  # noqa: ANN202
-        contexts.append(browser.new_context(locale=locale))
-        return contexts[-1].new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
 @pytest.mark.parametrize(
     ("language", "width", "height"),
     [("vi", *WIDTHS[0]), ("vi", *WIDTHS[1]), ("en", *WIDTHS[1])],

@@ -13,20 +13,6 @@ def listed(page) -> int:
     return max(int(n) for n in re.findall(r"\d+", text))
 
 
-@pytest.fixture
-def page_in(browser):  # noqa: ANN001, ANN201
-    """A page whose browser asks for one language (Accept-Language), closed after the test."""
-    contexts = []
-
-    def open_page(locale: str):  # noqa: ANN202
-        contexts.append(browser.new_context(locale=locale))
-        return contexts[-1].new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
 @pytest.mark.parametrize(
     ("locale", "heading"), [("vi-VN", "Sổ tiêm chủng quốc gia"), ("en-GB", "National immunization registry")]
 )
